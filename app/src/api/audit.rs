@@ -1,0 +1,24 @@
+//! Reading the audit log.
+
+use depot_domain::audit::{AuditEntry, AuditFilter};
+use leptos::prelude::*;
+use server_fn::codec::{GetUrl, Json};
+
+use super::ApiError;
+
+/// `GET /api/audit?user=&surface=&object=&since=&until=&before=&limit=`: entries, newest
+/// first. `since`/`until` take RFC 3339 times or dates; `before` is an entry id, for paging.
+#[server(prefix = "/api", endpoint = "audit", input = GetUrl, output = Json)]
+pub async fn list_audit(
+    user: Option<String>,
+    surface: Option<String>,
+    object: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> Result<Vec<AuditEntry>, ApiError> {
+    let (store, actor) = super::caller().await?;
+    let filter = AuditFilter { user, surface, object, since, until, before, limit };
+    Ok(depot_domain::audit::query(&store, &actor, &filter).await?)
+}

@@ -1,0 +1,37 @@
+//! Server functions: the UI's way into the domain services. Each one is also a stable REST
+//! route under `/api/` taking and returning JSON (GET ones take query parameters), so anything
+//! the UI does a script can do too.
+
+mod error;
+pub mod accounts;
+pub mod audit;
+
+pub use error::ApiError;
+
+/// What a server function needs from the server: the store and who is calling.
+#[cfg(feature = "ssr")]
+pub(crate) async fn caller() -> Result<(depot_domain::Store, depot_domain::Actor), ApiError> {
+    use leptos::prelude::use_context;
+    let store = use_context::<depot_domain::Store>()
+        .ok_or_else(|| ApiError::new(500, "the store is not available"))?;
+    let axum::Extension(actor) = leptos_axum::extract::<axum::Extension<depot_domain::Actor>>()
+        .await
+        .map_err(|_| ApiError::new(500, "the caller is not known"))?;
+    Ok((store, actor))
+}
+
+/// One line per server function for the OpenAPI document: method, path, summary. The server
+/// checks this against the functions actually registered, so a new one cannot go undocumented.
+pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
+    use server_fn::ServerFn;
+    vec![
+        ("GET", accounts::CurrentSession::PATH, "Who is signed in (null when nobody is)"),
+        ("GET", accounts::ListUsers::PATH, "List users: all of them for an admin, yourself otherwise"),
+        ("POST", accounts::CreateUser::PATH, "Create a user {name, role, password?} (admin)"),
+        ("POST", accounts::SetPassword::PATH, "Set a password {name, password}: your own, or anyone's as admin"),
+        ("GET", accounts::ListKeys::PATH, "List API keys (?user= for one user's, admin)"),
+        ("POST", accounts::CreateKey::PATH, "Create an API key {name, user?}; the secret is in this answer only"),
+        ("POST", accounts::RevokeKey::PATH, "Revoke an API key {id}"),
+        ("GET", audit::ListAudit::PATH, "Read the audit log, newest first (?user=&surface=&object=&since=&until=&before=&limit=)"),
+    ]
+}

@@ -1,0 +1,57 @@
+//! Depot's admin UI: the HTML shell, the routes, the pages and the server functions they call.
+//! Rendered on the server (`ssr`) and hydrated in the browser (`hydrate`).
+
+pub mod api;
+mod components;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use components::layout::Layout;
+use pages::{audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, planned::Planned, users::UsersPage};
+
+/// The HTML document around the app, rendered on the server for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="depot" href="/pkg/depot.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Depot".to_string() } else { format!("{page} · Depot") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage/>
+                <ParentRoute path=path!("") view=Layout>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("users") view=UsersPage/>
+                    <Route path=path!("audit") view=AuditPage/>
+                    <Route path=path!("tables") view=|| view! { <Planned title="Tables" what="sandman2-compatible REST and a browser for every table of every attached database"/> }/>
+                    <Route path=path!("inventory") view=|| view! { <Planned title="Inventory" what="servers, pools, typed attributes and name/IP allocation, clusto-compatible"/> }/>
+                    <Route path=path!("versioning") view=|| view! { <Planned title="Versioning" what="data dots with branches, commits and diffs, Dotmesh-compatible"/> }/>
+                    <Route path=path!("artifacts") view=|| view! { <Planned title="Artifacts" what="versioned artifacts, plugins and apps pinned to versions, CDAP-compatible"/> }/>
+                    <Route path=path!("specs") view=|| view! { <Planned title="Specs" what="source-spec revisions and pipeline status, specstore-compatible"/> }/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per page.
+
+pub mod audit;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod planned;
+pub mod users;

@@ -1,0 +1,61 @@
+//! Turning presented credentials into an [`Actor`]. Every failure says only that the
+//! credentials are not valid, except a revoked key, whose holder is told so.
+
+use sqlx::Row;
+
+use super::actor::Actor;
+use super::secrets::{self, API_KEY_PREFIX};
+use super::users;
+use super::User;
+use crate::error::{DomainError, DomainResult};
+use crate::store::Store;
+
+fn invalid() -> DomainError {
+    DomainError::Unauthenticated("invalid credentials".into())
+}
+
+fn actor_of(user: &User) -> Actor {
+    Actor::User { id: user.id, name: user.name.clone(), role: user.role }
+}
+
+/// A bearer API key.
+pub async fn by_api_key(store: &Store, key: &str) -> DomainResult<Actor> {
+    by_key_of(store, None, key).await
+}
+
+/// An API key presented together with a user name (HTTP Basic); the key must be that user's.
+async fn by_key_of(store: &Store, user_name: Option<&str>, key: &str) -> DomainResult<Actor> {
+    let row = sqlx::query(
+        "SELECT u.id, u.name, u.role, k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id \
+         WHERE k.key_hash = $1",
+    )
+    .bind(secrets::sha256_hex(key))
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or_else(invalid)?;
+    let name: String = row.try_get("name")?;
+    if user_name.is_some_and(|given| given != name) {
+        return Err(invalid());
+    }
+    let revoked_at: Option<String> = row.try_get("revoked_at")?;
+    if revoked_at.is_some() {
+        return Err(DomainError::Unauthenticated("this API key has been revoked".into()));
+    }
+    let role: String = row.try_get("role")?;
+    Ok(Actor::User { id: row.try_get("id")?, name, role: role.parse()? })
+}
+
+/// A user name with either an API key of that user or the user's password — what HTTP Basic
+/// carries and what the login form accepts.
+pub async fn by_name_and_secret(store: &Store, name: &str, secret: &str) -> DomainResult<(Actor, User)> {
+    if secret.starts_with(API_KEY_PREFIX) {
+        let actor = by_key_of(store, Some(name), secret).await?;
+        let user = users::find(store, name).await?;
+        return Ok((actor, user));
+    }
+    let (user, hash) = users::find_with_password(store, name).await?.ok_or_else(invalid)?;
+    match hash {
+        Some(hash) if secrets::verify_password(&hash, secret).await => Ok((actor_of(&user), user)),
+        _ => Err(invalid()),
+    }
+}

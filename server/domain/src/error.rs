@@ -1,0 +1,59 @@
+//! The one error type every domain service returns. Each surface maps it to its own wire format
+//! in exactly one place.
+
+use thiserror::Error;
+
+pub type DomainResult<T> = Result<T, DomainError>;
+
+#[derive(Debug, Error)]
+pub enum DomainError {
+    /// The input does not satisfy a rule; the message names the field and the rule.
+    #[error("{0}")]
+    Invalid(String),
+    /// No credentials were given, or they were not valid.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The actor is known but its role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The request contradicts the current state (a duplicate name, a revoked key…).
+    #[error("{0}")]
+    Conflict(String),
+    /// A fault of the store; its details are logged, never shown to a caller.
+    #[error("store error: {0}")]
+    Store(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Invalid(message.into())
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound(message.into())
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict(message.into())
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    /// Turns a unique-constraint violation into a [`DomainError::Conflict`] with `message`,
+    /// leaving every other store error as it is.
+    pub fn on_unique_violation(error: sqlx::Error, message: impl Into<String>) -> Self {
+        match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(message.into()),
+            _ => Self::Store(error),
+        }
+    }
+}
+
+impl From<crate::auth::role::UnknownRole> for DomainError {
+    fn from(error: crate::auth::role::UnknownRole) -> Self {
+        Self::Invalid(error.to_string())
+    }
+}

@@ -1,0 +1,23 @@
+//! Depot's domain: the store, users and credentials, and the audit log.
+//!
+//! Nothing in this crate knows about HTTP. Each service takes typed input plus the [`Actor`]
+//! doing the work, enforces its own rules (including who may do what), and returns a typed
+//! result or a [`DomainError`]. The transports — the REST routes in `server` and the server
+//! functions in `app` — only translate to and from the wire.
+
+//!
+//! Without the `services` feature only the types that cross the wire are compiled, so the
+//! browser build can share them.
+
+pub mod audit;
+pub mod auth;
+#[cfg(feature = "services")]
+pub mod error;
+#[cfg(feature = "services")]
+pub mod store;
+#[cfg(feature = "services")]
+pub mod time;
+
+pub use auth::Role;
+#[cfg(feature = "services")]
+pub use {auth::actor::Actor, error::DomainError, error::DomainResult, store::Store};

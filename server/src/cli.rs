@@ -1,0 +1,115 @@
+//! The command line. Every `serve` flag can also be given as a `DEPOT_*` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use depot_domain::Role;
+
+#[derive(Debug, Parser)]
+#[command(name = "depot", version, about = "One server for tables, inventory, data dots, artifacts and specs.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, env = "DEPOT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Folder for the embedded SQLite store and local files.
+    #[arg(long, env = "DEPOT_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// `sqlite://path` or `postgres://…`; default: `sqlite://<data-dir>/depot.db`.
+    #[arg(long, env = "DEPOT_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| format!("sqlite://{}/depot.db", self.data_dir.display()))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve every surface and the admin UI.
+    Serve(ServeArgs),
+    /// Apply pending migrations to the store and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DEPOT_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+    /// Let anonymous callers read (never write).
+    #[arg(long, env = "DEPOT_PUBLIC_READ")]
+    pub public_read: bool,
+    /// Turn authentication off. Refused unless --bind is a loopback address.
+    #[arg(long, env = "DEPOT_NO_AUTH")]
+    pub no_auth: bool,
+    /// An origin allowed to call Depot from a browser (CORS, and exempt from the cross-site
+    /// write check). Repeatable, or comma-separated.
+    #[arg(long = "cors-origin", env = "DEPOT_CORS_ORIGIN", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// How long a browser session lasts, in seconds.
+    #[arg(long, env = "DEPOT_SESSION_TTL", default_value_t = 12 * 3600)]
+    pub session_ttl: u64,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "DEPOT_BODY_LIMIT", default_value_t = 16 * 1024 * 1024)]
+    pub body_limit: usize,
+    /// Longest a request may take, in seconds, before it is answered 408.
+    #[arg(long, env = "DEPOT_REQUEST_TIMEOUT", default_value_t = 60)]
+    pub request_timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. With --password-stdin the first line of standard input is its password.
+    Add {
+        name: String,
+        #[arg(long, value_parser = parse_role, default_value = "reader")]
+        role: Role,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Set a user's password from the first line of standard input.
+    Passwd { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key for a user and print it (it is shown only this once).
+    Create {
+        user: String,
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+    /// Revoke an API key by id.
+    Revoke { id: i64 },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    value.parse().map_err(|e: depot_domain::auth::role::UnknownRole| e.to_string())
+}

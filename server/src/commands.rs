@@ -1,0 +1,163 @@
+//! What each `depot` subcommand does.
+
+use std::io::BufRead;
+
+use depot_domain::auth::{api_keys, users, NewUser};
+use depot_domain::{Actor, Store};
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command, KeyCommand, LogFormat, ServeArgs, StoreArgs, UserCommand};
+use crate::config::ServeConfig;
+use crate::http;
+
+pub type CommandResult = Result<(), Box<dyn std::error::Error>>;
+
+pub async fn run(cli: Cli) -> CommandResult {
+    let default_level = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
+    init_logging(cli.log_format, default_level);
+    match cli.command {
+        Command::Serve(args) => serve(&cli.store, &args).await,
+        Command::Migrate => {
+            let store = open_store(&cli.store).await?;
+            println!("migrations applied to {}", redact(&cli.store.url()));
+            store.close().await;
+            Ok(())
+        }
+        Command::User(command) => user(&cli.store, command).await,
+        Command::Key(command) => key(&cli.store, command).await,
+    }
+}
+
+fn init_logging(format: LogFormat, default_level: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Connects to the store and applies pending migrations.
+async fn open_store(args: &StoreArgs) -> Result<Store, Box<dyn std::error::Error>> {
+    let store = Store::connect(&args.url()).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
+    let config = ServeConfig::from_args(args)?;
+    let store = open_store(store_args).await?;
+    if let Some(key) = users::bootstrap_admin(&store).await? {
+        println!(
+            "\n  Depot created the user `admin`. Its API key, shown only this once:\n\n    {key}\n\n  \
+             Sign in at http://{}/login as admin with this key as the password,\n  \
+             or call the API with `Authorization: Bearer {key}`.\n",
+            config.bind
+        );
+    }
+    if config.no_auth {
+        tracing::warn!("authentication is OFF (--no-auth): every request acts as an admin");
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    tracing::info!(address = %listener.local_addr()?, store = %redact(&store_args.url()), "Depot is serving");
+    let app = http::router(http::AppState::new(store.clone(), config));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    tracing::info!("in-flight requests finished; shutting down");
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; the server then stops accepting and finishes what it has.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+fn read_password_line() -> Result<String, Box<dyn std::error::Error>> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// Commands run with the operator's authority: whoever can run them can open the store anyway.
+async fn user(store_args: &StoreArgs, command: UserCommand) -> CommandResult {
+    let store = open_store(store_args).await?;
+    match command {
+        UserCommand::Add { name, role, password_stdin } => {
+            let password = if password_stdin { Some(read_password_line()?) } else { None };
+            let user = users::create(&store, &Actor::Local, NewUser { name, role, password }).await?;
+            println!("created user {} ({})", user.name, user.role);
+        }
+        UserCommand::List => {
+            for user in users::list(&store, &Actor::Local).await? {
+                let password = if user.has_password { "password" } else { "no password" };
+                println!("{}\t{}\t{}\t{}", user.name, user.role, password, user.created_at);
+            }
+        }
+        UserCommand::Passwd { name } => {
+            users::set_password(&store, &Actor::Local, &name, &read_password_line()?).await?;
+            println!("password of {name} set; their browser sessions were ended");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn key(store_args: &StoreArgs, command: KeyCommand) -> CommandResult {
+    let store = open_store(store_args).await?;
+    match command {
+        KeyCommand::Create { user, name } => {
+            let created = api_keys::create(&store, &Actor::Local, Some(&user), &name).await?;
+            eprintln!("created key {} for {} (shown only this once):", created.key.id, created.key.user);
+            println!("{}", created.secret);
+        }
+        KeyCommand::Revoke { id } => {
+            let key = api_keys::revoke(&store, &Actor::Local, id).await?;
+            println!("revoked key {} ({}) of {}", key.id, key.name, key.user);
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_in_database_urls_are_hidden() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://./data/depot.db"), "sqlite://./data/depot.db");
+    }
+}

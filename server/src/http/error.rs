@@ -1,0 +1,15 @@
+//! Depot's own error body, `{"status": N, "error": "…"}`, the same shape the `/api/` server
+//! functions answer with (see `depot_app::api::ApiError`).
+
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use depot_app::api::ApiError;
+use http::{StatusCode, Uri};
+
+pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(ApiError::new(status.as_u16(), message))).into_response()
+}
+
+pub async fn unknown_api_route(uri: Uri) -> Response {
+    error_response(StatusCode::NOT_FOUND, format!("no API route at {}", uri.path()))
+}

@@ -1,0 +1,108 @@
+//! The HTTP face of Depot: one router carrying the admin UI, its `/api/` server functions,
+//! sign-in, and the operational endpoints, wrapped in the layers every request passes.
+//!
+//! A request goes: metrics → CORS → timeout → body limit → cross-site check → authentication
+//! (which attaches the [`Actor`](depot_domain::Actor)) → the route.
+
+mod auth;
+mod error;
+mod metrics;
+mod openapi;
+mod ops;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::routing::{any, get, post};
+use axum::{middleware, Router};
+use depot_app::{shell, App};
+use depot_domain::Store;
+use http::{HeaderValue, Method, StatusCode};
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::ServeConfig;
+pub use error::error_response;
+pub use metrics::Metrics;
+
+/// Everything a handler may need, cheap to clone. Nothing here is the only copy of any state:
+/// all of it can be rebuilt from the configuration and the store, so processes are replicas.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServeConfig>,
+    pub leptos_options: LeptosOptions,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServeConfig) -> Self {
+        Self { store, config: Arc::new(config), leptos_options: leptos_options(), metrics: Arc::new(Metrics::default()) }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Leptos' settings from the `LEPTOS_*` variables cargo-leptos sets, with Depot's names as
+/// defaults so the binary also runs without them.
+fn leptos_options() -> LeptosOptions {
+    let built_by_cargo_leptos =
+        std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() || option_env!("LEPTOS_OUTPUT_NAME").is_some();
+    let configured = built_by_cargo_leptos.then(|| leptos::config::get_configuration(None).ok()).flatten();
+    let mut options = configured
+        .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|| LeptosOptions::builder().output_name("depot").site_root("target/site").build());
+    if options.output_name.is_empty() {
+        options.output_name = "depot".into();
+    }
+    options
+}
+
+pub fn router(state: AppState) -> Router {
+    let ui_routes = generate_route_list(App);
+    let store = state.store.clone();
+    let leptos_options = state.leptos_options.clone();
+    let config = state.config.clone();
+
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(openapi::document))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .leptos_routes_with_context(
+            &state,
+            ui_routes,
+            move || provide_context(store.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .route("/api/{*rest}", any(error::unknown_api_route))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .route_layer(middleware::from_fn(metrics::note_route))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::refuse_cross_site_writes))
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(cors_layer(&config))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::measure))
+        .with_state(state)
+}
+
+/// Browsers on the configured origins may call Depot with credentials; nobody else may.
+fn cors_layer(config: &ServeConfig) -> CorsLayer {
+    let origins: Vec<HeaderValue> = config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
+        .allow_headers([http::header::AUTHORIZATION, http::header::CONTENT_TYPE, http::header::IF_MATCH, http::header::IF_NONE_MATCH])
+        .expose_headers([http::header::ETAG, http::header::LINK, http::header::LOCATION])
+}

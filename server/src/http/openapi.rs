@@ -1,0 +1,73 @@
+//! `/openapi.json`: an OpenAPI 3.1 document built at run time from the routes that exist — the
+//! server functions as registered, plus Depot's own operational routes.
+
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+/// Depot's plain routes: method, path, summary, and the content type of a success.
+const SERVER_ROUTES: &[(&str, &str, &str, &str)] = &[
+    ("GET", "/healthz", "The process is up", "text/plain"),
+    ("GET", "/readyz", "The store is reachable (503 when not)", "text/plain"),
+    ("GET", "/metrics", "Prometheus metrics: requests by route and status, latency, store pool", "text/plain"),
+    ("GET", "/openapi.json", "This document", "application/json"),
+    ("POST", "/auth/login", "Sign in with {username, password} (form or JSON); sets the session cookie", "application/json"),
+    ("POST", "/auth/logout", "End the session and clear its cookie", "text/plain"),
+];
+
+/// Every route with its method and summary, server functions included, sorted by path.
+pub fn routes() -> Vec<(String, String, String, &'static str)> {
+    let summaries = depot_app::api::route_summaries();
+    let mut routes: Vec<_> = SERVER_ROUTES
+        .iter()
+        .map(|(method, path, summary, content)| (path.to_string(), method.to_string(), summary.to_string(), *content))
+        .collect();
+    for (path, method) in server_fn::axum::server_fn_paths() {
+        let summary = summaries
+            .iter()
+            .find(|(m, p, _)| *p == path && *m == method.as_str())
+            .map(|(_, _, summary)| summary.to_string())
+            .unwrap_or_else(|| "UNDOCUMENTED".to_string());
+        routes.push((path.to_string(), method.to_string(), summary, "application/json"));
+    }
+    routes.sort();
+    routes
+}
+
+pub async fn document() -> Json<Value> {
+    let mut paths = Map::new();
+    for (path, method, summary, content) in routes() {
+        let entry = paths.entry(path.clone()).or_insert_with(|| json!({}));
+        let mut operation = json!({
+            "summary": summary,
+            "responses": {
+                "200": {"description": "success", "content": {content: {}}},
+                "4XX": {"description": "the request was refused; the body names the problem",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        });
+        if method == "POST" {
+            operation["requestBody"] = json!({"content": {"application/json": {"schema": {"type": "object"}}}});
+        }
+        entry[method.to_lowercase()] = operation;
+    }
+    Json(json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Depot", "version": env!("CARGO_PKG_VERSION")},
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["status", "error"],
+                    "properties": {"status": {"type": "integer"}, "error": {"type": "string"}},
+                },
+            },
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "basic": {"type": "http", "scheme": "basic"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "depot_session"},
+            },
+        },
+        "security": [{"bearer": []}, {"basic": []}, {"session": []}],
+        "paths": paths,
+    }))
+}
