@@ -1,0 +1,184 @@
+//! A real Depot for tests: the full router on a loopback port, on a store of its own — a fresh
+//! SQLite file or a fresh PostgreSQL database, dropped afterwards.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use depot::config::ServeConfig;
+use depot::http::{router, AppState};
+use depot_domain::auth::users;
+use depot_domain::Store;
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the tests find PostgreSQL: the machine's server, trust auth.
+pub fn postgres_admin_url() -> String {
+    std::env::var("DEPOT_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A store that exists only for one test.
+pub struct TestStore {
+    pub store: Store,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Folder(std::path::PathBuf),
+    Database(String),
+}
+
+impl TestStore {
+    pub async fn new(backend: Backend) -> Self {
+        let unique = format!("depot_test_{}_{}", std::process::id(), rand_suffix());
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let folder = std::env::temp_dir().join(&unique);
+                (format!("sqlite://{}/depot.db", folder.display()), Cleanup::Folder(folder))
+            }
+            Backend::Postgres => {
+                let admin = Store::connect(&format!("{}/postgres", postgres_admin_url())).await.expect("PostgreSQL on 127.0.0.1:5432");
+                sqlx::query(&format!("CREATE DATABASE \"{unique}\"")).execute(admin.pool()).await.unwrap();
+                admin.close().await;
+                (format!("{}/{unique}", postgres_admin_url()), Cleanup::Database(unique))
+            }
+        };
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        Self { store, url, cleanup }
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Folder(folder) => {
+                let _ = std::fs::remove_dir_all(folder);
+            }
+            Cleanup::Database(name) => {
+                let (store, name) = (self.store.clone(), name.clone());
+                // Drop runs inside the test's runtime; the async cleanup needs a thread of its own.
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    runtime.block_on(async move {
+                        store.close().await;
+                        if let Ok(admin) = Store::connect(&format!("{}/postgres", postgres_admin_url())).await {
+                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(admin.pool()).await;
+                            admin.close().await;
+                        }
+                    });
+                })
+                .join()
+                .ok();
+            }
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{nanos:x}{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A running server plus the first admin key it printed.
+pub struct TestServer {
+    pub base: String,
+    pub admin_key: String,
+    pub client: Client,
+    pub db: TestStore,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> Self {
+        let db = TestStore::new(backend).await;
+        let admin_key = users::bootstrap_admin(&db.store).await.unwrap().expect("a fresh store has no users");
+        let mut config = ServeConfig::local_defaults();
+        configure(&mut config);
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = router(AppState::new(db.store.clone(), config));
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { base, admin_key, client, db, server }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.client.get(self.url(path))
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.client.post(self.url(path))
+    }
+
+    pub fn as_admin(&self, request: RequestBuilder) -> RequestBuilder {
+        request.bearer_auth(&self.admin_key)
+    }
+
+    /// Creates a user with `role` and returns an API key of theirs.
+    pub async fn user_with_key(&self, name: &str, role: &str) -> String {
+        let created = self.as_admin(self.post("/api/users")).json(&json!({"name": name, "role": role})).send().await.unwrap();
+        assert_eq!(created.status(), StatusCode::OK, "{}", created.text().await.unwrap());
+        let key = self.as_admin(self.post("/api/keys")).json(&json!({"name": "test", "user": name})).send().await.unwrap();
+        assert_eq!(key.status(), StatusCode::OK);
+        key.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_string()
+    }
+
+    pub async fn create_user_with_password(&self, name: &str, role: &str, password: &str) {
+        let created = self
+            .as_admin(self.post("/api/users"))
+            .json(&json!({"name": name, "role": role, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::OK, "{}", created.text().await.unwrap());
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The status and the JSON body of a response.
+pub async fn status_and_json(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, body)
+}
+
+/// Runs each named `async fn(Backend)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test($crate::support::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test($crate::support::Backend::Postgres).await })*
+        }
+    };
+}
