@@ -15,10 +15,13 @@ pub async fn list_audit(
     object: Option<String>,
     since: Option<String>,
     until: Option<String>,
-    before: Option<i64>,
-    limit: Option<i64>,
+    // Numbers arrive as text so that a bad one is refused with its parameter's name.
+    before: Option<String>,
+    limit: Option<String>,
 ) -> Result<Vec<AuditEntry>, ApiError> {
     let (store, actor) = super::caller().await?;
+    let before = super::query_number("before", before)?;
+    let limit = super::query_number("limit", limit)?;
     let filter = AuditFilter { user, surface, object, since, until, before, limit };
     Ok(depot_domain::audit::query(&store, &actor, &filter).await?)
 }

@@ -20,6 +20,18 @@ pub(crate) async fn caller() -> Result<(depot_domain::Store, depot_domain::Actor
     Ok((store, actor))
 }
 
+/// Parses an optional whole-number query parameter, naming it when it is not one.
+#[cfg(feature = "ssr")]
+pub(crate) fn query_number(name: &str, value: Option<String>) -> Result<Option<i64>, ApiError> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::new(400, format!("{name} must be a whole number, not {text:?}"))),
+    }
+}
+
 /// One line per server function for the OpenAPI document: method, path, summary. The server
 /// checks this against the functions actually registered, so a new one cannot go undocumented.
 pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {

@@ -30,8 +30,8 @@ pub fn AuditPage() -> impl IntoView {
                 field("object"),
                 field("since"),
                 field("until"),
-                field("before").and_then(|b| b.parse().ok()),
-                Some(PAGE),
+                field("before"),
+                Some(PAGE.to_string()),
             )
         },
     );
