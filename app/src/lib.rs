@@ -8,7 +8,7 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use components::layout::Layout;
 use pages::{audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, planned::Planned, users::UsersPage};
@@ -41,7 +41,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
-                <ParentRoute path=path!("") view=Layout>
+                // Async: the page is sent once its data is loaded, so a signed-out visitor gets a real
+                // redirect to the login page and a reader without JavaScript gets the whole page.
+                <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("users") view=UsersPage/>
                     <Route path=path!("audit") view=AuditPage/>

@@ -30,7 +30,10 @@ pub async fn run(cli: Cli) -> CommandResult {
 
 fn init_logging(format: LogFormat, default_level: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -73,34 +76,31 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
         tracing::warn!("authentication is OFF (--no-auth): every request acts as an admin");
     }
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let shutdown = shutdown_signal()?;
     tracing::info!(address = %listener.local_addr()?, store = %redact(&store_args.url()), "Depot is serving");
     let app = http::router(http::AppState::new(store.clone(), config));
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     tracing::info!("in-flight requests finished; shutting down");
     store.close().await;
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM; the server then stops accepting and finishes what it has.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Listens for Ctrl-C and SIGTERM from now on; the returned future resolves on either, and the
+/// server then stops accepting and finishes what it has. Registered before the server says it
+/// is ready, so a signal sent right after that is never missed.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        let terminate = terminate.recv();
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<Option<()>>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = terminate => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
+    })
 }
 
 fn read_password_line() -> Result<String, Box<dyn std::error::Error>> {
