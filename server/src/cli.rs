@@ -7,14 +7,36 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use depot_domain::Role;
 
 #[derive(Debug, Parser)]
-#[command(name = "depot", version, about = "One server for tables, inventory, data dots, artifacts and specs.")]
+#[command(
+    name = "depot",
+    version,
+    about = "One server for tables, inventory, data dots, artifacts and specs.",
+    long_about = "One server for tables, inventory, data dots, artifacts and specs.\n\n\
+                  Without a subcommand, `depot` serves as `depot serve` would, configured by \
+                  the DEPOT_* environment variables."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub store: StoreArgs,
     #[arg(long, env = "DEPOT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+/// `serve`'s settings from the environment alone, for a `depot` run without a subcommand.
+#[derive(Debug, Parser)]
+struct ServeFromEnvironment {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+impl Cli {
+    /// The command to run: `serve` when none was named.
+    pub fn command(self) -> (StoreArgs, LogFormat, Command) {
+        let command = self.command.unwrap_or_else(|| Command::Serve(ServeFromEnvironment::parse_from(["depot"]).args));
+        (self.store, self.log_format, command)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

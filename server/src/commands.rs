@@ -13,18 +13,19 @@ use crate::http;
 pub type CommandResult = Result<(), Box<dyn std::error::Error>>;
 
 pub async fn run(cli: Cli) -> CommandResult {
-    let default_level = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
-    init_logging(cli.log_format, default_level);
-    match cli.command {
-        Command::Serve(args) => serve(&cli.store, &args).await,
+    let (store, log_format, command) = cli.command();
+    let default_level = if matches!(command, Command::Serve(_)) { "info" } else { "warn" };
+    init_logging(log_format, default_level);
+    match command {
+        Command::Serve(args) => serve(&store, &args).await,
         Command::Migrate => {
-            let store = open_store(&cli.store).await?;
-            println!("migrations applied to {}", redact(&cli.store.url()));
-            store.close().await;
+            let opened = open_store(&store).await?;
+            println!("migrations applied to {}", redact(&store.url()));
+            opened.close().await;
             Ok(())
         }
-        Command::User(command) => user(&cli.store, command).await,
-        Command::Key(command) => key(&cli.store, command).await,
+        Command::User(command) => user(&store, command).await,
+        Command::Key(command) => key(&store, command).await,
     }
 }
 

@@ -1,0 +1,82 @@
+# Installs what building and testing Depot needs, each only when missing or at the wrong
+# version. Sourced by .ci/serve and .ci/test; safe to run again and again.
+set -euo pipefail
+
+CARGO_LEPTOS_VERSION=0.3.10
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+# One target folder shared by every checkout on this machine, so a fresh clone (CI's) reuses
+# the compiled dependencies instead of rebuilding them all.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/depot/target}"
+
+say() { printf '\n== %s\n' "$*"; }
+
+# The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$REPO_ROOT/Cargo.lock"
+}
+
+ensure_build_tools() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [[ "$(cargo leptos --version 2>/dev/null || true)" != *"$CARGO_LEPTOS_VERSION"* ]]; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+  local wanted
+  wanted="$(wasm_bindgen_version)"
+  if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != *"$wanted"* ]]; then
+    say "installing wasm-bindgen-cli $wanted (about 8 minutes)"
+    # Not --locked: a dependency version in its lock file is missing from the registry.
+    cargo install wasm-bindgen-cli --version "$wanted" --force
+  fi
+}
+
+apt_install() {
+  if [[ ! -f /var/lib/apt/periodic/depot-updated ]]; then
+    apt-get update -qq
+    mkdir -p /var/lib/apt/periodic && touch /var/lib/apt/periodic/depot-updated
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+ensure_test_tools() {
+  if [[ ! -x /usr/bin/chromium ]]; then
+    say "installing Debian's chromium for the browser tests"
+    apt_install chromium
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    say "installing Node.js and npm for Playwright"
+    apt_install nodejs npm
+  fi
+  if [[ ! -d "$REPO_ROOT/end2end/node_modules/@playwright/test" ]] \
+     || [[ "$REPO_ROOT/end2end/package-lock.json" -nt "$REPO_ROOT/end2end/node_modules/.package-lock.json" ]]; then
+    say "installing the end-to-end test packages"
+    (cd "$REPO_ROOT/end2end" && npm ci --no-audit --no-fund)
+  fi
+}
+
+# The tests need PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth): start it, or
+# install it, when it is not there.
+ensure_postgres() {
+  if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+    return
+  fi
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    say "installing PostgreSQL"
+    apt_install postgresql
+    local conf
+    conf="$(ls -d /etc/postgresql/*/main | head -n1)/pg_hba.conf"
+    sed -i -E 's/^(host\s+all\s+all\s+127\.0\.0\.1\/32\s+)\S+/\1trust/; s/^(local\s+all\s+postgres\s+)\S+/\1trust/' "$conf"
+  fi
+  say "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  for _ in $(seq 1 30); do
+    pg_isready -h 127.0.0.1 -p 5432 -q && return
+    sleep 1
+  done
+  echo "PostgreSQL did not start on 127.0.0.1:5432" >&2
+  exit 1
+}

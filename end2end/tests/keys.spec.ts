@@ -1,0 +1,86 @@
+// Issue: log in through the form, create an API key, see it listed, call /api/… with it,
+// revoke it, see the call refused, log out.
+import { expect, test } from "@playwright/test";
+
+const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+
+test("a user signs in, makes a key, uses it, revokes it and signs out", async ({ page, request }) => {
+  const name = `e2e${Date.now()}`;
+  const password = "correct-horse-battery";
+  const created = await request.post("/api/users", {
+    headers: { Authorization: `Bearer ${adminKey()}` },
+    data: { name, role: "writer", password },
+  });
+  expect(created.status()).toBe(200);
+
+  // Signed out, the admin shell sends us to the login form.
+  await page.goto("/users");
+  await expect(page).toHaveURL(/\/login\?next=\/users$/);
+
+  await page.getByLabel("User").fill(name);
+  await page.getByLabel("Password or API key").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Wrong user name or password.");
+
+  await page.getByLabel("User").fill(name);
+  await page.getByLabel("Password or API key").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByRole("heading", { name: "Users & keys" })).toBeVisible();
+  await expect(page.locator(".whoami .user-name")).toHaveText(name);
+
+  // Create a key: it is shown once, and listed.
+  await page.getByLabel("Key name").fill("e2e script");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const secret = (await page.getByTestId("new-key-secret").textContent())!.trim();
+  expect(secret).toMatch(/^depot_[0-9a-f]{40}$/);
+  const row = page.locator("table.keys tr", { hasText: "e2e script" });
+  await expect(row).toContainText("active");
+  await expect(row).toContainText(secret.slice(0, 12));
+  await expect(row).not.toContainText(secret);
+
+  // The key works from a script.
+  const whoami = await request.get("/api/session", { headers: { Authorization: `Bearer ${secret}` } });
+  expect(whoami.status()).toBe(200);
+  expect(await whoami.json()).toEqual({ name, role: "writer", local: false });
+
+  // Revoke it (confirming the dialog): the same call is now refused.
+  page.once("dialog", (dialog) => dialog.accept());
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await expect(row).toContainText("revoked");
+  const refused = await request.get("/api/session", { headers: { Authorization: `Bearer ${secret}` } });
+  expect(refused.status()).toBe(401);
+  expect(await refused.json()).toEqual({ status: 401, error: "this API key has been revoked" });
+
+  // The audit page shows what happened, filtered through the URL.
+  await page.goto(`/audit?user=${name}`);
+  await expect(page.locator("table.audit")).toContainText("revoke");
+  await expect(page.locator("table.audit")).toContainText("login");
+
+  // Log out: back at the form, and the shell is closed again.
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto("/users");
+  await expect(page).toHaveURL(/\/login\?next=\/users$/);
+});
+
+test("an admin creates a user in the browser and sees a clear error for a duplicate", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("User").fill("admin");
+  await page.getByLabel("Password or API key").fill(adminKey());
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await page.getByRole("link", { name: "Users & keys" }).click();
+  await expect(page).toHaveURL(/\/users$/);
+
+  const name = `ui${Date.now()}`;
+  const form = page.getByRole("form", { name: "Create user" });
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Role").selectOption("writer");
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(page.locator("table.data").first()).toContainText(name);
+
+  await form.getByLabel("Name").fill(name);
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(page.getByRole("alert")).toContainText(`a user named "${name}" already exists`);
+});
