@@ -1,6 +1,6 @@
 //! Reading the audit log.
 
-use depot_domain::audit::{AuditEntry, AuditFilter};
+use depot_domain::audit::AuditEntry;
 use leptos::prelude::*;
 use server_fn::codec::{GetUrl, Json};
 
@@ -22,6 +22,6 @@ pub async fn list_audit(
     let (store, actor) = super::caller().await?;
     let before = super::query_number("before", before)?;
     let limit = super::query_number("limit", limit)?;
-    let filter = AuditFilter { user, surface, object, since, until, before, limit };
+    let filter = depot_domain::audit::AuditFilter { user, surface, object, since, until, before, limit };
     Ok(depot_domain::audit::query(&store, &actor, &filter).await?)
 }
