@@ -10,6 +10,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+pub use components::layout::urlencode;
 use components::layout::Layout;
 use pages::{audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, planned::Planned, users::UsersPage};
 

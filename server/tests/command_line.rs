@@ -78,9 +78,11 @@ fn users_and_keys_are_managed_from_the_command_line() {
 }
 
 /// Starts `depot serve` and returns it with the lines it printed before "Depot is serving".
-fn serve_until_ready(data: &DataDir) -> (std::process::Child, Vec<String>) {
+fn serve_until_ready(data: &DataDir, extra: &[&str]) -> (std::process::Child, Vec<String>, Vec<String>) {
+    let mut args = vec!["serve", "--bind", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
     let mut child = data
-        .depot(&["serve", "--bind", "127.0.0.1:0"])
+        .depot(&args)
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -107,15 +109,24 @@ fn serve_until_ready(data: &DataDir) -> (std::process::Child, Vec<String>) {
     let logs = logs.join().unwrap();
     assert!(status.success(), "a graceful shutdown exits 0, not {status}: {logs:?}");
     assert!(logs.iter().any(|l| l.contains("shutting down")), "{logs:?}");
-    (child, printed.join().unwrap())
+    (child, printed.join().unwrap(), logs)
 }
 
 #[test]
 fn the_first_start_prints_the_admin_key_once_and_sigterm_stops_cleanly() {
     let data = DataDir::new("first");
-    let (_, first) = serve_until_ready(&data);
+    let (_, first, _) = serve_until_ready(&data, &[]);
     let key_line = first.iter().find(|l| l.trim().starts_with("depot_")).unwrap_or_else(|| panic!("no key in {first:?}"));
     assert_eq!(key_line.trim().len(), "depot_".len() + 40);
-    let (_, second) = serve_until_ready(&data);
+    let (_, second, _) = serve_until_ready(&data, &[]);
     assert!(!second.iter().any(|l| l.contains("depot_")), "the key is shown only once: {second:?}");
+}
+
+#[test]
+fn json_logs_are_one_json_object_per_line() {
+    let data = DataDir::new("json");
+    let (_, _, logs) = serve_until_ready(&data, &["--log-format", "json"]);
+    let ready: serde_json::Value = serde_json::from_str(&logs[0]).unwrap_or_else(|e| panic!("{e}: {:?}", logs[0]));
+    assert_eq!(ready["fields"]["message"], "Depot is serving");
+    assert_eq!(ready["level"], "INFO");
 }

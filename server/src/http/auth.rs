@@ -6,11 +6,12 @@
 //! wrong are refused with 401 at once; an expired session cookie counts as no credentials, so
 //! the browser is sent to the login page instead of an error.
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use base64::Engine;
+use depot_app::urlencode;
 use chrono::Duration;
 use depot_domain::auth::{credentials, sessions};
 use depot_domain::{Actor, DomainError};
@@ -144,7 +145,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, request: R
     let user = match credentials::by_name_and_secret(&state.store, &form.username, &form.password).await {
         Ok((_, user)) => user,
         Err(DomainError::Unauthenticated(message)) if !is_json => {
-            let target = format!("/login?error={}&next={}", encode(&sign_in_failure(&message)), encode(&next));
+            let target = format!("/login?error={}&next={}", urlencode(&sign_in_failure(&message)), urlencode(&next));
             return Redirect::to(&target).into_response();
         }
         Err(DomainError::Unauthenticated(message)) => return error_response(StatusCode::UNAUTHORIZED, sign_in_failure(&message)),
@@ -207,17 +208,6 @@ fn is_https(headers: &HeaderMap) -> bool {
     headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
 
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-use axum::extract::FromRequest;
 
 #[cfg(test)]
 mod tests {
