@@ -10,6 +10,7 @@ use crate::api::accounts::{list_keys, list_users, CreateKey, CreateUser, RevokeK
 use crate::api::ApiError;
 use crate::components::error_view::ApiErrorView;
 use crate::components::layout::use_session;
+use crate::components::use_hydrated;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -37,6 +38,7 @@ where
 #[component]
 fn UsersSection(is_admin: bool) -> impl IntoView {
     let create_user = ServerAction::<CreateUser>::new();
+    let hydrated = use_hydrated();
     let users = Resource::new(move || create_user.version().get(), |_| list_users());
     let name = NodeRef::<html::Input>::new();
     let role = NodeRef::<html::Select>::new();
@@ -68,7 +70,7 @@ fn UsersSection(is_admin: bool) -> impl IntoView {
                         </select>
                     </label>
                     <label>"Password (optional)" <input type="password" name="password" node_ref=password autocomplete="new-password"/></label>
-                    <button type="submit" disabled=move || create_user.pending().get()>"Create user"</button>
+                    <button type="submit" disabled=move || !hydrated.get() || create_user.pending().get()>"Create user"</button>
                 </form>
                 {action_error(create_user.value())}
             })}
@@ -99,6 +101,7 @@ fn UserTable(users: Vec<User>) -> impl IntoView {
 fn KeysSection(is_admin: bool) -> impl IntoView {
     let create_key = ServerAction::<CreateKey>::new();
     let revoke_key = ServerAction::<RevokeKey>::new();
+    let hydrated = use_hydrated();
     let keys = Resource::new(
         move || (create_key.version().get(), revoke_key.version().get()),
         |_| list_keys(None),
@@ -128,7 +131,7 @@ fn KeysSection(is_admin: bool) -> impl IntoView {
                 {is_admin.then(|| view! {
                     <label>"For user (optional)" <input type="text" name="key-user" node_ref=key_user placeholder="yourself"/></label>
                 })}
-                <button type="submit" disabled=move || create_key.pending().get()>"Create key"</button>
+                <button type="submit" disabled=move || !hydrated.get() || create_key.pending().get()>"Create key"</button>
             </form>
             {action_error(create_key.value())}
             {new_secret}
@@ -147,6 +150,7 @@ fn KeysSection(is_admin: bool) -> impl IntoView {
 
 #[component]
 fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl IntoView {
+    let hydrated = use_hydrated();
     if keys.is_empty() {
         return view! { <p class="empty">"No API keys yet."</p> }.into_any();
     }
@@ -171,7 +175,7 @@ fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl Into
                             <td><code>{format!("{}…", key.prefix)}</code></td>
                             <td><time>{key.created_at}</time></td>
                             <td>{match key.revoked_at { Some(at) => format!("revoked {at}"), None => "active".into() }}</td>
-                            <td>{(!revoked).then(|| view! { <button type="button" class="danger" on:click=revoke>"Revoke"</button> })}</td>
+                            <td>{(!revoked).then(|| view! { <button type="button" class="danger" on:click=revoke disabled=move || !hydrated.get()>"Revoke"</button> })}</td>
                         </tr>
                     }
                 }).collect_view()}

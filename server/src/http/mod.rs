@@ -50,19 +50,16 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// Leptos' settings from the `LEPTOS_*` variables cargo-leptos sets, with Depot's names as
-/// defaults so the binary also runs without them.
+/// Leptos' settings from the `LEPTOS_*` variables cargo-leptos sets, with its defaults
+/// (`target/site`, `pkg`) when they are absent. The output name is fixed at compile time by
+/// `.cargo/config.toml`.
 fn leptos_options() -> LeptosOptions {
-    let built_by_cargo_leptos =
-        std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() || option_env!("LEPTOS_OUTPUT_NAME").is_some();
-    let configured = built_by_cargo_leptos.then(|| leptos::config::get_configuration(None).ok()).flatten();
-    let mut options = configured
+    leptos::config::get_configuration(None)
         .map(|conf| conf.leptos_options)
-        .unwrap_or_else(|| LeptosOptions::builder().output_name("depot").site_root("target/site").build());
-    if options.output_name.is_empty() {
-        options.output_name = "depot".into();
-    }
-    options
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "ignoring invalid LEPTOS_* settings");
+            LeptosOptions::builder().output_name("depot").site_root("target/site").build()
+        })
 }
 
 pub fn router(state: AppState) -> Router {
