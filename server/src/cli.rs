@@ -93,6 +93,19 @@ pub struct ServeArgs {
     /// write check). Repeatable, or comma-separated.
     #[arg(long = "cors-origin", env = "DEPOT_CORS_ORIGIN", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Attach a database to the Tables surface as NAME=URL (`sqlite://path` or
+    /// `postgres://…`). Repeatable.
+    #[arg(long = "attach", env = "DEPOT_ATTACH", value_delimiter = ' ')]
+    pub attach: Vec<String>,
+    /// Expose the attached database NAME read-only. Repeatable.
+    #[arg(long = "read-only", env = "DEPOT_READ_ONLY", value_delimiter = ',')]
+    pub read_only: Vec<String>,
+    /// Leave NAME.TABLE out of the Tables surface. Repeatable.
+    #[arg(long = "exclude", env = "DEPOT_EXCLUDE", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Tables with more rows than this report `X-Total-Count-Estimate` instead of counting.
+    #[arg(long, env = "DEPOT_EXACT_COUNT_LIMIT", default_value_t = 1_000_000)]
+    pub exact_count_limit: i64,
     /// How long a browser session lasts, in seconds.
     #[arg(long, env = "DEPOT_SESSION_TTL", default_value_t = 12 * 3600)]
     pub session_ttl: u64,

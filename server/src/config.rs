@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use depot_domain::tables::catalog::Attachment;
+
 use crate::cli::ServeArgs;
 
 #[derive(Clone, Debug)]
@@ -14,6 +16,8 @@ pub struct ServeConfig {
     pub session_ttl: Duration,
     pub body_limit: usize,
     pub request_timeout: Duration,
+    pub attachments: Vec<Attachment>,
+    pub exact_count_limit: i64,
 }
 
 impl ServeConfig {
@@ -26,6 +30,26 @@ impl ServeConfig {
                 args.bind
             ));
         }
+        let mut attachments = Vec::new();
+        for spec in &args.attach {
+            let mut attachment = Attachment::parse(spec).map_err(|e| e.to_string())?;
+            attachment.read_only = args.read_only.contains(&attachment.name);
+            attachments.push(attachment);
+        }
+        for name in &args.read_only {
+            if !attachments.iter().any(|a| &a.name == name) {
+                return Err(format!("--read-only {name}: no database is attached under that name"));
+            }
+        }
+        for excluded in &args.exclude {
+            let (db, table) = excluded
+                .split_once('.')
+                .ok_or_else(|| format!("--exclude takes NAME.TABLE, not {excluded:?}"))?;
+            match attachments.iter_mut().find(|a| a.name == db) {
+                Some(attachment) => attachment.excluded.push(table.to_string()),
+                None => return Err(format!("--exclude {excluded}: no database is attached as {db}")),
+            }
+        }
         let cors_origins = args.cors_origins.iter().map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect();
         Ok(Self {
             bind: args.bind,
@@ -35,6 +59,8 @@ impl ServeConfig {
             session_ttl: Duration::from_secs(args.session_ttl.max(1)),
             body_limit: args.body_limit,
             request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+            attachments,
+            exact_count_limit: args.exact_count_limit,
         })
     }
 
@@ -48,6 +74,8 @@ impl ServeConfig {
             session_ttl: Duration::from_secs(12 * 3600),
             body_limit: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
+            attachments: Vec::new(),
+            exact_count_limit: 1_000_000,
         }
     }
 }

@@ -16,6 +16,8 @@ pub mod error;
 #[cfg(feature = "services")]
 pub mod store;
 #[cfg(feature = "services")]
+pub mod tables;
+#[cfg(feature = "services")]
 pub mod time;
 
 pub use auth::Role;

@@ -18,6 +18,7 @@ use depot_domain::{Actor, DomainError};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use serde::Deserialize;
 
+use super::error::refusal_for;
 use super::{error_response, AppState};
 
 pub const SESSION_COOKIE: &str = "depot_session";
@@ -26,7 +27,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let actor = match identify(&state, request.headers()).await {
         Ok(actor) => actor,
         Err(DomainError::Unauthenticated(message)) => {
-            let mut response = error_response(StatusCode::UNAUTHORIZED, message);
+            let mut response = refusal_for(request.uri().path(), StatusCode::UNAUTHORIZED, message);
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"depot\""));
             return response;
         }
@@ -93,7 +94,7 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 pub async fn refuse_cross_site_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && is_cross_site(request.headers(), &state.config.cors_origins) {
-        return error_response(StatusCode::FORBIDDEN, "cross-site request refused: this origin may not change data here");
+        return refusal_for(request.uri().path(), StatusCode::FORBIDDEN, "cross-site request refused: this origin may not change data here");
     }
     next.run(request).await
 }

@@ -13,3 +13,13 @@ pub fn error_response(status: StatusCode, message: impl Into<String>) -> Respons
 pub async fn unknown_api_route(uri: Uri) -> Response {
     error_response(StatusCode::NOT_FOUND, format!("no API route at {}", uri.path()))
 }
+
+/// A refusal made before a request reaches its surface (credentials, cross-site check), in the
+/// error format of the surface the path belongs to.
+pub fn refusal_for(path: &str, status: StatusCode, message: impl Into<String>) -> Response {
+    if path.starts_with("/db/") {
+        (status, Json(serde_json::json!({"message": message.into()}))).into_response()
+    } else {
+        error_response(status, message)
+    }
+}

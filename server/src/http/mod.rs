@@ -9,6 +9,7 @@ mod error;
 mod metrics;
 mod openapi;
 mod ops;
+mod tables;
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use axum::extract::FromRef;
 use axum::routing::{any, get, post};
 use axum::{middleware, Router};
 use depot_app::{shell, App};
+use depot_domain::tables::Catalog;
 use depot_domain::Store;
 use http::{HeaderValue, Method, StatusCode};
 use leptos::prelude::{provide_context, LeptosOptions};
@@ -33,14 +35,16 @@ pub use metrics::Metrics;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The attached databases of the Tables surface (and Depot's own, as `main`).
+    pub catalog: Catalog,
     pub config: Arc<ServeConfig>,
     pub leptos_options: LeptosOptions,
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: ServeConfig) -> Self {
-        Self { store, config: Arc::new(config), leptos_options: leptos_options(), metrics: Arc::new(Metrics::default()) }
+    pub fn new(store: Store, catalog: Catalog, config: ServeConfig) -> Self {
+        Self { store, catalog, config: Arc::new(config), leptos_options: leptos_options(), metrics: Arc::new(Metrics::default()) }
     }
 }
 
@@ -75,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .merge(tables::routes())
         .leptos_routes_with_context(
             &state,
             ui_routes,
@@ -88,18 +93,23 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), auth::refuse_cross_site_writes))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
-        .layer(cors_layer(&config))
+        .layer(tower::util::option_layer(cors_layer(&config)))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::measure))
         .with_state(state)
 }
 
 /// Browsers on the configured origins may call Depot with credentials; nobody else may.
-fn cors_layer(config: &ServeConfig) -> CorsLayer {
+/// Without configured origins there is no CORS layer at all, so OPTIONS reaches the surfaces.
+fn cors_layer(config: &ServeConfig) -> Option<CorsLayer> {
+    if config.cors_origins.is_empty() {
+        return None;
+    }
     let origins: Vec<HeaderValue> = config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
-    CorsLayer::new()
+    let layer = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
         .allow_headers([http::header::AUTHORIZATION, http::header::CONTENT_TYPE, http::header::IF_MATCH, http::header::IF_NONE_MATCH])
-        .expose_headers([http::header::ETAG, http::header::LINK, http::header::LOCATION])
+        .expose_headers([http::header::ETAG, http::header::LINK, http::header::LOCATION]);
+    Some(layer)
 }

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use depot::config::ServeConfig;
 use depot::http::{router, AppState};
 use depot_domain::auth::users;
+use depot_domain::tables::Catalog;
 use depot_domain::Store;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
@@ -58,27 +59,16 @@ impl TestStore {
 
 impl Drop for TestStore {
     fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::Folder(folder) => {
-                let _ = std::fs::remove_dir_all(folder);
-            }
-            Cleanup::Database(name) => {
-                let (store, name) = (self.store.clone(), name.clone());
-                // Drop runs inside the test's runtime; the async cleanup needs a thread of its own.
-                std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                    runtime.block_on(async move {
-                        store.close().await;
-                        if let Ok(admin) = Store::connect(&format!("{}/postgres", postgres_admin_url())).await {
-                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(admin.pool()).await;
-                            admin.close().await;
-                        }
-                    });
-                })
-                .join()
-                .ok();
-            }
+        if let Cleanup::Database(_) = &self.cleanup {
+            let store = self.store.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(store.close());
+            })
+            .join()
+            .ok();
         }
+        drop_cleanup(&self.cleanup);
     }
 }
 
@@ -110,7 +100,8 @@ impl TestServer {
         configure(&mut config);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = router(AppState::new(db.store.clone(), config));
+        let catalog = Catalog::open(&db.url, config.attachments.clone()).await.unwrap();
+        let app = router(AppState::new(db.store.clone(), catalog, config));
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -181,4 +172,127 @@ macro_rules! on_both_backends {
             async fn $test() { super::$test($crate::support::Backend::Postgres).await })*
         }
     };
+}
+
+/// The Chinook sample database attached as `chinook`: a private copy of the SQLite file, or a
+/// fresh PostgreSQL database cloned from a template loaded once from `chinook_pg.sql`.
+pub struct Chinook {
+    pub attachment: depot_domain::tables::catalog::Attachment,
+    _cleanup: Cleanup,
+}
+
+fn shared_data(file: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data").join(file)
+}
+
+impl Chinook {
+    pub async fn attach(backend: Backend) -> Self {
+        let name = format!("depot_chinook_{}_{}", std::process::id(), rand_suffix());
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let folder = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&folder).unwrap();
+                let file = folder.join("chinook.sqlite");
+                std::fs::copy(shared_data("chinook.sqlite"), &file).unwrap();
+                // The shared copy is read-only; the private one must be writable.
+                let mut permissions = std::fs::metadata(&file).unwrap().permissions();
+                #[allow(clippy::permissions_set_readonly_false)]
+                permissions.set_readonly(false);
+                std::fs::set_permissions(&file, permissions).unwrap();
+                (format!("sqlite://{}", file.display()), Cleanup::Folder(folder))
+            }
+            Backend::Postgres => {
+                let template = chinook_template().await;
+                let admin = Store::connect(&format!("{}/postgres", postgres_admin_url())).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).execute(admin.pool()).await.unwrap();
+                admin.close().await;
+                (format!("{}/{name}", postgres_admin_url()), Cleanup::Database(name))
+            }
+        };
+        let attachment = depot_domain::tables::catalog::Attachment::parse(&format!("chinook={url}")).unwrap();
+        Self { attachment, _cleanup: cleanup }
+    }
+}
+
+impl Drop for Chinook {
+    fn drop(&mut self) {
+        drop_cleanup(&self._cleanup);
+    }
+}
+
+fn drop_cleanup(cleanup: &Cleanup) {
+    match cleanup {
+        Cleanup::Folder(folder) => {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+        Cleanup::Database(name) => {
+            let name = name.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async move {
+                    if let Ok(admin) = Store::connect(&format!("{}/postgres", postgres_admin_url())).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(admin.pool()).await;
+                        admin.close().await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+/// Loads `chinook_pg.sql` into a template database once per machine (named by the file's
+/// size, so a changed file gets a new template); later tests clone it in milliseconds.
+async fn chinook_template() -> String {
+    static LOADED: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    LOADED
+        .get_or_init(|| async {
+            let script = std::fs::read_to_string(shared_data("chinook_pg.sql")).unwrap();
+            let template = format!("depot_chinook_template_{}", script.len());
+            let admin = Store::connect(&format!("{}/postgres", postgres_admin_url())).await.unwrap();
+            let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(&template)
+                .fetch_optional(admin.pool())
+                .await
+                .unwrap();
+            if exists.is_none() {
+                let loading = format!("{template}_loading_{}", std::process::id());
+                sqlx::query(&format!("CREATE DATABASE \"{loading}\"")).execute(admin.pool()).await.unwrap();
+                // The script is psql's: it creates and enters its own database, which we skip.
+                let body: String = script
+                    .lines()
+                    .filter(|l| !l.starts_with("CREATE DATABASE") && !l.starts_with("\\c"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let url = format!("{}/{loading}", postgres_admin_url());
+                let mut psql = std::process::Command::new("psql")
+                    .args(["-q", "-v", "ON_ERROR_STOP=1", &url])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .expect("psql (PostgreSQL's client) is installed");
+                std::io::Write::write_all(psql.stdin.as_mut().unwrap(), body.as_bytes()).unwrap();
+                drop(psql.stdin.take());
+                assert!(psql.wait().unwrap().success(), "loading chinook_pg.sql failed");
+                // Another test process may have finished first; then ours is not needed.
+                if sqlx::query(&format!("ALTER DATABASE \"{loading}\" RENAME TO \"{template}\"")).execute(admin.pool()).await.is_err() {
+                    let _ = sqlx::query(&format!("DROP DATABASE \"{loading}\"")).execute(admin.pool()).await;
+                }
+            }
+            admin.close().await;
+            template
+        })
+        .await
+        .clone()
+}
+
+impl TestServer {
+    /// A server with Chinook attached as `chinook`.
+    pub async fn with_chinook(backend: Backend) -> (Self, Chinook) {
+        let chinook = Chinook::attach(backend).await;
+        let attachment = chinook.attachment.clone();
+        let server = Self::start_with(backend, move |c| c.attachments = vec![attachment]).await;
+        (server, chinook)
+    }
 }

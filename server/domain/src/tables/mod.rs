@@ -1,0 +1,18 @@
+//! Tables: REST over every table of every attached SQL database (sandman2's job).
+//!
+//! [`catalog`] introspects what exists; [`backend`] is the one place SQLite and PostgreSQL
+//! differ (introspection, how values are cast and decoded, row locking); [`selection`] turns
+//! query parameters into a checked selection; [`service`] reads and writes rows. Identifiers
+//! only ever come from the catalog and are always quoted; values are always bound.
+
+pub mod backend;
+pub mod catalog;
+pub mod error;
+pub mod selection;
+pub mod service;
+mod sql;
+
+pub use catalog::{Catalog, Column, Database, Table};
+pub use error::TablesError;
+pub use selection::Selection;
+pub use service::{Row, RowKey};

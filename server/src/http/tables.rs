@@ -1,0 +1,547 @@
+//! The Tables surface, sandman2-compatible: `/db/{db}/…` (API.md §1). Parses the wire format,
+//! calls `depot_domain::tables`, and renders results and errors as sandman2 does — errors in
+//! [`error_response`], the one place.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use depot_domain::audit::{self, Change, Surface};
+use depot_domain::tables::service::{self, etag, value_text, Created, Page, Total};
+use depot_domain::tables::{Database, RowKey, Selection, Table, TablesError};
+use depot_domain::{Actor, DomainError};
+use http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+use super::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/db/{db}/", get(index).options(options))
+        .route("/db/{db}/{table}", get(collection).post(create).options(options))
+        .route("/db/{db}/{table}/", get(collection).post(create).options(options))
+        .route("/db/{db}/{table}/meta", get(meta).options(options))
+        .route("/db/{db}/{table}/{key}", get(one).put(upsert).patch(update).delete(remove).options(options))
+        .route("/api/db/{db}/reload", post(reload))
+}
+
+/// sandman2's error envelope: `{"message": …}` (`null` for 404); 412 has Depot's own shape.
+pub fn error_response(error: TablesError) -> Response {
+    let (status, body) = match &error {
+        TablesError::InvalidField(_)
+        | TablesError::UnknownField(_)
+        | TablesError::NoData
+        | TablesError::NoJson
+        | TablesError::MissingRequired(_)
+        | TablesError::BadParameter(_) => (StatusCode::BAD_REQUEST, json!({"message": error.to_string()})),
+        TablesError::NotFound => (StatusCode::NOT_FOUND, json!({"message": null})),
+        TablesError::PreconditionFailed => {
+            (StatusCode::PRECONDITION_FAILED, json!({"status": 412, "error": "precondition failed"}))
+        }
+        TablesError::Constraint(message) => (StatusCode::CONFLICT, json!({"message": message})),
+        TablesError::ReadOnly(message) => (StatusCode::FORBIDDEN, json!({"message": message})),
+        TablesError::Domain(domain) => match domain {
+            DomainError::Invalid(m) => (StatusCode::BAD_REQUEST, json!({"message": m})),
+            DomainError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, json!({"message": m})),
+            DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, json!({"message": m})),
+            DomainError::NotFound(_) => (StatusCode::NOT_FOUND, json!({"message": null})),
+            DomainError::Conflict(m) => (StatusCode::CONFLICT, json!({"message": m})),
+            fault @ (DomainError::Store(_) | DomainError::Internal(_)) => {
+                tracing::error!(error = %fault, "tables request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, json!({"message": "internal server error"}))
+            }
+        },
+    };
+    (status, Json(body)).into_response()
+}
+
+type Result<T> = std::result::Result<T, Response>;
+
+fn refuse(error: impl Into<TablesError>) -> Response {
+    error_response(error.into())
+}
+
+fn resolve(state: &AppState, db: &str, table: &str) -> Result<(Arc<Database>, Arc<Table>)> {
+    let database = state.catalog.database(db).map_err(refuse)?;
+    let table = database.table(table).map_err(refuse)?;
+    Ok((database, table))
+}
+
+fn params(query: Option<String>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect()
+}
+
+/// The row's last path segment, still percent-encoded, so a comma inside a key part (`%2C`)
+/// is not taken for the separator.
+fn raw_key(uri: &Uri) -> &str {
+    uri.path().rsplit('/').next().unwrap_or_default()
+}
+
+fn json_body(body: &Bytes) -> Option<Value> {
+    serde_json::from_slice(body).ok()
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn with_etag(mut response: Response, tag: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(tag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+fn not_modified(headers: &HeaderMap, tag: &str) -> bool {
+    header_text(headers, header::IF_NONE_MATCH).is_some_and(|h| service::if_match_admits(h, tag))
+}
+
+async fn options() -> Response {
+    (StatusCode::NO_CONTENT, [(header::ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")]).into_response()
+}
+
+/// `GET /db/{db}/`: each table and the shape of its row URLs, relative to `/db/{db}`.
+async fn index(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(db): Path<String>) -> Response {
+    if let Err(e) = actor.require_read() {
+        return refuse(e);
+    }
+    let database = match state.catalog.database(&db) {
+        Ok(database) => database,
+        Err(e) => return refuse(e),
+    };
+    let index: Map<String, Value> = database
+        .tables
+        .values()
+        .map(|t| {
+            let key: Vec<&str> = t.key_columns().map(|c| c.name.as_str()).collect();
+            let shape = if key.is_empty() { format!("/{}", t.resource) } else { format!("/{}{{/{}}}", t.resource, key.join(",")) };
+            (t.name.clone(), Value::String(shape))
+        })
+        .collect();
+    Json(index).into_response()
+}
+
+/// `GET /db/{db}/{t}/meta`: each column's declared type, ` (required)` when NOT NULL.
+async fn meta(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((db, table)): Path<(String, String)>) -> Response {
+    if let Err(e) = actor.require_read() {
+        return refuse(e);
+    }
+    let (_, table) = match resolve(&state, &db, &table) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let meta: Map<String, Value> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let required = if c.not_null { " (required)" } else { "" };
+            (c.name.clone(), Value::String(format!("{}{required}", c.declared_type)))
+        })
+        .collect();
+    Json(meta).into_response()
+}
+
+/// The single-row `Link` header: itself, then each row it refers to by foreign key.
+fn row_links(database: &Database, table: &Table, row: &Map<String, Value>) -> String {
+    let own = format!("/db/{}/{}/{}", database.name, table.resource, RowKey::of(table, row));
+    let mut links = vec![format!("<{own}>; rel=self"), format!("<{own}>; rel=related")];
+    for fk in &table.foreign_keys {
+        let values: Vec<&Value> = fk.columns.iter().map(|c| row.get(c).unwrap_or(&Value::Null)).collect();
+        if values.iter().any(|v| v.is_null()) {
+            continue;
+        }
+        if let Some(target) = database.table_by_name(&fk.table) {
+            let key: Vec<String> = values.iter().map(|v| value_text(v)).collect();
+            links.push(format!("</db/{}/{}/{}>; rel=related", database.name, target.resource, key.join(",")));
+        }
+    }
+    links.join(", ")
+}
+
+fn row_response(status: StatusCode, database: &Database, table: &Table, row: &Map<String, Value>) -> Response {
+    let tag = etag(row);
+    let mut response = (status, Json(row)).into_response();
+    if let Ok(link) = HeaderValue::from_str(&row_links(database, table, row)) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    with_etag(response, &tag)
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((db, table, _)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = actor.require_read() {
+        return refuse(e);
+    }
+    let (database, table) = match resolve(&state, &db, &table) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let found = match RowKey::parse(&table, raw_key(&uri)) {
+        Ok(key) => service::get(&database, &table, &key).await,
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(Some(row)) if not_modified(&headers, &etag(&row)) => with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag(&row)),
+        Ok(Some(row)) => row_response(StatusCode::OK, &database, &table, &row),
+        Ok(None) => refuse(TablesError::NotFound),
+        Err(e) => refuse(e),
+    }
+}
+
+/// A query string without the given keys, for building paging links.
+fn query_without(params: &[(String, String)], drop: &[&str]) -> Vec<(String, String)> {
+    params.iter().filter(|(k, _)| !drop.contains(&k.as_str())).cloned().collect()
+}
+
+fn link(base: &str, params: &[(String, String)], extra: &[(&str, String)], rel: &str) -> String {
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        serializer.append_pair(k, v);
+    }
+    for (k, v) in extra {
+        serializer.append_pair(k, v);
+    }
+    let query = serializer.finish();
+    if query.is_empty() { format!("<{base}>; rel={rel}") } else { format!("<{base}?{query}>; rel={rel}") }
+}
+
+fn collection_links(base: &str, params: &[(String, String)], selection: &Selection, page: &Page) -> Vec<String> {
+    use depot_domain::tables::selection::Paging;
+    let mut links = Vec::new();
+    match &selection.paging {
+        Paging::Page { page: number, size } => {
+            let rest = query_without(params, &["page", "limit"]);
+            let at = |n: u64| vec![("page", n.to_string()), ("limit", size.to_string())];
+            links.push(link(base, &rest, &at(1), "first"));
+            if *number > 1 {
+                links.push(link(base, &rest, &at(number - 1), "prev"));
+            }
+            let (Total::Exact(total) | Total::Estimate(total)) = page.total;
+            let last = ((total.max(0) as u64).div_ceil(*size)).max(1);
+            if *number < last {
+                links.push(link(base, &rest, &at(number + 1), "next"));
+            }
+            links.push(link(base, &rest, &at(last), "last"));
+        }
+        Paging::First { .. } | Paging::After { .. } => {
+            let rest = query_without(params, &["after"]);
+            links.push(link(base, &query_without(params, &["after", "page"]), &[], "first"));
+            if let Some(cursor) = &page.next_cursor {
+                links.push(link(base, &rest, &[("after", cursor.clone())], "next"));
+            }
+        }
+    }
+    links
+}
+
+fn wants_ndjson(headers: &HeaderMap) -> bool {
+    header_text(headers, header::ACCEPT).is_some_and(|a| a.contains("application/x-ndjson"))
+}
+
+async fn collection(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(path): Path<Vec<(String, String)>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = actor.require_read() {
+        return refuse(e);
+    }
+    let (db, table) = (path[0].1.clone(), path[1].1.clone());
+    let (database, table) = match resolve(&state, &db, &table) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let params = params(query);
+    let selection = match Selection::parse(&table, &params) {
+        Ok(selection) => selection,
+        Err(e) => return refuse(e),
+    };
+    if selection.export {
+        return stream_rows(&database, &table, &selection, Format::Csv);
+    }
+    if wants_ndjson(&headers) {
+        return stream_rows(&database, &table, &selection, Format::Ndjson);
+    }
+    let page = match service::list(&database, &table, &selection, state.config.exact_count_limit).await {
+        Ok(page) => page,
+        Err(e) => return refuse(e),
+    };
+    let body = serde_json::to_vec(&json!({"resources": page.rows})).unwrap_or_default();
+    let tag = service::body_etag(&body);
+    let base = format!("/db/{}/{}/", database.name, table.resource);
+    let links = collection_links(&base, &params, &selection, &page);
+    if not_modified(&headers, &tag) {
+        return with_etag(StatusCode::NOT_MODIFIED.into_response(), &tag);
+    }
+    let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    let headers = response.headers_mut();
+    match page.total {
+        Total::Exact(n) => headers.insert("x-total-count", HeaderValue::from(n)),
+        Total::Estimate(n) => headers.insert("x-total-count-estimate", HeaderValue::from(n)),
+    };
+    if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
+        headers.insert(header::LINK, value);
+    }
+    with_etag(response, &tag)
+}
+
+enum Format {
+    Csv,
+    Ndjson,
+}
+
+/// RFC 4180: quote a field holding a comma, quote, CR or LF; double the quotes inside.
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+fn csv_line(fields: impl Iterator<Item = String>) -> String {
+    let mut line = fields.map(|f| csv_field(&f)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// Streams the selection as CSV or NDJSON while the database produces it.
+fn stream_rows(database: &Database, table: &Table, selection: &Selection, format: Format) -> Response {
+    let mut receiver = match service::stream(database, table, selection) {
+        Ok(receiver) => receiver,
+        Err(e) => return refuse(e),
+    };
+    let table_for_rows = Arc::new(table.clone());
+    let header_line = match format {
+        Format::Csv => Some(csv_line(table.columns.iter().map(|c| c.name.clone()))),
+        Format::Ndjson => None,
+    };
+    let is_csv = header_line.is_some();
+    let body = async_stream(header_line, move |sender| async move {
+        while let Some(item) = receiver.recv().await {
+            let chunk = match item {
+                Ok(values) if is_csv => csv_line(values.iter().map(value_text)),
+                Ok(values) => {
+                    let row = service::row_from_values(&table_for_rows, values);
+                    let mut line = serde_json::to_string(&row).unwrap_or_default();
+                    line.push('\n');
+                    line
+                }
+                Err(error) => {
+                    // Headers are gone already: end the body early so the client sees a
+                    // truncated transfer rather than a silently short file.
+                    tracing::error!(%error, "streaming rows failed");
+                    let _ = sender.send(Err(std::io::Error::other("streaming rows failed"))).await;
+                    return;
+                }
+            };
+            if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
+                return;
+            }
+        }
+    });
+    let (content_type, disposition) = if is_csv {
+        ("text/csv; charset=utf-8", Some(format!("attachment; filename=\"{}.csv\"", table.resource)))
+    } else {
+        ("application/x-ndjson", None)
+    };
+    let mut response = Response::new(body);
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(disposition) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    response
+}
+
+/// A response body fed by a task through a small bounded channel.
+fn async_stream<F, Fut>(first: Option<String>, produce: F) -> Body
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<std::io::Result<Bytes>>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
+    tokio::spawn(async move {
+        if let Some(first) = first {
+            if sender.send(Ok(Bytes::from(first))).await.is_err() {
+                return;
+            }
+        }
+        produce(sender).await;
+    });
+    Body::from_stream(tokio_stream_from(receiver))
+}
+
+fn tokio_stream_from(mut receiver: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
+    futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}
+
+async fn record(state: &AppState, actor: &Actor, database: &Database, table: &Table, key: &str, action: &str, fields: Vec<String>) {
+    let change = Change {
+        surface: Surface::Tables,
+        object: &format!("{}/{}/{key}", database.name, table.resource),
+        action,
+        summary: json!({"fields": fields}),
+    };
+    // The row lives in another database than the audit log, so the record follows the commit.
+    let result = async {
+        let mut tx = state.store.begin_write().await?;
+        audit::record(&mut tx, actor, change).await?;
+        tx.commit().await?;
+        Ok::<_, DomainError>(())
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::error!(%error, "audit record of a tables write failed");
+    }
+}
+
+fn field_names(body: &Option<Value>) -> Vec<String> {
+    match body {
+        Some(Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(path): Path<Vec<(String, String)>>,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = actor.require_write() {
+        return refuse(e);
+    }
+    let (database, table) = match resolve(&state, &path[0].1, &path[1].1) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let body = json_body(&body);
+    let fields = field_names(&body);
+    match service::create(&database, &table, body).await {
+        Ok(Created::Row(row)) => {
+            let key = RowKey::of(&table, &row);
+            record(&state, &actor, &database, &table, &key, "create", fields).await;
+            let mut response = row_response(StatusCode::CREATED, &database, &table, &row);
+            if let Ok(location) = HeaderValue::from_str(&format!("/db/{}/{}/{key}", database.name, table.resource)) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            response
+        }
+        Ok(Created::AlreadyExists) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => refuse(e),
+    }
+}
+
+async fn upsert(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((db, table, _)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = actor.require_write() {
+        return refuse(e);
+    }
+    let (database, table) = match resolve(&state, &db, &table) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let key = match RowKey::parse(&table, raw_key(&uri)) {
+        Ok(key) => key,
+        Err(e) => return refuse(e),
+    };
+    let body = json_body(&body);
+    let fields = field_names(&body);
+    match service::upsert(&database, &table, &key, body, header_text(&headers, header::IF_MATCH)).await {
+        Ok((row, created)) => {
+            let action = if created { "create" } else { "update" };
+            record(&state, &actor, &database, &table, &RowKey::of(&table, &row), action, fields).await;
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            row_response(status, &database, &table, &row)
+        }
+        Err(e) => refuse(e),
+    }
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((db, table, _)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(e) = actor.require_write() {
+        return refuse(e);
+    }
+    let (database, table) = match resolve(&state, &db, &table) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let key = match RowKey::parse(&table, raw_key(&uri)) {
+        Ok(key) => key,
+        Err(e) => return refuse(e),
+    };
+    let body = json_body(&body);
+    let fields = field_names(&body);
+    match service::update(&database, &table, &key, body, header_text(&headers, header::IF_MATCH)).await {
+        Ok(row) => {
+            record(&state, &actor, &database, &table, &RowKey::of(&table, &row), "update", fields).await;
+            row_response(StatusCode::OK, &database, &table, &row)
+        }
+        Err(e) => refuse(e),
+    }
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((db, table, _)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = actor.require_write() {
+        return refuse(e);
+    }
+    let (database, table) = match resolve(&state, &db, &table) {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let key = match RowKey::parse(&table, raw_key(&uri)) {
+        Ok(key) => key,
+        Err(e) => return refuse(e),
+    };
+    match service::delete(&database, &table, &key, header_text(&headers, header::IF_MATCH)).await {
+        Ok(row) => {
+            record(&state, &actor, &database, &table, &RowKey::of(&table, &row), "delete", Vec::new()).await;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => refuse(e),
+    }
+}
+
+/// `POST /api/db/{db}/reload`: introspect a database again (admins).
+async fn reload(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(db): Path<String>) -> Response {
+    if let Err(e) = actor.require_admin() {
+        let refused = depot_app::api::ApiError::from(e);
+        return super::error_response(StatusCode::from_u16(refused.status).unwrap_or(StatusCode::FORBIDDEN), refused.error);
+    }
+    match state.catalog.reload(&db).await {
+        Ok(database) => Json(json!({"database": database.name, "tables": database.tables.values().map(|t| t.name.clone()).collect::<Vec<_>>()})).into_response(),
+        Err(TablesError::NotFound) => super::error_response(StatusCode::NOT_FOUND, format!("no database named {db:?}")),
+        Err(error) => {
+            tracing::error!(%error, "reload failed");
+            super::error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+        }
+    }
+}
