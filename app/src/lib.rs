@@ -12,6 +12,7 @@ use leptos_router::{path, SsrMode};
 
 pub use components::layout::urlencode;
 use components::layout::Layout;
+use pages::tables::{RowEditor, TablePageView, TablesIndex};
 use pages::{audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, planned::Planned, users::UsersPage};
 
 /// The HTML document around the app, rendered on the server for every page.
@@ -22,6 +23,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -48,7 +50,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("users") view=UsersPage/>
                     <Route path=path!("audit") view=AuditPage/>
-                    <Route path=path!("tables") view=|| view! { <Planned title="Tables" what="sandman2-compatible REST and a browser for every table of every attached database"/> }/>
+                    <Route path=path!("tables") view=TablesIndex/>
+                    <Route path=path!("tables/:db/:table") view=TablePageView/>
+                    <Route path=path!("tables/:db/:table/new") view=RowEditor/>
+                    <Route path=path!("tables/:db/:table/row/:key") view=RowEditor/>
                     <Route path=path!("inventory") view=|| view! { <Planned title="Inventory" what="servers, pools, typed attributes and name/IP allocation, clusto-compatible"/> }/>
                     <Route path=path!("versioning") view=|| view! { <Planned title="Versioning" what="data dots with branches, commits and diffs, Dotmesh-compatible"/> }/>
                     <Route path=path!("artifacts") view=|| view! { <Planned title="Artifacts" what="versioned artifacts, plugins and apps pinned to versions, CDAP-compatible"/> }/>

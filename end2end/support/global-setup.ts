@@ -1,7 +1,7 @@
 // Starts a real Depot on a fresh SQLite store for the whole run, and hands its first admin
 // key to the tests through the environment.
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -12,7 +12,26 @@ export default async function globalSetup(): Promise<void> {
   const url = new URL(process.env.DEPOT_E2E_URL ?? "http://127.0.0.1:3917");
   const binary = process.env.DEPOT_BIN ?? path.join(repoRoot, "target", "debug", "depot");
   const dataDir = mkdtempSync(path.join(tmpdir(), "depot-e2e-"));
-  const server = spawn(binary, ["serve", "--bind", url.host, "--data-dir", dataDir], {
+  const shared = path.join(repoRoot, "..", "shared", "data");
+
+  // Chinook twice: a private copy of the SQLite file, and a fresh PostgreSQL database.
+  const sqliteCopy = path.join(dataDir, "chinook.sqlite");
+  copyFileSync(path.join(shared, "chinook.sqlite"), sqliteCopy);
+  chmodSync(sqliteCopy, 0o644);
+  const pgAdmin = process.env.DEPOT_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432";
+  const pgName = `depot_e2e_chinook_${process.pid}`;
+  execFileSync("psql", [`${pgAdmin}/postgres`, "-q", "-c", `DROP DATABASE IF EXISTS ${pgName}`, "-c", `CREATE DATABASE ${pgName}`]);
+  const script = readFileSync(path.join(shared, "chinook_pg.sql"), "utf8")
+    .split("\n")
+    .filter((line) => !line.startsWith("CREATE DATABASE") && !line.startsWith("\\c"))
+    .join("\n");
+  execFileSync("psql", [`${pgAdmin}/${pgName}`, "-q", "-v", "ON_ERROR_STOP=1"], { input: script, stdio: ["pipe", "ignore", "inherit"] });
+
+  const server = spawn(binary, [
+    "serve", "--bind", url.host, "--data-dir", dataDir,
+    "--attach", `chinook=sqlite://${sqliteCopy}`,
+    "--attach", `chinookpg=${pgAdmin}/${pgName}`,
+  ], {
     cwd: repoRoot,
     env: { ...process.env, LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, "target", "site") },
     stdio: ["ignore", "pipe", "inherit"],
@@ -41,5 +60,5 @@ export default async function globalSetup(): Promise<void> {
   }
 
   process.env.DEPOT_ADMIN_KEY = adminKey;
-  writeFileSync(stateFile, JSON.stringify({ pid: server.pid, dataDir }));
+  writeFileSync(stateFile, JSON.stringify({ pid: server.pid, dataDir, pgAdmin, pgName }));
 }

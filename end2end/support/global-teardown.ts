@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { stateFile } from "./global-setup";
 
 export default async function globalTeardown(): Promise<void> {
-  const { pid, dataDir } = JSON.parse(readFileSync(stateFile, "utf8"));
+  const { pid, dataDir, pgAdmin, pgName } = JSON.parse(readFileSync(stateFile, "utf8"));
   try {
     process.kill(pid, "SIGTERM");
   } catch {
@@ -10,5 +11,6 @@ export default async function globalTeardown(): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, 300));
   rmSync(dataDir, { recursive: true, force: true });
+  execFileSync("psql", [`${pgAdmin}/postgres`, "-q", "-c", `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`]);
   rmSync(stateFile, { force: true });
 }

@@ -11,11 +11,14 @@ use server_fn::Bytes;
 pub struct ApiError {
     pub status: u16,
     pub error: String,
+    /// The input fields the error is about, so a form can show it at the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
 }
 
 impl ApiError {
     pub fn new(status: u16, error: impl Into<String>) -> Self {
-        Self { status, error: error.into() }
+        Self { status, error: error.into(), fields: Vec::new() }
     }
 
     /// Whether the caller has to sign in (again) before this can work.
@@ -72,6 +75,29 @@ impl From<depot_domain::DomainError> for ApiError {
                 tracing::error!(error = %fault, "server function failed");
                 Self::new(500, "internal server error")
             }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<depot_domain::tables::TablesError> for ApiError {
+    fn from(error: depot_domain::tables::TablesError) -> Self {
+        use depot_domain::tables::TablesError::*;
+        let message = error.to_string();
+        match error {
+            InvalidField(field) | UnknownField(field) => Self { fields: vec![field], ..Self::new(400, message) },
+            MissingRequired(fields) => Self { fields, ..Self::new(400, message) },
+            NoData | NoJson | BadParameter(_) => Self::new(400, message),
+            NotFound => Self::new(404, "no such row"),
+            PreconditionFailed => Self::new(
+                412,
+                "someone else changed this row after you opened it; reload to see their change, then edit again",
+            ),
+            Constraint(text) => {
+                Self::new(409, text)
+            }
+            ReadOnly(reason) => Self::new(403, reason),
+            Domain(domain) => domain.into(),
         }
     }
 }

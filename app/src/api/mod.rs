@@ -5,6 +5,7 @@
 mod error;
 pub mod accounts;
 pub mod audit;
+pub mod tables;
 
 pub use error::ApiError;
 
@@ -44,6 +45,13 @@ pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
         ("GET", accounts::ListKeys::PATH, "List API keys (?user= for one user's, admin)"),
         ("POST", accounts::CreateKey::PATH, "Create an API key {name, user?}; the secret is in this answer only"),
         ("POST", accounts::RevokeKey::PATH, "Revoke an API key {id}"),
+        ("GET", tables::ListDatabases::PATH, "The attached databases and their tables"),
+        ("GET", tables::LoadTablePage::PATH, "One page of a table for the browser (?db=&table=&query=)"),
+        ("GET", tables::LoadRowForm::PATH, "What the row form shows: shape, row, foreign-key choices (?db=&table=&key=)"),
+        ("GET", tables::GetRow::PATH, "One row with its ETag (?db=&table=&key=)"),
+        ("GET", tables::Choices::PATH, "Rows of a referenced table to choose from (?db=&table=&search=)"),
+        ("POST", tables::SaveRow::PATH, "Create or update a row {db, table, key?, values, etag?}"),
+        ("POST", tables::DeleteRow::PATH, "Delete a row {db, table, key, etag?}"),
         ("GET", audit::ListAudit::PATH, "Read the audit log, newest first (?user=&surface=&object=&since=&until=&before=&limit=)"),
     ]
 }

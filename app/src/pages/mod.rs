@@ -5,4 +5,5 @@ pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod planned;
+pub mod tables;
 pub mod users;

@@ -69,6 +69,7 @@ fn leptos_options() -> LeptosOptions {
 pub fn router(state: AppState) -> Router {
     let ui_routes = generate_route_list(App);
     let store = state.store.clone();
+    let catalog = state.catalog.clone();
     let leptos_options = state.leptos_options.clone();
     let config = state.config.clone();
 
@@ -83,7 +84,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             ui_routes,
-            move || provide_context(store.clone()),
+            move || {
+                provide_context(store.clone());
+                provide_context(catalog.clone());
+            },
             move || shell(leptos_options.clone()),
         )
         .route("/api/{*rest}", any(error::unknown_api_route))

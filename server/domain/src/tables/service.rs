@@ -513,3 +513,63 @@ pub async fn delete(database: &Database, table: &Table, key: &RowKey, if_match: 
     tx.commit().await?;
     Ok(current)
 }
+
+/// Labels for the foreign-key values in `rows`: for each single-column foreign key, the label
+/// column of the referenced table (its first text column), by key value.
+pub async fn labels(database: &Database, table: &Table, rows: &[Row]) -> TablesResult<Map<String, Value>> {
+    let mut labels = Map::new();
+    for fk in table.foreign_keys.iter().filter(|fk| fk.columns.len() == 1) {
+        let Some(target) = database.table_by_name(&fk.table) else { continue };
+        let (Some(label), Some(key)) = (target.label_column(), target.column(&fk.referenced[0]).map(|i| &target.columns[i])) else {
+            continue;
+        };
+        let mut values: Vec<String> = rows.iter().filter_map(|r| r.get(&fk.columns[0])).filter(|v| !v.is_null()).map(value_text).collect();
+        values.sort();
+        values.dedup();
+        if values.is_empty() {
+            continue;
+        }
+        let connection = &database.connection;
+        let mut query = Query::new(format!(
+            "SELECT {}, {} FROM {} WHERE {} IN (",
+            connection.select_expr(key),
+            connection.select_expr(label),
+            quote(&target.name),
+            quote(&key.name)
+        ));
+        let placeholders: Vec<String> = values.into_iter().map(|v| bind_value(&mut query, connection, key, Some(v))).collect();
+        query.push(&placeholders.join(", "));
+        query.push(")");
+        let found = connection.rows(&query, &[key.clone(), label.clone()]).await?;
+        let by_value: Map<String, Value> = found.into_iter().map(|pair| (value_text(&pair[0]), pair[1].clone())).collect();
+        labels.insert(fk.columns[0].clone(), Value::Object(by_value));
+    }
+    Ok(labels)
+}
+
+/// Rows of `target` to choose from for a foreign key: key and label, those whose label or key
+/// contains `search`, at most `limit`.
+pub async fn choices(database: &Database, target: &Table, search: &str, limit: u64) -> TablesResult<Vec<(String, String)>> {
+    let Some(key) = target.key_columns().next() else { return Ok(Vec::new()) };
+    let label = target.label_column().unwrap_or(key);
+    let connection = &database.connection;
+    let mut query = Query::new(format!(
+        "SELECT {}, {} FROM {}",
+        connection.select_expr(key),
+        connection.select_expr(label),
+        quote(&target.name)
+    ));
+    if !search.is_empty() {
+        let pattern = format!("%{}%", search.replace('/', "//").replace('%', "/%").replace('_', "/_"));
+        let (by_label, by_key) = (query.bind(Some(pattern.clone())), query.bind(Some(pattern)));
+        query.push(&format!(
+            " WHERE {} {ilike} {by_label} ESCAPE '/' OR {} {ilike} {by_key} ESCAPE '/'",
+            connection.text_expr(label),
+            connection.text_expr(key),
+            ilike = connection.ilike()
+        ));
+    }
+    query.push(&format!(" ORDER BY {} LIMIT {limit}", quote(&key.name)));
+    let rows = connection.rows(&query, &[key.clone(), label.clone()]).await?;
+    Ok(rows.into_iter().map(|pair| (value_text(&pair[0]), value_text(&pair[1]))).collect())
+}

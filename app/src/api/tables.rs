@@ -1,0 +1,289 @@
+//! The table browser's server functions: the same domain service as `/db/…`, shaped for the UI.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use server_fn::codec::{GetUrl, Json};
+
+use super::ApiError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableSummary {
+    pub name: String,
+    pub resource: String,
+    pub read_only: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DatabaseSummary {
+    pub name: String,
+    pub tables: Vec<TableSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnView {
+    pub name: String,
+    pub declared_type: String,
+    /// A create must give it (NOT NULL, no default, not filled in by the database).
+    pub required: bool,
+    /// The database fills it in when left empty.
+    pub generated: bool,
+    /// `number`, `integer` or `text`: the kind of input to offer.
+    pub input: String,
+    pub in_key: bool,
+    /// The resource of the table a single-column foreign key points at.
+    pub references: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RowView {
+    /// The row's key as it appears in URLs.
+    pub key: String,
+    pub etag: String,
+    pub values: Map<String, Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TablePage {
+    pub database: String,
+    pub name: String,
+    pub resource: String,
+    pub columns: Vec<ColumnView>,
+    pub rows: Vec<RowView>,
+    pub total: i64,
+    pub estimated: bool,
+    pub page: u64,
+    pub page_size: u64,
+    pub read_only: Option<String>,
+    /// Foreign-key column → key value → label of the referenced row.
+    pub labels: Map<String, Value>,
+}
+
+/// Everything the row form needs in one answer: the table's shape, the row (when editing) and
+/// the rows each foreign key may point at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RowForm {
+    pub shape: TablePage,
+    pub row: Option<RowView>,
+    /// Foreign-key column → `[key, label]` choices.
+    pub choices: Vec<(String, Vec<(String, String)>)>,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use std::sync::Arc;
+
+    use depot_domain::tables::{Catalog, Database, Table};
+    use leptos::prelude::use_context;
+
+    use super::*;
+
+    /// The database and table, for a caller who may read them. Call it before anything else
+    /// in a server function: the Leptos context it reads is only there until the first real
+    /// wait.
+    pub async fn open(db: &str, table: &str) -> Result<(Arc<Database>, Arc<Table>, depot_domain::Actor), ApiError> {
+        let catalog = use_context::<Catalog>().ok_or_else(|| ApiError::new(500, "the catalog is not available"))?;
+        let (_, actor) = crate::api::caller().await?;
+        actor.require_read()?;
+        let database = catalog.database(db).map_err(|_| ApiError::new(404, format!("no database named {db:?}")))?;
+        let table = database.table(table).map_err(|_| ApiError::new(404, format!("no table {table:?} in {db}")))?;
+        Ok((database, table, actor))
+    }
+
+    pub fn columns(database: &Database, table: &Table) -> Vec<ColumnView> {
+        table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| {
+                let references = table
+                    .foreign_keys
+                    .iter()
+                    .find(|fk| fk.columns.len() == 1 && fk.columns[0] == column.name)
+                    .and_then(|fk| database.table_by_name(&fk.table))
+                    .map(|t| t.resource.clone());
+                let input = if column.kind.is_integer() {
+                    "integer"
+                } else if column.kind.is_number() {
+                    "number"
+                } else {
+                    "text"
+                };
+                ColumnView {
+                    name: column.name.clone(),
+                    declared_type: column.declared_type.clone(),
+                    required: column.required(),
+                    generated: column.autoincrement,
+                    input: input.into(),
+                    in_key: table.primary_key.contains(&index),
+                    references,
+                }
+            })
+            .collect()
+    }
+
+    pub async fn table_page(database: &Database, table: &Table, query: &str) -> Result<TablePage, ApiError> {
+        use depot_domain::tables::selection::Paging;
+        use depot_domain::tables::service::{self, Total};
+        use depot_domain::tables::Selection;
+        let params = selection_params(query);
+        let selection = Selection::parse(table, &params)?;
+        let (page, page_size) = match selection.paging {
+            Paging::Page { page, size } => (page, size),
+            Paging::First { limit, .. } | Paging::After { limit, .. } => (1, limit),
+        };
+        let result = service::list(database, table, &selection, 1_000_000).await?;
+        let labels = service::labels(database, table, &result.rows).await?;
+        let (total, estimated) = match result.total {
+            Total::Exact(n) => (n, false),
+            Total::Estimate(n) => (n, true),
+        };
+        Ok(TablePage {
+            database: database.name.clone(),
+            name: table.name.clone(),
+            resource: table.resource.clone(),
+            columns: columns(database, table),
+            rows: result.rows.into_iter().map(|values| row_view(table, values)).collect(),
+            total,
+            estimated,
+            page,
+            page_size,
+            read_only: table.check_writable().err().map(|e| e.to_string()),
+            labels,
+        })
+    }
+
+    pub fn row_view(table: &Table, values: Map<String, Value>) -> RowView {
+        use depot_domain::tables::service::{etag, RowKey};
+        RowView { key: RowKey::of(table, &values), etag: etag(&values), values }
+    }
+
+    /// The page URL's parameters as a selection's: `COL` with `COL.op=gt` becomes `COL__gt`,
+    /// empty filters are dropped, and paging defaults to page 1 of 20.
+    pub fn selection_params(query: &str) -> Vec<(String, String)> {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let operator_of = |column: &str| pairs.iter().find(|(k, _)| k == &format!("{column}.op")).map(|(_, v)| v.clone());
+        let mut params = Vec::new();
+        for (key, value) in &pairs {
+            match key.as_str() {
+                "page" | "limit" | "sort" | "after" => params.push((key.clone(), value.clone())),
+                k if k.ends_with(".op") || k == "edit" => {}
+                column => {
+                    let operator = operator_of(column).unwrap_or_else(|| "eq".into());
+                    match operator.as_str() {
+                        "null" | "notnull" => {
+                            params.push((format!("{column}__null"), (operator == "null").to_string()));
+                        }
+                        _ if value.is_empty() => {}
+                        "eq" => params.push((column.to_string(), value.clone())),
+                        op => params.push((format!("{column}__{op}"), value.clone())),
+                    }
+                }
+            }
+        }
+        if !params.iter().any(|(k, _)| k == "page" || k == "after") {
+            params.push(("page".into(), "1".into()));
+        }
+        params
+    }
+}
+
+/// `GET /api/tables`: the attached databases and their tables.
+#[server(prefix = "/api", endpoint = "tables", input = GetUrl, output = Json)]
+pub async fn list_databases() -> Result<Vec<DatabaseSummary>, ApiError> {
+    let (_, actor) = super::caller().await?;
+    actor.require_read()?;
+    let catalog = use_context::<depot_domain::tables::Catalog>().ok_or_else(|| ApiError::new(500, "the catalog is not available"))?;
+    Ok(catalog
+        .names()
+        .into_iter()
+        .filter_map(|name| catalog.database(&name).ok())
+        .map(|db| DatabaseSummary {
+            name: db.name.clone(),
+            tables: db
+                .tables
+                .values()
+                .map(|t| TableSummary { name: t.name.clone(), resource: t.resource.clone(), read_only: t.check_writable().err().map(|e| e.to_string()) })
+                .collect(),
+        })
+        .collect())
+}
+
+/// `GET /api/tables/view?db=&table=&query=`: one page of a table as the browser shows it;
+/// `query` is the page's own query string (filters, sort, page).
+#[server(prefix = "/api", endpoint = "tables/view", input = GetUrl, output = Json)]
+pub async fn load_table_page(db: String, table: String, query: String) -> Result<TablePage, ApiError> {
+    let (database, table, _) = server::open(&db, &table).await?;
+    server::table_page(&database, &table, &query).await
+}
+
+/// `GET /api/tables/row?db=&table=&key=`: one row, with its ETag for a later save.
+#[server(prefix = "/api", endpoint = "tables/row", input = GetUrl, output = Json)]
+pub async fn get_row(db: String, table: String, key: String) -> Result<RowView, ApiError> {
+    use depot_domain::tables::service::{self, RowKey};
+    let (database, table, _) = server::open(&db, &table).await?;
+    let row_key = RowKey::parse(&table, &key)?;
+    let values = service::get(&database, &table, &row_key).await?.ok_or_else(|| ApiError::new(404, "no such row"))?;
+    Ok(server::row_view(&table, values))
+}
+
+/// `GET /api/tables/form?db=&table=&key=`: what the row form shows (no `key`: a new row).
+#[server(prefix = "/api", endpoint = "tables/form", input = GetUrl, output = Json)]
+pub async fn load_row_form(db: String, table: String, key: Option<String>) -> Result<RowForm, ApiError> {
+    use depot_domain::tables::service::{self, RowKey};
+    let (database, found, _) = server::open(&db, &table).await?;
+    let shape = server::table_page(&database, &found, "page=1&limit=1").await?;
+    let row = match key.filter(|k| !k.is_empty()) {
+        Some(key) => {
+            let row_key = RowKey::parse(&found, &key)?;
+            let values = service::get(&database, &found, &row_key).await?.ok_or_else(|| ApiError::new(404, "no such row"))?;
+            Some(server::row_view(&found, values))
+        }
+        None => None,
+    };
+    let mut choices = Vec::new();
+    for column in shape.columns.iter().filter(|c| c.references.is_some()) {
+        let target = database.table(column.references.as_deref().unwrap_or_default())?;
+        choices.push((column.name.clone(), service::choices(&database, &target, "", 200).await?));
+    }
+    Ok(RowForm { shape, row, choices })
+}
+
+/// `GET /api/tables/choices?db=&table=&search=`: rows of a referenced table to pick from,
+/// as `[key, label]` pairs.
+#[server(prefix = "/api", endpoint = "tables/choices", input = GetUrl, output = Json)]
+pub async fn choices(db: String, table: String, search: String) -> Result<Vec<(String, String)>, ApiError> {
+    let (database, table, _) = server::open(&db, &table).await?;
+    Ok(depot_domain::tables::service::choices(&database, &table, &search, 50).await?)
+}
+
+/// `POST /api/tables/save` `{"db", "table", "key"?, "values", "etag"?}`: creates a row (no key)
+/// or updates one; with `etag`, only if nobody changed it since.
+#[server(prefix = "/api", endpoint = "tables/save", input = Json, output = Json)]
+pub async fn save_row(db: String, table: String, key: Option<String>, values: Map<String, Value>, etag: Option<String>) -> Result<RowView, ApiError> {
+    use depot_domain::tables::service::{self, Created, RowKey};
+    let (database, table, actor) = server::open(&db, &table).await?;
+    actor.require_write()?;
+    let row = match key {
+        None => match service::create(&database, &table, Some(Value::Object(values))).await? {
+            Created::Row(row) => row,
+            Created::AlreadyExists => return Err(ApiError::new(409, "an identical row already exists")),
+        },
+        Some(key) => {
+            let row_key = RowKey::parse(&table, &key)?;
+            service::update(&database, &table, &row_key, Some(Value::Object(values)), etag.as_deref()).await?
+        }
+    };
+    Ok(server::row_view(&table, row))
+}
+
+/// `POST /api/tables/delete` `{"db", "table", "key", "etag"?}`.
+#[server(prefix = "/api", endpoint = "tables/delete", input = Json, output = Json)]
+pub async fn delete_row(db: String, table: String, key: String, etag: Option<String>) -> Result<(), ApiError> {
+    use depot_domain::tables::service::{self, RowKey};
+    let (database, table, actor) = server::open(&db, &table).await?;
+    actor.require_write()?;
+    let row_key = RowKey::parse(&table, &key)?;
+    service::delete(&database, &table, &row_key, etag.as_deref()).await?;
+    Ok(())
+}

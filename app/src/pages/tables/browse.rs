@@ -1,0 +1,226 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
+use serde_json::Value;
+
+use super::{with_params, TablesNav};
+use crate::api::tables::{list_databases, load_table_page, ColumnView, TablePage};
+use crate::components::error_view::ApiErrorView;
+
+#[component]
+pub fn TablesIndex() -> impl IntoView {
+    let databases = Resource::new(|| (), |_| list_databases());
+    view! {
+        <Title text="Tables"/>
+        <h1>"Tables"</h1>
+        <p class="lead">"Every table of every attached database, also at " <code>"/db/{database}/{table}/"</code> " for scripts (sandman2's API)."</p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match databases.await {
+                    Ok(databases) => view! {
+                        <div class="cards">
+                            {databases.into_iter().map(|db| {
+                                let name = db.name.clone();
+                                view! {
+                                    <div class="card">
+                                        <h2>{db.name.clone()}</h2>
+                                        <ul class="plain">
+                                            {db.tables.into_iter().map(|t| view! {
+                                                <li>
+                                                    <A href=format!("/tables/{}/{}", name, t.resource)>{t.name}</A>
+                                                    {t.read_only.map(|why| view! { " " <span class="badge" title=why>"read-only"</span> })}
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }.into_any(),
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+const OPERATORS: [(&str, &str); 11] = [
+    ("eq", "="),
+    ("ne", "≠"),
+    ("gt", ">"),
+    ("gte", "≥"),
+    ("lt", "<"),
+    ("lte", "≤"),
+    ("like", "like"),
+    ("ilike", "like (any case)"),
+    ("in", "in a,b,…"),
+    ("null", "is empty"),
+    ("notnull", "is not empty"),
+];
+
+#[component]
+pub fn TablePageView() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let db = move || params.read().get("db").unwrap_or_default();
+    let table = move || params.read().get("table").unwrap_or_default();
+    let page = Resource::new(
+        move || (db(), table(), location.search.get()),
+        |(db, table, search)| load_table_page(db, table, search.trim_start_matches('?').to_string()),
+    );
+    view! {
+        <div class="with-nav">
+            <TablesNav/>
+            <div class="table-main">
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match page.await {
+                            Ok(page) => view! { <TableContents page/> }.into_any(),
+                            Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </div>
+    }
+}
+
+fn cell_text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[component]
+fn TableContents(page: TablePage) -> impl IntoView {
+    let location = use_location();
+    let query = use_query_map();
+    let search = location.search.get_untracked();
+    let base = format!("/tables/{}/{}", page.database, page.resource);
+    let sort = query.read_untracked().get("sort").unwrap_or_default();
+    let last_page = ((page.total.max(0) as u64).div_ceil(page.page_size)).max(1);
+    let link_to = {
+        let base = base.clone();
+        let search = search.clone();
+        move |changes: &[(&str, Option<String>)]| format!("{base}{}", with_params(&search, changes))
+    };
+    let header = page
+        .columns
+        .iter()
+        .map(|column| {
+            let (next_sort, mark) = if sort == column.name {
+                (format!("-{}", column.name), " ▲")
+            } else if sort == format!("-{}", column.name) {
+                (column.name.clone(), " ▼")
+            } else {
+                (column.name.clone(), "")
+            };
+            let href = link_to(&[("sort", Some(next_sort)), ("page", None), ("after", None)]);
+            view! { <th><a href=href title=column.declared_type.clone()>{column.name.clone()}{mark}</a></th> }
+        })
+        .collect_view();
+    let filters = page
+        .columns
+        .iter()
+        .map(|column| {
+            let name = column.name.clone();
+            let op_name = format!("{name}.op");
+            let current_value = query.read_untracked().get(&name).unwrap_or_default();
+            let current_op = query.read_untracked().get(&op_name).unwrap_or_else(|| "eq".into());
+            view! {
+                <td class="filter">
+                    <select name=op_name.clone() aria-label=format!("{name} operator")>
+                        {OPERATORS.iter().map(|(value, label)| view! {
+                            <option value=*value selected=current_op == *value>{*label}</option>
+                        }).collect_view()}
+                    </select>
+                    <input type="text" name=name.clone() value=current_value aria-label=format!("Filter {name}")/>
+                </td>
+            }
+        })
+        .collect_view();
+    let columns = page.columns.clone();
+    let labels = page.labels.clone();
+    let database = page.database.clone();
+    let rows = page
+        .rows
+        .iter()
+        .map(|row| {
+            let edit = format!("{base}/row/{}", row.key);
+            let cells = columns
+                .iter()
+                .map(|column| {
+                    let value = row.values.get(&column.name).cloned().unwrap_or(Value::Null);
+                    cell(&database, column, &value, &labels, &edit)
+                })
+                .collect_view();
+            view! { <tr data-key=row.key.clone()>{cells}</tr> }
+        })
+        .collect_view();
+    let sort_hidden = (!sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=sort.clone()/> });
+    let rows_word = if page.total == 1 { "row" } else { "rows" };
+    let total_text = if page.estimated { format!("about {} {rows_word}", page.total) } else { format!("{} {rows_word}", page.total) };
+    let pager = view! {
+        <nav class="pager" aria-label="Pages">
+            {(page.page > 1).then(|| view! {
+                <a href=link_to(&[("page", Some("1".into())), ("after", None)])>"« First"</a>
+                <a href=link_to(&[("page", Some((page.page - 1).to_string())), ("after", None)]) rel="prev">"‹ Previous"</a>
+            })}
+            <span>{format!("Page {} of {last_page} · {total_text}", page.page)}</span>
+            {(page.page < last_page).then(|| view! {
+                <a href=link_to(&[("page", Some((page.page + 1).to_string())), ("after", None)]) rel="next">"Next ›"</a>
+                <a href=link_to(&[("page", Some(last_page.to_string())), ("after", None)])>"Last »"</a>
+            })}
+        </nav>
+    };
+    view! {
+        <Title text=page.name.clone()/>
+        <div class="title-row">
+            <h1>{format!("{} · {}", page.database, page.name)}</h1>
+            {match page.read_only.clone() {
+                None => view! { <a class="button" href=format!("{base}/new")>"New row"</a> }.into_any(),
+                Some(why) => view! { <span class="badge" title=why.clone()>"read-only"</span> }.into_any(),
+            }}
+        </div>
+        <form method="get" action=base.clone() class="table-form" aria-label="Filter rows">
+            {sort_hidden}
+            <div class="scroll">
+                <table class="data rows">
+                    <thead>
+                        <tr>{header}</tr>
+                        <tr class="filters">{filters}</tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <div class="form-actions">
+                <button type="submit">"Apply filters"</button>
+                <a href=base.clone()>"Clear"</a>
+            </div>
+        </form>
+        {pager}
+    }
+}
+
+fn cell(database: &str, column: &ColumnView, value: &Value, labels: &serde_json::Map<String, Value>, edit: &str) -> AnyView {
+    let text = cell_text(value);
+    if column.in_key {
+        return view! { <td><a href=edit.to_string() class="row-link">{text}</a></td> }.into_any();
+    }
+    match (&column.references, value.is_null()) {
+        (Some(target), false) => {
+            let label = labels.get(&column.name).and_then(|m| m.get(&text)).map(cell_text);
+            let href = format!("/tables/{database}/{target}/row/{text}");
+            let shown = match label {
+                Some(label) => format!("{label} ({text})"),
+                None => text,
+            };
+            view! { <td><a href=href class="fk">{shown}</a></td> }.into_any()
+        }
+        _ if value.is_null() => view! { <td class="null">"null"</td> }.into_any(),
+        _ => view! { <td>{text}</td> }.into_any(),
+    }
+}

@@ -1,0 +1,209 @@
+//! One row's form, generated from the table's columns: inputs by column type, required marks,
+//! foreign keys as searchable choices, the server's errors at their fields, and a clear word
+//! when someone else saved the row first.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde_json::{Map, Value};
+
+use super::TablesNav;
+use crate::api::tables::{load_row_form, ColumnView, DeleteRow, RowForm, SaveRow};
+use crate::components::error_view::ApiErrorView;
+use crate::components::use_hydrated;
+
+#[component]
+pub fn RowEditor() -> impl IntoView {
+    let params = use_params_map();
+    let db = move || params.read().get("db").unwrap_or_default();
+    let table = move || params.read().get("table").unwrap_or_default();
+    let key = move || params.read().get("key");
+    let form = Resource::new(move || (db(), table(), key()), |(db, table, key)| load_row_form(db, table, key));
+    view! {
+        <div class="with-nav">
+            <TablesNav/>
+            <div class="table-main">
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match form.await {
+                            Ok(form) => view! { <RowFields form/> }.into_any(),
+                            Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </div>
+    }
+}
+
+fn text_of(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The JSON value for what was typed into `column`'s input.
+fn typed(column: &ColumnView, text: &str) -> Value {
+    if text.is_empty() {
+        return Value::Null;
+    }
+    match column.input.as_str() {
+        "integer" => text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(text.into())),
+        "number" => text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or_else(|| Value::String(text.into())),
+        _ => Value::String(text.into()),
+    }
+}
+
+#[component]
+fn RowFields(form: RowForm) -> impl IntoView {
+    let RowForm { shape, row, choices } = form;
+    let navigate = use_navigate();
+    let hydrated = use_hydrated();
+    let is_new = row.is_none();
+    let base = format!("/tables/{}/{}", shape.database, shape.resource);
+    let original: Map<String, Value> = row.as_ref().map(|r| r.values.clone()).unwrap_or_default();
+    let edits = RwSignal::new(BTreeMap::<String, String>::new());
+    let save = ServerAction::<SaveRow>::new();
+    let delete = ServerAction::<DeleteRow>::new();
+    let (db, table) = (shape.database.clone(), shape.resource.clone());
+    let key = row.as_ref().map(|r| r.key.clone());
+    let etag = row.as_ref().map(|r| r.etag.clone());
+
+    let columns = shape.columns.clone();
+    let on_submit = {
+        let (db, table, key, etag, columns) = (db.clone(), table.clone(), key.clone(), etag.clone(), columns.clone());
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let values: Map<String, Value> = edits
+                .get_untracked()
+                .into_iter()
+                .filter_map(|(name, text)| columns.iter().find(|c| c.name == name).map(|c| (name, typed(c, &text))))
+                .filter(|(_, v)| !(is_new && v.is_null()))
+                .collect();
+            save.dispatch(SaveRow { db: db.clone(), table: table.clone(), key: key.clone(), values, etag: etag.clone() });
+        }
+    };
+    // After a successful save, go to the saved row (a new one gets its own address).
+    Effect::new({
+        let navigate = navigate.clone();
+        let base = base.clone();
+        move |_| {
+            if let Some(Ok(saved)) = save.value().get() {
+                navigate(&format!("{base}/row/{}?saved=1", saved.key), Default::default());
+            }
+        }
+    });
+    Effect::new({
+        let navigate = navigate.clone();
+        let base = base.clone();
+        move |_| {
+            if let Some(Ok(())) = delete.value().get() {
+                navigate(&base, Default::default());
+            }
+        }
+    });
+    let error = move || match save.value().get() {
+        Some(Err(error)) => Some(error),
+        _ => None,
+    };
+    let field_error = move |name: &str| error().filter(|e| e.fields.iter().any(|f| f == name)).map(|e| e.error);
+
+    let fields = shape
+        .columns
+        .iter()
+        .map(|column| {
+            let name = column.name.clone();
+            let initial = text_of(original.get(&name));
+            let locked = !is_new && column.in_key;
+            let input_type = if column.input == "text" { "text" } else { "number" };
+            let step = if column.input == "number" { Some("any") } else { None };
+            let placeholder = if is_new && column.generated { "assigned by the database" } else { "" };
+            let list = column.references.as_ref().map(|_| format!("choices-{name}"));
+            let choice_list = choices.iter().find(|(c, _)| *c == name).map(|(_, found)| {
+                view! {
+                    <datalist id=format!("choices-{name}")>
+                        {found.iter().map(|(key, label)| view! {
+                            <option value=key.clone() label=format!("{label} ({key})")/>
+                        }).collect_view()}
+                    </datalist>
+                }
+            });
+            let on_input = {
+                let name = name.clone();
+                move |ev: leptos::ev::Event| {
+                    let text = event_target_value(&ev);
+                    edits.update(|e| {
+                        e.insert(name.clone(), text);
+                    });
+                }
+            };
+            let error_name = name.clone();
+            view! {
+                <label class="field">
+                    <span>
+                        {name.clone()}
+                        {column.required.then(|| view! { <abbr title="required" class="required">" *"</abbr> })}
+                        <small>{format!(" {}", column.declared_type)}</small>
+                    </span>
+                    <input
+                        type=input_type
+                        step=step
+                        name=name.clone()
+                        value=initial
+                        placeholder=placeholder
+                        list=list
+                        readonly=locked
+                        required=column.required
+                        on:input=on_input
+                    />
+                    {choice_list}
+                    {move || field_error(&error_name).map(|message| view! { <span class="field-error" role="alert">{message}</span> })}
+                </label>
+            }
+        })
+        .collect_view();
+
+    let on_delete = {
+        let (db, table, key, etag) = (db.clone(), table.clone(), key.clone(), etag.clone());
+        move |_| {
+            let Some(key) = key.clone() else { return };
+            if window().confirm_with_message(&format!("Delete row {key}? This cannot be undone.")).unwrap_or(false) {
+                delete.dispatch(DeleteRow { db: db.clone(), table: table.clone(), key, etag: etag.clone() });
+            }
+        }
+    };
+    let general_error = move || error().filter(|e| e.fields.is_empty()).map(|error| view! { <ApiErrorView error/> });
+    let delete_error = move || match delete.value().get() {
+        Some(Err(error)) => Some(view! { <ApiErrorView error/> }),
+        _ => None,
+    };
+    let title = match &key {
+        Some(key) => format!("{} {key}", shape.name),
+        None => format!("New row in {}", shape.name),
+    };
+    let writable = shape.read_only.is_none();
+    view! {
+        <Title text=title.clone()/>
+        <p><a href=base.clone()>{format!("← {} · {}", shape.database, shape.name)}</a></p>
+        <h1>{title}</h1>
+        {shape.read_only.clone().map(|why| view! { <p class="notice">{format!("Read-only: {why}.")}</p> })}
+        <form class="row-form" on:submit=on_submit aria-label="Row">
+            {fields}
+            {general_error}
+            {writable.then(|| view! {
+                <div class="form-actions">
+                    <button type="submit" disabled=move || !hydrated.get() || save.pending().get()>{if is_new { "Create" } else { "Save" }}</button>
+                    {(!is_new).then(|| view! {
+                        <button type="button" class="danger" on:click=on_delete.clone() disabled=move || !hydrated.get()>"Delete"</button>
+                    })}
+                </div>
+            })}
+            {delete_error}
+        </form>
+    }
+}
+

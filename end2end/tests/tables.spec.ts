@@ -1,0 +1,77 @@
+// Issue: browse Chinook, sort, filter, edit a row and see the change — on SQLite and on
+// PostgreSQL — and see an edit that lost a race explained instead of silently overwriting.
+import { expect, test, type Page } from "@playwright/test";
+
+const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+
+const chinooks = [
+  { db: "chinook", artist: "Artist", name: "Name", key: "ArtistId" },
+  { db: "chinookpg", artist: "artist", name: "name", key: "artist_id" },
+];
+
+async function signIn(page: Page) {
+  await page.goto("/login");
+  await page.getByLabel("User").fill("admin");
+  await page.getByLabel("Password or API key").fill(adminKey());
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+for (const c of chinooks) {
+  test(`browse, sort, filter and edit ${c.db}`, async ({ page }) => {
+    await signIn(page);
+    await page.getByRole("link", { name: "Tables", exact: true }).click();
+    await page.locator(".card", { hasText: c.db }).getByRole("link", { name: c.artist, exact: true }).first().click();
+    await expect(page).toHaveURL(new RegExp(`/tables/${c.db}/artist$`));
+    await expect(page.locator(".pager")).toContainText("275 rows");
+
+    // Sort by name, then the other way round: the state is in the URL.
+    await page.getByRole("link", { name: c.name, exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`sort=${c.name}`));
+    await page.getByRole("link", { name: `${c.name} ▲` }).click();
+    await expect(page).toHaveURL(new RegExp(`sort=-${c.name}`));
+    await expect(page.locator("table.rows tbody tr").first()).toContainText("Zeca Pagodinho");
+
+    // Filter with an operator.
+    await page.getByLabel(`${c.name} operator`).selectOption("like");
+    await page.getByLabel(`Filter ${c.name}`).fill("Led Zep%");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page.locator("table.rows tbody tr")).toHaveCount(1);
+    await expect(page.locator(".pager")).toContainText("· 1 row");
+
+    // Edit the row through its form.
+    await page.locator("table.rows tbody tr").first().locator("a.row-link").click();
+    await expect(page.getByRole("heading", { name: /Artist 22/i })).toBeVisible();
+    const nameInput = page.locator(`input[name="${c.name}"]`);
+    await expect(nameInput).toHaveValue("Led Zeppelin");
+    await nameInput.fill("Led Zeppelin (remastered)");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page).toHaveURL(/saved=1/);
+    await expect(page.locator(`input[name="${c.name}"]`)).toHaveValue("Led Zeppelin (remastered)");
+
+    // The list shows the change.
+    await page.goto(`/tables/${c.db}/artist?${c.name}=%25remastered%25&${c.name}.op=like`);
+    await expect(page.locator("table.rows tbody")).toContainText("Led Zeppelin (remastered)");
+  });
+
+  test(`an edit that lost a race on ${c.db} is explained`, async ({ page, request }) => {
+    await signIn(page);
+    await page.goto(`/tables/${c.db}/artist/row/50`);
+    const nameInput = page.locator(`input[name="${c.name}"]`);
+    await expect(nameInput).toHaveValue("Metallica");
+    await expect(page.getByRole("button", { name: "Save" })).toBeEnabled();
+
+    // Someone else saves first, through the REST API.
+    const theirs = await request.patch(`/db/${c.db}/artist/50`, {
+      headers: { Authorization: `Bearer ${adminKey()}` },
+      data: { [c.name]: "Metallica (theirs)" },
+    });
+    expect(theirs.status()).toBe(200);
+
+    await nameInput.fill("Metallica (mine)");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("alert")).toContainText("someone else changed this row");
+    const now = await request.get(`/db/${c.db}/artist/50`, { headers: { Authorization: `Bearer ${adminKey()}` } });
+    expect((await now.json())[c.name]).toBe("Metallica (theirs)");
+  });
+}
