@@ -48,7 +48,8 @@ async fn openapi_lists_every_route_and_each_one_exists(backend: Backend) {
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {
             assert_ne!(operation["summary"], "UNDOCUMENTED", "{method} {path} has no summary");
-            let request = server.as_admin(server.client.request(method.to_uppercase().parse().unwrap(), server.url(path)));
+            let concrete = path.replace("{db}", "main").replace("{table}", "users").replace("{key}", "1");
+            let request = server.as_admin(server.client.request(method.to_uppercase().parse().unwrap(), server.url(&concrete)));
             let status = request.send().await.unwrap().status();
             assert_ne!(status, StatusCode::NOT_FOUND, "{method} {path} is documented but not routed");
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is documented but not routed");

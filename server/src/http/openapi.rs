@@ -12,6 +12,15 @@ const SERVER_ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/openapi.json", "This document", "application/json"),
     ("POST", "/auth/login", "Sign in with {username, password} (form or JSON); sets the session cookie", "application/json"),
     ("POST", "/auth/logout", "End the session and clear its cookie", "text/plain"),
+    ("GET", "/db/{db}/", "Tables: every table of a database and the shape of its row URLs (sandman2)", "application/json"),
+    ("GET", "/db/{db}/{table}/", "Tables: rows, with filters (Col=, Col__gt= …), sort=, page=/limit=, after=, export; X-Total-Count and Link headers; NDJSON with Accept: application/x-ndjson", "application/json"),
+    ("POST", "/db/{db}/{table}/", "Tables: create a row from a JSON object (201, or 204 when an identical row exists)", "application/json"),
+    ("GET", "/db/{db}/{table}/meta", "Tables: each column's declared type, ' (required)' when NOT NULL", "application/json"),
+    ("GET", "/db/{db}/{table}/{key}", "Tables: one row (key parts separated by commas); ETag, If-None-Match", "application/json"),
+    ("PUT", "/db/{db}/{table}/{key}", "Tables: update the given fields, or create the row with this key; If-Match", "application/json"),
+    ("PATCH", "/db/{db}/{table}/{key}", "Tables: update the given fields; If-Match", "application/json"),
+    ("DELETE", "/db/{db}/{table}/{key}", "Tables: delete the row (204); If-Match", "application/json"),
+    ("POST", "/api/db/{db}/reload", "Tables: introspect a database again (admin)", "application/json"),
 ];
 
 /// Every route with its method and summary, server functions included, sorted by path.
