@@ -3,7 +3,9 @@
 //! [`error_response`], the one place.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, State};
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -11,7 +13,8 @@ use depot_domain::audit::{self, Change, Surface};
 use depot_domain::tables::service::{self, etag, value_text, Created, Page, Total};
 use depot_domain::tables::{Database, RowKey, Selection, Table, TablesError};
 use depot_domain::{Actor, DomainError};
-use http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use http::request::Parts;
+use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -69,6 +72,47 @@ fn resolve(state: &AppState, db: &str, table: &str) -> Result<(Arc<Database>, Ar
     Ok((database, table))
 }
 
+/// The table a request is about, for a caller allowed to do what the method asks: reading
+/// for GET and HEAD, writing for everything else.
+struct TableTarget {
+    actor: Actor,
+    database: Arc<Database>,
+    table: Arc<Table>,
+}
+
+/// A [`TableTarget`] plus the row the last path segment names.
+struct RowTarget {
+    target: TableTarget,
+    key: RowKey,
+}
+
+impl FromRequestParts<AppState> for TableTarget {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let actor = parts.extensions.get::<Actor>().cloned().ok_or_else(|| refuse(DomainError::Internal("no caller".into())))?;
+        let allowed = match parts.method {
+            Method::GET | Method::HEAD => actor.require_read(),
+            _ => actor.require_write(),
+        };
+        allowed.map_err(refuse)?;
+        let Path(path) = Path::<HashMap<String, String>>::from_request_parts(parts, state).await.map_err(|_| refuse(TablesError::NotFound))?;
+        let (db, table) = (path.get("db").cloned().unwrap_or_default(), path.get("table").cloned().unwrap_or_default());
+        let (database, table) = resolve(state, &db, &table)?;
+        Ok(Self { actor, database, table })
+    }
+}
+
+impl FromRequestParts<AppState> for RowTarget {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let target = TableTarget::from_request_parts(parts, state).await?;
+        let key = RowKey::parse(&target.table, raw_key(&parts.uri)).map_err(refuse)?;
+        Ok(Self { target, key })
+    }
+}
+
 fn params(query: Option<String>) -> Vec<(String, String)> {
     form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect()
 }
@@ -124,14 +168,7 @@ async fn index(State(state): State<AppState>, Extension(actor): Extension<Actor>
 }
 
 /// `GET /db/{db}/{t}/meta`: each column's declared type, ` (required)` when NOT NULL.
-async fn meta(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((db, table)): Path<(String, String)>) -> Response {
-    if let Err(e) = actor.require_read() {
-        return refuse(e);
-    }
-    let (_, table) = match resolve(&state, &db, &table) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+async fn meta(TableTarget { table, .. }: TableTarget) -> Response {
     let meta: Map<String, Value> = table
         .columns
         .iter()
@@ -169,25 +206,9 @@ fn row_response(status: StatusCode, database: &Database, table: &Table, row: &Ma
     with_etag(response, &tag)
 }
 
-async fn one(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((db, table, _)): Path<(String, String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(e) = actor.require_read() {
-        return refuse(e);
-    }
-    let (database, table) = match resolve(&state, &db, &table) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let found = match RowKey::parse(&table, raw_key(&uri)) {
-        Ok(key) => service::get(&database, &table, &key).await,
-        Err(e) => Err(e),
-    };
-    match found {
+async fn one(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Response {
+    let TableTarget { database, table, .. } = target;
+    match service::get(&database, &table, &key).await {
         Ok(Some(row)) if not_modified(&headers, &etag(&row)) => with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag(&row)),
         Ok(Some(row)) => row_response(StatusCode::OK, &database, &table, &row),
         Ok(None) => refuse(TablesError::NotFound),
@@ -247,19 +268,10 @@ fn wants_ndjson(headers: &HeaderMap) -> bool {
 
 async fn collection(
     State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path(path): Path<Vec<(String, String)>>,
+    TableTarget { database, table, .. }: TableTarget,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(e) = actor.require_read() {
-        return refuse(e);
-    }
-    let (db, table) = (path[0].1.clone(), path[1].1.clone());
-    let (database, table) = match resolve(&state, &db, &table) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let params = params(query);
     let selection = match Selection::parse(&table, &params) {
         Ok(selection) => selection,
@@ -411,19 +423,7 @@ fn field_names(body: &Option<Value>) -> Vec<String> {
     }
 }
 
-async fn create(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path(path): Path<Vec<(String, String)>>,
-    body: Bytes,
-) -> Response {
-    if let Err(e) = actor.require_write() {
-        return refuse(e);
-    }
-    let (database, table) = match resolve(&state, &path[0].1, &path[1].1) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+async fn create(State(state): State<AppState>, TableTarget { actor, database, table }: TableTarget, body: Bytes) -> Response {
     let body = json_body(&body);
     let fields = field_names(&body);
     match service::create(&database, &table, body).await {
@@ -443,23 +443,10 @@ async fn create(
 
 async fn upsert(
     State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((db, table, _)): Path<(String, String, String)>,
-    uri: Uri,
+    RowTarget { target: TableTarget { actor, database, table }, key }: RowTarget,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(e) = actor.require_write() {
-        return refuse(e);
-    }
-    let (database, table) = match resolve(&state, &db, &table) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let key = match RowKey::parse(&table, raw_key(&uri)) {
-        Ok(key) => key,
-        Err(e) => return refuse(e),
-    };
     let body = json_body(&body);
     let fields = field_names(&body);
     match service::upsert(&database, &table, &key, body, header_text(&headers, header::IF_MATCH)).await {
@@ -475,23 +462,10 @@ async fn upsert(
 
 async fn update(
     State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((db, table, _)): Path<(String, String, String)>,
-    uri: Uri,
+    RowTarget { target: TableTarget { actor, database, table }, key }: RowTarget,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(e) = actor.require_write() {
-        return refuse(e);
-    }
-    let (database, table) = match resolve(&state, &db, &table) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let key = match RowKey::parse(&table, raw_key(&uri)) {
-        Ok(key) => key,
-        Err(e) => return refuse(e),
-    };
     let body = json_body(&body);
     let fields = field_names(&body);
     match service::update(&database, &table, &key, body, header_text(&headers, header::IF_MATCH)).await {
@@ -505,22 +479,9 @@ async fn update(
 
 async fn remove(
     State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((db, table, _)): Path<(String, String, String)>,
-    uri: Uri,
+    RowTarget { target: TableTarget { actor, database, table }, key }: RowTarget,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(e) = actor.require_write() {
-        return refuse(e);
-    }
-    let (database, table) = match resolve(&state, &db, &table) {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let key = match RowKey::parse(&table, raw_key(&uri)) {
-        Ok(key) => key,
-        Err(e) => return refuse(e),
-    };
     match service::delete(&database, &table, &key, header_text(&headers, header::IF_MATCH)).await {
         Ok(row) => {
             record(&state, &actor, &database, &table, &RowKey::of(&table, &row), "delete", Vec::new()).await;
