@@ -104,7 +104,7 @@ pub struct ServeArgs {
     #[arg(long = "exclude", env = "DEPOT_EXCLUDE", value_delimiter = ',')]
     pub exclude: Vec<String>,
     /// Tables with more rows than this report `X-Total-Count-Estimate` instead of counting.
-    #[arg(long, env = "DEPOT_EXACT_COUNT_LIMIT", default_value_t = 1_000_000)]
+    #[arg(long, env = "DEPOT_EXACT_COUNT_LIMIT", default_value_t = depot_domain::tables::catalog::DEFAULT_EXACT_COUNT_LIMIT)]
     pub exact_count_limit: i64,
     /// How long a browser session lasts, in seconds.
     #[arg(long, env = "DEPOT_SESSION_TTL", default_value_t = 12 * 3600)]

@@ -79,7 +79,9 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     let shutdown = shutdown_signal()?;
     tracing::info!(address = %listener.local_addr()?, store = %redact(&store_args.url()), "Depot is serving");
-    let catalog = depot_domain::tables::Catalog::open(&store_args.url(), config.attachments.clone()).await?;
+    let catalog = depot_domain::tables::Catalog::open(&store_args.url(), config.attachments.clone())
+        .await?
+        .with_exact_count_limit(config.exact_count_limit);
     let app = http::router(http::AppState::new(store.clone(), catalog, config));
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     tracing::info!("in-flight requests finished; shutting down");

@@ -75,7 +75,7 @@ impl ServeConfig {
             body_limit: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
             attachments: Vec::new(),
-            exact_count_limit: 1_000_000,
+            exact_count_limit: depot_domain::tables::catalog::DEFAULT_EXACT_COUNT_LIMIT,
         }
     }
 }

@@ -81,13 +81,13 @@ mod server {
     /// The database and table, for a caller who may read them. Call it before anything else
     /// in a server function: the Leptos context it reads is only there until the first real
     /// wait.
-    pub async fn open(db: &str, table: &str) -> Result<(Arc<Database>, Arc<Table>, depot_domain::Actor), ApiError> {
+    pub async fn open(db: &str, table: &str) -> Result<(Arc<Database>, Arc<Table>, depot_domain::Actor, i64), ApiError> {
         let catalog = use_context::<Catalog>().ok_or_else(|| ApiError::new(500, "the catalog is not available"))?;
         let (_, actor) = crate::api::caller().await?;
         actor.require_read()?;
         let database = catalog.database(db).map_err(|_| ApiError::new(404, format!("no database named {db:?}")))?;
         let table = database.table(table).map_err(|_| ApiError::new(404, format!("no table {table:?} in {db}")))?;
-        Ok((database, table, actor))
+        Ok((database, table, actor, catalog.exact_count_limit()))
     }
 
     pub fn columns(database: &Database, table: &Table) -> Vec<ColumnView> {
@@ -122,7 +122,7 @@ mod server {
             .collect()
     }
 
-    pub async fn table_page(database: &Database, table: &Table, query: &str) -> Result<TablePage, ApiError> {
+    pub async fn table_page(database: &Database, table: &Table, query: &str, exact_count_limit: i64) -> Result<TablePage, ApiError> {
         use depot_domain::tables::selection::Paging;
         use depot_domain::tables::service::{self, Total};
         use depot_domain::tables::Selection;
@@ -132,7 +132,7 @@ mod server {
             Paging::Page { page, size } => (page, size),
             Paging::First { limit, .. } | Paging::After { limit, .. } => (1, limit),
         };
-        let result = service::list(database, table, &selection, 1_000_000).await?;
+        let result = service::list(database, table, &selection, exact_count_limit).await?;
         let labels = service::labels(database, table, &result.rows).await?;
         let (total, estimated) = match result.total {
             Total::Exact(n) => (n, false),
@@ -213,15 +213,15 @@ pub async fn list_databases() -> Result<Vec<DatabaseSummary>, ApiError> {
 /// `query` is the page's own query string (filters, sort, page).
 #[server(prefix = "/api", endpoint = "tables/view", input = GetUrl, output = Json)]
 pub async fn load_table_page(db: String, table: String, query: String) -> Result<TablePage, ApiError> {
-    let (database, table, _) = server::open(&db, &table).await?;
-    server::table_page(&database, &table, &query).await
+    let (database, table, _, count_limit) = server::open(&db, &table).await?;
+    server::table_page(&database, &table, &query, count_limit).await
 }
 
 /// `GET /api/tables/row?db=&table=&key=`: one row, with its ETag for a later save.
 #[server(prefix = "/api", endpoint = "tables/row", input = GetUrl, output = Json)]
 pub async fn get_row(db: String, table: String, key: String) -> Result<RowView, ApiError> {
     use depot_domain::tables::service::{self, RowKey};
-    let (database, table, _) = server::open(&db, &table).await?;
+    let (database, table, ..) = server::open(&db, &table).await?;
     let row_key = RowKey::parse(&table, &key)?;
     let values = service::get(&database, &table, &row_key).await?.ok_or_else(|| ApiError::new(404, "no such row"))?;
     Ok(server::row_view(&table, values))
@@ -231,8 +231,8 @@ pub async fn get_row(db: String, table: String, key: String) -> Result<RowView, 
 #[server(prefix = "/api", endpoint = "tables/form", input = GetUrl, output = Json)]
 pub async fn load_row_form(db: String, table: String, key: Option<String>) -> Result<RowForm, ApiError> {
     use depot_domain::tables::service::{self, RowKey};
-    let (database, found, _) = server::open(&db, &table).await?;
-    let shape = server::table_page(&database, &found, "page=1&limit=1").await?;
+    let (database, found, _, count_limit) = server::open(&db, &table).await?;
+    let shape = server::table_page(&database, &found, "page=1&limit=1", count_limit).await?;
     let row = match key.filter(|k| !k.is_empty()) {
         Some(key) => {
             let row_key = RowKey::parse(&found, &key)?;
@@ -253,7 +253,7 @@ pub async fn load_row_form(db: String, table: String, key: Option<String>) -> Re
 /// as `[key, label]` pairs.
 #[server(prefix = "/api", endpoint = "tables/choices", input = GetUrl, output = Json)]
 pub async fn choices(db: String, table: String, search: String) -> Result<Vec<(String, String)>, ApiError> {
-    let (database, table, _) = server::open(&db, &table).await?;
+    let (database, table, ..) = server::open(&db, &table).await?;
     Ok(depot_domain::tables::service::choices(&database, &table, &search, 50).await?)
 }
 
@@ -262,7 +262,7 @@ pub async fn choices(db: String, table: String, search: String) -> Result<Vec<(S
 #[server(prefix = "/api", endpoint = "tables/save", input = Json, output = Json)]
 pub async fn save_row(db: String, table: String, key: Option<String>, values: Map<String, Value>, etag: Option<String>) -> Result<RowView, ApiError> {
     use depot_domain::tables::service::{self, Created, RowKey};
-    let (database, table, actor) = server::open(&db, &table).await?;
+    let (database, table, actor, _) = server::open(&db, &table).await?;
     actor.require_write()?;
     let row = match key {
         None => match service::create(&database, &table, Some(Value::Object(values))).await? {
@@ -281,7 +281,7 @@ pub async fn save_row(db: String, table: String, key: Option<String>, values: Ma
 #[server(prefix = "/api", endpoint = "tables/delete", input = Json, output = Json)]
 pub async fn delete_row(db: String, table: String, key: String, etag: Option<String>) -> Result<(), ApiError> {
     use depot_domain::tables::service::{self, RowKey};
-    let (database, table, actor) = server::open(&db, &table).await?;
+    let (database, table, actor, _) = server::open(&db, &table).await?;
     actor.require_write()?;
     let row_key = RowKey::parse(&table, &key)?;
     service::delete(&database, &table, &row_key, etag.as_deref()).await?;

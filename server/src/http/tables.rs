@@ -283,7 +283,7 @@ async fn collection(
     if wants_ndjson(&headers) {
         return stream_rows(&database, &table, &selection, Format::Ndjson);
     }
-    let page = match service::list(&database, &table, &selection, state.config.exact_count_limit).await {
+    let page = match service::list(&database, &table, &selection, state.catalog.exact_count_limit()).await {
         Ok(page) => page,
         Err(e) => return refuse(e),
     };

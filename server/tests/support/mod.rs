@@ -100,7 +100,7 @@ impl TestServer {
         configure(&mut config);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let catalog = Catalog::open(&db.url, config.attachments.clone()).await.unwrap();
+        let catalog = Catalog::open(&db.url, config.attachments.clone()).await.unwrap().with_exact_count_limit(config.exact_count_limit);
         let app = router(AppState::new(db.store.clone(), catalog, config));
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
@@ -290,9 +290,17 @@ async fn chinook_template() -> String {
 impl TestServer {
     /// A server with Chinook attached as `chinook`.
     pub async fn with_chinook(backend: Backend) -> (Self, Chinook) {
+        Self::with_chinook_and(backend, |_| {}).await
+    }
+
+    pub async fn with_chinook_and(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> (Self, Chinook) {
         let chinook = Chinook::attach(backend).await;
         let attachment = chinook.attachment.clone();
-        let server = Self::start_with(backend, move |c| c.attachments = vec![attachment]).await;
+        let server = Self::start_with(backend, move |c| {
+            c.attachments = vec![attachment];
+            configure(c);
+        })
+        .await;
         (server, chinook)
     }
 }

@@ -157,10 +157,20 @@ pub(crate) enum MainPolicy {
 }
 
 /// Every attached database, shared by all requests; [`Catalog::reload`] swaps one in place.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Catalog {
     databases: Arc<RwLock<BTreeMap<String, Arc<Database>>>>,
     attachments: Arc<RwLock<BTreeMap<String, Attachment>>>,
+    exact_count_limit: i64,
+}
+
+/// Tables with more rows than this are not counted on every page; their size is estimated.
+pub const DEFAULT_EXACT_COUNT_LIMIT: i64 = 100_000;
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Self { databases: Default::default(), attachments: Default::default(), exact_count_limit: DEFAULT_EXACT_COUNT_LIMIT }
+    }
 }
 
 impl Catalog {
@@ -174,6 +184,16 @@ impl Catalog {
             catalog.databases.write().unwrap().insert(attachment.name.clone(), Arc::new(database));
         }
         Ok(catalog)
+    }
+
+    /// Counts above this many rows are estimated (`X-Total-Count-Estimate`).
+    pub fn with_exact_count_limit(mut self, limit: i64) -> Self {
+        self.exact_count_limit = limit;
+        self
+    }
+
+    pub fn exact_count_limit(&self) -> i64 {
+        self.exact_count_limit
     }
 
     pub fn database(&self, name: &str) -> TablesResult<Arc<Database>> {
