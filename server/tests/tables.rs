@@ -454,6 +454,32 @@ async fn depots_own_store_is_readable_but_guarded(backend: Backend) {
     assert_eq!(status_and_json(history).await, (StatusCode::FORBIDDEN, json!({"message": "the audit log is history and cannot be edited"})));
 }
 
+/// The issue's own example attaches the shared, read-only Chinook file as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_sqlite_file_is_served_read_only_and_left_untouched() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/chinook.sqlite");
+    let folder = std::env::temp_dir().join(format!("depot_ro_{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("chinook.sqlite");
+    std::fs::copy(&shared, &file).unwrap();
+    let mut permissions = std::fs::metadata(&file).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&file, permissions).unwrap();
+    let before = std::fs::read(&file).unwrap();
+
+    let attachment = depot_domain::tables::catalog::Attachment::parse(&format!("chinook=sqlite://{}", file.display())).unwrap();
+    let server = TestServer::start_with(Backend::Sqlite, move |c| c.attachments = vec![attachment]).await;
+    let (status, artists) = get(&server, "/db/chinook/artist/?limit=3").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(resources(&artists).len(), 3);
+    let write = server.as_admin(server.post("/db/chinook/artist/")).json(&json!({"Name": "x"})).send().await.unwrap();
+    assert_eq!(status_and_json(write).await, (StatusCode::FORBIDDEN, json!({"message": "database chinook is a read-only file"})));
+    drop(server);
+    assert_eq!(std::fs::read(&file).unwrap(), before, "the file is unchanged");
+    assert!(!folder.join("chinook.sqlite-wal").exists());
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
 on_both_backends!(
     the_index_lists_every_table_with_its_key,
     a_collection_lists_rows_with_total_and_links,

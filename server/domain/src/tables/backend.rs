@@ -65,18 +65,28 @@ pub enum Tx {
 }
 
 impl Connection {
-    pub async fn open(url: &str) -> TablesResult<Self> {
+    /// Opens the database at `url`. The second value says whether it could only be opened for
+    /// reading: a SQLite file without write permission is opened read-only (and left as it is,
+    /// journal mode included) rather than refused.
+    pub async fn open(url: &str) -> TablesResult<(Self, bool)> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| DomainError::invalid(format!("bad SQLite URL {url:?}: {e}")))?
                 .foreign_keys(true)
                 .busy_timeout(std::time::Duration::from_secs(5));
-            // An existing file keeps its journal mode; a read-only one cannot change it.
-            let options = if url.contains("mode=ro") { options } else { options.journal_mode(SqliteJournalMode::Wal) };
-            Ok(Self::Sqlite(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?))
+            let file = options.get_filename().to_path_buf();
+            let read_only = url.contains("mode=ro")
+                || std::fs::metadata(&file).map(|m| m.permissions().readonly()).unwrap_or(false);
+            let options = if read_only {
+                options.read_only(true)
+            } else {
+                options.journal_mode(SqliteJournalMode::Wal)
+            };
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            Ok((Self::Sqlite(pool), read_only))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| DomainError::invalid(format!("bad PostgreSQL URL: {e}")))?;
-            Ok(Self::Postgres(PgPoolOptions::new().max_connections(16).connect_with(options).await?))
+            Ok((Self::Postgres(PgPoolOptions::new().max_connections(16).connect_with(options).await?), false))
         } else {
             Err(DomainError::invalid(format!("database URL must start with sqlite:// or postgres://, not {url:?}")).into())
         }

@@ -214,7 +214,7 @@ impl Catalog {
 }
 
 async fn load(attachment: &Attachment) -> TablesResult<Database> {
-    let connection = Connection::open(&attachment.url).await.map_err(|e| match e {
+    let (connection, file_read_only) = Connection::open(&attachment.url).await.map_err(|e| match e {
         TablesError::Domain(DomainError::Store(error)) => TablesError::Domain(DomainError::invalid(format!(
             "cannot open database {}: {error}",
             attachment.name
@@ -238,6 +238,8 @@ async fn load(attachment: &Attachment) -> TablesResult<Database> {
             }
         } else if attachment.read_only {
             table.read_only = Some(format!("database {} is attached read-only", attachment.name));
+        } else if file_read_only {
+            table.read_only = Some(format!("database {} is a read-only file", attachment.name));
         }
         tables.insert(table.resource.clone(), Arc::new(table));
     }
