@@ -169,7 +169,7 @@ async fn meta_shows_declared_types_and_required(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     let expected = match backend {
         Backend::Sqlite => json!({"ArtistId": "INTEGER (required)", "Name": "NVARCHAR(120)"}),
-        Backend::Postgres => json!({"artist_id": "integer (required)", "name": "character varying(120)"}),
+        Backend::Postgres => json!({"artist_id": "INTEGER (required)", "name": "VARCHAR(120)"}),
     };
     assert_eq!(meta, expected);
     assert_eq!(serde_json::to_string(&meta).unwrap(), serde_json::to_string(&expected).unwrap(), "columns in table order");

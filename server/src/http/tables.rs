@@ -174,7 +174,7 @@ async fn meta(TableTarget { table, .. }: TableTarget) -> Response {
         .iter()
         .map(|c| {
             let required = if c.not_null { " (required)" } else { "" };
-            (c.name.clone(), Value::String(format!("{}{required}", c.declared_type)))
+            (c.name.clone(), Value::String(format!("{}{required}", c.meta_type())))
         })
         .collect();
     Json(meta).into_response()

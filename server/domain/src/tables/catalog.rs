@@ -22,6 +22,31 @@ pub struct Column {
 }
 
 impl Column {
+    /// The type as sandman2 shows it in `/meta`: SQLAlchemy's spelling — upper case,
+    /// parameters separated by ", ", PostgreSQL's long names shortened (`character varying(120)`
+    /// is `VARCHAR(120)`).
+    pub fn meta_type(&self) -> String {
+        let declared = self.declared_type.trim();
+        let (name, params) = match declared.find('(') {
+            Some(open) => (&declared[..open], declared[open + 1..].trim_end_matches(|c| c == ')' || c == ' ')),
+            None => (declared, ""),
+        };
+        let name = name.trim().to_ascii_uppercase();
+        let name = match name.as_str() {
+            "CHARACTER VARYING" => "VARCHAR",
+            "CHARACTER" | "BPCHAR" => "CHAR",
+            "TIMESTAMP WITHOUT TIME ZONE" | "TIMESTAMP WITH TIME ZONE" => "TIMESTAMP",
+            "TIME WITHOUT TIME ZONE" | "TIME WITH TIME ZONE" => "TIME",
+            other => other,
+        };
+        if params.is_empty() {
+            name.to_string()
+        } else {
+            let params: Vec<&str> = params.split(',').map(str::trim).collect();
+            format!("{name}({})", params.join(", "))
+        }
+    }
+
     /// NOT NULL without a default and not filled in by the database: a POST must give it.
     pub fn required(&self) -> bool {
         self.not_null && !self.has_default && !self.autoincrement
@@ -244,4 +269,35 @@ async fn load(attachment: &Attachment) -> TablesResult<Database> {
         tables.insert(table.resource.clone(), Arc::new(table));
     }
     Ok(Database { name: attachment.name.clone(), connection, tables })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(declared: &str) -> Column {
+        Column {
+            name: "c".into(),
+            declared_type: declared.into(),
+            not_null: false,
+            has_default: false,
+            autoincrement: false,
+            kind: CellKind::PgJson,
+        }
+    }
+
+    #[test]
+    fn meta_types_are_spelled_as_sqlalchemy_does() {
+        for (declared, shown) in [
+            ("NUMERIC(10,2)", "NUMERIC(10, 2)"),
+            ("nvarchar(120)", "NVARCHAR(120)"),
+            ("INTEGER", "INTEGER"),
+            ("character varying(120)", "VARCHAR(120)"),
+            ("numeric(10,2)", "NUMERIC(10, 2)"),
+            ("timestamp without time zone", "TIMESTAMP"),
+            ("integer", "INTEGER"),
+        ] {
+            assert_eq!(column(declared).meta_type(), shown, "{declared}");
+        }
+    }
 }
