@@ -32,6 +32,12 @@ for (const c of chinooks) {
     await expect(page).toHaveURL(new RegExp(`sort=-${c.name}`));
     await expect(page.locator("table.rows tbody tr").first()).toContainText("Zeca Pagodinho");
 
+    // Search every column at once.
+    await page.getByLabel("Search every column").fill("zeppelin");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page.locator("table.rows tbody tr")).toHaveCount(2);
+    await page.getByLabel("Search every column").fill("");
+
     // Filter with an operator.
     await page.getByLabel(`${c.name} operator`).selectOption("like");
     await page.getByLabel(`Filter ${c.name}`).fill("Led Zep%");
@@ -75,3 +81,14 @@ for (const c of chinooks) {
     expect((await now.json())[c.name]).toBe("Metallica (theirs)");
   });
 }
+
+test("a refused value is shown at its field", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/tables/chinookpg/artist/new");
+  await page.locator('input[name="artist_id"]').fill("1");
+  await page.locator('input[name="name"]').fill("AC/DC again");
+  await expect(page.getByRole("button", { name: "Create" })).toBeEnabled();
+  await page.getByRole("button", { name: "Create" }).click();
+  const field = page.locator("label.field", { has: page.locator('input[name="artist_id"]') });
+  await expect(field.locator(".field-error")).toContainText("already exists");
+});

@@ -143,6 +143,83 @@ async fn comparison_operators_and_multi_key_sort(backend: Backend) {
     assert_eq!(titles, ["Let There Be Rock", "For Those About To Rock We Salute You", "Restless and Wild"]);
 }
 
+async fn search_finds_text_in_any_column(backend: Backend) {
+    let (server, _db) = TestServer::with_chinook(backend).await;
+    let n = names(backend);
+    let response = server.as_admin(server.get("/db/chinook/artist/?search=zeppelin")).send().await.unwrap();
+    assert_eq!(response.headers()["x-total-count"], "2");
+    let (_, found) = status_and_json(response).await;
+    let names_found: Vec<&str> = resources(&found).iter().map(|r| r[n.name].as_str().unwrap()).collect();
+    assert_eq!(names_found, ["Led Zeppelin", "Dread Zeppelin"]);
+    let (_, by_id) = get(&server, &format!("/db/chinook/album/?search=Rock&{}=1", n.artist_id)).await;
+    assert_eq!(resources(&by_id).len(), 2, "search and filters combine");
+    let (_, literal) = get(&server, "/db/chinook/artist/?search=100%25").await;
+    assert_eq!(resources(&literal).len(), 0, "% is searched for, not a wildcard");
+}
+
+async fn tables_without_a_primary_key_are_listed_read_only(backend: Backend) {
+    let (server, chinook) = TestServer::with_chinook(backend).await;
+    let store = depot_domain::Store::connect(&chinook.attachment.url).await.unwrap();
+    sqlx::query("CREATE TABLE event_log (happened TEXT, what TEXT)").execute(store.pool()).await.unwrap();
+    sqlx::query("INSERT INTO event_log VALUES ('2026-01-01', 'first'), ('2026-01-02', 'second')").execute(store.pool()).await.unwrap();
+    store.close().await;
+    let reload = server.as_admin(server.post("/api/db/chinook/reload")).send().await.unwrap();
+    assert_eq!(reload.status(), StatusCode::OK);
+    let (_, index) = get(&server, "/db/chinook/").await;
+    assert_eq!(index["event_log"], "/event_log");
+    let (status, rows) = get(&server, "/db/chinook/event_log/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(resources(&rows).len(), 2);
+    let write = server.as_admin(server.post("/db/chinook/event_log/")).json(&json!({"what": "third"})).send().await.unwrap();
+    let (status, body) = status_and_json(write).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["message"], "table event_log has no primary key, so its rows cannot be addressed for writing");
+    assert_eq!(get(&server, "/db/chinook/event_log/1").await, (StatusCode::NOT_FOUND, json!({"message": null})));
+}
+
+async fn the_browser_api_names_the_field_a_refusal_is_about(backend: Backend) {
+    let (server, _db) = TestServer::with_chinook(backend).await;
+    let n = names(backend);
+    let save = |values: Value, key: Option<&str>| {
+        server.as_admin(server.post("/api/tables/save")).json(&json!({"db": "chinook", "table": "album", "key": key, "values": values, "etag": null}))
+    };
+    let (status, body) = status_and_json(save(json!({n.artist_id: "many"}), Some("1")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["fields"], json!([n.artist_id]));
+    let (status, body) = status_and_json(save(json!({n.title: "No artist"}), None).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["fields"].as_array().unwrap().contains(&json!(n.artist_id)), "{body}");
+    let (status, body) = status_and_json(save(json!({"Nope": 1}), Some("1")).send().await.unwrap()).await;
+    assert_eq!((status, &body["fields"]), (StatusCode::BAD_REQUEST, &json!(["Nope"])));
+    if let Backend::Postgres = backend {
+        let duplicate = server
+            .as_admin(server.post("/api/tables/save"))
+            .json(&json!({"db": "chinook", "table": "artist", "key": null, "values": {"artist_id": 1, "name": "Again"}, "etag": null}))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_and_json(duplicate).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["fields"], json!(["artist_id"]), "{body}");
+    }
+}
+
+async fn the_browser_pages_large_tables_by_cursor(backend: Backend) {
+    let (server, chinook) = TestServer::with_chinook_and(backend, |c| c.exact_count_limit = 1000).await;
+    if let Backend::Postgres = backend {
+        let store = depot_domain::Store::connect(&chinook.attachment.url).await.unwrap();
+        sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
+        store.close().await;
+    }
+    let html = server.as_admin(server.get("/tables/chinook/track")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("about "), "an estimated total is said to be one");
+    let next = html.split("href=\"").find(|h| h.contains("after=")).expect("a Next link by cursor");
+    let next = next.split('"').next().unwrap().replace("&amp;", "&");
+    let second = server.as_admin(server.get(&next)).send().await.unwrap().text().await.unwrap();
+    assert!(second.contains(&format!("data-key=\"{}\"", 21)), "the second page starts at track 21");
+    assert!(!second.contains("data-key=\"20\""));
+}
+
 async fn bad_parameters_are_400_not_crashes(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
@@ -486,6 +563,10 @@ on_both_backends!(
     large_tables_report_an_estimated_total,
     filters_sorts_and_pages_like_sandman2,
     comparison_operators_and_multi_key_sort,
+    search_finds_text_in_any_column,
+    tables_without_a_primary_key_are_listed_read_only,
+    the_browser_api_names_the_field_a_refusal_is_about,
+    the_browser_pages_large_tables_by_cursor,
     bad_parameters_are_400_not_crashes,
     meta_shows_declared_types_and_required,
     one_row_with_etag_links_and_404,

@@ -93,9 +93,7 @@ impl From<depot_domain::tables::TablesError> for ApiError {
                 412,
                 "someone else changed this row after you opened it; reload to see their change, then edit again",
             ),
-            Constraint(text) => {
-                Self::new(409, text)
-            }
+            Constraint { message, column } => Self { fields: column.into_iter().collect(), ..Self::new(409, message) },
             ReadOnly(reason) => Self::new(403, reason),
             Domain(domain) => domain.into(),
         }

@@ -55,6 +55,10 @@ pub struct TablePage {
     pub page: u64,
     pub page_size: u64,
     pub read_only: Option<String>,
+    /// The `after=` cursor of the rows following this page, if any (keyset paging).
+    pub next_cursor: Option<String>,
+    /// This page was asked for by cursor (`after=`), not by number.
+    pub by_cursor: bool,
     /// Foreign-key column → key value → label of the referenced row.
     pub labels: Map<String, Value>,
 }
@@ -128,9 +132,10 @@ mod server {
         use depot_domain::tables::Selection;
         let params = selection_params(query);
         let selection = Selection::parse(table, &params)?;
-        let (page, page_size) = match selection.paging {
-            Paging::Page { page, size } => (page, size),
-            Paging::First { limit, .. } | Paging::After { limit, .. } => (1, limit),
+        let (page, page_size, by_cursor) = match selection.paging {
+            Paging::Page { page, size } => (page, size, false),
+            Paging::First { limit, .. } => (1, limit, false),
+            Paging::After { limit, .. } => (1, limit, true),
         };
         let result = service::list(database, table, &selection, exact_count_limit).await?;
         let labels = service::labels(database, table, &result.rows).await?;
@@ -149,6 +154,8 @@ mod server {
             page,
             page_size,
             read_only: table.check_writable().err().map(|e| e.to_string()),
+            next_cursor: result.next_cursor,
+            by_cursor,
             labels,
         })
     }
@@ -166,7 +173,7 @@ mod server {
         let mut params = Vec::new();
         for (key, value) in &pairs {
             match key.as_str() {
-                "page" | "limit" | "sort" | "after" => params.push((key.clone(), value.clone())),
+                "page" | "limit" | "sort" | "after" | "search" => params.push((key.clone(), value.clone())),
                 k if k.ends_with(".op") || k == "edit" => {}
                 column => {
                     let operator = operator_of(column).unwrap_or_else(|| "eq".into());
@@ -183,6 +190,9 @@ mod server {
         }
         if !params.iter().any(|(k, _)| k == "page" || k == "after") {
             params.push(("page".into(), "1".into()));
+        }
+        if params.iter().any(|(k, _)| k == "after") && !params.iter().any(|(k, _)| k == "limit") {
+            params.push(("limit".into(), "20".into()));
         }
         params
     }

@@ -43,7 +43,7 @@ pub fn error_response(error: TablesError) -> Response {
         TablesError::PreconditionFailed => {
             (StatusCode::PRECONDITION_FAILED, json!({"status": 412, "error": "precondition failed"}))
         }
-        TablesError::Constraint(message) => (StatusCode::CONFLICT, json!({"message": message})),
+        TablesError::Constraint { message, .. } => (StatusCode::CONFLICT, json!({"message": message})),
         TablesError::ReadOnly(message) => (StatusCode::FORBIDDEN, json!({"message": message})),
         TablesError::Domain(domain) => match domain {
             DomainError::Invalid(m) => (StatusCode::BAD_REQUEST, json!({"message": m})),

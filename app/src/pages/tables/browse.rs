@@ -163,18 +163,34 @@ fn TableContents(page: TablePage) -> impl IntoView {
     let sort_hidden = (!sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=sort.clone()/> });
     let rows_word = if page.total == 1 { "row" } else { "rows" };
     let total_text = if page.estimated { format!("about {} {rows_word}", page.total) } else { format!("{} {rows_word}", page.total) };
-    let pager = view! {
-        <nav class="pager" aria-label="Pages">
-            {(page.page > 1).then(|| view! {
-                <a href=link_to(&[("page", Some("1".into())), ("after", None)])>"« First"</a>
-                <a href=link_to(&[("page", Some((page.page - 1).to_string())), ("after", None)]) rel="prev">"‹ Previous"</a>
-            })}
-            <span>{format!("Page {} of {last_page} · {total_text}", page.page)}</span>
-            {(page.page < last_page).then(|| view! {
-                <a href=link_to(&[("page", Some((page.page + 1).to_string())), ("after", None)]) rel="next">"Next ›"</a>
-                <a href=link_to(&[("page", Some(last_page.to_string())), ("after", None)])>"Last »"</a>
-            })}
-        </nav>
+    // Numbered pages while the table is counted; by cursor (keyset) once it is too large to
+    // count, or when the page was reached by cursor: page 10,000 is then as fast as page 1.
+    let keyset = page.estimated || page.by_cursor;
+    let next_by_cursor = page.next_cursor.clone().map(|cursor| link_to(&[("after", Some(cursor)), ("page", None)]));
+    let pager = if keyset {
+        view! {
+            <nav class="pager" aria-label="Pages">
+                <a href=link_to(&[("page", None), ("after", None)])>"« First"</a>
+                <span>{total_text.clone()}</span>
+                {next_by_cursor.map(|href| view! { <a href=href rel="next">"Next ›"</a> })}
+            </nav>
+        }
+        .into_any()
+    } else {
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {(page.page > 1).then(|| view! {
+                    <a href=link_to(&[("page", Some("1".into())), ("after", None)])>"« First"</a>
+                    <a href=link_to(&[("page", Some((page.page - 1).to_string())), ("after", None)]) rel="prev">"‹ Previous"</a>
+                })}
+                <span>{format!("Page {} of {last_page} · {total_text}", page.page)}</span>
+                {(page.page < last_page).then(|| view! {
+                    <a href=link_to(&[("page", Some((page.page + 1).to_string())), ("after", None)]) rel="next">"Next ›"</a>
+                    <a href=link_to(&[("page", Some(last_page.to_string())), ("after", None)])>"Last »"</a>
+                })}
+            </nav>
+        }
+        .into_any()
     };
     view! {
         <Title text=page.name.clone()/>
@@ -187,6 +203,9 @@ fn TableContents(page: TablePage) -> impl IntoView {
         </div>
         <form method="get" action=base.clone() class="table-form" aria-label="Filter rows">
             {sort_hidden}
+            <label class="search">"Search every column"
+                <input type="search" name="search" value=query.read_untracked().get("search").unwrap_or_default()/>
+            </label>
             <div class="scroll">
                 <table class="data rows">
                     <thead>

@@ -118,7 +118,8 @@ fn RowFields(form: RowForm) -> impl IntoView {
         .map(|column| {
             let name = column.name.clone();
             let initial = text_of(original.get(&name));
-            let locked = !is_new && column.in_key;
+            // A key is fixed once the row exists; a generated column is the database's to fill.
+            let locked = (!is_new && column.in_key) || (is_new && column.generated);
             let input_type = if column.input == "text" { "text" } else { "number" };
             let step = if column.input == "number" { Some("any") } else { None };
             let placeholder = if is_new && column.generated { "assigned by the database" } else { "" };

@@ -512,11 +512,23 @@ pub fn constraint_error(error: sqlx::Error) -> TablesError {
                 if let Some(detail) = pg.detail() {
                     message = format!("{message}: {detail}");
                 }
-                return TablesError::Constraint(message);
+                // PostgreSQL names the column of a NOT NULL violation; a unique violation's
+                // detail reads `Key (name)=(value) already exists.`
+                let column = pg.column().map(str::to_string).or_else(|| {
+                    pg.detail().and_then(|d| d.strip_prefix("Key (")).and_then(|d| d.split(')').next()).map(str::to_string)
+                });
+                return TablesError::constraint(message, column);
             }
         } else if code.parse::<u32>().is_ok_and(|c| c & 0xff == 19) {
             // SQLITE_CONSTRAINT and its extended codes; the message names the column.
-            return TablesError::Constraint(db.message().to_string());
+            // `UNIQUE constraint failed: Artist.Name` names table and column.
+            let message = db.message().to_string();
+            let column = message
+                .rsplit_once(": ")
+                .and_then(|(_, targets)| targets.split(", ").next())
+                .and_then(|target| target.split_once('.'))
+                .map(|(_, c)| c.to_string());
+            return TablesError::constraint(message, column);
         }
     }
     TablesError::from(error)

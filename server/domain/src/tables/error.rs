@@ -27,9 +27,10 @@ pub enum TablesError {
     /// `If-Match` did not match the row's current ETag.
     #[error("precondition failed")]
     PreconditionFailed,
-    /// A unique, foreign-key, check or type constraint refused the write.
-    #[error("{0}")]
-    Constraint(String),
+    /// A unique, foreign-key, check or type constraint refused the write; `column` names the
+    /// column when it is known, so a form can show the message at that field.
+    #[error("{message}")]
+    Constraint { message: String, column: Option<String> },
     /// The table or database may not be written through this surface; says why.
     #[error("{0}")]
     ReadOnly(String),
@@ -44,3 +45,9 @@ impl From<sqlx::Error> for TablesError {
 }
 
 pub type TablesResult<T> = Result<T, TablesError>;
+
+impl TablesError {
+    pub fn constraint(message: impl Into<String>, column: Option<String>) -> Self {
+        TablesError::Constraint { message: message.into(), column }
+    }
+}

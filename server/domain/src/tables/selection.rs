@@ -52,6 +52,9 @@ pub enum Paging {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Selection {
     pub filters: Vec<Filter>,
+    /// `search=`: rows with the text in any column (case-insensitive). Depot's own; a table
+    /// with a column named `search` keeps sandman2's meaning (a filter on that column).
+    pub search: Option<String>,
     pub sort: Vec<SortKey>,
     pub paging: Paging,
     pub export: bool,
@@ -69,13 +72,16 @@ impl Selection {
     pub fn parse(table: &Table, params: &[(String, String)]) -> TablesResult<Self> {
         let mut filters = Vec::new();
         let mut sort = Vec::new();
-        let (mut page, mut limit, mut after, mut export) = (None, None, None, false);
+        let (mut page, mut limit, mut after, mut export, mut search) = (None, None, None, false, None);
         for (key, value) in params {
             match key.as_str() {
                 "page" => page = Some(positive("page", value, u64::MAX)?),
                 "limit" => limit = Some(positive("limit", value, MAX_PAGE_SIZE)?),
                 "after" => after = Some(value.clone()),
                 "export" => export = true,
+                "search" if table.column("search").is_none() => {
+                    search = Some(value.clone()).filter(|v| !v.is_empty());
+                }
                 "sort" => {
                     for part in value.split(',').filter(|p| !p.is_empty()) {
                         let (name, descending) = match part.strip_prefix('-') {
@@ -101,7 +107,7 @@ impl Selection {
                 None => Paging::First { limit: DEFAULT_CAP, capped: true },
             },
         };
-        Ok(Self { filters, sort, paging, export })
+        Ok(Self { filters, search, sort, paging, export })
     }
 }
 

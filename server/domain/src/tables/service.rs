@@ -103,6 +103,24 @@ fn bind_value(query: &mut Query, connection: &Connection, column: &Column, text:
     connection.value_expr(column, &placeholder)
 }
 
+/// The conditions of a selection: its filters, and its search over every column.
+fn conditions(connection: &Connection, table: &Table, selection: &Selection, query: &mut Query) -> Vec<String> {
+    let mut conditions = where_clause(connection, table, &selection.filters, query);
+    if let Some(text) = &selection.search {
+        let pattern = format!("%{}%", text.replace('/', "//").replace('%', "/%").replace('_', "/_"));
+        let any_column: Vec<String> = table
+            .columns
+            .iter()
+            .map(|column| {
+                let placeholder = query.bind(Some(pattern.clone()));
+                format!("{} {} {placeholder} ESCAPE '/'", connection.text_expr(column), connection.ilike())
+            })
+            .collect();
+        conditions.push(format!("({})", any_column.join(" OR ")));
+    }
+    conditions
+}
+
 fn where_clause(connection: &Connection, table: &Table, filters: &[Filter], query: &mut Query) -> Vec<String> {
     filters
         .iter()
@@ -207,7 +225,7 @@ fn keyset_condition(connection: &Connection, table: &Table, order: &[SortKey], c
 
 fn select_query(connection: &Connection, table: &Table, selection: &Selection, page_limit: Option<u64>) -> TablesResult<(Query, Vec<SortKey>)> {
     let mut query = Query::new(format!("SELECT {} FROM {}", select_list(connection, table), quote(&table.name)));
-    let mut conditions = where_clause(connection, table, &selection.filters, &mut query);
+    let mut conditions = conditions(connection, table, selection, &mut query);
     let order = ordering(table, &selection.sort);
     if let Paging::After { cursor, .. } = &selection.paging {
         conditions.push(keyset_condition(connection, table, &order, cursor, &mut query)?);
@@ -217,9 +235,9 @@ fn select_query(connection: &Connection, table: &Table, selection: &Selection, p
     }
     query.push(&order_by(table, &order));
     match (&selection.paging, page_limit) {
-        (Paging::Page { page, size }, _) => {
+        (Paging::Page { page, size }, limit) => {
             let offset = (page - 1).saturating_mul(*size);
-            query.push(&format!(" LIMIT {size} OFFSET {offset}"));
+            query.push(&format!(" LIMIT {} OFFSET {offset}", limit.unwrap_or(*size)));
         }
         (_, Some(limit)) => {
             query.push(&format!(" LIMIT {limit}"));
@@ -233,31 +251,29 @@ fn select_query(connection: &Connection, table: &Table, selection: &Selection, p
 pub async fn list(database: &Database, table: &Table, selection: &Selection, exact_count_limit: i64) -> TablesResult<Page> {
     let connection = &database.connection;
     let limit = match &selection.paging {
-        Paging::Page { .. } => None,
-        Paging::First { limit, .. } | Paging::After { limit, .. } => Some(*limit),
+        Paging::Page { size, .. } => *size,
+        Paging::First { limit, .. } | Paging::After { limit, .. } => *limit,
     };
     // One row more than asked tells whether another page follows.
-    let (query, order) = select_query(connection, table, selection, limit.map(|l| l + 1))?;
+    let (query, order) = select_query(connection, table, selection, Some(limit + 1))?;
     let mut rows: Vec<Row> = connection.rows(&query, &table.columns).await.map_err(read_error)?.into_iter().map(|v| row_of(table, v)).collect();
     let mut next_cursor = None;
-    if let Some(limit) = limit {
-        if rows.len() as u64 > limit {
-            rows.truncate(limit as usize);
-            let can_continue = !order.is_empty() && !table.primary_key.is_empty();
-            if can_continue {
-                let last = rows.last().expect("limit is at least 1");
-                let values: Vec<Value> =
-                    order.iter().map(|k| last.get(&table.columns[k.column].name).cloned().unwrap_or(Value::Null)).collect();
-                next_cursor = Some(encode_cursor(&values));
-            }
+    if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        // Keyset paging needs a total order: the primary key completes every ordering.
+        if !table.primary_key.is_empty() {
+            let last = rows.last().expect("limit is at least 1");
+            let values: Vec<Value> =
+                order.iter().map(|k| last.get(&table.columns[k.column].name).cloned().unwrap_or(Value::Null)).collect();
+            next_cursor = Some(encode_cursor(&values));
         }
     }
-    let total = total(connection, table, &selection.filters, exact_count_limit).await?;
+    let total = total(connection, table, selection, exact_count_limit).await?;
     Ok(Page { rows, total, next_cursor })
 }
 
-async fn total(connection: &Connection, table: &Table, filters: &[Filter], exact_count_limit: i64) -> TablesResult<Total> {
-    if filters.is_empty() {
+async fn total(connection: &Connection, table: &Table, selection: &Selection, exact_count_limit: i64) -> TablesResult<Total> {
+    if selection.filters.is_empty() && selection.search.is_none() {
         if let Some(estimate) = connection.estimate_rows(table).await? {
             if estimate > exact_count_limit {
                 return Ok(Total::Estimate(estimate));
@@ -265,7 +281,7 @@ async fn total(connection: &Connection, table: &Table, filters: &[Filter], exact
         }
     }
     let mut query = Query::new(format!("SELECT COUNT(*) FROM {}", quote(&table.name)));
-    let conditions = where_clause(connection, table, filters, &mut query);
+    let conditions = conditions(connection, table, selection, &mut query);
     if !conditions.is_empty() {
         query.push(&format!(" WHERE {}", conditions.join(" AND ")));
     }
@@ -347,11 +363,8 @@ fn field_text(column: &Column, value: &Value) -> TablesResult<Option<String>> {
         _ => true,
     };
     if !fits {
-        return Err(TablesError::Constraint(format!(
-            "{} takes {}, not {value}",
-            column.name,
-            if column.kind.is_integer() { "whole numbers" } else { "numbers" }
-        )));
+        let expected = if column.kind.is_integer() { "whole numbers" } else { "numbers" };
+        return Err(TablesError::constraint(format!("{} takes {expected}, not {value}", column.name), Some(column.name.clone())));
     }
     Ok(match value {
         Value::Null => None,
@@ -414,7 +427,7 @@ pub async fn create(database: &Database, table: &Table, body: Option<Value>) -> 
         .collect();
     probe.push(&conditions.join(" AND "));
     probe.push(" LIMIT 1");
-    if !tx.rows(&probe, &table.columns).await.map_err(|_| TablesError::Constraint("a value does not fit its column".into()))?.is_empty() {
+    if !tx.rows(&probe, &table.columns).await.map_err(|_| TablesError::constraint("a value does not fit its column", None))?.is_empty() {
         return Ok(Created::AlreadyExists);
     }
     let query = insert_query(connection, table, &fields);
@@ -461,7 +474,7 @@ pub async fn upsert(database: &Database, table: &Table, key: &RowKey, body: Opti
         Some(_) => (update_row(&mut tx, connection, table, key, &all_fields).await?, false),
         None => {
             if !key_fits(table, key) {
-                return Err(TablesError::Constraint(format!("the key {} does not fit the key's type", key.0.join(","))));
+                return Err(TablesError::constraint(format!("the key {} does not fit the key's type", key.0.join(",")), None));
             }
             missing_required(table, &all_fields)?;
             let query = insert_query(connection, table, &all_fields);
