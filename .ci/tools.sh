@@ -61,6 +61,10 @@ ensure_test_tools() {
 # The tests need PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth): start it, or
 # install it, when it is not there.
 ensure_postgres() {
+  if ! command -v psql >/dev/null; then
+    say "installing PostgreSQL's client (the tests load Chinook with psql)"
+    apt_install postgresql-client
+  fi
   if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     return
   fi
