@@ -76,6 +76,15 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Inventory tools.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Load the demo inventory clusto-apiserver's documentation examples run against.
+    SeedDemo,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -106,6 +115,10 @@ pub struct ServeArgs {
     /// Tables with more rows than this report `X-Total-Count-Estimate` instead of counting.
     #[arg(long, env = "DEPOT_EXACT_COUNT_LIMIT", default_value_t = depot_domain::tables::catalog::DEFAULT_EXACT_COUNT_LIMIT)]
     pub exact_count_limit: i64,
+    /// A header added to every Inventory response, as NAME:VALUE (clusto's
+    /// `response_headers`), e.g. `Access-Control-Allow-Origin:*`. Repeatable.
+    #[arg(long = "inventory-header", env = "DEPOT_INVENTORY_HEADER", value_delimiter = ',')]
+    pub inventory_headers: Vec<String>,
     /// How long a browser session lasts, in seconds.
     #[arg(long, env = "DEPOT_SESSION_TTL", default_value_t = 12 * 3600)]
     pub session_ttl: u64,

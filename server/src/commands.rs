@@ -6,7 +6,7 @@ use depot_domain::auth::{api_keys, users, NewUser};
 use depot_domain::{Actor, Store};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, KeyCommand, LogFormat, ServeArgs, StoreArgs, UserCommand};
+use crate::cli::{Cli, Command, InventoryCommand, KeyCommand, LogFormat, ServeArgs, StoreArgs, UserCommand};
 use crate::config::ServeConfig;
 use crate::http;
 
@@ -26,6 +26,13 @@ pub async fn run(cli: Cli) -> CommandResult {
         }
         Command::User(command) => user(&store, command).await,
         Command::Key(command) => key(&store, command).await,
+        Command::Inventory(InventoryCommand::SeedDemo) => {
+            let opened = open_store(&store).await?;
+            depot_domain::inventory::seed::demo(&opened).await?;
+            println!("demo inventory loaded");
+            opened.close().await;
+            Ok(())
+        }
     }
 }
 

@@ -18,6 +18,8 @@ pub struct ServeConfig {
     pub request_timeout: Duration,
     pub attachments: Vec<Attachment>,
     pub exact_count_limit: i64,
+    /// Headers added to every Inventory response.
+    pub inventory_headers: Vec<(String, String)>,
 }
 
 impl ServeConfig {
@@ -50,6 +52,17 @@ impl ServeConfig {
                 None => return Err(format!("--exclude {excluded}: no database is attached as {db}")),
             }
         }
+        let mut inventory_headers = Vec::new();
+        for header in &args.inventory_headers {
+            let (name, value) = header
+                .split_once(':')
+                .ok_or_else(|| format!("--inventory-header takes NAME:VALUE, not {header:?}"))?;
+            let valid = http::HeaderName::from_bytes(name.trim().as_bytes()).is_ok() && http::HeaderValue::from_str(value.trim()).is_ok();
+            if !valid {
+                return Err(format!("--inventory-header {header:?} is not a valid HTTP header"));
+            }
+            inventory_headers.push((name.trim().to_string(), value.trim().to_string()));
+        }
         let cors_origins = args.cors_origins.iter().map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect();
         Ok(Self {
             bind: args.bind,
@@ -61,6 +74,7 @@ impl ServeConfig {
             request_timeout: Duration::from_secs(args.request_timeout.max(1)),
             attachments,
             exact_count_limit: args.exact_count_limit,
+            inventory_headers,
         })
     }
 
@@ -76,6 +90,7 @@ impl ServeConfig {
             request_timeout: Duration::from_secs(60),
             attachments: Vec::new(),
             exact_count_limit: depot_domain::tables::catalog::DEFAULT_EXACT_COUNT_LIMIT,
+            inventory_headers: Vec::new(),
         }
     }
 }

@@ -1,4 +1,8 @@
 //! The frame around every signed-in page: the sidebar of surfaces and the page itself.
+//!
+//! The page (the `Outlet`) is rendered at once, not inside the session's `Suspend`: resources
+//! created inside a `Suspend` can be left unresolved by async server rendering, which hangs
+//! the response. Pages that need the session await [`SessionResource`] themselves.
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -6,10 +10,11 @@ use leptos_router::hooks::use_location;
 
 use super::error_view::{ApiErrorView, ErrorsView};
 use crate::api::accounts::{current_session, Session};
+use crate::api::ApiError;
 
 const SECTIONS: [(&str, &str); 7] = [
     ("/tables", "Tables"),
-    ("/inventory", "Inventory"),
+    ("/entities", "Inventory"),
     ("/versioning", "Versioning"),
     ("/artifacts", "Artifacts"),
     ("/specs", "Specs"),
@@ -17,36 +22,19 @@ const SECTIONS: [(&str, &str); 7] = [
     ("/users", "Users & keys"),
 ];
 
-/// The signed-in user, for pages that adapt to the role.
-pub fn use_session() -> Option<Session> {
-    use_context::<Session>()
+/// Who is signed in, loaded once per page by the layout.
+#[derive(Clone, Copy)]
+pub struct SessionResource(pub Resource<Result<Option<Session>, ApiError>>);
+
+pub fn use_session_resource() -> SessionResource {
+    expect_context::<SessionResource>()
 }
 
 #[component]
 pub fn Layout() -> impl IntoView {
     let session = Resource::new(|| (), |_| current_session());
+    provide_context(SessionResource(session));
     let location = use_location();
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match session.await {
-                    Ok(Some(session)) => {
-                        provide_context(session.clone());
-                        view! { <Frame session/> }.into_any()
-                    }
-                    Ok(None) => {
-                        let next = location.pathname.get_untracked();
-                        view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any()
-                    }
-                    Err(error) => view! { <main class="page"><ApiErrorView error/></main> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn Frame(session: Session) -> impl IntoView {
     view! {
         <div class="frame">
             <nav class="sidebar" aria-label="Sections">
@@ -54,21 +42,44 @@ fn Frame(session: Session) -> impl IntoView {
                 <ul>
                     {SECTIONS.iter().map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> }).collect_view()}
                 </ul>
-                <div class="whoami">
-                    <span class="user-name">{session.name.clone()}</span>
-                    <span class="role">{session.role.to_string()}</span>
-                    {(!session.local).then(|| view! {
-                        <form method="post" action="/auth/logout">
-                            <button type="submit" class="link">"Log out"</button>
-                        </form>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        session.await.ok().flatten().map(|session| view! { <WhoAmI session/> })
                     })}
-                </div>
+                </Suspense>
             </nav>
             <main class="page">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match session.await {
+                            Ok(Some(_)) => None,
+                            Ok(None) => {
+                                let next = location.pathname.get_untracked();
+                                Some(view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any())
+                            }
+                            Err(error) => Some(view! { <ApiErrorView error/> }.into_any()),
+                        }
+                    })}
+                </Suspense>
                 <ErrorBoundary fallback=|errors| view! { <ErrorsView errors/> }>
                     <Outlet/>
                 </ErrorBoundary>
             </main>
+        </div>
+    }
+}
+
+#[component]
+fn WhoAmI(session: Session) -> impl IntoView {
+    view! {
+        <div class="whoami">
+            <span class="user-name">{session.name.clone()}</span>
+            <span class="role">{session.role.to_string()}</span>
+            {(!session.local).then(|| view! {
+                <form method="post" action="/auth/logout">
+                    <button type="submit" class="link">"Log out"</button>
+                </form>
+            })}
         </div>
     }
 }

@@ -9,17 +9,29 @@ use leptos_meta::Title;
 use crate::api::accounts::{list_keys, list_users, CreateKey, CreateUser, RevokeKey};
 use crate::api::ApiError;
 use crate::components::error_view::ApiErrorView;
-use crate::components::layout::use_session;
+use crate::components::layout::use_session_resource;
 use crate::components::use_hydrated;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let is_admin = use_session().is_some_and(|s| s.role == Role::Admin);
     view! {
         <Title text="Users & keys"/>
         <h1>"Users & keys"</h1>
-        <UsersSection is_admin/>
-        <KeysSection is_admin/>
+        <UsersSection/>
+        <KeysSection/>
+    }
+}
+
+/// Shows `admin_view` once the session is known, if the signed-in user is an admin.
+fn for_admins<V: IntoView + 'static>(admin_view: impl Fn() -> V + Copy + Send + Sync + 'static) -> impl IntoView {
+    let session = use_session_resource().0;
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let is_admin = session.await.ok().flatten().is_some_and(|s| s.role == Role::Admin);
+                is_admin.then(admin_view)
+            })}
+        </Transition>
     }
 }
 
@@ -36,7 +48,7 @@ where
 }
 
 #[component]
-fn UsersSection(is_admin: bool) -> impl IntoView {
+fn UsersSection() -> impl IntoView {
     let create_user = ServerAction::<CreateUser>::new();
     let hydrated = use_hydrated();
     let users = Resource::new(move || create_user.version().get(), |_| list_users());
@@ -61,7 +73,7 @@ fn UsersSection(is_admin: bool) -> impl IntoView {
                     }
                 })}
             </Transition>
-            {is_admin.then(|| view! {
+            {for_admins(move || view! {
                 <form class="inline-form" on:submit=on_submit aria-label="Create user">
                     <label>"Name" <input type="text" name="name" node_ref=name required/></label>
                     <label>"Role"
@@ -98,7 +110,7 @@ fn UserTable(users: Vec<User>) -> impl IntoView {
 }
 
 #[component]
-fn KeysSection(is_admin: bool) -> impl IntoView {
+fn KeysSection() -> impl IntoView {
     let create_key = ServerAction::<CreateKey>::new();
     let revoke_key = ServerAction::<RevokeKey>::new();
     let hydrated = use_hydrated();
@@ -128,7 +140,7 @@ fn KeysSection(is_admin: bool) -> impl IntoView {
             <h2>"API keys"</h2>
             <form class="inline-form" on:submit=on_submit aria-label="Create API key">
                 <label>"Key name" <input type="text" name="key-name" node_ref=key_name required placeholder="e.g. deploy script"/></label>
-                {is_admin.then(|| view! {
+                {for_admins(move || view! {
                     <label>"For user (optional)" <input type="text" name="key-user" node_ref=key_user placeholder="yourself"/></label>
                 })}
                 <button type="submit" disabled=move || !hydrated.get() || create_key.pending().get()>"Create key"</button>

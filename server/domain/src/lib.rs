@@ -14,6 +14,8 @@ pub mod auth;
 #[cfg(feature = "services")]
 pub mod error;
 #[cfg(feature = "services")]
+pub mod inventory;
+#[cfg(feature = "services")]
 pub mod store;
 #[cfg(feature = "services")]
 pub mod tables;

@@ -19,6 +19,8 @@ pub async fn unknown_api_route(uri: Uri) -> Response {
 pub fn refusal_for(path: &str, status: StatusCode, message: impl Into<String>) -> Response {
     if path.starts_with("/db/") {
         (status, Json(serde_json::json!({"message": message.into()}))).into_response()
+    } else if path == "/inventory" || path.starts_with("/inventory/") {
+        (status, Json(serde_json::Value::String(message.into()))).into_response()
     } else {
         error_response(status, message)
     }

@@ -6,6 +6,7 @@
 
 mod auth;
 mod error;
+mod inventory;
 mod metrics;
 mod openapi;
 mod ops;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .merge(tables::routes())
+        .merge(inventory::routes(&state))
         .leptos_routes_with_context(
             &state,
             ui_routes,

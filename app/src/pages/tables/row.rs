@@ -2,8 +2,6 @@
 //! foreign keys as searchable choices, the server's errors at their fields, and a clear word
 //! when someone else saved the row first.
 
-use std::collections::BTreeMap;
-
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -66,23 +64,28 @@ fn RowFields(form: RowForm) -> impl IntoView {
     let is_new = row.is_none();
     let base = format!("/tables/{}/{}", shape.database, shape.resource);
     let original: Map<String, Value> = row.as_ref().map(|r| r.values.clone()).unwrap_or_default();
-    let edits = RwSignal::new(BTreeMap::<String, String>::new());
+    // Each input's node, read when the form is sent: whatever is in the inputs then counts,
+    // typed before hydration or filled in by the browser.
+    let inputs: Vec<(ColumnView, String, NodeRef<leptos::html::Input>)> =
+        shape.columns.iter().map(|c| (c.clone(), text_of(original.get(&c.name)), NodeRef::new())).collect();
     let save = ServerAction::<SaveRow>::new();
     let delete = ServerAction::<DeleteRow>::new();
     let (db, table) = (shape.database.clone(), shape.resource.clone());
     let key = row.as_ref().map(|r| r.key.clone());
     let etag = row.as_ref().map(|r| r.etag.clone());
 
-    let columns = shape.columns.clone();
     let on_submit = {
-        let (db, table, key, etag, columns) = (db.clone(), table.clone(), key.clone(), etag.clone(), columns.clone());
+        let (db, table, key, etag, inputs) = (db.clone(), table.clone(), key.clone(), etag.clone(), inputs.clone());
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let values: Map<String, Value> = edits
-                .get_untracked()
-                .into_iter()
-                .filter_map(|(name, text)| columns.iter().find(|c| c.name == name).map(|c| (name, typed(c, &text))))
-                .filter(|(_, v)| !(is_new && v.is_null()))
+            // A new row sends what was filled in; an edit sends what changed.
+            let values: Map<String, Value> = inputs
+                .iter()
+                .filter_map(|(column, initial, node)| {
+                    let text = node.get_untracked()?.value();
+                    let changed = if is_new { !text.is_empty() } else { text != *initial };
+                    (changed && !(is_new && column.generated)).then(|| (column.name.clone(), typed(column, &text)))
+                })
                 .collect();
             save.dispatch(SaveRow { db: db.clone(), table: table.clone(), key: key.clone(), values, etag: etag.clone() });
         }
@@ -112,12 +115,11 @@ fn RowFields(form: RowForm) -> impl IntoView {
     };
     let field_error = move |name: &str| error().filter(|e| e.fields.iter().any(|f| f == name)).map(|e| e.error);
 
-    let fields = shape
-        .columns
+    let fields = inputs
         .iter()
-        .map(|column| {
+        .map(|(column, initial, node)| {
+            let (node, initial) = (*node, initial.clone());
             let name = column.name.clone();
-            let initial = text_of(original.get(&name));
             // A key is fixed once the row exists; a generated column is the database's to fill.
             let locked = (!is_new && column.in_key) || (is_new && column.generated);
             let input_type = if column.input == "text" { "text" } else { "number" };
@@ -133,15 +135,6 @@ fn RowFields(form: RowForm) -> impl IntoView {
                     </datalist>
                 }
             });
-            let on_input = {
-                let name = name.clone();
-                move |ev: leptos::ev::Event| {
-                    let text = event_target_value(&ev);
-                    edits.update(|e| {
-                        e.insert(name.clone(), text);
-                    });
-                }
-            };
             let error_name = name.clone();
             view! {
                 <label class="field">
@@ -159,7 +152,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
                         list=list
                         readonly=locked
                         required=column.required
-                        on:input=on_input
+                        node_ref=node
                     />
                     {choice_list}
                     {move || field_error(&error_name).map(|message| view! { <span class="field-error" role="alert">{message}</span> })}

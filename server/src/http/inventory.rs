@@ -1,0 +1,563 @@
+//! The Inventory surface, clusto-apiserver-compatible: `/inventory/…` (API.md §2). Parameters
+//! come from the query string and a form body alike; answers are JSON with sorted keys,
+//! pretty-printed unless `Clusto-Minify: True`; errors are JSON strings, rendered in
+//! [`error_response`].
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{Extension, Router};
+use depot_domain::inventory::drivers::{self, DRIVERS};
+use depot_domain::inventory::service::{self, Action, NewAttribute};
+use depot_domain::inventory::{Entity, InventoryError};
+use depot_domain::time::Timestamp;
+use depot_domain::{Actor, DomainError};
+use serde_json::{json, Map, Value};
+
+use super::AppState;
+
+/// The clusto-apiserver version Depot answers for.
+const CLUSTO_VERSION: &str = "0.5.2";
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let configured = state.config.inventory_headers.clone();
+    Router::new()
+        .route("/inventory", get(documentation).head(version_head).options(options))
+        .route("/inventory/", get(documentation).head(version_head).options(options))
+        .route("/inventory/__doc__", get(documentation).options(options))
+        .route("/inventory/__version__", get(version).options(options))
+        .route("/inventory/__meta__", get(meta).options(options))
+        .route("/inventory/favicon.ico", get(|| async { StatusCode::GONE }))
+        .route("/inventory/driverlist", get(driverlist).options(options))
+        .route("/inventory/typelist", get(typelist).options(options))
+        .route("/inventory/by-name/{name}", get(by_name).options(options))
+        .route("/inventory/by-names", get(by_names).options(options))
+        .route("/inventory/by-attr", get(by_attr).options(options))
+        .route("/inventory/from-pools", get(from_pools).options(options))
+        .route("/inventory/entity", get(list_entities).options(options))
+        .route("/inventory/entity/", get(list_entities).options(options))
+        .route("/inventory/entity/{driver}", get(list_entities).post(create_entities).options(options))
+        .route("/inventory/entity/{driver}/{name}", get(show_entity).post(entity_action).delete(delete_entity).options(options))
+        .route("/inventory/attribute/{*path}", any(attribute).options(options))
+        .route("/inventory/{*rest}", any(not_found))
+        .layer(axum::middleware::map_response(move |mut response: Response| {
+            let configured = configured.clone();
+            async move {
+                for (name, value) in &configured {
+                    if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+                        response.headers_mut().insert(name, value);
+                    }
+                }
+                response
+            }
+        }))
+}
+
+/// The request's parameters: query string first, then a form body; repeated names are lists.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn from(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> Self {
+        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+        let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            pairs.extend(form_urlencoded::parse(body).into_owned());
+        }
+        Self(pairs)
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+}
+
+/// How the caller wants the answer: mode, minified or pretty, and the page it asked for.
+struct Presentation {
+    mode: Option<Mode>,
+    minify: Option<String>,
+    page: Option<u64>,
+    per_page: u64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Compact,
+    Expanded,
+}
+
+impl Presentation {
+    fn from(headers: &HeaderMap) -> Result<Self, Response> {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let minify = text("clusto-minify");
+        let mode = match text("clusto-mode").as_deref() {
+            None => None,
+            Some("compact") => Some(Mode::Compact),
+            Some("expanded") => Some(Mode::Expanded),
+            Some(other) => {
+                return Err(render_with(
+                    StatusCode::CONFLICT,
+                    &json!(format!("'{other}' is not a valid mode. Please choose from: {{compact,expanded}}.")),
+                    minify.as_deref(),
+                ))
+            }
+        };
+        let integer = |name: &str| -> Result<Option<u64>, Response> {
+            match text(name) {
+                None => Ok(None),
+                Some(value) => value.trim().parse::<u64>().map(Some).map_err(|_| {
+                    render_with(StatusCode::BAD_REQUEST, &json!(format!("invalid literal for int() with base 10: '{value}'")), minify.as_deref())
+                }),
+            }
+        };
+        let page = integer("clusto-page")?.filter(|p| *p > 0);
+        let per_page = integer("clusto-per-page")?.filter(|p| *p > 0).unwrap_or(50);
+        Ok(Self { mode, minify, page, per_page })
+    }
+
+    fn render(&self, status: StatusCode, body: &Value) -> Response {
+        render_with(status, body, self.minify.as_deref())
+    }
+}
+
+/// Keys sorted at every level, as Python's `json.dumps(sort_keys=True)` writes them.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect::<Map<_, _>>())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+fn render_with(status: StatusCode, body: &Value, minify: Option<&str>) -> Response {
+    let minified = minify.is_some_and(|m| m.eq_ignore_ascii_case("true"));
+    let body = sorted(body);
+    let text = if minified {
+        serde_json::to_string(&body).unwrap_or_default()
+    } else {
+        let mut out = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+        serde::Serialize::serialize(&body, &mut serializer).expect("JSON values serialize");
+        String::from_utf8(out).unwrap_or_default()
+    };
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], text).into_response();
+    let echoed = HeaderValue::from_str(minify.unwrap_or("False")).unwrap_or(HeaderValue::from_static("False"));
+    response.headers_mut().insert(HeaderName::from_static("clusto-minify"), echoed);
+    response
+}
+
+/// clusto's errors: a JSON string with the status of the refusal's kind.
+pub fn error_response(error: InventoryError, minify: Option<&str>) -> Response {
+    let status = match &error {
+        InventoryError::Invalid(_) => StatusCode::BAD_REQUEST,
+        InventoryError::NotFound(_) => StatusCode::NOT_FOUND,
+        InventoryError::Conflict(_) => StatusCode::CONFLICT,
+        InventoryError::Precondition(_) => StatusCode::PRECONDITION_FAILED,
+        InventoryError::Domain(domain) => match domain {
+            DomainError::Invalid(_) => StatusCode::BAD_REQUEST,
+            DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+            DomainError::NotFound(_) => StatusCode::NOT_FOUND,
+            DomainError::Conflict(_) => StatusCode::CONFLICT,
+            DomainError::Store(_) | DomainError::Internal(_) => {
+                tracing::error!(error = %domain, "inventory request failed");
+                return render_with(StatusCode::INTERNAL_SERVER_ERROR, &json!("internal server error"), minify);
+            }
+        },
+    };
+    render_with(status, &json!(error.to_string()), minify)
+}
+
+async fn options() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn not_found(method: Method, headers: HeaderMap) -> Response {
+    if method == Method::OPTIONS {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let minify = headers.get("clusto-minify").and_then(|v| v.to_str().ok()).map(str::to_string);
+    render_with(StatusCode::NOT_FOUND, &json!("Not found"), minify.as_deref())
+}
+
+const DOCUMENTATION: &str = "Depot's clusto-apiserver-compatible inventory API (clusto-apiserver 0.5.2).\n\n\
+Applications: /entity, /attribute, /resourcemanager; queries: /by-name/{name}, /by-names, \
+/by-attr, /from-pools; /driverlist, /typelist, /__version__, /__meta__.\n\
+Headers: Clusto-Mode (compact|expanded), Clusto-Page, Clusto-Per-Page, Clusto-Minify.\n";
+
+async fn documentation(headers: HeaderMap) -> Response {
+    let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if html {
+        let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<html><body><pre>{DOCUMENTATION}</pre></body></html>");
+        ([(header::CONTENT_TYPE, "text/html; charset=UTF-8")], body).into_response()
+    } else {
+        ([(header::CONTENT_TYPE, "text/plain")], DOCUMENTATION).into_response()
+    }
+}
+
+async fn version_head() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain")], CLUSTO_VERSION).into_response()
+}
+
+async fn version(headers: HeaderMap) -> Response {
+    with_presentation(&headers, |p| Ok(p.render(StatusCode::OK, &json!(CLUSTO_VERSION))))
+}
+
+async fn meta(headers: HeaderMap) -> Response {
+    let body = json!({
+        "/attribute": "Attribute application: query, add, set and delete attributes",
+        "/entity": "Entity application: create, list, show, delete, insert and remove",
+        "/resourcemanager": "Resource manager application: allocate and deallocate",
+    });
+    with_presentation(&headers, |p| Ok(p.render(StatusCode::OK, &body)))
+}
+
+async fn driverlist(headers: HeaderMap) -> Response {
+    let body: Map<String, Value> = DRIVERS.iter().map(|(d, t)| (d.to_string(), json!(format!("depot.inventory.{t}.{d}")))).collect();
+    with_presentation(&headers, |p| Ok(p.render(StatusCode::OK, &Value::Object(body))))
+}
+
+async fn typelist(headers: HeaderMap) -> Response {
+    let mut body = Map::new();
+    for (driver, kind) in DRIVERS.iter() {
+        body.entry(kind.to_string()).or_insert_with(|| json!(format!("depot.inventory.{kind}.{driver}")));
+    }
+    with_presentation(&headers, |p| Ok(p.render(StatusCode::OK, &Value::Object(body))))
+}
+
+fn with_presentation(headers: &HeaderMap, answer: impl FnOnce(&Presentation) -> Result<Response, InventoryError>) -> Response {
+    match Presentation::from(headers) {
+        Ok(presentation) => answer(&presentation).unwrap_or_else(|e| error_response(e, presentation.minify.as_deref())),
+        Err(response) => response,
+    }
+}
+
+/// `as_of=<RFC 3339 time>`: answer as the inventory was then.
+fn as_of(params: &Params) -> Result<Option<Timestamp>, InventoryError> {
+    params
+        .get("as_of")
+        .map(|t| depot_domain::time::parse("as_of", &t).map_err(|e| InventoryError::Invalid(e.to_string())))
+        .transpose()
+}
+
+async fn expanded(state: &AppState, entity: &Entity, at: &Option<Timestamp>) -> Result<Value, InventoryError> {
+    let attrs = service::attributes(&state.store, entity, None, None, None, at).await?;
+    let contents = service::contents(&state.store, entity, at).await?;
+    let parents = service::parents(&state.store, entity, at).await?;
+    let mut body = json!({
+        "attrs": attrs.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
+        "contents": contents.iter().map(Entity::path).collect::<Vec<_>>(),
+        "driver": entity.driver,
+        "name": entity.name,
+        "parents": parents.iter().map(Entity::path).collect::<Vec<_>>(),
+        "type": entity.kind,
+    });
+    if drivers::is_device(&entity.driver) {
+        let ips: Vec<Value> = attrs
+            .iter()
+            .filter(|a| a.key == "ip" && a.subkey.as_deref() == Some("ipstring"))
+            .map(|a| a.value.clone())
+            .collect();
+        body["ips"] = Value::Array(ips);
+    }
+    if drivers::is_resource_manager(&entity.driver) {
+        body["count"] = json!(0);
+    }
+    Ok(body)
+}
+
+/// A list of entities, in the mode asked for (compact by default), paged when asked.
+async fn entity_list(state: &AppState, presentation: &Presentation, entities: Vec<Entity>, at: &Option<Timestamp>) -> Result<Response, InventoryError> {
+    let total = entities.len() as u64;
+    let (page, pages, shown) = match presentation.page {
+        Some(page) => {
+            let pages = total.div_ceil(presentation.per_page);
+            let start = ((page - 1) * presentation.per_page) as usize;
+            let shown: Vec<Entity> = entities.into_iter().skip(start).take(presentation.per_page as usize).collect();
+            (Some(page), pages, shown)
+        }
+        None => (None, 1, entities),
+    };
+    let mut items = Vec::new();
+    for entity in &shown {
+        items.push(match presentation.mode.unwrap_or(Mode::Compact) {
+            Mode::Compact => json!(entity.path()),
+            Mode::Expanded => expanded(state, entity, at).await?,
+        });
+    }
+    let mut response = presentation.render(StatusCode::OK, &Value::Array(items));
+    if let Some(page) = page {
+        let headers = response.headers_mut();
+        headers.insert("clusto-pages", HeaderValue::from(pages));
+        headers.insert("clusto-page", HeaderValue::from(page));
+        headers.insert("clusto-per-page", HeaderValue::from(presentation.per_page));
+    }
+    Ok(response)
+}
+
+async fn one_entity(state: &AppState, presentation: &Presentation, entity: &Entity, at: &Option<Timestamp>) -> Result<Response, InventoryError> {
+    let body = match presentation.mode.unwrap_or(Mode::Expanded) {
+        Mode::Compact => json!(entity.path()),
+        Mode::Expanded => expanded(state, entity, at).await?,
+    };
+    Ok(presentation.render(StatusCode::OK, &body))
+}
+
+macro_rules! answer {
+    ($headers:expr, $presentation:ident, $body:block) => {{
+        let $presentation = match Presentation::from(&$headers) {
+            Ok(p) => p,
+            Err(response) => return response,
+        };
+        let result: Result<Response, InventoryError> = async $body.await;
+        result.unwrap_or_else(|e| error_response(e, $presentation.minify.as_deref()))
+    }};
+}
+
+async fn by_name(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(name): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        actor.require_read()?;
+        let params = Params::from(q, &headers, &body);
+        let at = as_of(&params)?;
+        let entity = service::get(&state.store, &name, params.get("driver").as_deref(), &at).await?;
+        one_entity(&state, &p, &entity, &at).await
+    })
+}
+
+async fn by_names(State(state): State<AppState>, Extension(actor): Extension<Actor>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        actor.require_read()?;
+        let params = Params::from(q, &headers, &body);
+        let at = as_of(&params)?;
+        let names = params.all("name");
+        if names.is_empty() {
+            return Err(InventoryError::Precondition("Provide at least one name to get data from".into()));
+        }
+        let mut items = Vec::new();
+        let mut missing = 0;
+        for name in &names {
+            match service::find(&state.store, name, &at).await? {
+                Some(entity) => items.push(match p.mode.unwrap_or(Mode::Compact) {
+                    Mode::Compact => json!(entity.path()),
+                    Mode::Expanded => expanded(&state, &entity, &at).await?,
+                }),
+                None => {
+                    missing += 1;
+                    items.push(Value::Null);
+                }
+            }
+        }
+        let status = if missing == 0 {
+            StatusCode::OK
+        } else if missing == names.len() {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::PARTIAL_CONTENT
+        };
+        Ok(p.render(status, &Value::Array(items)))
+    })
+}
+
+async fn by_attr(State(state): State<AppState>, Extension(actor): Extension<Actor>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        actor.require_read()?;
+        let params = Params::from(q, &headers, &body);
+        let at = as_of(&params)?;
+        let key = params.get("key").ok_or_else(|| InventoryError::Precondition("Provide a key to use get_by_attr".into()))?;
+        let found = service::by_attribute(&state.store, &key, params.get("subkey").as_deref(), params.get("value").as_deref(), &at).await?;
+        entity_list(&state, &p, found, &at).await
+    })
+}
+
+async fn from_pools(State(state): State<AppState>, Extension(actor): Extension<Actor>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        actor.require_read()?;
+        let params = Params::from(q, &headers, &body);
+        let at = as_of(&params)?;
+        let names = params.all("pool");
+        if names.is_empty() {
+            return Err(InventoryError::Precondition("Provide at least one pool to get data from".into()));
+        }
+        let mut pools = Vec::new();
+        for name in &names {
+            pools.push(service::get(&state.store, name, None, &at).await?);
+        }
+        let children = !matches!(params.get("children").as_deref(), Some("false" | "False" | "0"));
+        let mut found = service::from_pools(&state.store, &pools, children, &at).await?;
+        let types = params.all("type");
+        let driver_filter = params.all("driver");
+        found.retain(|e| (types.is_empty() || types.contains(&e.kind)) && (driver_filter.is_empty() || driver_filter.contains(&e.driver)));
+        entity_list(&state, &p, found, &at).await
+    })
+}
+
+async fn list_entities(State(state): State<AppState>, Extension(actor): Extension<Actor>, driver: Option<Path<String>>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        actor.require_read()?;
+        let params = Params::from(q, &headers, &body);
+        let at = as_of(&params)?;
+        let driver = driver.map(|Path(d)| d);
+        if let Some(driver) = &driver {
+            drivers::type_of(driver).ok_or_else(|| InventoryError::Precondition(format!("The requested driver \"{driver}\" does not exist")))?;
+        }
+        let entities = service::list(&state.store, driver.as_deref(), None, &at).await?;
+        entity_list(&state, &p, entities, &at).await
+    })
+}
+
+async fn create_entities(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(driver): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        let params = Params::from(q, &headers, &body);
+        let created = service::create(&state.store, &actor, &driver, &params.all("name")).await?;
+        let items: Vec<Value> = created.entities.iter().map(|e| json!(e.path())).collect();
+        if created.existing.is_empty() {
+            return Ok(p.render(StatusCode::CREATED, &Value::Array(items)));
+        }
+        let existing: Vec<String> = created.existing.iter().map(Entity::path).collect();
+        let mut response = p.render(StatusCode::ACCEPTED, &Value::Array(items));
+        if let Ok(warning) = HeaderValue::from_str(&format!("Entity(s) {} already exist(s)", existing.join(", "))) {
+            response.headers_mut().insert(HeaderName::from_static("warnings"), warning);
+        }
+        Ok(response)
+    })
+}
+
+async fn show_entity(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        actor.require_read()?;
+        let params = Params::from(q, &headers, &body);
+        let at = as_of(&params)?;
+        let entity = service::get(&state.store, &name, Some(&driver), &at).await?;
+        one_entity(&state, &p, &entity, &at).await
+    })
+}
+
+async fn entity_action(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        let params = Params::from(q, &headers, &body);
+        let container = service::get(&state.store, &name, Some(&driver), &None).await?;
+        let action = match params.get("action").as_deref() {
+            None => return Err(InventoryError::Invalid("Parameter 'action' is required.".into())),
+            Some("insert") => Action::Insert,
+            Some("remove") => Action::Remove,
+            Some(other) => return Err(InventoryError::Invalid(format!("{other} is not a valid action."))),
+        };
+        service::insert_or_remove(&state.store, &actor, &container, &params.all("device"), action).await?;
+        one_entity(&state, &p, &container, &None).await
+    })
+}
+
+async fn delete_entity(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    answer!(headers, p, {
+        let _ = &p;
+        service::delete(&state.store, &actor, &driver, &name).await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+}
+
+/// Attribute bodies in JSON: one object or a list of them.
+fn json_attributes(body: &Bytes) -> Result<Vec<NewAttribute>, InventoryError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| InventoryError::Invalid(format!("Error: the JSON body is not valid: {e}")))?;
+    let items = match value {
+        Value::Array(items) => items,
+        single => vec![single],
+    };
+    items
+        .iter()
+        .map(|item| {
+            let text = |name: &str| item.get(name).filter(|v| !v.is_null()).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+            let (key, value) = match (text("key"), text("value")) {
+                (Some(key), Some(value)) => (key, value),
+                _ => return Err(InventoryError::Precondition("Provide at least \"key\" and \"value\"".into())),
+            };
+            Ok(NewAttribute {
+                key,
+                value,
+                subkey: text("subkey"),
+                number: item.get("number").and_then(Value::as_i64),
+                datatype: text("datatype"),
+                mask: text("mask"),
+            })
+        })
+        .collect()
+}
+
+/// `/attribute/{name}[/{key}[/{subkey}[/{number}]]]` for every method.
+async fn attribute(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    method: Method,
+    Path(path): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer!(headers, p, {
+        let parts: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let name = parts.first().cloned().ok_or_else(|| InventoryError::NotFound("Not found".into()))?;
+        let key = parts.get(1).cloned();
+        let subkey = parts.get(2).cloned();
+        let number = match parts.get(3) {
+            Some(n) => Some(n.parse::<i64>().map_err(|_| InventoryError::Invalid(format!("invalid literal for int() with base 10: '{n}'")))?),
+            None => None,
+        };
+        let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+        let params = Params::from(q.clone(), &headers, &body);
+        let at = as_of(&params)?;
+        let entity = service::get(&state.store, &name, params.get("driver").as_deref(), &at).await?;
+        let listed = |attrs: Vec<depot_domain::inventory::Attribute>| Value::Array(attrs.iter().map(|a| a.to_json()).collect());
+        match method {
+            Method::GET | Method::HEAD => {
+                actor.require_read()?;
+                let attrs = service::attributes(&state.store, &entity, key.as_deref(), subkey.as_deref(), number, &at).await?;
+                Ok(p.render(StatusCode::OK, &listed(attrs)))
+            }
+            Method::POST => {
+                let new = if is_json {
+                    if q.as_deref().is_some_and(|q| !q.is_empty()) {
+                        return Err(InventoryError::Invalid("Error: json and query params may not be passed in the same request.".into()));
+                    }
+                    json_attributes(&body)?
+                } else {
+                    let (key, value) = match (key.clone().or_else(|| params.get("key")), params.get("value")) {
+                        (Some(key), Some(value)) => (key, value),
+                        _ => return Err(InventoryError::Precondition("Provide at least \"key\" and \"value\"".into())),
+                    };
+                    vec![NewAttribute {
+                        key,
+                        value,
+                        subkey: subkey.clone().or_else(|| params.get("subkey")),
+                        number: number.or(params.get("number").and_then(|n| n.parse().ok())),
+                        datatype: params.get("datatype"),
+                        mask: params.get("mask"),
+                    }]
+                };
+                let attrs = service::add_attributes(&state.store, &actor, &entity, &new).await?;
+                Ok(p.render(StatusCode::CREATED, &listed(attrs)))
+            }
+            Method::PUT => {
+                let key = key.ok_or_else(|| InventoryError::Precondition("Provide at least \"key\" and \"value\"".into()))?;
+                let value = params.get("value").ok_or_else(|| InventoryError::Precondition("Provide at least \"key\" and \"value\"".into()))?;
+                let new = NewAttribute { key, value, subkey, number, datatype: params.get("datatype"), mask: params.get("mask") };
+                let attrs = service::set_attribute(&state.store, &actor, &entity, &new).await?;
+                Ok(p.render(StatusCode::OK, &listed(attrs)))
+            }
+            Method::DELETE => {
+                let key = key.ok_or_else(|| InventoryError::Precondition("Provide a key to delete".into()))?;
+                let attrs = service::delete_attributes(&state.store, &actor, &entity, &key, subkey.as_deref(), number).await?;
+                Ok(p.render(StatusCode::OK, &listed(attrs)))
+            }
+            _ => Ok(StatusCode::METHOD_NOT_ALLOWED.into_response()),
+        }
+    })
+}
