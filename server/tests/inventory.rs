@@ -235,7 +235,123 @@ async fn pool_rules_are_enforced(backend: Backend) {
     assert_eq!(answer(call(&s, Method::POST, "/entity/unique_pool/u2", &[("device", "testserver2"), ("action", "insert")])).await.0, StatusCode::CONFLICT);
 }
 
+async fn resource_manager_examples(backend: Backend) {
+    let s = seeded(backend).await;
+    let (status, allocator) = answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager", &[("name", "allocator")])).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!((allocator["count"].clone(), allocator["type"].clone()), (json!(0), json!("resourcemanager")));
+    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/allocator", &[("driver", "basicserver")])).await, (StatusCode::CREATED, json!("/basicserver/01")));
+    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/allocator", &[("driver", "basicserver"), ("resource", "99")])).await, (StatusCode::CREATED, json!("/basicserver/99")));
+    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/allocator", &[("driver", "basicserver")])).await, (StatusCode::CREATED, json!("/basicserver/02")));
+    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/simpleentitynamemanager/allocator", &[])).await.1["count"], 3);
+
+    let ipman = answer(call(&s, Method::POST, "/resourcemanager/ipmanager", &[("name", "ipman2"), ("gateway", "192.168.1.1"), ("netmask", "255.255.255.0"), ("baseip", "192.168.1.10")])).await;
+    assert_eq!(ipman.0, StatusCode::CREATED);
+    assert_eq!(
+        ipman.1["attrs"],
+        json!([
+            {"datatype": "string", "key": "baseip", "number": null, "subkey": "property", "value": "192.168.1.10"},
+            {"datatype": "string", "key": "gateway", "number": null, "subkey": "property", "value": "192.168.1.1"},
+            {"datatype": "string", "key": "netmask", "number": null, "subkey": "property", "value": "255.255.255.0"}
+        ])
+    );
+    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager", &[("name", "names2"), ("basename", "a")])).await.0, StatusCode::CREATED);
+    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/names2", &[("driver", "basicserver")])).await, (StatusCode::CREATED, json!("/basicserver/a01")));
+    assert_eq!(
+        answer(call(&s, Method::POST, "/resourcemanager/ipmanager/ipman2", &[("object", "a01")])).await,
+        (StatusCode::CREATED, json!({"datatype": "int", "key": "ip", "number": 0, "subkey": null, "value": 1084752130}))
+    );
+    let (_, a01) = answer(call(&s, Method::GET, "/by-name/a01", &[])).await;
+    assert_eq!(a01["ips"], json!(["192.168.1.2"]));
+    let cidr = a01["attrs"].as_array().unwrap().iter().find(|a| a["subkey"] == "cidr").unwrap().clone();
+    assert_eq!(cidr["value"], "192.168.1.2/24");
+    let manager = a01["attrs"].as_array().unwrap().iter().find(|a| a["subkey"] == "manager").unwrap().clone();
+    assert_eq!(manager["value"], "/ipmanager/ipman2");
+    assert_eq!(call(&s, Method::DELETE, "/resourcemanager/ipmanager/ipman2", &[("object", "a01")]).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(answer(call(&s, Method::GET, "/by-name/a01", &[])).await.1["ips"], json!([]));
+
+    assert_eq!(
+        answer(call(&s, Method::GET, "/resourcemanager/", &[])).await,
+        (StatusCode::OK, json!(["/ipmanager/ipman2", "/simpleentitynamemanager/allocator", "/simpleentitynamemanager/names2", "/simpleentitynamemanager/testnames"]))
+    );
+    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/notadriver", &[])).await, (StatusCode::NOT_FOUND, json!("Not a valid driver \"notadriver\" (driver name notadriver doesn't exist.)")));
+    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/simpleentitynamemanager/nonames", &[])).await, (StatusCode::NOT_FOUND, json!("Object \"nonames\" not found (nonames does not exist.)")));
+    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/nomanager/testnames", &[])).await, (StatusCode::PRECONDITION_FAILED, json!("The driver \"nomanager\" is not a valid driver")));
+    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/basicserver/testserver1", &[])).await, (StatusCode::CONFLICT, json!("The object \"testserver1\" is not a resource manager")));
+    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/testnames", &[("driver", "basicserver")])).await, (StatusCode::CREATED, json!("/basicserver/s01")));
+}
+
+async fn ip_allocation_skips_gateway_and_broadcast_and_ends_cleanly(backend: Backend) {
+    let s = seeded(backend).await;
+    call(&s, Method::POST, "/resourcemanager/ipmanager", &[("name", "tiny"), ("baseip", "10.0.0.0"), ("netmask", "255.255.255.248"), ("gateway", "10.0.0.1")]).send().await.unwrap();
+    let names: Vec<String> = (0..6).map(|i| format!("host{i}")).collect();
+    let params: Vec<(&str, &str)> = names.iter().map(|n| ("name", n.as_str())).collect();
+    call(&s, Method::POST, "/entity/basicserver", &params).send().await.unwrap();
+    let mut given = Vec::new();
+    for name in &names[..5] {
+        let (status, ip) = answer(call(&s, Method::POST, "/resourcemanager/ipmanager/tiny", &[("object", name)])).await;
+        assert_eq!(status, StatusCode::CREATED, "{name}");
+        given.push(ip["value"].as_i64().unwrap() + (1i64 << 31));
+    }
+    let dotted: Vec<String> = given.iter().map(|n| std::net::Ipv4Addr::from(*n as u32).to_string()).collect();
+    assert_eq!(dotted, ["10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"]);
+    let (status, message) = answer(call(&s, Method::POST, "/resourcemanager/ipmanager/tiny", &[("object", "host5")])).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(message.as_str().unwrap().contains("full"), "{message}");
+    let (status, _) = answer(call(&s, Method::POST, "/resourcemanager/ipmanager/tiny", &[("object", "host5"), ("resource", "10.0.0.3")])).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a taken address");
+
+    call(&s, Method::POST, "/resourcemanager/ipmanager", &[("name", "v6"), ("baseip", "2001:db8::"), ("prefix", "64")]).send().await.unwrap();
+    let (status, ip) = answer(call(&s, Method::POST, "/resourcemanager/ipmanager/v6", &[("object", "host5")])).await;
+    assert_eq!((status, ip["value"].clone()), (StatusCode::CREATED, json!("2001:db8::1")));
+}
+
+/// Two Depot servers, each with its own connections to one store (as two processes would
+/// have), allocate 200 addresses at once: all distinct.
+async fn concurrent_allocations_never_collide(backend: Backend) {
+    let first = seeded(backend).await;
+    let own_store = depot_domain::Store::connect(&first.db.url).await.unwrap();
+    let catalog = depot_domain::tables::Catalog::open(&first.db.url, Vec::new()).await.unwrap();
+    let second_app = depot::http::router(depot::http::AppState::new(own_store, catalog, depot::config::ServeConfig::local_defaults()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, second_app).await.unwrap() });
+
+    call(&first, Method::POST, "/resourcemanager/ipmanager", &[("name", "busy"), ("baseip", "10.1.0.0"), ("netmask", "255.255.255.0")]).send().await.unwrap();
+    let names: Vec<String> = (0..200).map(|i| format!("node{i:03}")).collect();
+    for chunk in names.chunks(50) {
+        let params: Vec<(&str, &str)> = chunk.iter().map(|n| ("name", n.as_str())).collect();
+        call(&first, Method::POST, "/entity/basicserver", &params).send().await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let base = if i % 2 == 0 { first.base.clone() } else { second.clone() };
+        let (client, key, name) = (first.client.clone(), first.admin_key.clone(), name.clone());
+        tasks.push(tokio::spawn(async move {
+            let response = client
+                .post(format!("{base}/inventory/resourcemanager/ipmanager/busy"))
+                .bearer_auth(key)
+                .form(&[("object", name.as_str())])
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut addresses = std::collections::HashSet::new();
+    for task in tasks {
+        let (status, ip) = task.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{ip}");
+        assert!(addresses.insert(ip["value"].as_i64().unwrap()), "an address was given twice");
+    }
+    assert_eq!(addresses.len(), 200);
+}
+
 on_both_backends!(
+    resource_manager_examples,
+    ip_allocation_skips_gateway_and_broadcast_and_ends_cleanly,
+    concurrent_allocations_never_collide,
     by_attr_examples,
     by_name_examples,
     by_names_examples,

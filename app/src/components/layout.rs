@@ -42,25 +42,22 @@ pub fn Layout() -> impl IntoView {
                 <ul>
                     {SECTIONS.iter().map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> }).collect_view()}
                 </ul>
+                // One Suspense only for the session: a resource read in two Suspense boundaries
+                // can leave one of them unresolved in server rendering (leptos #4851).
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
-                        session.await.ok().flatten().map(|session| view! { <WhoAmI session/> })
+                        match session.await {
+                            Ok(Some(session)) => view! { <WhoAmI session/> }.into_any(),
+                            Ok(None) => {
+                                let next = location.pathname.get_untracked();
+                                view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any()
+                            }
+                            Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                        }
                     })}
                 </Suspense>
             </nav>
             <main class="page">
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match session.await {
-                            Ok(Some(_)) => None,
-                            Ok(None) => {
-                                let next = location.pathname.get_untracked();
-                                Some(view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any())
-                            }
-                            Err(error) => Some(view! { <ApiErrorView error/> }.into_any()),
-                        }
-                    })}
-                </Suspense>
                 <ErrorBoundary fallback=|errors| view! { <ErrorsView errors/> }>
                     <Outlet/>
                 </ErrorBoundary>

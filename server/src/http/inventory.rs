@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Extension, Router};
 use depot_domain::inventory::drivers::{self, DRIVERS};
+use depot_domain::inventory::managers::{self, Allocated};
 use depot_domain::inventory::service::{self, Action, NewAttribute};
 use depot_domain::inventory::{Entity, InventoryError};
 use depot_domain::time::Timestamp;
@@ -41,6 +42,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/inventory/entity/{driver}", get(list_entities).post(create_entities).options(options))
         .route("/inventory/entity/{driver}/{name}", get(show_entity).post(entity_action).delete(delete_entity).options(options))
         .route("/inventory/attribute/{*path}", any(attribute).options(options))
+        .route("/inventory/resourcemanager", get(list_managers).options(options))
+        .route("/inventory/resourcemanager/", get(list_managers).options(options))
+        .route("/inventory/resourcemanager/{driver}", get(list_managers).post(create_manager).options(options))
+        .route("/inventory/resourcemanager/{driver}/{manager}", get(show_manager).post(allocate).delete(deallocate).options(options))
         .route("/inventory/{*rest}", any(not_found))
         .layer(axum::middleware::map_response(move |mut response: Response| {
             let configured = configured.clone();
@@ -271,7 +276,7 @@ async fn expanded(state: &AppState, entity: &Entity, at: &Option<Timestamp>) -> 
         body["ips"] = Value::Array(ips);
     }
     if drivers::is_resource_manager(&entity.driver) {
-        body["count"] = json!(0);
+        body["count"] = json!(managers::count(&state.store, entity).await?);
     }
     Ok(body)
 }
@@ -559,5 +564,107 @@ async fn attribute(
             }
             _ => Ok(StatusCode::METHOD_NOT_ALLOWED.into_response()),
         }
+    })
+}
+
+fn manager_driver(driver: &str) -> Result<(), InventoryError> {
+    if drivers::is_resource_manager(driver) {
+        Ok(())
+    } else {
+        Err(InventoryError::NotFound(format!("Not a valid driver \"{driver}\" (driver name {driver} doesn't exist.)")))
+    }
+}
+
+/// The manager `name` of `driver`: unknown driver 412, not a manager 409, missing 404.
+async fn manager(state: &AppState, driver: &str, name: &str) -> Result<Entity, InventoryError> {
+    drivers::type_of(driver).ok_or_else(|| InventoryError::Precondition(format!("The driver \"{driver}\" is not a valid driver")))?;
+    let entity = service::find(&state.store, name, &None).await?.ok_or_else(|| depot_domain::inventory::error::object_not_found(name))?;
+    if !drivers::is_resource_manager(&entity.driver) {
+        return Err(InventoryError::Conflict(format!("The object \"{name}\" is not a resource manager")));
+    }
+    if entity.driver != driver {
+        return Err(depot_domain::inventory::error::wrong_driver(name, driver));
+    }
+    Ok(entity)
+}
+
+async fn list_managers(State(state): State<AppState>, Extension(actor): Extension<Actor>, driver: Option<Path<String>>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        actor.require_read()?;
+        let params = Params::from(q, &headers, &body);
+        let at = as_of(&params)?;
+        let driver = driver.map(|Path(d)| d);
+        if let Some(driver) = &driver {
+            manager_driver(driver)?;
+        }
+        let mut found = service::list(&state.store, driver.as_deref(), Some("resourcemanager"), &at).await?;
+        found.sort_by(|a, b| a.path().cmp(&b.path()));
+        entity_list(&state, &p, found, &at).await
+    })
+}
+
+async fn create_manager(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(driver): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        manager_driver(&driver)?;
+        let params = Params::from(q, &headers, &body);
+        let name = params.get("name").ok_or_else(|| InventoryError::Precondition("Provide a name for the resource manager".into()))?;
+        let created = service::create(&state.store, &actor, &driver, std::slice::from_ref(&name)).await?;
+        let entity = created.entities[0].clone();
+        if created.existing.is_empty() {
+            let properties = managers::properties(&params.0);
+            if !properties.is_empty() {
+                service::add_attributes(&state.store, &actor, &entity, &properties).await?;
+            }
+        }
+        let body = expanded(&state, &entity, &None).await?;
+        if created.existing.is_empty() {
+            return Ok(p.render(StatusCode::CREATED, &body));
+        }
+        let mut response = p.render(StatusCode::ACCEPTED, &body);
+        if let Ok(warning) = HeaderValue::from_str(&format!("Entity(s) {} already exist(s)", entity.path())) {
+            response.headers_mut().insert(HeaderName::from_static("warnings"), warning);
+        }
+        Ok(response)
+    })
+}
+
+async fn show_manager(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    answer!(headers, p, {
+        actor.require_read()?;
+        let entity = manager(&state, &driver, &name).await?;
+        one_entity(&state, &p, &entity, &None).await
+    })
+}
+
+async fn allocate(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        let manager = manager(&state, &driver, &name).await?;
+        let params = Params::from(q, &headers, &body);
+        let resource = params.get("resource");
+        let allocated = if manager.driver == "ipmanager" {
+            let object_name = params.get("object").ok_or_else(|| InventoryError::Precondition("Provide an object to allocate an address to".into()))?;
+            let object = service::get(&state.store, &object_name, None, &None).await?;
+            Allocated::Attribute(managers::allocate_ip(&state.store, &actor, &manager, &object, resource.as_deref()).await?)
+        } else {
+            let driver = params.get("driver").ok_or_else(|| InventoryError::Precondition("Provide the driver of the entity to create".into()))?;
+            Allocated::Entity(managers::allocate_name(&state.store, &actor, &manager, &driver, resource.as_deref()).await?)
+        };
+        let body = match allocated {
+            Allocated::Entity(entity) => json!(entity.path()),
+            Allocated::Attribute(attribute) => attribute.to_json(),
+        };
+        Ok(p.render(StatusCode::CREATED, &body))
+    })
+}
+
+async fn deallocate(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+    answer!(headers, p, {
+        let _ = &p;
+        let manager = manager(&state, &driver, &name).await?;
+        let params = Params::from(q, &headers, &body);
+        let object_name = params.get("object").ok_or_else(|| InventoryError::Precondition("Provide the object to deallocate from".into()))?;
+        let object = service::get(&state.store, &object_name, None, &None).await?;
+        managers::deallocate(&state.store, &actor, &manager, &object, params.get("resource").as_deref()).await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
     })
 }

@@ -67,8 +67,16 @@ fn leptos_options() -> LeptosOptions {
         })
 }
 
+/// The admin UI's routes, worked out once per process. Working them out runs the app with
+/// resource loading suppressed process-wide, which would stall pages being rendered at that
+/// moment by another router in the same process (leptos #4773).
+fn ui_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let ui_routes = generate_route_list(App);
+    let ui_routes = ui_routes();
     let store = state.store.clone();
     let catalog = state.catalog.clone();
     let leptos_options = state.leptos_options.clone();

@@ -7,6 +7,7 @@
 
 pub mod drivers;
 pub mod error;
+pub mod managers;
 pub mod model;
 pub mod seed;
 pub mod service;

@@ -30,7 +30,7 @@ pub async fn demo(store: &Store) -> InventoryResult<()> {
     let multipool = service::get(store, "multipool", None, &None).await?;
     service::insert_or_remove(store, &actor, &singlepool, &names(&["testserver1"]), Action::Insert).await?;
     service::insert_or_remove(store, &actor, &multipool, &names(&["testserver1", "testserver2"]), Action::Insert).await?;
-    let basename = NewAttribute { key: "basename".into(), value: "s".into(), ..Default::default() };
+    let basename = NewAttribute { key: "basename".into(), subkey: Some("property".into()), value: "s".into(), ..Default::default() };
     service::add_attributes(store, &actor, &managers.entities[0], &[basename]).await?;
     Ok(())
 }
