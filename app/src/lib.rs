@@ -12,6 +12,7 @@ use leptos_router::{path, SsrMode};
 
 pub use components::layout::urlencode;
 use components::layout::Layout;
+use pages::inventory::{EntityPage, InventoryPage};
 use pages::tables::{RowEditor, TablePageView, TablesIndex};
 use pages::{audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, planned::Planned, users::UsersPage};
 
@@ -55,7 +56,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tables/:db/:table/new") view=RowEditor/>
                     <Route path=path!("tables/:db/:table/row/:key") view=RowEditor/>
                     // Not /inventory: that is clusto's API.
-                    <Route path=path!("entities") view=|| view! { <Planned title="Inventory" what="servers, pools, typed attributes and name/IP allocation, clusto-compatible"/> }/>
+                    <Route path=path!("entities") view=InventoryPage/>
+                    <Route path=path!("entities/:name") view=EntityPage/>
                     <Route path=path!("versioning") view=|| view! { <Planned title="Versioning" what="data dots with branches, commits and diffs, Dotmesh-compatible"/> }/>
                     <Route path=path!("artifacts") view=|| view! { <Planned title="Artifacts" what="versioned artifacts, plugins and apps pinned to versions, CDAP-compatible"/> }/>
                     <Route path=path!("specs") view=|| view! { <Planned title="Specs" what="source-spec revisions and pipeline status, specstore-compatible"/> }/>

@@ -78,7 +78,7 @@ async fn signed_in_pages_render_on_the_server(backend: Backend) {
     }
     let audit = server.as_admin(server.get("/audit?user=local")).send().await.unwrap().text().await.unwrap();
     assert!(audit.contains("user/admin") && audit.contains("bootstrap"), "the audit page lists entries");
-    let planned = server.as_admin(server.get("/entities")).send().await.unwrap().text().await.unwrap();
+    let planned = server.as_admin(server.get("/versioning")).send().await.unwrap().text().await.unwrap();
     assert!(planned.contains("Not built yet"));
 }
 

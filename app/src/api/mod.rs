@@ -5,6 +5,7 @@
 mod error;
 pub mod accounts;
 pub mod audit;
+pub mod inventory;
 pub mod tables;
 
 pub use error::ApiError;
@@ -52,6 +53,12 @@ pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
         ("GET", tables::Choices::PATH, "Rows of a referenced table to choose from (?db=&table=&search=)"),
         ("POST", tables::SaveRow::PATH, "Create or update a row {db, table, key?, values, etag?}"),
         ("POST", tables::DeleteRow::PATH, "Delete a row {db, table, key, etag?}"),
+        ("GET", inventory::SearchEntities::PATH, "Inventory entities by name, or by attribute with search=key=value"),
+        ("GET", inventory::LoadEntity::PATH, "One inventory entity with attributes, parents, contents and address use (?name=)"),
+        ("POST", inventory::CreateEntity::PATH, "Create an inventory entity {driver, name}"),
+        ("POST", inventory::SetAttribute::PATH, "Set an attribute {name, key, subkey?, value, datatype}"),
+        ("POST", inventory::ChangeMembership::PATH, "Put a device in a pool or take it out {pool, device, insert}"),
+        ("POST", inventory::AllocateIp::PATH, "Allocate an address from an IP manager {manager, object}"),
         ("GET", audit::ListAudit::PATH, "Read the audit log, newest first (?user=&surface=&object=&since=&until=&before=&limit=)"),
     ]
 }

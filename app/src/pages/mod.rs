@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod home;
+pub mod inventory;
 pub mod login;
 pub mod not_found;
 pub mod planned;

@@ -13,7 +13,6 @@ pub mod audit;
 pub mod auth;
 #[cfg(feature = "services")]
 pub mod error;
-#[cfg(feature = "services")]
 pub mod inventory;
 #[cfg(feature = "services")]
 pub mod store;

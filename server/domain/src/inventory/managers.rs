@@ -180,6 +180,21 @@ async fn network_of(store: &Store, manager: &Entity) -> InventoryResult<Network>
     Ok(Network { base, prefix, gateway })
 }
 
+/// The usable addresses of an IP manager's network, in order, at most `limit` of them.
+pub async fn addresses(store: &Store, manager: &Entity, limit: usize) -> InventoryResult<Vec<String>> {
+    let network = network_of(store, manager).await?;
+    let mut found = Vec::new();
+    let mut candidate = network.network() + 1;
+    while found.len() < limit && candidate < network.broadcast() {
+        let ip = network.from_u128(candidate);
+        if network.usable(ip) {
+            found.push(ip.to_string());
+        }
+        candidate += 1;
+    }
+    Ok(found)
+}
+
 /// clusto stores an IPv4 address as its unsigned value minus 2^31 (a signed 32-bit column).
 pub fn clusto_ip_value(ip: IpAddr) -> serde_json::Value {
     match ip {

@@ -5,12 +5,22 @@
 //! changed in place: a change closes the old row and opens a new one, so every read can be
 //! answered as of a past time.
 
+//!
+//! Only [`drivers`] is compiled without the `services` feature: the browser needs the list.
+
 pub mod drivers;
+#[cfg(feature = "services")]
 pub mod error;
+#[cfg(feature = "services")]
 pub mod managers;
+#[cfg(feature = "services")]
 pub mod model;
+#[cfg(feature = "services")]
 pub mod seed;
+#[cfg(feature = "services")]
 pub mod service;
 
+#[cfg(feature = "services")]
 pub use error::InventoryError;
+#[cfg(feature = "services")]
 pub use model::{Attribute, Datatype, Entity};

@@ -1,0 +1,248 @@
+//! Inventory pages: find entities and create them; an entity's attributes (typed editing), its
+//! pools and contents, its addresses; an IP manager's network as a picture of used and free.
+
+use depot_domain::inventory::drivers::DRIVERS;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use serde_json::Value;
+
+use crate::api::inventory::{load_entity, search_entities, AllocateIp, ChangeMembership, CreateEntity, EntityDetail, SetAttribute};
+use crate::components::error_view::ApiErrorView;
+use crate::components::use_hydrated;
+
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[component]
+pub fn InventoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("search");
+    let found = Resource::new(search, search_entities);
+    let create = ServerAction::<CreateEntity>::new();
+    let hydrated = use_hydrated();
+    let (driver, name) = (NodeRef::<html::Select>::new(), NodeRef::<html::Input>::new());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(created)) = create.value().get() {
+            navigate(&format!("/entities/{}", crate::urlencode(&created.name)), Default::default());
+        }
+    });
+    let on_create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let (Some(driver), Some(name)) = (driver.get(), name.get()) {
+            create.dispatch(CreateEntity { driver: driver.value(), name: name.value() });
+        }
+    };
+    view! {
+        <Title text="Inventory"/>
+        <h1>"Inventory"</h1>
+        <p class="lead">"Servers, pools and resource managers; also at " <code>"/inventory/…"</code> " for clusto scripts."</p>
+        <form method="get" action="/entities" class="inline-form" aria-label="Find entities">
+            <label>"Name contains, or key=value" <input type="search" name="search" value=move || search().unwrap_or_default()/></label>
+            <button type="submit">"Find"</button>
+        </form>
+        <form class="inline-form" on:submit=on_create aria-label="Create entity">
+            <label>"Driver"
+                <select name="driver" node_ref=driver>
+                    {DRIVERS.iter().map(|(d, _)| view! { <option value=*d selected=*d == "basicserver">{*d}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Name" <input type="text" name="name" node_ref=name required/></label>
+            <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create"</button>
+        </form>
+        {move || match create.value().get() {
+            Some(Err(error)) => Some(view! { <ApiErrorView error/> }),
+            _ => None,
+        }}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match found.await {
+                    Ok(entities) if entities.is_empty() => view! { <p class="empty">"No entities match."</p> }.into_any(),
+                    Ok(entities) => view! {
+                        <table class="data entities">
+                            <thead><tr><th>"Name"</th><th>"Driver"</th><th>"Type"</th></tr></thead>
+                            <tbody>
+                                {entities.into_iter().map(|e| view! {
+                                    <tr>
+                                        <td><a href=format!("/entities/{}", crate::urlencode(&e.name))>{e.name.clone()}</a></td>
+                                        <td>{e.driver}</td>
+                                        <td>{e.kind}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn EntityPage() -> impl IntoView {
+    let params = use_params_map();
+    let name = move || params.read().get("name").unwrap_or_default();
+    let set = ServerAction::<SetAttribute>::new();
+    let membership = ServerAction::<ChangeMembership>::new();
+    let allocate = ServerAction::<AllocateIp>::new();
+    let detail = Resource::new(
+        move || (name(), set.version().get(), membership.version().get(), allocate.version().get()),
+        |(name, ..)| load_entity(name),
+    );
+    let failures = move || {
+        [set.value().get().and_then(Result::err), membership.value().get().and_then(Result::err), allocate.value().get().and_then(Result::err)]
+            .into_iter()
+            .flatten()
+            .map(|error| view! { <ApiErrorView error/> })
+            .collect_view()
+    };
+    view! {
+        <p><a href="/entities">"← Inventory"</a></p>
+        {failures}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <EntityView detail set membership allocate/> }.into_any(),
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn EntityView(
+    detail: EntityDetail,
+    set: ServerAction<SetAttribute>,
+    membership: ServerAction<ChangeMembership>,
+    allocate: ServerAction<AllocateIp>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let name = detail.entity.name.clone();
+    let (key, subkey, value, datatype) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new(), NodeRef::<html::Select>::new());
+    let on_set = {
+        let name = name.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if let (Some(key), Some(subkey), Some(value), Some(datatype)) = (key.get(), subkey.get(), value.get(), datatype.get()) {
+                let subkey = Some(subkey.value()).filter(|s| !s.is_empty());
+                set.dispatch(SetAttribute { name: name.clone(), key: key.value(), subkey, value: value.value(), datatype: datatype.value() });
+            }
+        }
+    };
+    let pool_choice = NodeRef::<html::Select>::new();
+    let on_join = {
+        let name = name.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if let Some(pool) = pool_choice.get() {
+                membership.dispatch(ChangeMembership { pool: pool.value(), device: name.clone(), insert: true });
+            }
+        }
+    };
+    let manager_choice = NodeRef::<html::Select>::new();
+    let on_allocate = {
+        let name = name.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if let Some(manager) = manager_choice.get() {
+                allocate.dispatch(AllocateIp { manager: manager.value(), object: name.clone() });
+            }
+        }
+    };
+    let used = detail.addresses.iter().filter(|a| a.holder.is_some()).count();
+    let total = detail.addresses.len();
+    let is_manager = detail.entity.driver == "ipmanager";
+    let link = |e: &crate::api::inventory::EntitySummary| format!("/entities/{}", crate::urlencode(&e.name));
+    view! {
+        <Title text=name.clone()/>
+        <h1>{name.clone()} " " <span class="badge">{format!("{} · {}", detail.entity.driver, detail.entity.kind)}</span></h1>
+        <h2>"Attributes"</h2>
+        <table class="data attrs">
+            <thead><tr><th>"Key"</th><th>"Subkey"</th><th>"Number"</th><th>"Type"</th><th>"Value"</th></tr></thead>
+            <tbody>
+                {detail.attrs.iter().map(|a| view! {
+                    <tr>
+                        <td>{a.key.clone()}</td>
+                        <td>{a.subkey.clone().unwrap_or_default()}</td>
+                        <td>{a.number.map(|n| n.to_string()).unwrap_or_default()}</td>
+                        <td>{a.datatype.clone()}</td>
+                        <td><code>{shown(&a.value)}</code></td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        <form class="inline-form" on:submit=on_set aria-label="Set attribute">
+            <label>"Key" <input type="text" node_ref=key required/></label>
+            <label>"Subkey" <input type="text" node_ref=subkey/></label>
+            <label>"Value" <input type="text" node_ref=value required/></label>
+            <label>"Type"
+                <select node_ref=datatype>
+                    {["string", "int", "datetime", "relation", "json"].into_iter().map(|t| view! { <option value=t>{t}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" disabled=move || !hydrated.get()>"Set"</button>
+        </form>
+
+        <h2>"Pools and parents"</h2>
+        <ul class="members parents">
+            {detail.parents.iter().map(|p| {
+                let (pool, device) = (p.name.clone(), name.clone());
+                view! {
+                    <li>
+                        <a href=link(p)>{format!("/{}/{}", p.driver, p.name)}</a>
+                        " "
+                        <button type="button" class="link-danger" disabled=move || !hydrated.get()
+                            on:click=move |_| { membership.dispatch(ChangeMembership { pool: pool.clone(), device: device.clone(), insert: false }); }>
+                            "remove"
+                        </button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        <form class="inline-form" on:submit=on_join aria-label="Add to pool">
+            <label>"Pool"
+                <select node_ref=pool_choice>
+                    {detail.pools.iter().map(|p| view! { <option value=p.name.clone()>{p.name.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" disabled=move || !hydrated.get()>"Add to pool"</button>
+        </form>
+
+        <h2>"Contents"</h2>
+        <ul class="members contents">
+            {detail.contents.iter().map(|c| view! { <li><a href=link(c)>{format!("/{}/{}", c.driver, c.name)}</a></li> }).collect_view()}
+        </ul>
+
+        {(!is_manager && !detail.ip_managers.is_empty()).then(|| view! {
+            <h2>"Addresses"</h2>
+            <form class="inline-form" on:submit=on_allocate aria-label="Allocate address">
+                <label>"From"
+                    <select node_ref=manager_choice>
+                        {detail.ip_managers.iter().map(|m| view! { <option value=m.name.clone()>{m.name.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" disabled=move || !hydrated.get()>"Allocate an address"</button>
+            </form>
+        })}
+
+        {is_manager.then(|| view! {
+            <h2>"Network use"</h2>
+            <p>{format!("{used} of {total} addresses in use")}</p>
+            <div class="ip-grid" role="img" aria-label=format!("{used} of {total} addresses in use")>
+                {detail.addresses.iter().map(|a| {
+                    let title = match &a.holder { Some(h) => format!("{} — {h}", a.address), None => format!("{} — free", a.address) };
+                    view! { <span class="ip" class:used=a.holder.is_some() title=title data-address=a.address.clone()></span> }
+                }).collect_view()}
+            </div>
+        })}
+    }
+}
