@@ -306,16 +306,37 @@ async fn ip_allocation_skips_gateway_and_broadcast_and_ends_cleanly(backend: Bac
     assert_eq!((status, ip["value"].clone()), (StatusCode::CREATED, json!("2001:db8::1")));
 }
 
-/// Two Depot servers, each with its own connections to one store (as two processes would
-/// have), allocate 200 addresses at once: all distinct.
+/// A second `depot` process on the same store, stopped when dropped.
+struct SecondProcess(std::process::Child);
+
+impl Drop for SecondProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two Depot processes on one store allocate 200 addresses at once: all distinct.
 async fn concurrent_allocations_never_collide(backend: Backend) {
     let first = seeded(backend).await;
-    let own_store = depot_domain::Store::connect(&first.db.url).await.unwrap();
-    let catalog = depot_domain::tables::Catalog::open(&first.db.url, Vec::new()).await.unwrap();
-    let second_app = depot::http::router(depot::http::AppState::new(own_store, catalog, depot::config::ServeConfig::local_defaults()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let second = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, second_app).await.unwrap() });
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let data = std::env::temp_dir().join(format!("depot_second_{}_{port}", std::process::id()));
+    let _second_process = SecondProcess(
+        std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+            .args(["--data-dir", data.to_str().unwrap(), "--database-url", &first.db.url, "serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("a second depot process starts"),
+    );
+    let second = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if first.client.get(format!("{second}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     call(&first, Method::POST, "/resourcemanager/ipmanager", &[("name", "busy"), ("baseip", "10.1.0.0"), ("netmask", "255.255.255.0")]).send().await.unwrap();
     let names: Vec<String> = (0..200).map(|i| format!("node{i:03}")).collect();
