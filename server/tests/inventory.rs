@@ -129,6 +129,11 @@ async fn entity_examples(backend: Backend) {
     assert_eq!(answer(call(&s, Method::POST, "/entity/nondriver", &[("name", "createobject")])).await, (StatusCode::PRECONDITION_FAILED, json!("Requested driver \"nondriver\" does not exist")));
 
     assert_eq!(answer(call(&s, Method::GET, "/entity/clustometa", &[])).await, (StatusCode::OK, json!(["/clustometa/clustometa"])));
+    let (status, everything) = answer(call(&s, Method::GET, "/entity/", &[])).await;
+    assert_eq!(status, StatusCode::OK);
+    for expected in ["/clustometa/clustometa", "/pool/emptypool", "/basicserver/testserver1", "/simpleentitynamemanager/testnames", "/pool/pool1"] {
+        assert!(everything.as_array().unwrap().contains(&json!(expected)), "{expected} in {everything}");
+    }
     assert_eq!(answer(call(&s, Method::GET, "/entity/nondriver", &[])).await, (StatusCode::PRECONDITION_FAILED, json!("The requested driver \"nondriver\" does not exist")));
     assert_eq!(answer(call(&s, Method::GET, "/entity/basicserver/pool1", &[])).await, (StatusCode::CONFLICT, json!("The driver for object \"pool1\" is not \"basicserver\"")));
 
@@ -148,6 +153,13 @@ async fn attribute_examples(backend: Backend) {
     assert_eq!(all[2]["value"], "/basicserver/addattrserver");
     let (_, all) = answer(call(&s, Method::POST, "/attribute/addattrserver", &[("key", "birthday"), ("subkey", "jtcunning"), ("value", "1991-07-09T14:46:51.321435"), ("datatype", "datetime")])).await;
     assert_eq!(all[3]["value"], "1991-07-09T14:46:51.321435");
+    let masked = call(&s, Method::POST, "/attribute/addattrserver", &[("key", "bought"), ("value", "09/07/1991 14:46"), ("datatype", "datetime"), ("mask", "%d/%m/%Y %H:%M")]);
+    let (status, all) = answer(masked).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(all[4]["value"], "1991-07-09T14:46:00", "a datetime read with its mask");
+    let unmasked = call(&s, Method::POST, "/attribute/addattrserver", &[("key", "bought"), ("value", "09/07/1991"), ("datatype", "datetime")]);
+    assert_eq!(answer(unmasked).await.0, StatusCode::BAD_REQUEST);
+    call(&s, Method::DELETE, "/attribute/addattrserver/bought", &[]).send().await.unwrap();
     let bulk = s
         .as_admin(s.client.post(s.url("/inventory/attribute/addattrserver")))
         .json(&json!([{"key": "group", "subkey": "admin", "value": "apache"}, {"key": "group", "subkey": "member", "value": "webapp"}, {"key": "conf", "value": {"a": 1}, "datatype": "json"}]));
