@@ -4,11 +4,11 @@
 //! [`error_response`].
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use axum::{Extension, Router};
+use axum::Router;
 use depot_domain::inventory::drivers::{self, DRIVERS};
 use depot_domain::inventory::managers::{self, Allocated};
 use depot_domain::inventory::service::{self, Action, NewAttribute};
@@ -318,31 +318,62 @@ async fn one_entity(state: &AppState, presentation: &Presentation, entity: &Enti
     Ok(presentation.render(StatusCode::OK, &body))
 }
 
-macro_rules! answer {
-    ($headers:expr, $presentation:ident, $body:block) => {{
-        let $presentation = match Presentation::from(&$headers) {
-            Ok(p) => p,
-            Err(response) => return response,
-        };
-        let result: Result<Response, InventoryError> = async $body.await;
-        result.unwrap_or_else(|e| error_response(e, $presentation.minify.as_deref()))
-    }};
+/// What every Inventory handler starts from: the caller, the parameters (query string and form
+/// body alike), the raw body, and how the answer should look. It takes the body, so it comes
+/// last among a handler's extractors.
+struct Call {
+    actor: Actor,
+    params: Params,
+    query: Option<String>,
+    body: Bytes,
+    is_json: bool,
+    presentation: Presentation,
 }
 
-async fn by_name(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(name): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        actor.require_read()?;
-        let params = Params::from(q, &headers, &body);
+impl axum::extract::FromRequest<AppState> for Call {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, _state: &AppState) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let presentation = Presentation::from(&parts.headers)?;
+        let minify = presentation.minify.clone();
+        let refuse = |message: &str| render_with(StatusCode::BAD_REQUEST, &json!(message), minify.as_deref());
+        let actor = parts.extensions.get::<Actor>().cloned().ok_or_else(|| refuse("the caller is not known"))?;
+        // The body limit layer has bounded the body already.
+        let body = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| refuse("the request body could not be read"))?;
+        let query = parts.uri.query().map(str::to_string);
+        let is_json = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let params = Params::from(query.clone(), &parts.headers, &body);
+        Ok(Self { actor, params, query, body, is_json, presentation })
+    }
+}
+
+impl Call {
+    /// The handler's result, or its error rendered the clusto way.
+    fn finish(&self, result: Result<Response, InventoryError>) -> Response {
+        result.unwrap_or_else(|e| error_response(e, self.presentation.minify.as_deref()))
+    }
+}
+
+async fn by_name(State(state): State<AppState>, Path(name): Path<String>, call: Call) -> Response {
+    call.finish(async {
+        call.actor.require_read()?;
+        let params = &call.params;
         let at = as_of(&params)?;
         let entity = service::get(&state.store, &name, params.get("driver").as_deref(), &at).await?;
-        one_entity(&state, &p, &entity, &at).await
-    })
+        one_entity(&state, &call.presentation, &entity, &at).await
+    }
+    .await)
 }
 
-async fn by_names(State(state): State<AppState>, Extension(actor): Extension<Actor>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        actor.require_read()?;
-        let params = Params::from(q, &headers, &body);
+async fn by_names(State(state): State<AppState>, call: Call) -> Response {
+    call.finish(async {
+        call.actor.require_read()?;
+        let params = &call.params;
         let at = as_of(&params)?;
         let names = params.all("name");
         if names.is_empty() {
@@ -352,7 +383,7 @@ async fn by_names(State(state): State<AppState>, Extension(actor): Extension<Act
         let mut missing = 0;
         for name in &names {
             match service::find(&state.store, name, &at).await? {
-                Some(entity) => items.push(match p.mode.unwrap_or(Mode::Compact) {
+                Some(entity) => items.push(match call.presentation.mode.unwrap_or(Mode::Compact) {
                     Mode::Compact => json!(entity.path()),
                     Mode::Expanded => expanded(&state, &entity, &at).await?,
                 }),
@@ -369,25 +400,27 @@ async fn by_names(State(state): State<AppState>, Extension(actor): Extension<Act
         } else {
             StatusCode::PARTIAL_CONTENT
         };
-        Ok(p.render(status, &Value::Array(items)))
-    })
+        Ok(call.presentation.render(status, &Value::Array(items)))
+    }
+    .await)
 }
 
-async fn by_attr(State(state): State<AppState>, Extension(actor): Extension<Actor>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        actor.require_read()?;
-        let params = Params::from(q, &headers, &body);
+async fn by_attr(State(state): State<AppState>, call: Call) -> Response {
+    call.finish(async {
+        call.actor.require_read()?;
+        let params = &call.params;
         let at = as_of(&params)?;
         let key = params.get("key").ok_or_else(|| InventoryError::Precondition("Provide a key to use get_by_attr".into()))?;
         let found = service::by_attribute(&state.store, &key, params.get("subkey").as_deref(), params.get("value").as_deref(), &at).await?;
-        entity_list(&state, &p, found, &at).await
-    })
+        entity_list(&state, &call.presentation, found, &at).await
+    }
+    .await)
 }
 
-async fn from_pools(State(state): State<AppState>, Extension(actor): Extension<Actor>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        actor.require_read()?;
-        let params = Params::from(q, &headers, &body);
+async fn from_pools(State(state): State<AppState>, call: Call) -> Response {
+    call.finish(async {
+        call.actor.require_read()?;
+        let params = &call.params;
         let at = as_of(&params)?;
         let names = params.all("pool");
         if names.is_empty() {
@@ -402,54 +435,58 @@ async fn from_pools(State(state): State<AppState>, Extension(actor): Extension<A
         let types = params.all("type");
         let driver_filter = params.all("driver");
         found.retain(|e| (types.is_empty() || types.contains(&e.kind)) && (driver_filter.is_empty() || driver_filter.contains(&e.driver)));
-        entity_list(&state, &p, found, &at).await
-    })
+        entity_list(&state, &call.presentation, found, &at).await
+    }
+    .await)
 }
 
-async fn list_entities(State(state): State<AppState>, Extension(actor): Extension<Actor>, driver: Option<Path<String>>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        actor.require_read()?;
-        let params = Params::from(q, &headers, &body);
+async fn list_entities(State(state): State<AppState>, driver: Option<Path<String>>, call: Call) -> Response {
+    call.finish(async {
+        call.actor.require_read()?;
+        let params = &call.params;
         let at = as_of(&params)?;
         let driver = driver.map(|Path(d)| d);
         if let Some(driver) = &driver {
             drivers::type_of(driver).ok_or_else(|| InventoryError::Precondition(format!("The requested driver \"{driver}\" does not exist")))?;
         }
         let entities = service::list(&state.store, driver.as_deref(), None, &at).await?;
-        entity_list(&state, &p, entities, &at).await
-    })
+        entity_list(&state, &call.presentation, entities, &at).await
+    }
+    .await)
 }
 
-async fn create_entities(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(driver): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        let params = Params::from(q, &headers, &body);
-        let created = service::create(&state.store, &actor, &driver, &params.all("name")).await?;
+async fn create_entities(State(state): State<AppState>, Path(driver): Path<String>, call: Call) -> Response {
+    call.finish(async {
+        let params = &call.params;
+        let created = service::create(&state.store, &call.actor, &driver, &params.all("name")).await?;
         let items: Vec<Value> = created.entities.iter().map(|e| json!(e.path())).collect();
         if created.existing.is_empty() {
-            return Ok(p.render(StatusCode::CREATED, &Value::Array(items)));
+            return Ok(call.presentation.render(StatusCode::CREATED, &Value::Array(items)));
         }
         let existing: Vec<String> = created.existing.iter().map(Entity::path).collect();
-        let mut response = p.render(StatusCode::ACCEPTED, &Value::Array(items));
+        let mut response = call.presentation.render(StatusCode::ACCEPTED, &Value::Array(items));
         if let Ok(warning) = HeaderValue::from_str(&format!("Entity(s) {} already exist(s)", existing.join(", "))) {
             response.headers_mut().insert(HeaderName::from_static("warnings"), warning);
         }
         Ok(response)
-    })
+    }
+    .await)
 }
 
-async fn show_entity(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        actor.require_read()?;
-        let params = Params::from(q, &headers, &body);
+async fn show_entity(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
+    call.finish(async {
+        call.actor.require_read()?;
+        let params = &call.params;
         let at = as_of(&params)?;
         let entity = service::get(&state.store, &name, Some(&driver), &at).await?;
-        one_entity(&state, &p, &entity, &at).await
-    })
+        one_entity(&state, &call.presentation, &entity, &at).await
+    }
+    .await)
 }
 
-async fn entity_action(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        let params = Params::from(q, &headers, &body);
+async fn entity_action(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
+    call.finish(async {
+        let params = &call.params;
         let container = service::get(&state.store, &name, Some(&driver), &None).await?;
         let action = match params.get("action").as_deref() {
             None => return Err(InventoryError::Invalid("Parameter 'action' is required.".into())),
@@ -457,17 +494,18 @@ async fn entity_action(State(state): State<AppState>, Extension(actor): Extensio
             Some("remove") => Action::Remove,
             Some(other) => return Err(InventoryError::Invalid(format!("{other} is not a valid action."))),
         };
-        service::insert_or_remove(&state.store, &actor, &container, &params.all("device"), action).await?;
-        one_entity(&state, &p, &container, &None).await
-    })
+        service::insert_or_remove(&state.store, &call.actor, &container, &params.all("device"), action).await?;
+        one_entity(&state, &call.presentation, &container, &None).await
+    }
+    .await)
 }
 
-async fn delete_entity(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
-    answer!(headers, p, {
-        let _ = &p;
-        service::delete(&state.store, &actor, &driver, &name).await?;
+async fn delete_entity(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
+    call.finish(async {
+        service::delete(&state.store, &call.actor, &driver, &name).await?;
         Ok(StatusCode::NO_CONTENT.into_response())
-    })
+    }
+    .await)
 }
 
 /// Attribute bodies in JSON: one object or a list of them.
@@ -500,14 +538,11 @@ fn json_attributes(body: &Bytes) -> Result<Vec<NewAttribute>, InventoryError> {
 /// `/attribute/{name}[/{key}[/{subkey}[/{number}]]]` for every method.
 async fn attribute(
     State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
     method: Method,
     Path(path): Path<String>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
+    call: Call,
 ) -> Response {
-    answer!(headers, p, {
+    call.finish(async {
         let parts: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
         let name = parts.first().cloned().ok_or_else(|| InventoryError::NotFound("Not found".into()))?;
         let key = parts.get(1).cloned();
@@ -516,23 +551,22 @@ async fn attribute(
             Some(n) => Some(n.parse::<i64>().map_err(|_| InventoryError::Invalid(format!("invalid literal for int() with base 10: '{n}'")))?),
             None => None,
         };
-        let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
-        let params = Params::from(q.clone(), &headers, &body);
+        let params = &call.params;
         let at = as_of(&params)?;
         let entity = service::get(&state.store, &name, params.get("driver").as_deref(), &at).await?;
         let listed = |attrs: Vec<depot_domain::inventory::Attribute>| Value::Array(attrs.iter().map(|a| a.to_json()).collect());
         match method {
             Method::GET | Method::HEAD => {
-                actor.require_read()?;
+                call.actor.require_read()?;
                 let attrs = service::attributes(&state.store, &entity, key.as_deref(), subkey.as_deref(), number, &at).await?;
-                Ok(p.render(StatusCode::OK, &listed(attrs)))
+                Ok(call.presentation.render(StatusCode::OK, &listed(attrs)))
             }
             Method::POST => {
-                let new = if is_json {
-                    if q.as_deref().is_some_and(|q| !q.is_empty()) {
+                let new = if call.is_json {
+                    if call.query.as_deref().is_some_and(|q| !q.is_empty()) {
                         return Err(InventoryError::Invalid("Error: json and query params may not be passed in the same request.".into()));
                     }
-                    json_attributes(&body)?
+                    json_attributes(&call.body)?
                 } else {
                     let (key, value) = match (key.clone().or_else(|| params.get("key")), params.get("value")) {
                         (Some(key), Some(value)) => (key, value),
@@ -547,24 +581,25 @@ async fn attribute(
                         mask: params.get("mask"),
                     }]
                 };
-                let attrs = service::add_attributes(&state.store, &actor, &entity, &new).await?;
-                Ok(p.render(StatusCode::CREATED, &listed(attrs)))
+                let attrs = service::add_attributes(&state.store, &call.actor, &entity, &new).await?;
+                Ok(call.presentation.render(StatusCode::CREATED, &listed(attrs)))
             }
             Method::PUT => {
                 let key = key.ok_or_else(|| InventoryError::Precondition("Provide at least \"key\" and \"value\"".into()))?;
                 let value = params.get("value").ok_or_else(|| InventoryError::Precondition("Provide at least \"key\" and \"value\"".into()))?;
                 let new = NewAttribute { key, value, subkey, number, datatype: params.get("datatype"), mask: params.get("mask") };
-                let attrs = service::set_attribute(&state.store, &actor, &entity, &new).await?;
-                Ok(p.render(StatusCode::OK, &listed(attrs)))
+                let attrs = service::set_attribute(&state.store, &call.actor, &entity, &new).await?;
+                Ok(call.presentation.render(StatusCode::OK, &listed(attrs)))
             }
             Method::DELETE => {
                 let key = key.ok_or_else(|| InventoryError::Precondition("Provide a key to delete".into()))?;
-                let attrs = service::delete_attributes(&state.store, &actor, &entity, &key, subkey.as_deref(), number).await?;
-                Ok(p.render(StatusCode::OK, &listed(attrs)))
+                let attrs = service::delete_attributes(&state.store, &call.actor, &entity, &key, subkey.as_deref(), number).await?;
+                Ok(call.presentation.render(StatusCode::OK, &listed(attrs)))
             }
             _ => Ok(StatusCode::METHOD_NOT_ALLOWED.into_response()),
         }
-    })
+    }
+    .await)
 }
 
 fn manager_driver(driver: &str) -> Result<(), InventoryError> {
@@ -588,10 +623,10 @@ async fn manager(state: &AppState, driver: &str, name: &str) -> Result<Entity, I
     Ok(entity)
 }
 
-async fn list_managers(State(state): State<AppState>, Extension(actor): Extension<Actor>, driver: Option<Path<String>>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        actor.require_read()?;
-        let params = Params::from(q, &headers, &body);
+async fn list_managers(State(state): State<AppState>, driver: Option<Path<String>>, call: Call) -> Response {
+    call.finish(async {
+        call.actor.require_read()?;
+        let params = &call.params;
         let at = as_of(&params)?;
         let driver = driver.map(|Path(d)| d);
         if let Some(driver) = &driver {
@@ -599,72 +634,76 @@ async fn list_managers(State(state): State<AppState>, Extension(actor): Extensio
         }
         let mut found = service::list(&state.store, driver.as_deref(), Some("resourcemanager"), &at).await?;
         found.sort_by(|a, b| a.path().cmp(&b.path()));
-        entity_list(&state, &p, found, &at).await
-    })
+        entity_list(&state, &call.presentation, found, &at).await
+    }
+    .await)
 }
 
-async fn create_manager(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(driver): Path<String>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
+async fn create_manager(State(state): State<AppState>, Path(driver): Path<String>, call: Call) -> Response {
+    call.finish(async {
         manager_driver(&driver)?;
-        let params = Params::from(q, &headers, &body);
+        let params = &call.params;
         let name = params.get("name").ok_or_else(|| InventoryError::Precondition("Provide a name for the resource manager".into()))?;
-        let created = service::create(&state.store, &actor, &driver, std::slice::from_ref(&name)).await?;
+        let created = service::create(&state.store, &call.actor, &driver, std::slice::from_ref(&name)).await?;
         let entity = created.entities[0].clone();
         if created.existing.is_empty() {
-            let properties = managers::properties(&params.0);
+            let properties = managers::properties(&call.params.0);
             if !properties.is_empty() {
-                service::add_attributes(&state.store, &actor, &entity, &properties).await?;
+                service::add_attributes(&state.store, &call.actor, &entity, &properties).await?;
             }
         }
         let body = expanded(&state, &entity, &None).await?;
         if created.existing.is_empty() {
-            return Ok(p.render(StatusCode::CREATED, &body));
+            return Ok(call.presentation.render(StatusCode::CREATED, &body));
         }
-        let mut response = p.render(StatusCode::ACCEPTED, &body);
+        let mut response = call.presentation.render(StatusCode::ACCEPTED, &body);
         if let Ok(warning) = HeaderValue::from_str(&format!("Entity(s) {} already exist(s)", entity.path())) {
             response.headers_mut().insert(HeaderName::from_static("warnings"), warning);
         }
         Ok(response)
-    })
+    }
+    .await)
 }
 
-async fn show_manager(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
-    answer!(headers, p, {
-        actor.require_read()?;
+async fn show_manager(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
+    call.finish(async {
+        call.actor.require_read()?;
         let entity = manager(&state, &driver, &name).await?;
-        one_entity(&state, &p, &entity, &None).await
-    })
+        one_entity(&state, &call.presentation, &entity, &None).await
+    }
+    .await)
 }
 
-async fn allocate(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
+async fn allocate(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
+    call.finish(async {
         let manager = manager(&state, &driver, &name).await?;
-        let params = Params::from(q, &headers, &body);
+        let params = &call.params;
         let resource = params.get("resource");
         let allocated = if manager.driver == "ipmanager" {
             let object_name = params.get("object").ok_or_else(|| InventoryError::Precondition("Provide an object to allocate an address to".into()))?;
             let object = service::get(&state.store, &object_name, None, &None).await?;
-            Allocated::Attribute(managers::allocate_ip(&state.store, &actor, &manager, &object, resource.as_deref()).await?)
+            Allocated::Attribute(managers::allocate_ip(&state.store, &call.actor, &manager, &object, resource.as_deref()).await?)
         } else {
             let driver = params.get("driver").ok_or_else(|| InventoryError::Precondition("Provide the driver of the entity to create".into()))?;
-            Allocated::Entity(managers::allocate_name(&state.store, &actor, &manager, &driver, resource.as_deref()).await?)
+            Allocated::Entity(managers::allocate_name(&state.store, &call.actor, &manager, &driver, resource.as_deref()).await?)
         };
         let body = match allocated {
             Allocated::Entity(entity) => json!(entity.path()),
             Allocated::Attribute(attribute) => attribute.to_json(),
         };
-        Ok(p.render(StatusCode::CREATED, &body))
-    })
+        Ok(call.presentation.render(StatusCode::CREATED, &body))
+    }
+    .await)
 }
 
-async fn deallocate(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path((driver, name)): Path<(String, String)>, RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
-    answer!(headers, p, {
-        let _ = &p;
+async fn deallocate(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
+    call.finish(async {
         let manager = manager(&state, &driver, &name).await?;
-        let params = Params::from(q, &headers, &body);
+        let params = &call.params;
         let object_name = params.get("object").ok_or_else(|| InventoryError::Precondition("Provide the object to deallocate from".into()))?;
         let object = service::get(&state.store, &object_name, None, &None).await?;
-        managers::deallocate(&state.store, &actor, &manager, &object, params.get("resource").as_deref()).await?;
+        managers::deallocate(&state.store, &call.actor, &manager, &object, params.get("resource").as_deref()).await?;
         Ok(StatusCode::NO_CONTENT.into_response())
-    })
+    }
+    .await)
 }
