@@ -14,7 +14,10 @@ pub use components::layout::urlencode;
 use components::layout::Layout;
 use pages::inventory::{EntityPage, InventoryPage};
 use pages::tables::{RowEditor, TablePageView, TablesIndex};
-use pages::{audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, planned::Planned, users::UsersPage};
+use pages::{
+    audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, planned::Planned,
+    users::UsersPage,
+};
 
 /// The HTML document around the app, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

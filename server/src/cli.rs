@@ -34,7 +34,9 @@ struct ServeFromEnvironment {
 impl Cli {
     /// The command to run: `serve` when none was named.
     pub fn command(self) -> (StoreArgs, LogFormat, Command) {
-        let command = self.command.unwrap_or_else(|| Command::Serve(ServeFromEnvironment::parse_from(["depot"]).args));
+        let command = self
+            .command
+            .unwrap_or_else(|| Command::Serve(ServeFromEnvironment::parse_from(["depot"]).args));
         (self.store, self.log_format, command)
     }
 }
@@ -117,7 +119,11 @@ pub struct ServeArgs {
     pub exact_count_limit: i64,
     /// A header added to every Inventory response, as NAME:VALUE (clusto's
     /// `response_headers`), e.g. `Access-Control-Allow-Origin:*`. Repeatable.
-    #[arg(long = "inventory-header", env = "DEPOT_INVENTORY_HEADER", value_delimiter = ',')]
+    #[arg(
+        long = "inventory-header",
+        env = "DEPOT_INVENTORY_HEADER",
+        value_delimiter = ','
+    )]
     pub inventory_headers: Vec<String>,
     /// How long a browser session lasts, in seconds.
     #[arg(long, env = "DEPOT_SESSION_TTL", default_value_t = 12 * 3600)]
@@ -159,5 +165,7 @@ pub enum KeyCommand {
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
-    value.parse().map_err(|e: depot_domain::auth::role::UnknownRole| e.to_string())
+    value
+        .parse()
+        .map_err(|e: depot_domain::auth::role::UnknownRole| e.to_string())
 }

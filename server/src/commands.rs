@@ -6,7 +6,9 @@ use depot_domain::auth::{api_keys, users, NewUser};
 use depot_domain::{Actor, Store};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, InventoryCommand, KeyCommand, LogFormat, ServeArgs, StoreArgs, UserCommand};
+use crate::cli::{
+    Cli, Command, InventoryCommand, KeyCommand, LogFormat, ServeArgs, StoreArgs, UserCommand,
+};
 use crate::config::ServeConfig;
 use crate::http;
 
@@ -14,7 +16,11 @@ pub type CommandResult = Result<(), Box<dyn std::error::Error>>;
 
 pub async fn run(cli: Cli) -> CommandResult {
     let (store, log_format, command) = cli.command();
-    let default_level = if matches!(command, Command::Serve(_)) { "info" } else { "warn" };
+    let default_level = if matches!(command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
     init_logging(log_format, default_level);
     match command {
         Command::Serve(args) => serve(&store, &args).await,
@@ -37,7 +43,8 @@ pub async fn run(cli: Cli) -> CommandResult {
 }
 
 fn init_logging(format: LogFormat, default_level: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -86,11 +93,14 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     let shutdown = shutdown_signal()?;
     tracing::info!(address = %listener.local_addr()?, store = %redact(&store_args.url()), "Depot is serving");
-    let catalog = depot_domain::tables::Catalog::open(&store_args.url(), config.attachments.clone())
-        .await?
-        .with_exact_count_limit(config.exact_count_limit);
+    let catalog =
+        depot_domain::tables::Catalog::open(&store_args.url(), config.attachments.clone())
+            .await?
+            .with_exact_count_limit(config.exact_count_limit);
     let app = http::router(http::AppState::new(store.clone(), catalog, config));
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
     tracing::info!("in-flight requests finished; shutting down");
     store.close().await;
     Ok(())
@@ -124,15 +134,39 @@ fn read_password_line() -> Result<String, Box<dyn std::error::Error>> {
 async fn user(store_args: &StoreArgs, command: UserCommand) -> CommandResult {
     let store = open_store(store_args).await?;
     match command {
-        UserCommand::Add { name, role, password_stdin } => {
-            let password = if password_stdin { Some(read_password_line()?) } else { None };
-            let user = users::create(&store, &Actor::Local, NewUser { name, role, password }).await?;
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                Some(read_password_line()?)
+            } else {
+                None
+            };
+            let user = users::create(
+                &store,
+                &Actor::Local,
+                NewUser {
+                    name,
+                    role,
+                    password,
+                },
+            )
+            .await?;
             println!("created user {} ({})", user.name, user.role);
         }
         UserCommand::List => {
             for user in users::list(&store, &Actor::Local).await? {
-                let password = if user.has_password { "password" } else { "no password" };
-                println!("{}\t{}\t{}\t{}", user.name, user.role, password, user.created_at);
+                let password = if user.has_password {
+                    "password"
+                } else {
+                    "no password"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    user.name, user.role, password, user.created_at
+                );
             }
         }
         UserCommand::Passwd { name } => {
@@ -149,7 +183,10 @@ async fn key(store_args: &StoreArgs, command: KeyCommand) -> CommandResult {
     match command {
         KeyCommand::Create { user, name } => {
             let created = api_keys::create(&store, &Actor::Local, Some(&user), &name).await?;
-            eprintln!("created key {} for {} (shown only this once):", created.key.id, created.key.user);
+            eprintln!(
+                "created key {} for {} (shown only this once):",
+                created.key.id, created.key.user
+            );
             println!("{}", created.secret);
         }
         KeyCommand::Revoke { id } => {
@@ -169,6 +206,9 @@ mod tests {
     fn passwords_in_database_urls_are_hidden() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact("sqlite://./data/depot.db"), "sqlite://./data/depot.db");
+        assert_eq!(
+            redact("sqlite://./data/depot.db"),
+            "sqlite://./data/depot.db"
+        );
     }
 }

@@ -40,7 +40,9 @@ impl ServeConfig {
         }
         for name in &args.read_only {
             if !attachments.iter().any(|a| &a.name == name) {
-                return Err(format!("--read-only {name}: no database is attached under that name"));
+                return Err(format!(
+                    "--read-only {name}: no database is attached under that name"
+                ));
             }
         }
         for excluded in &args.exclude {
@@ -49,7 +51,11 @@ impl ServeConfig {
                 .ok_or_else(|| format!("--exclude takes NAME.TABLE, not {excluded:?}"))?;
             match attachments.iter_mut().find(|a| a.name == db) {
                 Some(attachment) => attachment.excluded.push(table.to_string()),
-                None => return Err(format!("--exclude {excluded}: no database is attached as {db}")),
+                None => {
+                    return Err(format!(
+                        "--exclude {excluded}: no database is attached as {db}"
+                    ))
+                }
             }
         }
         let mut inventory_headers = Vec::new();
@@ -57,13 +63,21 @@ impl ServeConfig {
             let (name, value) = header
                 .split_once(':')
                 .ok_or_else(|| format!("--inventory-header takes NAME:VALUE, not {header:?}"))?;
-            let valid = http::HeaderName::from_bytes(name.trim().as_bytes()).is_ok() && http::HeaderValue::from_str(value.trim()).is_ok();
+            let valid = http::HeaderName::from_bytes(name.trim().as_bytes()).is_ok()
+                && http::HeaderValue::from_str(value.trim()).is_ok();
             if !valid {
-                return Err(format!("--inventory-header {header:?} is not a valid HTTP header"));
+                return Err(format!(
+                    "--inventory-header {header:?} is not a valid HTTP header"
+                ));
             }
             inventory_headers.push((name.trim().to_string(), value.trim().to_string()));
         }
-        let cors_origins = args.cors_origins.iter().map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect();
+        let cors_origins = args
+            .cors_origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/').to_string())
+            .filter(|o| !o.is_empty())
+            .collect();
         Ok(Self {
             bind: args.bind,
             public_read: args.public_read,

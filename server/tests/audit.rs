@@ -7,7 +7,14 @@ use serde_json::{json, Value};
 use support::{status_and_json, Backend, TestServer};
 
 async fn audit(server: &TestServer, query: &str) -> (StatusCode, Value) {
-    status_and_json(server.as_admin(server.get(&format!("/api/audit{query}"))).send().await.unwrap()).await
+    status_and_json(
+        server
+            .as_admin(server.get(&format!("/api/audit{query}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 async fn user_and_key_changes_are_recorded_newest_first(backend: Backend) {
@@ -19,22 +26,43 @@ async fn user_and_key_changes_are_recorded_newest_first(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["actor"].as_str().unwrap(), e["object"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap(),
+                e["object"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(actions[0].0, "admin");
     assert_eq!(actions[0].2, "create");
     assert!(actions[0].1.starts_with("key/"));
     assert_eq!(actions[1], ("admin", "user/bob", "create"));
-    assert_eq!(actions.last().unwrap(), &("local", "user/admin", "bootstrap"));
-    assert_eq!(entries[1]["summary"], json!({"role": "writer", "password": false}));
+    assert_eq!(
+        actions.last().unwrap(),
+        &("local", "user/admin", "bootstrap")
+    );
+    assert_eq!(
+        entries[1]["summary"],
+        json!({"role": "writer", "password": false})
+    );
     assert_eq!(entries[0]["surface"], "auth");
 }
 
 async fn the_record_never_holds_a_secret(backend: Backend) {
     let server = TestServer::start(backend).await;
-    server.create_user_with_password("ana", "writer", "s3cret-pass").await;
+    server
+        .create_user_with_password("ana", "writer", "s3cret-pass")
+        .await;
     let key = server.user_with_key("bob", "writer").await;
-    let text = server.as_admin(server.get("/api/audit")).send().await.unwrap().text().await.unwrap();
+    let text = server
+        .as_admin(server.get("/api/audit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!text.contains("s3cret-pass"));
     assert!(!text.contains(&key));
 }
@@ -42,7 +70,13 @@ async fn the_record_never_holds_a_secret(backend: Backend) {
 async fn filters_narrow_by_user_surface_object_and_time(backend: Backend) {
     let server = TestServer::start(backend).await;
     let bob = server.user_with_key("bob", "writer").await;
-    server.post("/api/keys").bearer_auth(&bob).json(&json!({"name": "bobs own"})).send().await.unwrap();
+    server
+        .post("/api/keys")
+        .bearer_auth(&bob)
+        .json(&json!({"name": "bobs own"}))
+        .send()
+        .await
+        .unwrap();
 
     let (_, by_bob) = audit(&server, "?user=bob").await;
     assert_eq!(by_bob.as_array().unwrap().len(), 1);
@@ -69,7 +103,11 @@ async fn paging_with_before_and_limit(backend: Backend) {
     assert_eq!(first.as_array().unwrap().len(), 2);
     let last_id = first[1]["id"].as_i64().unwrap();
     let (_, rest) = audit(&server, &format!("?before={last_id}")).await;
-    assert!(rest.as_array().unwrap().iter().all(|e| e["id"].as_i64().unwrap() < last_id));
+    assert!(rest
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["id"].as_i64().unwrap() < last_id));
     assert_eq!(rest.as_array().unwrap().len(), 1);
 }
 
@@ -84,14 +122,22 @@ async fn bad_filters_are_400_naming_the_parameter(backend: Backend) {
     ] {
         let (status, body) = audit(&server, query).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
-        assert!(body["error"].as_str().unwrap().contains(expected), "{query}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(expected),
+            "{query}: {body}"
+        );
     }
 }
 
 async fn a_failed_write_leaves_no_record(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (_, before) = audit(&server, "").await;
-    let duplicate = server.as_admin(server.post("/api/users")).json(&json!({"name": "admin", "role": "reader"})).send().await.unwrap();
+    let duplicate = server
+        .as_admin(server.post("/api/users"))
+        .json(&json!({"name": "admin", "role": "reader"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(duplicate.status(), StatusCode::CONFLICT);
     let (_, after) = audit(&server, "").await;
     assert_eq!(before, after);

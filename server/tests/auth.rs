@@ -13,7 +13,10 @@ async fn anonymous_calls_are_401_without_public_read(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (status, body) = status_and_json(server.get("/api/users").send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body, json!({"status": 401, "error": "authentication required"}));
+    assert_eq!(
+        body,
+        json!({"status": 401, "error": "authentication required"})
+    );
     let (status, _) = status_and_json(server.get("/api/audit").send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
@@ -22,41 +25,90 @@ async fn public_read_lets_anonymous_read_but_not_write(backend: Backend) {
     let server = TestServer::start_with(backend, |c| c.public_read = true).await;
     let read = server.get("/api/audit").send().await.unwrap();
     assert_eq!(read.status(), StatusCode::OK);
-    let (status, body) = status_and_json(server.post("/api/keys").json(&json!({"name": "k", "user": "admin"})).send().await.unwrap()).await;
+    let (status, body) = status_and_json(
+        server
+            .post("/api/keys")
+            .json(&json!({"name": "k", "user": "admin"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "authentication required");
 }
 
 async fn bearer_key_acts_as_its_user(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (status, body) = status_and_json(server.as_admin(server.get("/api/session")).send().await.unwrap()).await;
+    let (status, body) = status_and_json(
+        server
+            .as_admin(server.get("/api/session"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, json!({"name": "admin", "role": "admin", "local": false}));
+    assert_eq!(
+        body,
+        json!({"name": "admin", "role": "admin", "local": false})
+    );
 }
 
 async fn basic_auth_takes_a_key_or_a_password(backend: Backend) {
     let server = TestServer::start(backend).await;
-    server.create_user_with_password("ana", "writer", "s3cret-pass").await;
-    let with_password = server.get("/api/session").basic_auth("ana", Some("s3cret-pass")).send().await.unwrap();
+    server
+        .create_user_with_password("ana", "writer", "s3cret-pass")
+        .await;
+    let with_password = server
+        .get("/api/session")
+        .basic_auth("ana", Some("s3cret-pass"))
+        .send()
+        .await
+        .unwrap();
     let (status, body) = status_and_json(with_password).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["name"], "ana");
-    let with_key = server.get("/api/session").basic_auth("admin", Some(&server.admin_key)).send().await.unwrap();
+    let with_key = server
+        .get("/api/session")
+        .basic_auth("admin", Some(&server.admin_key))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(status_and_json(with_key).await.1["name"], "admin");
 }
 
 async fn wrong_password_is_401_and_names_no_detail(backend: Backend) {
     let server = TestServer::start(backend).await;
-    server.create_user_with_password("ana", "writer", "s3cret-pass").await;
-    for (user, secret) in [("ana", "wrong-pass"), ("nobody", "s3cret-pass"), ("ana", "depot_0000")] {
-        let response = server.get("/api/session").basic_auth(user, Some(secret)).send().await.unwrap();
+    server
+        .create_user_with_password("ana", "writer", "s3cret-pass")
+        .await;
+    for (user, secret) in [
+        ("ana", "wrong-pass"),
+        ("nobody", "s3cret-pass"),
+        ("ana", "depot_0000"),
+    ] {
+        let response = server
+            .get("/api/session")
+            .basic_auth(user, Some(secret))
+            .send()
+            .await
+            .unwrap();
         assert!(response.headers().contains_key(WWW_AUTHENTICATE));
         let (status, body) = status_and_json(response).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{user}:{secret}");
         assert_eq!(body["error"], "invalid credentials");
     }
     // Someone else's key under your own name is no better.
-    let (status, _) = status_and_json(server.get("/api/session").basic_auth("ana", Some(&server.admin_key)).send().await.unwrap()).await;
+    let (status, _) = status_and_json(
+        server
+            .get("/api/session")
+            .basic_auth("ana", Some(&server.admin_key))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -67,22 +119,66 @@ async fn malformed_authorization_headers_are_401_with_the_reason(backend: Backen
         ("Basic YWRtaW4=", "user:secret"),
         ("Digest abc", "Authorization: Bearer"),
     ] {
-        let (status, body) = status_and_json(server.get("/api/session").header("authorization", header).send().await.unwrap()).await;
+        let (status, body) = status_and_json(
+            server
+                .get("/api/session")
+                .header("authorization", header)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{header}");
-        assert!(body["error"].as_str().unwrap().contains(expected), "{header}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(expected),
+            "{header}: {body}"
+        );
     }
 }
 
 async fn revoked_key_is_refused_at_once(backend: Backend) {
     let server = TestServer::start(backend).await;
     let key = server.user_with_key("bob", "writer").await;
-    assert_eq!(server.get("/api/session").bearer_auth(&key).send().await.unwrap().status(), StatusCode::OK);
-    let keys = status_and_json(server.as_admin(server.get("/api/keys?user=bob")).send().await.unwrap()).await.1;
+    assert_eq!(
+        server
+            .get("/api/session")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let keys = status_and_json(
+        server
+            .as_admin(server.get("/api/keys?user=bob"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
     let id = keys[0]["id"].as_i64().unwrap();
-    let (status, revoked) = status_and_json(server.as_admin(server.post("/api/keys/revoke")).json(&json!({"id": id})).send().await.unwrap()).await;
+    let (status, revoked) = status_and_json(
+        server
+            .as_admin(server.post("/api/keys/revoke"))
+            .json(&json!({"id": id}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(revoked["revoked_at"].is_string());
-    let (status, body) = status_and_json(server.get("/api/session").bearer_auth(&key).send().await.unwrap()).await;
+    let (status, body) = status_and_json(
+        server
+            .get("/api/session")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "this API key has been revoked");
 }
@@ -93,41 +189,113 @@ async fn a_reader_trying_to_write_is_403(backend: Backend) {
     let attempts = [
         ("/api/users", json!({"name": "mallory", "role": "admin"})),
         ("/api/keys", json!({"name": "x", "user": "admin"})),
-        ("/api/users/password", json!({"name": "admin", "password": "taken-over!"})),
+        (
+            "/api/users/password",
+            json!({"name": "admin", "password": "taken-over!"}),
+        ),
     ];
     for (path, body) in attempts {
-        let (status, answer) = status_and_json(server.post(path).bearer_auth(&reader).json(&body).send().await.unwrap()).await;
+        let (status, answer) = status_and_json(
+            server
+                .post(path)
+                .bearer_auth(&reader)
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
-        assert!(answer["error"].as_str().unwrap().contains("role reader"), "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains("role reader"),
+            "{answer}"
+        );
     }
     // Reading is fine, and so is managing your own keys.
-    assert_eq!(server.get("/api/audit").bearer_auth(&reader).send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(server.post("/api/keys").bearer_auth(&reader).json(&json!({"name": "mine"})).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        server
+            .get("/api/audit")
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        server
+            .post("/api/keys")
+            .bearer_auth(&reader)
+            .json(&json!({"name": "mine"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }
 
 async fn non_admins_see_only_themselves_and_their_keys(backend: Backend) {
     let server = TestServer::start(backend).await;
     let writer = server.user_with_key("wes", "writer").await;
-    let users = status_and_json(server.get("/api/users").bearer_auth(&writer).send().await.unwrap()).await.1;
+    let users = status_and_json(
+        server
+            .get("/api/users")
+            .bearer_auth(&writer)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
     assert_eq!(users.as_array().unwrap().len(), 1);
     assert_eq!(users[0]["name"], "wes");
-    let keys = status_and_json(server.get("/api/keys").bearer_auth(&writer).send().await.unwrap()).await.1;
+    let keys = status_and_json(
+        server
+            .get("/api/keys")
+            .bearer_auth(&writer)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
     assert!(keys.as_array().unwrap().iter().all(|k| k["user"] == "wes"));
-    let all = status_and_json(server.as_admin(server.get("/api/users")).send().await.unwrap()).await.1;
+    let all = status_and_json(
+        server
+            .as_admin(server.get("/api/users"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
     assert_eq!(all.as_array().unwrap().len(), 2);
 }
 
 fn session_cookie(response: &reqwest::Response) -> String {
-    let set_cookie = response.headers().get(SET_COOKIE).expect("a session cookie").to_str().unwrap().to_string();
+    let set_cookie = response
+        .headers()
+        .get(SET_COOKIE)
+        .expect("a session cookie")
+        .to_str()
+        .unwrap()
+        .to_string();
     set_cookie.split(';').next().unwrap().to_string()
 }
 
 async fn login_form_sets_a_strict_httponly_cookie_and_returns_to_next(backend: Backend) {
     let server = TestServer::start(backend).await;
-    server.create_user_with_password("ana", "writer", "s3cret-pass").await;
+    server
+        .create_user_with_password("ana", "writer", "s3cret-pass")
+        .await;
     let response = server
         .post("/auth/login")
-        .form(&[("username", "ana"), ("password", "s3cret-pass"), ("next", "/audit?user=ana")])
+        .form(&[
+            ("username", "ana"),
+            ("password", "s3cret-pass"),
+            ("next", "/audit?user=ana"),
+        ])
         .send()
         .await
         .unwrap();
@@ -138,29 +306,67 @@ async fn login_form_sets_a_strict_httponly_cookie_and_returns_to_next(backend: B
         assert!(set_cookie.contains(attribute), "{set_cookie}");
     }
     let cookie = session_cookie(&response);
-    let (status, body) = status_and_json(server.get("/api/session").header(COOKIE, &cookie).send().await.unwrap()).await;
+    let (status, body) = status_and_json(
+        server
+            .get("/api/session")
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["name"], "ana");
 }
 
 async fn login_accepts_an_api_key_as_password(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let response = server.post("/auth/login").json(&json!({"username": "admin", "password": server.admin_key})).send().await.unwrap();
+    let response = server
+        .post("/auth/login")
+        .json(&json!({"username": "admin", "password": server.admin_key}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().contains_key(SET_COOKIE));
 }
 
 async fn failed_login_goes_back_to_the_form_with_the_reason(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let form = server.post("/auth/login").form(&[("username", "admin"), ("password", "nope-nope")]).send().await.unwrap();
+    let form = server
+        .post("/auth/login")
+        .form(&[("username", "admin"), ("password", "nope-nope")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(form.status(), StatusCode::SEE_OTHER);
     let location = form.headers()[LOCATION].to_str().unwrap();
-    assert!(location.starts_with("/login?error=Wrong%20user%20name%20or%20password."), "{location}");
+    assert!(
+        location.starts_with("/login?error=Wrong%20user%20name%20or%20password."),
+        "{location}"
+    );
     assert!(!form.headers().contains_key(SET_COOKIE));
-    let (status, body) = status_and_json(server.post("/auth/login").json(&json!({"username": "admin", "password": "nope-nope"})).send().await.unwrap()).await;
+    let (status, body) = status_and_json(
+        server
+            .post("/auth/login")
+            .json(&json!({"username": "admin", "password": "nope-nope"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "Wrong user name or password.");
-    let (status, body) = status_and_json(server.post("/auth/login").header("content-type", "application/json").body("{").send().await.unwrap()).await;
+    let (status, body) = status_and_json(
+        server
+            .post("/auth/login")
+            .header("content-type", "application/json")
+            .body("{")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().unwrap().contains("JSON"), "{body}");
 }
@@ -169,7 +375,11 @@ async fn login_never_redirects_off_site(backend: Backend) {
     let server = TestServer::start(backend).await;
     let response = server
         .post("/auth/login")
-        .form(&[("username", "admin"), ("password", server.admin_key.as_str()), ("next", "//evil.example/")])
+        .form(&[
+            ("username", "admin"),
+            ("password", server.admin_key.as_str()),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -178,41 +388,149 @@ async fn login_never_redirects_off_site(backend: Backend) {
 
 async fn an_expired_session_counts_as_signed_out(backend: Backend) {
     let server = TestServer::start_with(backend, |c| c.session_ttl = Duration::from_secs(1)).await;
-    let response = server.post("/auth/login").json(&json!({"username": "admin", "password": server.admin_key})).send().await.unwrap();
+    let response = server
+        .post("/auth/login")
+        .json(&json!({"username": "admin", "password": server.admin_key}))
+        .send()
+        .await
+        .unwrap();
     let cookie = session_cookie(&response);
-    assert_eq!(status_and_json(server.get("/api/session").header(COOKIE, &cookie).send().await.unwrap()).await.1["name"], "admin");
+    assert_eq!(
+        status_and_json(
+            server
+                .get("/api/session")
+                .header(COOKIE, &cookie)
+                .send()
+                .await
+                .unwrap()
+        )
+        .await
+        .1["name"],
+        "admin"
+    );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (status, body) = status_and_json(server.get("/api/session").header(COOKIE, &cookie).send().await.unwrap()).await;
+    let (status, body) = status_and_json(
+        server
+            .get("/api/session")
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!((status, body), (StatusCode::OK, serde_json::Value::Null));
-    assert_eq!(server.get("/api/users").header(COOKIE, &cookie).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server
+            .get("/api/users")
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn logout_ends_the_session_everywhere(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let response = server.post("/auth/login").json(&json!({"username": "admin", "password": server.admin_key})).send().await.unwrap();
+    let response = server
+        .post("/auth/login")
+        .json(&json!({"username": "admin", "password": server.admin_key}))
+        .send()
+        .await
+        .unwrap();
     let cookie = session_cookie(&response);
-    let logout = server.post("/auth/logout").header(COOKIE, &cookie).header("accept", "text/html").send().await.unwrap();
+    let logout = server
+        .post("/auth/logout")
+        .header(COOKIE, &cookie)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(logout.status(), StatusCode::SEE_OTHER);
-    assert!(logout.headers()[SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert!(logout.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
     // The old cookie, replayed, opens nothing: the session is gone from the store.
-    assert_eq!(status_and_json(server.get("/api/session").header(COOKIE, &cookie).send().await.unwrap()).await.1, serde_json::Value::Null);
+    assert_eq!(
+        status_and_json(
+            server
+                .get("/api/session")
+                .header(COOKIE, &cookie)
+                .send()
+                .await
+                .unwrap()
+        )
+        .await
+        .1,
+        serde_json::Value::Null
+    );
 }
 
 async fn a_new_password_ends_old_sessions(backend: Backend) {
     let server = TestServer::start(backend).await;
-    server.create_user_with_password("ana", "writer", "s3cret-pass").await;
-    let response = server.post("/auth/login").json(&json!({"username": "ana", "password": "s3cret-pass"})).send().await.unwrap();
+    server
+        .create_user_with_password("ana", "writer", "s3cret-pass")
+        .await;
+    let response = server
+        .post("/auth/login")
+        .json(&json!({"username": "ana", "password": "s3cret-pass"}))
+        .send()
+        .await
+        .unwrap();
     let cookie = session_cookie(&response);
-    let changed = server.post("/api/users/password").header(COOKIE, &cookie).json(&json!({"name": "ana", "password": "n3w-secret"})).send().await.unwrap();
+    let changed = server
+        .post("/api/users/password")
+        .header(COOKIE, &cookie)
+        .json(&json!({"name": "ana", "password": "n3w-secret"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(changed.status(), StatusCode::OK);
-    assert_eq!(status_and_json(server.get("/api/session").header(COOKIE, &cookie).send().await.unwrap()).await.1, serde_json::Value::Null);
-    assert_eq!(server.get("/api/session").basic_auth("ana", Some("n3w-secret")).send().await.unwrap().status(), StatusCode::OK);
-    assert_eq!(server.get("/api/session").basic_auth("ana", Some("s3cret-pass")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        status_and_json(
+            server
+                .get("/api/session")
+                .header(COOKIE, &cookie)
+                .send()
+                .await
+                .unwrap()
+        )
+        .await
+        .1,
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        server
+            .get("/api/session")
+            .basic_auth("ana", Some("n3w-secret"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        server
+            .get("/api/session")
+            .basic_auth("ana", Some("s3cret-pass"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn cross_site_writes_with_a_cookie_are_refused(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let response = server.post("/auth/login").json(&json!({"username": "admin", "password": server.admin_key})).send().await.unwrap();
+    let response = server
+        .post("/auth/login")
+        .json(&json!({"username": "admin", "password": server.admin_key}))
+        .send()
+        .await
+        .unwrap();
     let cookie = session_cookie(&response);
     let forged = server
         .post("/api/keys")
@@ -225,13 +543,26 @@ async fn cross_site_writes_with_a_cookie_are_refused(backend: Backend) {
         .unwrap();
     let (status, body) = status_and_json(forged).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(body["error"].as_str().unwrap().starts_with("cross-site request refused"));
-    let same_site = server.post("/api/keys").header(COOKIE, &cookie).header("sec-fetch-site", "same-origin").json(&json!({"name": "mine"})).send().await.unwrap();
+    assert!(body["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("cross-site request refused"));
+    let same_site = server
+        .post("/api/keys")
+        .header(COOKIE, &cookie)
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({"name": "mine"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(same_site.status(), StatusCode::OK);
 }
 
 async fn configured_cors_origins_may_call_with_credentials(backend: Backend) {
-    let server = TestServer::start_with(backend, |c| c.cors_origins = vec!["https://ui.example".into()]).await;
+    let server = TestServer::start_with(backend, |c| {
+        c.cors_origins = vec!["https://ui.example".into()]
+    })
+    .await;
     let preflight = server
         .client
         .request(reqwest::Method::OPTIONS, server.url("/api/keys"))
@@ -241,9 +572,20 @@ async fn configured_cors_origins_may_call_with_credentials(backend: Backend) {
         .await
         .unwrap();
     assert!(preflight.status().is_success());
-    assert_eq!(preflight.headers()["access-control-allow-origin"], "https://ui.example");
-    assert_eq!(preflight.headers()["access-control-allow-credentials"], "true");
-    let other = server.get("/healthz").header("origin", "https://other.example").send().await.unwrap();
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://ui.example"
+    );
+    assert_eq!(
+        preflight.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    let other = server
+        .get("/healthz")
+        .header("origin", "https://other.example")
+        .send()
+        .await
+        .unwrap();
     assert!(!other.headers().contains_key("access-control-allow-origin"));
 }
 
@@ -251,8 +593,20 @@ async fn no_auth_makes_every_caller_the_local_admin(backend: Backend) {
     let server = TestServer::start_with(backend, |c| c.no_auth = true).await;
     let (status, body) = status_and_json(server.get("/api/session").send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, json!({"name": "local", "role": "admin", "local": true}));
-    assert_eq!(server.post("/api/users").json(&json!({"name": "x", "role": "reader"})).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"name": "local", "role": "admin", "local": true})
+    );
+    assert_eq!(
+        server
+            .post("/api/users")
+            .json(&json!({"name": "x", "role": "reader"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }
 
 on_both_backends!(

@@ -15,15 +15,35 @@ impl DataDir {
 
     fn depot(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_depot"));
-        command.arg("--data-dir").arg(&self.0).args(args).env_remove("DATABASE_URL").env_remove("DEPOT_DATABASE_URL");
+        command
+            .arg("--data-dir")
+            .arg(&self.0)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env_remove("DEPOT_DATABASE_URL");
         command
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
-        let mut child = self.depot(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let mut child = self
+            .depot(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let output = child.wait_with_output().unwrap();
-        (output.status.success(), String::from_utf8_lossy(&output.stdout).into(), String::from_utf8_lossy(&output.stderr).into())
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into(),
+            String::from_utf8_lossy(&output.stderr).into(),
+        )
     }
 }
 
@@ -38,7 +58,10 @@ fn no_auth_is_refused_on_a_non_loopback_address() {
     let data = DataDir::new("noauth");
     let (ok, _, stderr) = data.run(&["serve", "--no-auth", "--bind", "0.0.0.0:0"], "");
     assert!(!ok);
-    assert!(stderr.contains("--no-auth") && stderr.contains("loopback"), "{stderr}");
+    assert!(
+        stderr.contains("--no-auth") && stderr.contains("loopback"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -48,17 +71,26 @@ fn users_and_keys_are_managed_from_the_command_line() {
     assert!(ok, "{stderr}");
     assert!(stdout.contains("migrations applied"));
 
-    let (ok, stdout, stderr) = data.run(&["user", "add", "ana", "--role", "writer", "--password-stdin"], "s3cret-pass\n");
+    let (ok, stdout, stderr) = data.run(
+        &["user", "add", "ana", "--role", "writer", "--password-stdin"],
+        "s3cret-pass\n",
+    );
     assert!(ok, "{stderr}");
     assert_eq!(stdout.trim(), "created user ana (writer)");
 
     let (ok, _, stderr) = data.run(&["user", "add", "ana"], "");
     assert!(!ok);
-    assert!(stderr.contains("a user named \"ana\" already exists"), "{stderr}");
+    assert!(
+        stderr.contains("a user named \"ana\" already exists"),
+        "{stderr}"
+    );
 
     let (ok, _, stderr) = data.run(&["user", "add", "bo", "--role", "root"], "");
     assert!(!ok);
-    assert!(stderr.contains("role must be one of admin, writer, reader"), "{stderr}");
+    assert!(
+        stderr.contains("role must be one of admin, writer, reader"),
+        "{stderr}"
+    );
 
     let (_, stdout, _) = data.run(&["user", "list"], "");
     assert!(stdout.starts_with("ana\twriter\tpassword\t"), "{stdout}");
@@ -78,7 +110,10 @@ fn users_and_keys_are_managed_from_the_command_line() {
 }
 
 /// Starts `depot serve` and returns it with the lines it printed before "Depot is serving".
-fn serve_until_ready(data: &DataDir, extra: &[&str]) -> (std::process::Child, Vec<String>, Vec<String>) {
+fn serve_until_ready(
+    data: &DataDir,
+    extra: &[&str],
+) -> (std::process::Child, Vec<String>, Vec<String>) {
     let mut args = vec!["serve", "--bind", "127.0.0.1:0"];
     args.extend_from_slice(extra);
     let mut child = data
@@ -90,7 +125,12 @@ fn serve_until_ready(data: &DataDir, extra: &[&str]) -> (std::process::Child, Ve
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let stderr = BufReader::new(child.stderr.take().unwrap());
-    let printed = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>());
+    let printed = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let logs = std::thread::spawn(move || {
         let mut logs = Vec::new();
@@ -102,12 +142,21 @@ fn serve_until_ready(data: &DataDir, extra: &[&str]) -> (std::process::Child, Ve
         }
         logs
     });
-    ready_rx.recv_timeout(Duration::from_secs(30)).expect("the server starts");
+    ready_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the server starts");
     // Stop it gracefully (SIGTERM) and collect what it printed.
-    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     let status = child.wait().unwrap();
     let logs = logs.join().unwrap();
-    assert!(status.success(), "a graceful shutdown exits 0, not {status}: {logs:?}");
+    assert!(
+        status.success(),
+        "a graceful shutdown exits 0, not {status}: {logs:?}"
+    );
     assert!(logs.iter().any(|l| l.contains("shutting down")), "{logs:?}");
     (child, printed.join().unwrap(), logs)
 }
@@ -116,17 +165,24 @@ fn serve_until_ready(data: &DataDir, extra: &[&str]) -> (std::process::Child, Ve
 fn the_first_start_prints_the_admin_key_once_and_sigterm_stops_cleanly() {
     let data = DataDir::new("first");
     let (_, first, _) = serve_until_ready(&data, &[]);
-    let key_line = first.iter().find(|l| l.trim().starts_with("depot_")).unwrap_or_else(|| panic!("no key in {first:?}"));
+    let key_line = first
+        .iter()
+        .find(|l| l.trim().starts_with("depot_"))
+        .unwrap_or_else(|| panic!("no key in {first:?}"));
     assert_eq!(key_line.trim().len(), "depot_".len() + 40);
     let (_, second, _) = serve_until_ready(&data, &[]);
-    assert!(!second.iter().any(|l| l.contains("depot_")), "the key is shown only once: {second:?}");
+    assert!(
+        !second.iter().any(|l| l.contains("depot_")),
+        "the key is shown only once: {second:?}"
+    );
 }
 
 #[test]
 fn json_logs_are_one_json_object_per_line() {
     let data = DataDir::new("json");
     let (_, _, logs) = serve_until_ready(&data, &["--log-format", "json"]);
-    let ready: serde_json::Value = serde_json::from_str(&logs[0]).unwrap_or_else(|e| panic!("{e}: {:?}", logs[0]));
+    let ready: serde_json::Value =
+        serde_json::from_str(&logs[0]).unwrap_or_else(|e| panic!("{e}: {:?}", logs[0]));
     assert_eq!(ready["fields"]["message"], "Depot is serving");
     assert_eq!(ready["level"], "INFO");
 }

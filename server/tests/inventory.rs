@@ -8,13 +8,23 @@ use serde_json::{json, Value};
 use support::{Backend, TestServer};
 
 async fn seeded(backend: Backend) -> TestServer {
-    let server = TestServer::start_with(backend, |c| c.inventory_headers = vec![("Access-Control-Allow-Origin".into(), "*".into())]).await;
-    depot_domain::inventory::seed::demo(&server.db.store).await.unwrap();
+    let server = TestServer::start_with(backend, |c| {
+        c.inventory_headers = vec![("Access-Control-Allow-Origin".into(), "*".into())]
+    })
+    .await;
+    depot_domain::inventory::seed::demo(&server.db.store)
+        .await
+        .unwrap();
     server
 }
 
 /// `${get} -d …` sends the parameters in the query string; the others send a form body.
-fn call(server: &TestServer, method: Method, path: &str, params: &[(&str, &str)]) -> RequestBuilder {
+fn call(
+    server: &TestServer,
+    method: Method,
+    path: &str,
+    params: &[(&str, &str)],
+) -> RequestBuilder {
     let url = server.url(&format!("/inventory{path}"));
     let request = if method == Method::GET {
         server.client.get(url).query(params)
@@ -27,7 +37,11 @@ fn call(server: &TestServer, method: Method, path: &str, params: &[(&str, &str)]
 async fn answer(request: RequestBuilder) -> (StatusCode, Value) {
     let response = request.send().await.unwrap();
     let status = response.status();
-    assert_eq!(response.headers()["content-type"], "application/json", "clusto answers JSON");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json",
+        "clusto answers JSON"
+    );
     (status, response.json().await.unwrap())
 }
 
@@ -49,117 +63,511 @@ fn testserver2() -> Value {
 
 async fn by_attr_examples(backend: Backend) {
     let s = seeded(backend).await;
-    assert_eq!(answer(call(&s, Method::GET, "/by-attr", &[])).await, (StatusCode::PRECONDITION_FAILED, json!("Provide a key to use get_by_attr")));
-    assert_eq!(answer(call(&s, Method::GET, "/by-attr", &[("key", "nonkey")])).await, (StatusCode::OK, json!([])));
     assert_eq!(
-        answer(call(&s, Method::GET, "/by-attr", &[("key", "key1"), ("subkey", "subkey1"), ("value", "value1")])).await,
+        answer(call(&s, Method::GET, "/by-attr", &[])).await,
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("Provide a key to use get_by_attr")
+        )
+    );
+    assert_eq!(
+        answer(call(&s, Method::GET, "/by-attr", &[("key", "nonkey")])).await,
+        (StatusCode::OK, json!([]))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/by-attr",
+            &[("key", "key1"), ("subkey", "subkey1"), ("value", "value1")]
+        ))
+        .await,
         (StatusCode::OK, json!(["/basicserver/testserver1"]))
     );
-    let expanded = call(&s, Method::GET, "/by-attr", &[("key", "key1")]).header("Clusto-Mode", "expanded");
-    assert_eq!(answer(expanded).await, (StatusCode::OK, json!([testserver1(), testserver2()])));
+    let expanded =
+        call(&s, Method::GET, "/by-attr", &[("key", "key1")]).header("Clusto-Mode", "expanded");
+    assert_eq!(
+        answer(expanded).await,
+        (StatusCode::OK, json!([testserver1(), testserver2()]))
+    );
 }
 
 async fn by_name_examples(backend: Backend) {
     let s = seeded(backend).await;
-    assert_eq!(answer(call(&s, Method::GET, "/by-name/nonserver", &[])).await, (StatusCode::NOT_FOUND, json!("Object \"nonserver\" not found (nonserver does not exist.)")));
-    let compact = call(&s, Method::GET, "/by-name/testserver1", &[]).header("Clusto-Mode", "compact");
-    assert_eq!(answer(compact).await, (StatusCode::OK, json!("/basicserver/testserver1")));
-    assert_eq!(answer(call(&s, Method::GET, "/by-name/testserver1", &[])).await, (StatusCode::OK, testserver1()));
-    assert_eq!(answer(call(&s, Method::GET, "/by-name/testserver1", &[("driver", "pool")])).await, (StatusCode::CONFLICT, json!("The driver for object \"testserver1\" is not \"pool\"")));
-    assert_eq!(answer(call(&s, Method::GET, "/by-name/testserver1", &[("driver", "nondriver")])).await, (StatusCode::PRECONDITION_FAILED, json!("The driver \"nondriver\" is not a valid driver")));
+    assert_eq!(
+        answer(call(&s, Method::GET, "/by-name/nonserver", &[])).await,
+        (
+            StatusCode::NOT_FOUND,
+            json!("Object \"nonserver\" not found (nonserver does not exist.)")
+        )
+    );
+    let compact =
+        call(&s, Method::GET, "/by-name/testserver1", &[]).header("Clusto-Mode", "compact");
+    assert_eq!(
+        answer(compact).await,
+        (StatusCode::OK, json!("/basicserver/testserver1"))
+    );
+    assert_eq!(
+        answer(call(&s, Method::GET, "/by-name/testserver1", &[])).await,
+        (StatusCode::OK, testserver1())
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/by-name/testserver1",
+            &[("driver", "pool")]
+        ))
+        .await,
+        (
+            StatusCode::CONFLICT,
+            json!("The driver for object \"testserver1\" is not \"pool\"")
+        )
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/by-name/testserver1",
+            &[("driver", "nondriver")]
+        ))
+        .await,
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("The driver \"nondriver\" is not a valid driver")
+        )
+    );
 }
 
 async fn by_names_examples(backend: Backend) {
     let s = seeded(backend).await;
-    assert_eq!(answer(call(&s, Method::GET, "/by-names", &[])).await, (StatusCode::PRECONDITION_FAILED, json!("Provide at least one name to get data from")));
-    assert_eq!(answer(call(&s, Method::GET, "/by-names", &[("name", "nonserver")])).await, (StatusCode::NOT_FOUND, json!([null])));
-    assert_eq!(answer(call(&s, Method::GET, "/by-names", &[("name", "testserver1"), ("name", "nonserver")])).await, (StatusCode::PARTIAL_CONTENT, json!(["/basicserver/testserver1", null])));
-    let expanded = call(&s, Method::GET, "/by-names", &[("name", "testserver1"), ("name", "testserver2")]).header("Clusto-Mode", "expanded");
-    assert_eq!(answer(expanded).await, (StatusCode::OK, json!([testserver1(), testserver2()])));
-    assert_eq!(answer(call(&s, Method::GET, "/by-names", &[("name", "nonserver1"), ("name", "nonserver2")])).await, (StatusCode::NOT_FOUND, json!([null, null])));
+    assert_eq!(
+        answer(call(&s, Method::GET, "/by-names", &[])).await,
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("Provide at least one name to get data from")
+        )
+    );
+    assert_eq!(
+        answer(call(&s, Method::GET, "/by-names", &[("name", "nonserver")])).await,
+        (StatusCode::NOT_FOUND, json!([null]))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/by-names",
+            &[("name", "testserver1"), ("name", "nonserver")]
+        ))
+        .await,
+        (
+            StatusCode::PARTIAL_CONTENT,
+            json!(["/basicserver/testserver1", null])
+        )
+    );
+    let expanded = call(
+        &s,
+        Method::GET,
+        "/by-names",
+        &[("name", "testserver1"), ("name", "testserver2")],
+    )
+    .header("Clusto-Mode", "expanded");
+    assert_eq!(
+        answer(expanded).await,
+        (StatusCode::OK, json!([testserver1(), testserver2()]))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/by-names",
+            &[("name", "nonserver1"), ("name", "nonserver2")]
+        ))
+        .await,
+        (StatusCode::NOT_FOUND, json!([null, null]))
+    );
 }
 
 async fn from_pools_examples(backend: Backend) {
     let s = seeded(backend).await;
-    assert_eq!(answer(call(&s, Method::GET, "/from-pools", &[])).await, (StatusCode::PRECONDITION_FAILED, json!("Provide at least one pool to get data from")));
-    assert_eq!(answer(call(&s, Method::GET, "/from-pools", &[("pool", "emptypool")])).await, (StatusCode::OK, json!([])));
-    assert_eq!(answer(call(&s, Method::GET, "/from-pools", &[("pool", "singlepool")])).await, (StatusCode::OK, json!(["/basicserver/testserver1"])));
     assert_eq!(
-        answer(call(&s, Method::GET, "/from-pools", &[("pool", "multipool")])).await,
-        (StatusCode::OK, json!(["/basicserver/testserver1", "/basicserver/testserver2"]))
+        answer(call(&s, Method::GET, "/from-pools", &[])).await,
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("Provide at least one pool to get data from")
+        )
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/from-pools", &[("pool", "singlepool"), ("pool", "multipool")])).await,
+        answer(call(
+            &s,
+            Method::GET,
+            "/from-pools",
+            &[("pool", "emptypool")]
+        ))
+        .await,
+        (StatusCode::OK, json!([]))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/from-pools",
+            &[("pool", "singlepool")]
+        ))
+        .await,
         (StatusCode::OK, json!(["/basicserver/testserver1"]))
     );
-    assert_eq!(answer(call(&s, Method::GET, "/from-pools", &[("pool", "nopool")])).await.0, StatusCode::NOT_FOUND);
-    let paged = call(&s, Method::GET, "/from-pools", &[("pool", "multipool")]).header("Clusto-Page", "1").header("Clusto-Per-Page", "1");
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/from-pools",
+            &[("pool", "multipool")]
+        ))
+        .await,
+        (
+            StatusCode::OK,
+            json!(["/basicserver/testserver1", "/basicserver/testserver2"])
+        )
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/from-pools",
+            &[("pool", "singlepool"), ("pool", "multipool")]
+        ))
+        .await,
+        (StatusCode::OK, json!(["/basicserver/testserver1"]))
+    );
+    assert_eq!(
+        answer(call(&s, Method::GET, "/from-pools", &[("pool", "nopool")]))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let paged = call(&s, Method::GET, "/from-pools", &[("pool", "multipool")])
+        .header("Clusto-Page", "1")
+        .header("Clusto-Per-Page", "1");
     let response = paged.send().await.unwrap();
     assert_eq!(response.headers()["clusto-pages"], "2");
     assert_eq!(response.headers()["clusto-page"], "1");
     assert_eq!(response.headers()["clusto-per-page"], "1");
-    assert_eq!(response.json::<Value>().await.unwrap(), json!(["/basicserver/testserver1"]));
-    let bad_page = call(&s, Method::GET, "/from-pools", &[("pool", "multipool")]).header("Clusto-Page", "x");
-    assert_eq!(answer(bad_page).await, (StatusCode::BAD_REQUEST, json!("invalid literal for int() with base 10: 'x'")));
-    let bad_mode = call(&s, Method::GET, "/from-pools", &[("pool", "multipool")]).header("Clusto-Mode", "bogus");
-    assert_eq!(answer(bad_mode).await, (StatusCode::CONFLICT, json!("'bogus' is not a valid mode. Please choose from: {compact,expanded}.")));
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!(["/basicserver/testserver1"])
+    );
+    let bad_page =
+        call(&s, Method::GET, "/from-pools", &[("pool", "multipool")]).header("Clusto-Page", "x");
+    assert_eq!(
+        answer(bad_page).await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!("invalid literal for int() with base 10: 'x'")
+        )
+    );
+    let bad_mode = call(&s, Method::GET, "/from-pools", &[("pool", "multipool")])
+        .header("Clusto-Mode", "bogus");
+    assert_eq!(
+        answer(bad_mode).await,
+        (
+            StatusCode::CONFLICT,
+            json!("'bogus' is not a valid mode. Please choose from: {compact,expanded}.")
+        )
+    );
 }
 
 async fn entity_examples(backend: Backend) {
     let s = seeded(backend).await;
-    assert_eq!(answer(call(&s, Method::POST, "/entity/pool", &[("name", "pool1")])).await, (StatusCode::CREATED, json!(["/pool/pool1"])));
-    assert_eq!(answer(call(&s, Method::POST, "/entity/basicserver", &[("name", "server1")])).await, (StatusCode::CREATED, json!(["/basicserver/server1"])));
-    let pool1 = |contents: Value| json!({"attrs": [], "contents": contents, "driver": "pool", "name": "pool1", "parents": [], "type": "pool"});
-    assert_eq!(answer(call(&s, Method::POST, "/entity/pool/pool1", &[("device", "server1"), ("action", "insert")])).await, (StatusCode::OK, pool1(json!(["/basicserver/server1"]))));
-    assert_eq!(answer(call(&s, Method::POST, "/entity/pool/pool1", &[("device", "server1"), ("action", "remove")])).await, (StatusCode::OK, pool1(json!([]))));
     assert_eq!(
-        answer(call(&s, Method::POST, "/entity/basicserver", &[("name", "server2"), ("name", "server3")])).await,
-        (StatusCode::CREATED, json!(["/basicserver/server2", "/basicserver/server3"]))
+        answer(call(&s, Method::POST, "/entity/pool", &[("name", "pool1")])).await,
+        (StatusCode::CREATED, json!(["/pool/pool1"]))
     );
-    let several = call(&s, Method::POST, "/entity/pool/pool1", &[("device", "server2"), ("device", "server3"), ("action", "insert")]);
-    assert_eq!(answer(several).await.1["contents"], json!(["/basicserver/server2", "/basicserver/server3"]));
-    assert_eq!(answer(call(&s, Method::POST, "/entity/pool/pool1", &[("device", "server2")])).await, (StatusCode::BAD_REQUEST, json!("Parameter 'action' is required.")));
-    assert_eq!(answer(call(&s, Method::POST, "/entity/pool/pool1", &[("device", "server2"), ("action", "shake")])).await, (StatusCode::BAD_REQUEST, json!("shake is not a valid action.")));
-    assert_eq!(answer(call(&s, Method::POST, "/entity/pool/pool1", &[("device", "ghost"), ("device", "phantom"), ("action", "insert")])).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/basicserver",
+            &[("name", "server1")]
+        ))
+        .await,
+        (StatusCode::CREATED, json!(["/basicserver/server1"]))
+    );
+    let pool1 = |contents: Value| json!({"attrs": [], "contents": contents, "driver": "pool", "name": "pool1", "parents": [], "type": "pool"});
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/pool/pool1",
+            &[("device", "server1"), ("action", "insert")]
+        ))
+        .await,
+        (StatusCode::OK, pool1(json!(["/basicserver/server1"])))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/pool/pool1",
+            &[("device", "server1"), ("action", "remove")]
+        ))
+        .await,
+        (StatusCode::OK, pool1(json!([])))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/basicserver",
+            &[("name", "server2"), ("name", "server3")]
+        ))
+        .await,
+        (
+            StatusCode::CREATED,
+            json!(["/basicserver/server2", "/basicserver/server3"])
+        )
+    );
+    let several = call(
+        &s,
+        Method::POST,
+        "/entity/pool/pool1",
+        &[
+            ("device", "server2"),
+            ("device", "server3"),
+            ("action", "insert"),
+        ],
+    );
+    assert_eq!(
+        answer(several).await.1["contents"],
+        json!(["/basicserver/server2", "/basicserver/server3"])
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/pool/pool1",
+            &[("device", "server2")]
+        ))
+        .await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!("Parameter 'action' is required.")
+        )
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/pool/pool1",
+            &[("device", "server2"), ("action", "shake")]
+        ))
+        .await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!("shake is not a valid action.")
+        )
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/pool/pool1",
+            &[
+                ("device", "ghost"),
+                ("device", "phantom"),
+                ("action", "insert")
+            ]
+        ))
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
 
-    let again = call(&s, Method::POST, "/entity/pool", &[("name", "pool1"), ("name", "createpool2")]).send().await.unwrap();
+    let again = call(
+        &s,
+        Method::POST,
+        "/entity/pool",
+        &[("name", "pool1"), ("name", "createpool2")],
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(again.status(), StatusCode::ACCEPTED);
-    assert_eq!(again.headers()["warnings"], "Entity(s) /pool/pool1 already exist(s)");
-    assert_eq!(again.json::<Value>().await.unwrap(), json!(["/pool/pool1", "/pool/createpool2"]));
-    assert_eq!(answer(call(&s, Method::POST, "/entity/nondriver", &[("name", "createobject")])).await, (StatusCode::PRECONDITION_FAILED, json!("Requested driver \"nondriver\" does not exist")));
+    assert_eq!(
+        again.headers()["warnings"],
+        "Entity(s) /pool/pool1 already exist(s)"
+    );
+    assert_eq!(
+        again.json::<Value>().await.unwrap(),
+        json!(["/pool/pool1", "/pool/createpool2"])
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/nondriver",
+            &[("name", "createobject")]
+        ))
+        .await,
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("Requested driver \"nondriver\" does not exist")
+        )
+    );
 
-    assert_eq!(answer(call(&s, Method::GET, "/entity/clustometa", &[])).await, (StatusCode::OK, json!(["/clustometa/clustometa"])));
+    assert_eq!(
+        answer(call(&s, Method::GET, "/entity/clustometa", &[])).await,
+        (StatusCode::OK, json!(["/clustometa/clustometa"]))
+    );
     let (status, everything) = answer(call(&s, Method::GET, "/entity/", &[])).await;
     assert_eq!(status, StatusCode::OK);
-    for expected in ["/clustometa/clustometa", "/pool/emptypool", "/basicserver/testserver1", "/simpleentitynamemanager/testnames", "/pool/pool1"] {
-        assert!(everything.as_array().unwrap().contains(&json!(expected)), "{expected} in {everything}");
+    for expected in [
+        "/clustometa/clustometa",
+        "/pool/emptypool",
+        "/basicserver/testserver1",
+        "/simpleentitynamemanager/testnames",
+        "/pool/pool1",
+    ] {
+        assert!(
+            everything.as_array().unwrap().contains(&json!(expected)),
+            "{expected} in {everything}"
+        );
     }
-    assert_eq!(answer(call(&s, Method::GET, "/entity/nondriver", &[])).await, (StatusCode::PRECONDITION_FAILED, json!("The requested driver \"nondriver\" does not exist")));
-    assert_eq!(answer(call(&s, Method::GET, "/entity/basicserver/pool1", &[])).await, (StatusCode::CONFLICT, json!("The driver for object \"pool1\" is not \"basicserver\"")));
+    assert_eq!(
+        answer(call(&s, Method::GET, "/entity/nondriver", &[])).await,
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("The requested driver \"nondriver\" does not exist")
+        )
+    );
+    assert_eq!(
+        answer(call(&s, Method::GET, "/entity/basicserver/pool1", &[])).await,
+        (
+            StatusCode::CONFLICT,
+            json!("The driver for object \"pool1\" is not \"basicserver\"")
+        )
+    );
 
-    assert_eq!(answer(call(&s, Method::DELETE, "/entity/nondriver/server1", &[])).await, (StatusCode::PRECONDITION_FAILED, json!("Requested driver \"nondriver\" does not exist")));
-    assert_eq!(call(&s, Method::DELETE, "/entity/basicserver/server1", &[]).send().await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(call(&s, Method::DELETE, "/entity/basicserver/server1", &[]).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        answer(call(&s, Method::DELETE, "/entity/nondriver/server1", &[])).await,
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("Requested driver \"nondriver\" does not exist")
+        )
+    );
+    assert_eq!(
+        call(&s, Method::DELETE, "/entity/basicserver/server1", &[])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        call(&s, Method::DELETE, "/entity/basicserver/server1", &[])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn attribute_examples(backend: Backend) {
     let s = seeded(backend).await;
-    call(&s, Method::POST, "/entity/basicserver", &[("name", "addattrserver")]).send().await.unwrap();
+    call(
+        &s,
+        Method::POST,
+        "/entity/basicserver",
+        &[("name", "addattrserver")],
+    )
+    .send()
+    .await
+    .unwrap();
     let web = json!({"datatype": "string", "key": "group", "number": null, "subkey": null, "value": "web"});
-    assert_eq!(answer(call(&s, Method::POST, "/attribute/addattrserver", &[("key", "group"), ("value", "web")])).await, (StatusCode::CREATED, json!([web])));
-    let (_, all) = answer(call(&s, Method::POST, "/attribute/addattrserver", &[("key", "group"), ("subkey", "id"), ("value", "6"), ("datatype", "int")])).await;
-    assert_eq!(all[1], json!({"datatype": "int", "key": "group", "number": null, "subkey": "id", "value": 6}));
-    let (_, all) = answer(call(&s, Method::POST, "/attribute/addattrserver", &[("key", "inception"), ("value", "/basicserver/addattrserver"), ("datatype", "relation")])).await;
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/attribute/addattrserver",
+            &[("key", "group"), ("value", "web")]
+        ))
+        .await,
+        (StatusCode::CREATED, json!([web]))
+    );
+    let (_, all) = answer(call(
+        &s,
+        Method::POST,
+        "/attribute/addattrserver",
+        &[
+            ("key", "group"),
+            ("subkey", "id"),
+            ("value", "6"),
+            ("datatype", "int"),
+        ],
+    ))
+    .await;
+    assert_eq!(
+        all[1],
+        json!({"datatype": "int", "key": "group", "number": null, "subkey": "id", "value": 6})
+    );
+    let (_, all) = answer(call(
+        &s,
+        Method::POST,
+        "/attribute/addattrserver",
+        &[
+            ("key", "inception"),
+            ("value", "/basicserver/addattrserver"),
+            ("datatype", "relation"),
+        ],
+    ))
+    .await;
     assert_eq!(all[2]["value"], "/basicserver/addattrserver");
-    let (_, all) = answer(call(&s, Method::POST, "/attribute/addattrserver", &[("key", "birthday"), ("subkey", "jtcunning"), ("value", "1991-07-09T14:46:51.321435"), ("datatype", "datetime")])).await;
+    let (_, all) = answer(call(
+        &s,
+        Method::POST,
+        "/attribute/addattrserver",
+        &[
+            ("key", "birthday"),
+            ("subkey", "jtcunning"),
+            ("value", "1991-07-09T14:46:51.321435"),
+            ("datatype", "datetime"),
+        ],
+    ))
+    .await;
     assert_eq!(all[3]["value"], "1991-07-09T14:46:51.321435");
-    let masked = call(&s, Method::POST, "/attribute/addattrserver", &[("key", "bought"), ("value", "09/07/1991 14:46"), ("datatype", "datetime"), ("mask", "%d/%m/%Y %H:%M")]);
+    let masked = call(
+        &s,
+        Method::POST,
+        "/attribute/addattrserver",
+        &[
+            ("key", "bought"),
+            ("value", "09/07/1991 14:46"),
+            ("datatype", "datetime"),
+            ("mask", "%d/%m/%Y %H:%M"),
+        ],
+    );
     let (status, all) = answer(masked).await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(all[4]["value"], "1991-07-09T14:46:00", "a datetime read with its mask");
-    let unmasked = call(&s, Method::POST, "/attribute/addattrserver", &[("key", "bought"), ("value", "09/07/1991"), ("datatype", "datetime")]);
+    assert_eq!(
+        all[4]["value"], "1991-07-09T14:46:00",
+        "a datetime read with its mask"
+    );
+    let unmasked = call(
+        &s,
+        Method::POST,
+        "/attribute/addattrserver",
+        &[
+            ("key", "bought"),
+            ("value", "09/07/1991"),
+            ("datatype", "datetime"),
+        ],
+    );
     assert_eq!(answer(unmasked).await.0, StatusCode::BAD_REQUEST);
-    call(&s, Method::DELETE, "/attribute/addattrserver/bought", &[]).send().await.unwrap();
+    call(&s, Method::DELETE, "/attribute/addattrserver/bought", &[])
+        .send()
+        .await
+        .unwrap();
     let bulk = s
         .as_admin(s.client.post(s.url("/inventory/attribute/addattrserver")))
         .json(&json!([{"key": "group", "subkey": "admin", "value": "apache"}, {"key": "group", "subkey": "member", "value": "webapp"}, {"key": "conf", "value": {"a": 1}, "datatype": "json"}]));
@@ -174,44 +582,151 @@ async fn attribute_examples(backend: Backend) {
         (vec![("key", "k")], StatusCode::PRECONDITION_FAILED, "Provide at least \"key\" and \"value\""),
     ];
     for (params, status, message) in bad {
-        assert_eq!(answer(call(&s, Method::POST, "/attribute/addattrserver", &params)).await, (status, json!(message)));
+        assert_eq!(
+            answer(call(&s, Method::POST, "/attribute/addattrserver", &params)).await,
+            (status, json!(message))
+        );
     }
     let mixed = s
-        .as_admin(s.client.post(s.url("/inventory/attribute/addattrserver?key=x")))
+        .as_admin(
+            s.client
+                .post(s.url("/inventory/attribute/addattrserver?key=x")),
+        )
         .json(&json!({"key": "k", "value": "v"}));
-    assert_eq!(answer(mixed).await, (StatusCode::BAD_REQUEST, json!("Error: json and query params may not be passed in the same request.")));
+    assert_eq!(
+        answer(mixed).await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!("Error: json and query params may not be passed in the same request.")
+        )
+    );
 
-    call(&s, Method::POST, "/entity/basicserver", &[("name", "deleteserver2")]).send().await.unwrap();
+    call(
+        &s,
+        Method::POST,
+        "/entity/basicserver",
+        &[("name", "deleteserver2")],
+    )
+    .send()
+    .await
+    .unwrap();
     let engineering = json!({"datatype": "string", "key": "group", "number": null, "subkey": null, "value": "engineering"});
     let joe = json!({"datatype": "string", "key": "group", "number": null, "subkey": "owner", "value": "joe"});
-    assert_eq!(answer(call(&s, Method::PUT, "/attribute/deleteserver2/group", &[("value", "engineering")])).await, (StatusCode::OK, json!([engineering])));
-    assert_eq!(answer(call(&s, Method::PUT, "/attribute/deleteserver2/group/owner", &[("value", "joe")])).await, (StatusCode::OK, json!([engineering, joe])));
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::PUT,
+            "/attribute/deleteserver2/group",
+            &[("value", "engineering")]
+        ))
+        .await,
+        (StatusCode::OK, json!([engineering]))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::PUT,
+            "/attribute/deleteserver2/group/owner",
+            &[("value", "joe")]
+        ))
+        .await,
+        (StatusCode::OK, json!([engineering, joe]))
+    );
     let bob = json!({"datatype": "string", "key": "group", "number": null, "subkey": "owner", "value": "bob"});
-    assert_eq!(answer(call(&s, Method::PUT, "/attribute/deleteserver2/group/owner", &[("value", "bob")])).await, (StatusCode::OK, json!([engineering, bob])));
-    assert_eq!(answer(call(&s, Method::DELETE, "/attribute/deleteserver2/group/owner", &[])).await, (StatusCode::OK, json!([engineering])));
-    assert_eq!(answer(call(&s, Method::GET, "/attribute/deleteserver2/group", &[])).await, (StatusCode::OK, json!([engineering])));
-    assert_eq!(answer(call(&s, Method::GET, "/attribute/multipool", &[("driver", "basicserver")])).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::PUT,
+            "/attribute/deleteserver2/group/owner",
+            &[("value", "bob")]
+        ))
+        .await,
+        (StatusCode::OK, json!([engineering, bob]))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::DELETE,
+            "/attribute/deleteserver2/group/owner",
+            &[]
+        ))
+        .await,
+        (StatusCode::OK, json!([engineering]))
+    );
+    assert_eq!(
+        answer(call(&s, Method::GET, "/attribute/deleteserver2/group", &[])).await,
+        (StatusCode::OK, json!([engineering]))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/attribute/multipool",
+            &[("driver", "basicserver")]
+        ))
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
 }
 
 async fn output_is_sorted_pretty_json_unless_minified(backend: Backend) {
     let s = seeded(backend).await;
-    let pretty = call(&s, Method::GET, "/entity/pool/emptypool", &[]).send().await.unwrap();
+    let pretty = call(&s, Method::GET, "/entity/pool/emptypool", &[])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(pretty.headers()["clusto-minify"], "False");
-    assert_eq!(pretty.headers()["access-control-allow-origin"], "*", "configured headers are on every response");
+    assert_eq!(
+        pretty.headers()["access-control-allow-origin"],
+        "*",
+        "configured headers are on every response"
+    );
     assert_eq!(
         pretty.text().await.unwrap(),
         "{\n    \"attrs\": [],\n    \"contents\": [],\n    \"driver\": \"pool\",\n    \"name\": \"emptypool\",\n    \"parents\": [],\n    \"type\": \"pool\"\n}"
     );
-    let minified = call(&s, Method::GET, "/entity/pool/emptypool", &[]).header("Clusto-Minify", "TRUE").send().await.unwrap();
+    let minified = call(&s, Method::GET, "/entity/pool/emptypool", &[])
+        .header("Clusto-Minify", "TRUE")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(minified.headers()["clusto-minify"], "TRUE");
-    assert_eq!(minified.text().await.unwrap(), r#"{"attrs":[],"contents":[],"driver":"pool","name":"emptypool","parents":[],"type":"pool"}"#);
-    let options = s.client.request(Method::OPTIONS, s.url("/inventory/anything/at/all")).send().await.unwrap();
+    assert_eq!(
+        minified.text().await.unwrap(),
+        r#"{"attrs":[],"contents":[],"driver":"pool","name":"emptypool","parents":[],"type":"pool"}"#
+    );
+    let options = s
+        .client
+        .request(Method::OPTIONS, s.url("/inventory/anything/at/all"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(options.status(), StatusCode::NO_CONTENT);
-    assert_eq!(s.client.get(s.url("/inventory/favicon.ico")).send().await.unwrap().status(), StatusCode::GONE);
-    assert_eq!(answer(call(&s, Method::GET, "/__version__", &[])).await, (StatusCode::OK, json!("0.5.2")));
-    let anonymous = s.client.get(s.url("/inventory/entity/")).send().await.unwrap();
+    assert_eq!(
+        s.client
+            .get(s.url("/inventory/favicon.ico"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::GONE
+    );
+    assert_eq!(
+        answer(call(&s, Method::GET, "/__version__", &[])).await,
+        (StatusCode::OK, json!("0.5.2"))
+    );
+    let anonymous = s
+        .client
+        .get(s.url("/inventory/entity/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(anonymous.json::<Value>().await.unwrap(), json!("authentication required"));
+    assert_eq!(
+        anonymous.json::<Value>().await.unwrap(),
+        json!("authentication required")
+    );
 }
 
 async fn reads_can_look_back_in_time(backend: Backend) {
@@ -219,45 +734,208 @@ async fn reads_can_look_back_in_time(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let before = depot_domain::time::now();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    call(&s, Method::PUT, "/attribute/testserver1/key1/subkey1", &[("value", "changed")]).send().await.unwrap();
-    call(&s, Method::POST, "/entity/pool/singlepool", &[("device", "testserver1"), ("action", "remove")]).send().await.unwrap();
+    call(
+        &s,
+        Method::PUT,
+        "/attribute/testserver1/key1/subkey1",
+        &[("value", "changed")],
+    )
+    .send()
+    .await
+    .unwrap();
+    call(
+        &s,
+        Method::POST,
+        "/entity/pool/singlepool",
+        &[("device", "testserver1"), ("action", "remove")],
+    )
+    .send()
+    .await
+    .unwrap();
     let (_, now) = answer(call(&s, Method::GET, "/by-name/testserver1", &[])).await;
     assert_eq!(now["attrs"][0]["value"], "changed");
     assert_eq!(now["parents"], json!(["/pool/multipool"]));
-    let (_, then) = answer(call(&s, Method::GET, "/by-name/testserver1", &[("as_of", &before)])).await;
+    let (_, then) = answer(call(
+        &s,
+        Method::GET,
+        "/by-name/testserver1",
+        &[("as_of", &before)],
+    ))
+    .await;
     assert_eq!(then, testserver1());
     let (_, entries) = status_and_json_audit(&s).await;
-    assert!(entries.as_array().unwrap().iter().any(|e| e["object"] == "/basicserver/testserver1" && e["action"] == "set-attribute"));
+    assert!(entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["object"] == "/basicserver/testserver1" && e["action"] == "set-attribute"));
 }
 
 async fn status_and_json_audit(s: &TestServer) -> (StatusCode, Value) {
-    support::status_and_json(s.as_admin(s.get("/api/audit?surface=inventory")).send().await.unwrap()).await
+    support::status_and_json(
+        s.as_admin(s.get("/api/audit?surface=inventory"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 async fn pool_rules_are_enforced(backend: Backend) {
     let s = seeded(backend).await;
-    call(&s, Method::POST, "/entity/exclusive_pool", &[("name", "solo")]).send().await.unwrap();
-    call(&s, Method::POST, "/entity/unique_pool", &[("name", "u1"), ("name", "u2")]).send().await.unwrap();
-    let (status, _) = answer(call(&s, Method::POST, "/entity/exclusive_pool/solo", &[("device", "testserver1"), ("action", "insert")])).await;
-    assert_eq!(status, StatusCode::CONFLICT, "testserver1 is in other pools already");
-    call(&s, Method::POST, "/entity/basicserver", &[("name", "lonely")]).send().await.unwrap();
-    assert_eq!(answer(call(&s, Method::POST, "/entity/exclusive_pool/solo", &[("device", "lonely"), ("action", "insert")])).await.0, StatusCode::OK);
-    assert_eq!(answer(call(&s, Method::POST, "/entity/pool/emptypool", &[("device", "lonely"), ("action", "insert")])).await.0, StatusCode::CONFLICT);
-    assert_eq!(answer(call(&s, Method::POST, "/entity/unique_pool/u1", &[("device", "testserver2"), ("action", "insert")])).await.0, StatusCode::OK);
-    assert_eq!(answer(call(&s, Method::POST, "/entity/unique_pool/u2", &[("device", "testserver2"), ("action", "insert")])).await.0, StatusCode::CONFLICT);
+    call(
+        &s,
+        Method::POST,
+        "/entity/exclusive_pool",
+        &[("name", "solo")],
+    )
+    .send()
+    .await
+    .unwrap();
+    call(
+        &s,
+        Method::POST,
+        "/entity/unique_pool",
+        &[("name", "u1"), ("name", "u2")],
+    )
+    .send()
+    .await
+    .unwrap();
+    let (status, _) = answer(call(
+        &s,
+        Method::POST,
+        "/entity/exclusive_pool/solo",
+        &[("device", "testserver1"), ("action", "insert")],
+    ))
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "testserver1 is in other pools already"
+    );
+    call(
+        &s,
+        Method::POST,
+        "/entity/basicserver",
+        &[("name", "lonely")],
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/exclusive_pool/solo",
+            &[("device", "lonely"), ("action", "insert")]
+        ))
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/pool/emptypool",
+            &[("device", "lonely"), ("action", "insert")]
+        ))
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/unique_pool/u1",
+            &[("device", "testserver2"), ("action", "insert")]
+        ))
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/entity/unique_pool/u2",
+            &[("device", "testserver2"), ("action", "insert")]
+        ))
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
 }
 
 async fn resource_manager_examples(backend: Backend) {
     let s = seeded(backend).await;
-    let (status, allocator) = answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager", &[("name", "allocator")])).await;
+    let (status, allocator) = answer(call(
+        &s,
+        Method::POST,
+        "/resourcemanager/simpleentitynamemanager",
+        &[("name", "allocator")],
+    ))
+    .await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!((allocator["count"].clone(), allocator["type"].clone()), (json!(0), json!("resourcemanager")));
-    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/allocator", &[("driver", "basicserver")])).await, (StatusCode::CREATED, json!("/basicserver/01")));
-    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/allocator", &[("driver", "basicserver"), ("resource", "99")])).await, (StatusCode::CREATED, json!("/basicserver/99")));
-    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/allocator", &[("driver", "basicserver")])).await, (StatusCode::CREATED, json!("/basicserver/02")));
-    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/simpleentitynamemanager/allocator", &[])).await.1["count"], 3);
+    assert_eq!(
+        (allocator["count"].clone(), allocator["type"].clone()),
+        (json!(0), json!("resourcemanager"))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/resourcemanager/simpleentitynamemanager/allocator",
+            &[("driver", "basicserver")]
+        ))
+        .await,
+        (StatusCode::CREATED, json!("/basicserver/01"))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/resourcemanager/simpleentitynamemanager/allocator",
+            &[("driver", "basicserver"), ("resource", "99")]
+        ))
+        .await,
+        (StatusCode::CREATED, json!("/basicserver/99"))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/resourcemanager/simpleentitynamemanager/allocator",
+            &[("driver", "basicserver")]
+        ))
+        .await,
+        (StatusCode::CREATED, json!("/basicserver/02"))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/resourcemanager/simpleentitynamemanager/allocator",
+            &[]
+        ))
+        .await
+        .1["count"],
+        3
+    );
 
-    let ipman = answer(call(&s, Method::POST, "/resourcemanager/ipmanager", &[("name", "ipman2"), ("gateway", "192.168.1.1"), ("netmask", "255.255.255.0"), ("baseip", "192.168.1.10")])).await;
+    let ipman = answer(call(
+        &s,
+        Method::POST,
+        "/resourcemanager/ipmanager",
+        &[
+            ("name", "ipman2"),
+            ("gateway", "192.168.1.1"),
+            ("netmask", "255.255.255.0"),
+            ("baseip", "192.168.1.10"),
+        ],
+    ))
+    .await;
     assert_eq!(ipman.0, StatusCode::CREATED);
     assert_eq!(
         ipman.1["attrs"],
@@ -267,55 +945,226 @@ async fn resource_manager_examples(backend: Backend) {
             {"datatype": "string", "key": "netmask", "number": null, "subkey": "property", "value": "255.255.255.0"}
         ])
     );
-    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager", &[("name", "names2"), ("basename", "a")])).await.0, StatusCode::CREATED);
-    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/names2", &[("driver", "basicserver")])).await, (StatusCode::CREATED, json!("/basicserver/a01")));
     assert_eq!(
-        answer(call(&s, Method::POST, "/resourcemanager/ipmanager/ipman2", &[("object", "a01")])).await,
-        (StatusCode::CREATED, json!({"datatype": "int", "key": "ip", "number": 0, "subkey": null, "value": 1084752130}))
+        answer(call(
+            &s,
+            Method::POST,
+            "/resourcemanager/simpleentitynamemanager",
+            &[("name", "names2"), ("basename", "a")]
+        ))
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/resourcemanager/simpleentitynamemanager/names2",
+            &[("driver", "basicserver")]
+        ))
+        .await,
+        (StatusCode::CREATED, json!("/basicserver/a01"))
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/resourcemanager/ipmanager/ipman2",
+            &[("object", "a01")]
+        ))
+        .await,
+        (
+            StatusCode::CREATED,
+            json!({"datatype": "int", "key": "ip", "number": 0, "subkey": null, "value": 1084752130})
+        )
     );
     let (_, a01) = answer(call(&s, Method::GET, "/by-name/a01", &[])).await;
     assert_eq!(a01["ips"], json!(["192.168.1.2"]));
-    let cidr = a01["attrs"].as_array().unwrap().iter().find(|a| a["subkey"] == "cidr").unwrap().clone();
+    let cidr = a01["attrs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["subkey"] == "cidr")
+        .unwrap()
+        .clone();
     assert_eq!(cidr["value"], "192.168.1.2/24");
-    let manager = a01["attrs"].as_array().unwrap().iter().find(|a| a["subkey"] == "manager").unwrap().clone();
+    let manager = a01["attrs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["subkey"] == "manager")
+        .unwrap()
+        .clone();
     assert_eq!(manager["value"], "/ipmanager/ipman2");
-    assert_eq!(call(&s, Method::DELETE, "/resourcemanager/ipmanager/ipman2", &[("object", "a01")]).send().await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(answer(call(&s, Method::GET, "/by-name/a01", &[])).await.1["ips"], json!([]));
+    assert_eq!(
+        call(
+            &s,
+            Method::DELETE,
+            "/resourcemanager/ipmanager/ipman2",
+            &[("object", "a01")]
+        )
+        .send()
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        answer(call(&s, Method::GET, "/by-name/a01", &[])).await.1["ips"],
+        json!([])
+    );
 
     assert_eq!(
         answer(call(&s, Method::GET, "/resourcemanager/", &[])).await,
-        (StatusCode::OK, json!(["/ipmanager/ipman2", "/simpleentitynamemanager/allocator", "/simpleentitynamemanager/names2", "/simpleentitynamemanager/testnames"]))
+        (
+            StatusCode::OK,
+            json!([
+                "/ipmanager/ipman2",
+                "/simpleentitynamemanager/allocator",
+                "/simpleentitynamemanager/names2",
+                "/simpleentitynamemanager/testnames"
+            ])
+        )
     );
-    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/notadriver", &[])).await, (StatusCode::NOT_FOUND, json!("Not a valid driver \"notadriver\" (driver name notadriver doesn't exist.)")));
-    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/simpleentitynamemanager/nonames", &[])).await, (StatusCode::NOT_FOUND, json!("Object \"nonames\" not found (nonames does not exist.)")));
-    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/nomanager/testnames", &[])).await, (StatusCode::PRECONDITION_FAILED, json!("The driver \"nomanager\" is not a valid driver")));
-    assert_eq!(answer(call(&s, Method::GET, "/resourcemanager/basicserver/testserver1", &[])).await, (StatusCode::CONFLICT, json!("The object \"testserver1\" is not a resource manager")));
-    assert_eq!(answer(call(&s, Method::POST, "/resourcemanager/simpleentitynamemanager/testnames", &[("driver", "basicserver")])).await, (StatusCode::CREATED, json!("/basicserver/s01")));
+    assert_eq!(
+        answer(call(&s, Method::GET, "/resourcemanager/notadriver", &[])).await,
+        (
+            StatusCode::NOT_FOUND,
+            json!("Not a valid driver \"notadriver\" (driver name notadriver doesn't exist.)")
+        )
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/resourcemanager/simpleentitynamemanager/nonames",
+            &[]
+        ))
+        .await,
+        (
+            StatusCode::NOT_FOUND,
+            json!("Object \"nonames\" not found (nonames does not exist.)")
+        )
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/resourcemanager/nomanager/testnames",
+            &[]
+        ))
+        .await,
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!("The driver \"nomanager\" is not a valid driver")
+        )
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::GET,
+            "/resourcemanager/basicserver/testserver1",
+            &[]
+        ))
+        .await,
+        (
+            StatusCode::CONFLICT,
+            json!("The object \"testserver1\" is not a resource manager")
+        )
+    );
+    assert_eq!(
+        answer(call(
+            &s,
+            Method::POST,
+            "/resourcemanager/simpleentitynamemanager/testnames",
+            &[("driver", "basicserver")]
+        ))
+        .await,
+        (StatusCode::CREATED, json!("/basicserver/s01"))
+    );
 }
 
 async fn ip_allocation_skips_gateway_and_broadcast_and_ends_cleanly(backend: Backend) {
     let s = seeded(backend).await;
-    call(&s, Method::POST, "/resourcemanager/ipmanager", &[("name", "tiny"), ("baseip", "10.0.0.0"), ("netmask", "255.255.255.248"), ("gateway", "10.0.0.1")]).send().await.unwrap();
+    call(
+        &s,
+        Method::POST,
+        "/resourcemanager/ipmanager",
+        &[
+            ("name", "tiny"),
+            ("baseip", "10.0.0.0"),
+            ("netmask", "255.255.255.248"),
+            ("gateway", "10.0.0.1"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
     let names: Vec<String> = (0..6).map(|i| format!("host{i}")).collect();
     let params: Vec<(&str, &str)> = names.iter().map(|n| ("name", n.as_str())).collect();
-    call(&s, Method::POST, "/entity/basicserver", &params).send().await.unwrap();
+    call(&s, Method::POST, "/entity/basicserver", &params)
+        .send()
+        .await
+        .unwrap();
     let mut given = Vec::new();
     for name in &names[..5] {
-        let (status, ip) = answer(call(&s, Method::POST, "/resourcemanager/ipmanager/tiny", &[("object", name)])).await;
+        let (status, ip) = answer(call(
+            &s,
+            Method::POST,
+            "/resourcemanager/ipmanager/tiny",
+            &[("object", name)],
+        ))
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{name}");
         given.push(ip["value"].as_i64().unwrap() + (1i64 << 31));
     }
-    let dotted: Vec<String> = given.iter().map(|n| std::net::Ipv4Addr::from(*n as u32).to_string()).collect();
-    assert_eq!(dotted, ["10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"]);
-    let (status, message) = answer(call(&s, Method::POST, "/resourcemanager/ipmanager/tiny", &[("object", "host5")])).await;
+    let dotted: Vec<String> = given
+        .iter()
+        .map(|n| std::net::Ipv4Addr::from(*n as u32).to_string())
+        .collect();
+    assert_eq!(
+        dotted,
+        ["10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"]
+    );
+    let (status, message) = answer(call(
+        &s,
+        Method::POST,
+        "/resourcemanager/ipmanager/tiny",
+        &[("object", "host5")],
+    ))
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(message.as_str().unwrap().contains("full"), "{message}");
-    let (status, _) = answer(call(&s, Method::POST, "/resourcemanager/ipmanager/tiny", &[("object", "host5"), ("resource", "10.0.0.3")])).await;
+    let (status, _) = answer(call(
+        &s,
+        Method::POST,
+        "/resourcemanager/ipmanager/tiny",
+        &[("object", "host5"), ("resource", "10.0.0.3")],
+    ))
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "a taken address");
 
-    call(&s, Method::POST, "/resourcemanager/ipmanager", &[("name", "v6"), ("baseip", "2001:db8::"), ("prefix", "64")]).send().await.unwrap();
-    let (status, ip) = answer(call(&s, Method::POST, "/resourcemanager/ipmanager/v6", &[("object", "host5")])).await;
-    assert_eq!((status, ip["value"].clone()), (StatusCode::CREATED, json!("2001:db8::1")));
+    call(
+        &s,
+        Method::POST,
+        "/resourcemanager/ipmanager",
+        &[("name", "v6"), ("baseip", "2001:db8::"), ("prefix", "64")],
+    )
+    .send()
+    .await
+    .unwrap();
+    let (status, ip) = answer(call(
+        &s,
+        Method::POST,
+        "/resourcemanager/ipmanager/v6",
+        &[("object", "host5")],
+    ))
+    .await;
+    assert_eq!(
+        (status, ip["value"].clone()),
+        (StatusCode::CREATED, json!("2001:db8::1"))
+    );
 }
 
 /// A second `depot` process on the same store, stopped when dropped.
@@ -331,11 +1180,23 @@ impl Drop for SecondProcess {
 /// Two Depot processes on one store allocate 200 addresses at once: all distinct.
 async fn concurrent_allocations_never_collide(backend: Backend) {
     let first = seeded(backend).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let data = std::env::temp_dir().join(format!("depot_second_{}_{port}", std::process::id()));
     let _second_process = SecondProcess(
         std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
-            .args(["--data-dir", data.to_str().unwrap(), "--database-url", &first.db.url, "serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args([
+                "--data-dir",
+                data.to_str().unwrap(),
+                "--database-url",
+                &first.db.url,
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+            ])
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -344,21 +1205,46 @@ async fn concurrent_allocations_never_collide(backend: Backend) {
     );
     let second = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
-        if first.client.get(format!("{second}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if first
+            .client
+            .get(format!("{second}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
-    call(&first, Method::POST, "/resourcemanager/ipmanager", &[("name", "busy"), ("baseip", "10.1.0.0"), ("netmask", "255.255.255.0")]).send().await.unwrap();
+    call(
+        &first,
+        Method::POST,
+        "/resourcemanager/ipmanager",
+        &[
+            ("name", "busy"),
+            ("baseip", "10.1.0.0"),
+            ("netmask", "255.255.255.0"),
+        ],
+    )
+    .send()
+    .await
+    .unwrap();
     let names: Vec<String> = (0..200).map(|i| format!("node{i:03}")).collect();
     for chunk in names.chunks(50) {
         let params: Vec<(&str, &str)> = chunk.iter().map(|n| ("name", n.as_str())).collect();
-        call(&first, Method::POST, "/entity/basicserver", &params).send().await.unwrap();
+        call(&first, Method::POST, "/entity/basicserver", &params)
+            .send()
+            .await
+            .unwrap();
     }
     let mut tasks = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let base = if i % 2 == 0 { first.base.clone() } else { second.clone() };
+        let base = if i % 2 == 0 {
+            first.base.clone()
+        } else {
+            second.clone()
+        };
         let (client, key, name) = (first.client.clone(), first.admin_key.clone(), name.clone());
         tasks.push(tokio::spawn(async move {
             let response = client
@@ -376,7 +1262,10 @@ async fn concurrent_allocations_never_collide(backend: Backend) {
     for task in tasks {
         let (status, ip) = task.await.unwrap();
         assert_eq!(status, StatusCode::CREATED, "{ip}");
-        assert!(addresses.insert(ip["value"].as_i64().unwrap()), "an address was given twice");
+        assert!(
+            addresses.insert(ip["value"].as_i64().unwrap()),
+            "an address was given twice"
+        );
     }
     assert_eq!(addresses.len(), 200);
 }

@@ -10,9 +10,15 @@ use support::{Backend, TestServer};
 async fn health_and_readiness_answer_without_credentials(backend: Backend) {
     let server = TestServer::start(backend).await;
     let health = server.get("/healthz").send().await.unwrap();
-    assert_eq!((health.status(), health.text().await.unwrap()), (StatusCode::OK, "ok".to_string()));
+    assert_eq!(
+        (health.status(), health.text().await.unwrap()),
+        (StatusCode::OK, "ok".to_string())
+    );
     let ready = server.get("/readyz").send().await.unwrap();
-    assert_eq!((ready.status(), ready.text().await.unwrap()), (StatusCode::OK, "ready".to_string()));
+    assert_eq!(
+        (ready.status(), ready.text().await.unwrap()),
+        (StatusCode::OK, "ready".to_string())
+    );
 }
 
 async fn readiness_fails_when_the_store_is_gone(backend: Backend) {
@@ -20,52 +26,118 @@ async fn readiness_fails_when_the_store_is_gone(backend: Backend) {
     server.db.store.close().await;
     let ready = server.get("/readyz").send().await.unwrap();
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(ready.json::<Value>().await.unwrap()["error"], "the store is not reachable");
+    assert_eq!(
+        ready.json::<Value>().await.unwrap()["error"],
+        "the store is not reachable"
+    );
 }
 
 async fn metrics_count_requests_by_route_and_status(backend: Backend) {
     let server = TestServer::start(backend).await;
     server.get("/api/users").send().await.unwrap();
-    server.as_admin(server.get("/api/users")).send().await.unwrap();
+    server
+        .as_admin(server.get("/api/users"))
+        .send()
+        .await
+        .unwrap();
     let metrics = server.get("/metrics").send().await.unwrap();
-    assert!(metrics.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(metrics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
     let text = metrics.text().await.unwrap();
-    assert!(text.contains("depot_http_requests_total{method=\"GET\",route=\"/api/users\",status=\"401\"} 1"), "{text}");
-    assert!(text.contains("depot_http_requests_total{method=\"GET\",route=\"/api/users\",status=\"200\"} 1"), "{text}");
-    assert!(text.contains("depot_http_request_duration_seconds_count{method=\"GET\",route=\"/api/users\"} 2"), "{text}");
+    assert!(
+        text.contains(
+            "depot_http_requests_total{method=\"GET\",route=\"/api/users\",status=\"401\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "depot_http_requests_total{method=\"GET\",route=\"/api/users\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "depot_http_request_duration_seconds_count{method=\"GET\",route=\"/api/users\"} 2"
+        ),
+        "{text}"
+    );
     assert!(text.contains("depot_db_pool_connections{state=\"idle\"}"));
 }
 
 async fn openapi_lists_every_route_and_each_one_exists(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let document: Value = server.get("/openapi.json").send().await.unwrap().json().await.unwrap();
+    let document: Value = server
+        .get("/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
-    for expected in ["/api/users", "/api/keys", "/api/keys/revoke", "/api/audit", "/api/session", "/auth/login", "/healthz", "/metrics"] {
+    for expected in [
+        "/api/users",
+        "/api/keys",
+        "/api/keys/revoke",
+        "/api/audit",
+        "/api/session",
+        "/auth/login",
+        "/healthz",
+        "/metrics",
+    ] {
         assert!(paths.contains_key(expected), "{expected} missing");
     }
     assert!(paths["/api/users"].get("get").is_some() && paths["/api/users"].get("post").is_some());
     for (path, operations) in paths {
         for (method, operation) in operations.as_object().unwrap() {
-            assert_ne!(operation["summary"], "UNDOCUMENTED", "{method} {path} has no summary");
-            let concrete = path.replace("{db}", "main").replace("{table}", "users").replace("{key}", "1");
-            let request = server.as_admin(server.client.request(method.to_uppercase().parse().unwrap(), server.url(&concrete)));
+            assert_ne!(
+                operation["summary"], "UNDOCUMENTED",
+                "{method} {path} has no summary"
+            );
+            let concrete = path
+                .replace("{db}", "main")
+                .replace("{table}", "users")
+                .replace("{key}", "1");
+            let request = server.as_admin(server.client.request(
+                method.to_uppercase().parse().unwrap(),
+                server.url(&concrete),
+            ));
             let status = request.send().await.unwrap().status();
-            assert_ne!(status, StatusCode::NOT_FOUND, "{method} {path} is documented but not routed");
-            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is documented but not routed");
+            assert_ne!(
+                status,
+                StatusCode::NOT_FOUND,
+                "{method} {path} is documented but not routed"
+            );
+            assert_ne!(
+                status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is documented but not routed"
+            );
         }
     }
 }
 
 async fn signed_out_pages_send_the_browser_to_login(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let home = server.get("/audit").header("accept", "text/html").send().await.unwrap();
+    let home = server
+        .get("/audit")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert!(home.status().is_redirection(), "{}", home.status());
     assert_eq!(home.headers()[LOCATION], "/login?next=/audit");
     let login = server.get("/login").send().await.unwrap();
     assert_eq!(login.status(), StatusCode::OK);
     let html = login.text().await.unwrap();
-    assert!(html.contains("action=\"/auth/login\"") && html.contains("name=\"password\""), "{html}");
+    assert!(
+        html.contains("action=\"/auth/login\"") && html.contains("name=\"password\""),
+        "{html}"
+    );
 }
 
 async fn signed_in_pages_render_on_the_server(backend: Backend) {
@@ -73,20 +145,57 @@ async fn signed_in_pages_render_on_the_server(backend: Backend) {
     let page = server.as_admin(server.get("/users")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    for expected in ["Users &amp; keys", "first key", "Tables", "Inventory", "Versioning", "Artifacts", "Specs", "Audit"] {
-        assert!(html.contains(expected), "{expected} missing from the users page");
+    for expected in [
+        "Users &amp; keys",
+        "first key",
+        "Tables",
+        "Inventory",
+        "Versioning",
+        "Artifacts",
+        "Specs",
+        "Audit",
+    ] {
+        assert!(
+            html.contains(expected),
+            "{expected} missing from the users page"
+        );
     }
-    let audit = server.as_admin(server.get("/audit?user=local")).send().await.unwrap().text().await.unwrap();
-    assert!(audit.contains("user/admin") && audit.contains("bootstrap"), "the audit page lists entries");
-    let planned = server.as_admin(server.get("/versioning")).send().await.unwrap().text().await.unwrap();
+    let audit = server
+        .as_admin(server.get("/audit?user=local"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        audit.contains("user/admin") && audit.contains("bootstrap"),
+        "the audit page lists entries"
+    );
+    let planned = server
+        .as_admin(server.get("/versioning"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(planned.contains("Not built yet"));
 }
 
 async fn unknown_pages_are_404_with_a_page(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let page = server.as_admin(server.get("/no/such/page")).send().await.unwrap();
+    let page = server
+        .as_admin(server.get("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
-    assert!(page.text().await.unwrap().contains("There is no page at this address"));
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("There is no page at this address"));
 }
 
 on_both_backends!(

@@ -15,9 +15,18 @@ use support::{Backend, TestServer};
 
 /// sandman2 and the library versions it last worked with; newer Flask breaks it.
 const SANDMAN2: &[&str] = &[
-    "sandman2==1.2.3", "Flask==2.0.3", "Werkzeug==2.0.3", "Flask-SQLAlchemy==2.4.0", "SQLAlchemy==1.3.3",
-    "Flask-Admin==1.5.8", "Flask-HTTPAuth==4.4.0", "WTForms==2.3.3", "Jinja2==3.0.3", "itsdangerous==2.0.1",
-    "MarkupSafe==2.0.1", "click==8.1.7",
+    "sandman2==1.2.3",
+    "Flask==2.0.3",
+    "Werkzeug==2.0.3",
+    "Flask-SQLAlchemy==2.4.0",
+    "SQLAlchemy==1.3.3",
+    "Flask-Admin==1.5.8",
+    "Flask-HTTPAuth==4.4.0",
+    "WTForms==2.3.3",
+    "Jinja2==3.0.3",
+    "itsdangerous==2.0.1",
+    "MarkupSafe==2.0.1",
+    "click==8.1.7",
 ];
 
 /// A virtualenv with sandman2, made once per machine under ~/.cache/depot.
@@ -26,9 +35,17 @@ fn sandman2ctl() -> PathBuf {
     let venv = PathBuf::from(home).join(".cache/depot/sandman2-1.2.3");
     let ctl = venv.join("bin/sandman2ctl");
     if !ctl.exists() {
-        let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3");
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3");
         assert!(made.success(), "python3 -m venv failed");
-        let installed = Command::new(venv.join("bin/pip")).args(["install", "-q"]).args(SANDMAN2).status().expect("pip");
+        let installed = Command::new(venv.join("bin/pip"))
+            .args(["install", "-q"])
+            .args(SANDMAN2)
+            .status()
+            .expect("pip");
         assert!(installed.success(), "installing sandman2 from PyPI failed");
     }
     ctl
@@ -45,19 +62,36 @@ impl Sandman2 {
         let folder = std::env::temp_dir().join(format!("depot_sandman2_{}", std::process::id()));
         std::fs::create_dir_all(&folder).unwrap();
         let file = folder.join("chinook.sqlite");
-        std::fs::copy(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/chinook.sqlite"), &file).unwrap();
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shared/data/chinook.sqlite"),
+            &file,
+        )
+        .unwrap();
         let mut permissions = std::fs::metadata(&file).unwrap().permissions();
         #[allow(clippy::permissions_set_readonly_false)]
         permissions.set_readonly(false);
         std::fs::set_permissions(&file, permissions).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(sandman2ctl())
-            .args(["-p", &port.to_string(), &format!("sqlite+pysqlite:///{}", file.display())])
+            .args([
+                "-p",
+                &port.to_string(),
+                &format!("sqlite+pysqlite:///{}", file.display()),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("sandman2ctl starts");
-        Self { child, base: format!("http://127.0.0.1:{port}"), folder }
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            folder,
+        }
     }
 }
 
@@ -75,7 +109,14 @@ struct Answer {
     link: Option<String>,
 }
 
-async fn ask(client: &reqwest::Client, base: &str, key: Option<&str>, method: &Method, path: &str, body: &Option<Value>) -> Answer {
+async fn ask(
+    client: &reqwest::Client,
+    base: &str,
+    key: Option<&str>,
+    method: &Method,
+    path: &str,
+    body: &Option<Value>,
+) -> Answer {
     let mut request = client.request(method.clone(), format!("{base}{path}"));
     if let Some(key) = key {
         request = request.bearer_auth(key);
@@ -85,9 +126,16 @@ async fn ask(client: &reqwest::Client, base: &str, key: Option<&str>, method: &M
     }
     let response = request.send().await.unwrap();
     let status = response.status();
-    let link = response.headers().get("link").map(|l| l.to_str().unwrap().to_string());
+    let link = response
+        .headers()
+        .get("link")
+        .map(|l| l.to_str().unwrap().to_string());
     let text = response.text().await.unwrap();
-    Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::String(text)), link }
+    Answer {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        link,
+    }
 }
 
 /// What Depot answers differently, and why API.md allows it.
@@ -102,7 +150,12 @@ async fn depot_answers_like_sandman2_on_chinook() {
     let (depot, _chinook) = TestServer::with_chinook(Backend::Sqlite).await;
     let client = reqwest::Client::new();
     for _ in 0..100 {
-        if client.get(format!("{}/artist/1", sandman2.base)).send().await.is_ok() {
+        if client
+            .get(format!("{}/artist/1", sandman2.base))
+            .send()
+            .await
+            .is_ok()
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -121,37 +174,110 @@ async fn depot_answers_like_sandman2_on_chinook() {
         (get.clone(), "/track/?page=10", None, Same),
         (get.clone(), "/album/?limit=2", None, Same),
         (get.clone(), "/invoice/1", None, Same),
-        (get.clone(), "/artist/?page=999", None, Deviation("a page past the end is an empty page (sandman2: HTML 404)")),
-        (get.clone(), "/artist/?sort=Nope", None, Deviation("an unknown sort column is 400 Invalid field (sandman2: HTML 500)")),
-        (Method::POST, "/artist/", Some(json!({"Name": "Jeff Knupp"})), Same),
-        (Method::POST, "/artist/", Some(json!({"Name": "Jeff Knupp"})), Same),
-        (Method::POST, "/artist/", Some(json!({"Name": "x", "Age": 32})), Same),
+        (
+            get.clone(),
+            "/artist/?page=999",
+            None,
+            Deviation("a page past the end is an empty page (sandman2: HTML 404)"),
+        ),
+        (
+            get.clone(),
+            "/artist/?sort=Nope",
+            None,
+            Deviation("an unknown sort column is 400 Invalid field (sandman2: HTML 500)"),
+        ),
+        (
+            Method::POST,
+            "/artist/",
+            Some(json!({"Name": "Jeff Knupp"})),
+            Same,
+        ),
+        (
+            Method::POST,
+            "/artist/",
+            Some(json!({"Name": "Jeff Knupp"})),
+            Same,
+        ),
+        (
+            Method::POST,
+            "/artist/",
+            Some(json!({"Name": "x", "Age": 32})),
+            Same,
+        ),
         (Method::POST, "/artist/", Some(json!({})), Same),
         (Method::POST, "/album/", Some(json!({"Title": "T"})), Same),
-        (Method::POST, "/artist/", Some(json!({"ArtistId": 999, "Name": "y"})), Same),
-        (Method::PATCH, "/album/6", Some(json!({"ArtistId": 3})), Same),
-        (Method::PATCH, "/album/99999", Some(json!({"ArtistId": 3})), Same),
-        (Method::PUT, "/artist/3", Some(json!({"Name": "Aero"})), Same),
-        (Method::PUT, "/artist/6000", Some(json!({"Name": "New"})), Deviation("PUT creates the row with the key from the URL (sandman2 ignored it)")),
+        (
+            Method::POST,
+            "/artist/",
+            Some(json!({"ArtistId": 999, "Name": "y"})),
+            Same,
+        ),
+        (
+            Method::PATCH,
+            "/album/6",
+            Some(json!({"ArtistId": 3})),
+            Same,
+        ),
+        (
+            Method::PATCH,
+            "/album/99999",
+            Some(json!({"ArtistId": 3})),
+            Same,
+        ),
+        (
+            Method::PUT,
+            "/artist/3",
+            Some(json!({"Name": "Aero"})),
+            Same,
+        ),
+        (
+            Method::PUT,
+            "/artist/6000",
+            Some(json!({"Name": "New"})),
+            Deviation("PUT creates the row with the key from the URL (sandman2 ignored it)"),
+        ),
         (Method::DELETE, "/artist/276", None, Same),
         (Method::DELETE, "/artist/276", None, Same),
     ];
     let mut deviations = 0;
     for (method, path, body, expect) in &cases {
         let theirs = ask(&client, &sandman2.base, None, method, path, body).await;
-        let ours = ask(&depot.client, &depot.url("/db/chinook"), Some(&depot.admin_key), method, path, body).await;
+        let ours = ask(
+            &depot.client,
+            &depot.url("/db/chinook"),
+            Some(&depot.admin_key),
+            method,
+            path,
+            body,
+        )
+        .await;
         match expect {
             Same => {
-                assert_eq!((ours.status, &ours.body), (theirs.status, &theirs.body), "{method} {path}");
+                assert_eq!(
+                    (ours.status, &ours.body),
+                    (theirs.status, &theirs.body),
+                    "{method} {path}"
+                );
                 // Depot's links carry the /db/{db} prefix its surface is mounted at.
                 if let Some(link) = &theirs.link {
-                    assert_eq!(ours.link.as_deref(), Some(link.replace("</", "</db/chinook/").as_str()), "{method} {path} Link");
+                    assert_eq!(
+                        ours.link.as_deref(),
+                        Some(link.replace("</", "</db/chinook/").as_str()),
+                        "{method} {path} Link"
+                    );
                 }
             }
             Deviation(why) => {
                 deviations += 1;
-                assert!(ours.status.is_success() || ours.status.is_client_error(), "{method} {path}: {why}");
-                assert_ne!((ours.status, &ours.body), (theirs.status, &theirs.body), "{method} {path} no longer deviates: {why}");
+                assert!(
+                    ours.status.is_success() || ours.status.is_client_error(),
+                    "{method} {path}: {why}"
+                );
+                assert_ne!(
+                    (ours.status, &ours.body),
+                    (theirs.status, &theirs.body),
+                    "{method} {path} no longer deviates: {why}"
+                );
             }
         }
     }

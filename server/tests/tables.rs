@@ -56,7 +56,11 @@ async fn the_index_lists_every_table_with_its_key(backend: Backend) {
     let n = names(backend);
     let (status, index) = get(&server, "/db/chinook/").await;
     assert_eq!(status, StatusCode::OK);
-    let artist = if matches!(backend, Backend::Sqlite) { "Artist" } else { "artist" };
+    let artist = if matches!(backend, Backend::Sqlite) {
+        "Artist"
+    } else {
+        "artist"
+    };
     assert_eq!(index[artist], format!("/artist{{/{}}}", n.artist_id));
     assert_eq!(index.as_object().unwrap().len(), 11);
     let (status, _) = get(&server, "/db/nosuch/").await;
@@ -66,37 +70,80 @@ async fn the_index_lists_every_table_with_its_key(backend: Backend) {
 async fn a_collection_lists_rows_with_total_and_links(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let response = server.as_admin(server.get("/db/chinook/artist/")).send().await.unwrap();
+    let response = server
+        .as_admin(server.get("/db/chinook/artist/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["x-total-count"], "275");
     assert!(response.headers().contains_key(ETAG));
     let (status, body) = status_and_json(response).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(resources(&body).len(), 275);
-    assert_eq!(resources(&body)[0], json!({n.artist_id: 1, n.name: "AC/DC"}));
+    assert_eq!(
+        resources(&body)[0],
+        json!({n.artist_id: 1, n.name: "AC/DC"})
+    );
 
     // Unlike sandman2, a big table is not sent whole: 1,000 rows and a link to the rest.
-    let capped = server.as_admin(server.get("/db/chinook/track/")).send().await.unwrap();
+    let capped = server
+        .as_admin(server.get("/db/chinook/track/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(capped.headers()["x-total-count"], "3503");
-    assert!(capped.headers()[LINK].to_str().unwrap().contains("after="), "a next link by cursor");
-    assert_eq!(resources(&capped.json::<Value>().await.unwrap()).len(), 1000);
+    assert!(
+        capped.headers()[LINK].to_str().unwrap().contains("after="),
+        "a next link by cursor"
+    );
+    assert_eq!(
+        resources(&capped.json::<Value>().await.unwrap()).len(),
+        1000
+    );
 }
 
 async fn large_tables_report_an_estimated_total(backend: Backend) {
-    let (server, chinook) = TestServer::with_chinook_and(backend, |c| c.exact_count_limit = 1000).await;
+    let (server, chinook) =
+        TestServer::with_chinook_and(backend, |c| c.exact_count_limit = 1000).await;
     if let Backend::Postgres = backend {
         // PostgreSQL's estimate is its planner's statistics, which ANALYZE refreshes.
-        let store = depot_domain::Store::connect(&chinook.attachment.url).await.unwrap();
+        let store = depot_domain::Store::connect(&chinook.attachment.url)
+            .await
+            .unwrap();
         sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
         store.close().await;
     }
-    let tracks = server.as_admin(server.get("/db/chinook/track/?limit=5")).send().await.unwrap();
+    let tracks = server
+        .as_admin(server.get("/db/chinook/track/?limit=5"))
+        .send()
+        .await
+        .unwrap();
     assert!(!tracks.headers().contains_key("x-total-count"));
-    let estimate: i64 = tracks.headers()["x-total-count-estimate"].to_str().unwrap().parse().unwrap();
+    let estimate: i64 = tracks.headers()["x-total-count-estimate"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((3000..=4000).contains(&estimate), "{estimate}");
-    let small = server.as_admin(server.get("/db/chinook/genre/")).send().await.unwrap();
+    let small = server
+        .as_admin(server.get("/db/chinook/genre/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(small.headers()["x-total-count"], "25");
-    let filtered = server.as_admin(server.get(&format!("/db/chinook/track/?{}__lt=10", names(backend).track_id))).send().await.unwrap();
-    assert_eq!(filtered.headers()["x-total-count"], "9", "a filtered selection is counted");
+    let filtered = server
+        .as_admin(server.get(&format!(
+            "/db/chinook/track/?{}__lt=10",
+            names(backend).track_id
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        filtered.headers()["x-total-count"],
+        "9",
+        "a filtered selection is counted"
+    );
 }
 
 async fn filters_sorts_and_pages_like_sandman2(backend: Backend) {
@@ -105,7 +152,11 @@ async fn filters_sorts_and_pages_like_sandman2(backend: Backend) {
     let (_, albums) = get(&server, &format!("/db/chinook/album/?{}=1", n.artist_id)).await;
     assert_eq!(resources(&albums).len(), 2);
 
-    let response = server.as_admin(server.get("/db/chinook/track/?page=10")).send().await.unwrap();
+    let response = server
+        .as_admin(server.get("/db/chinook/track/?page=10"))
+        .send()
+        .await
+        .unwrap();
     let link = response.headers()[LINK].to_str().unwrap().to_string();
     let (_, tracks) = status_and_json(response).await;
     assert_eq!(resources(&tracks).len(), 20);
@@ -113,90 +164,219 @@ async fn filters_sorts_and_pages_like_sandman2(backend: Backend) {
     for rel in ["rel=first", "rel=prev", "rel=next", "rel=last"] {
         assert!(link.contains(rel), "{link}");
     }
-    assert!(link.contains("page=176"), "last page of 3503 tracks: {link}");
+    assert!(
+        link.contains("page=176"),
+        "last page of 3503 tracks: {link}"
+    );
 
     let (_, sorted) = get(&server, &format!("/db/chinook/artist/?sort=-{}", n.name)).await;
     assert_eq!(resources(&sorted)[0][n.name], "Zeca Pagodinho");
 
     let (_, like) = get(&server, &format!("/db/chinook/artist/?{}=%25%25DC", n.name)).await;
-    assert_eq!(resources(&like).iter().map(|r| r[n.name].as_str().unwrap()).collect::<Vec<_>>(), ["AC/DC"]);
+    assert_eq!(
+        resources(&like)
+            .iter()
+            .map(|r| r[n.name].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["AC/DC"]
+    );
 
     let (_, limited) = get(&server, "/db/chinook/artist/?limit=5").await;
     assert_eq!(resources(&limited).len(), 5);
 
     let (status, past_end) = get(&server, "/db/chinook/artist/?page=999").await;
-    assert_eq!((status, past_end), (StatusCode::OK, json!({"resources": []})));
+    assert_eq!(
+        (status, past_end),
+        (StatusCode::OK, json!({"resources": []}))
+    );
 }
 
 async fn comparison_operators_and_multi_key_sort(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let (_, long) = get(&server, &format!("/db/chinook/track/?{}__gt=5000000&limit=100", n.milliseconds)).await;
+    let (_, long) = get(
+        &server,
+        &format!(
+            "/db/chinook/track/?{}__gt=5000000&limit=100",
+            n.milliseconds
+        ),
+    )
+    .await;
     assert!(!resources(&long).is_empty());
-    assert!(resources(&long).iter().all(|t| t[n.milliseconds].as_i64().unwrap() > 5_000_000));
-    let (_, some) = get(&server, &format!("/db/chinook/artist/?{}__in=1,2,3", n.artist_id)).await;
+    assert!(resources(&long)
+        .iter()
+        .all(|t| t[n.milliseconds].as_i64().unwrap() > 5_000_000));
+    let (_, some) = get(
+        &server,
+        &format!("/db/chinook/artist/?{}__in=1,2,3", n.artist_id),
+    )
+    .await;
     assert_eq!(resources(&some).len(), 3);
-    let (_, range) = get(&server, &format!("/db/chinook/artist/?{0}__gte=10&{0}__lt=20", n.artist_id)).await;
+    let (_, range) = get(
+        &server,
+        &format!("/db/chinook/artist/?{0}__gte=10&{0}__lt=20", n.artist_id),
+    )
+    .await;
     assert_eq!(resources(&range).len(), 10);
-    let (_, not_one) = get(&server, &format!("/db/chinook/artist/?{}__ne=1&limit=1", n.artist_id)).await;
+    let (_, not_one) = get(
+        &server,
+        &format!("/db/chinook/artist/?{}__ne=1&limit=1", n.artist_id),
+    )
+    .await;
     assert_eq!(resources(&not_one)[0][n.artist_id], 2);
-    let (_, insensitive) = get(&server, &format!("/db/chinook/artist/?{}__ilike=ac%25", n.name)).await;
+    let (_, insensitive) = get(
+        &server,
+        &format!("/db/chinook/artist/?{}__ilike=ac%25", n.name),
+    )
+    .await;
     assert!(resources(&insensitive).iter().any(|r| r[n.name] == "AC/DC"));
-    let (_, nulls) = get(&server, "/db/chinook/employee/?reports_to__null=true".replace("reports_to", if matches!(backend, Backend::Sqlite) { "ReportsTo" } else { "reports_to" }).as_str()).await;
+    let (_, nulls) = get(
+        &server,
+        "/db/chinook/employee/?reports_to__null=true"
+            .replace(
+                "reports_to",
+                if matches!(backend, Backend::Sqlite) {
+                    "ReportsTo"
+                } else {
+                    "reports_to"
+                },
+            )
+            .as_str(),
+    )
+    .await;
     assert_eq!(resources(&nulls).len(), 1);
-    let (_, multi) = get(&server, &format!("/db/chinook/album/?sort={},-{}&limit=3", n.artist_id, n.title)).await;
-    let titles: Vec<&str> = resources(&multi).iter().map(|a| a[n.title].as_str().unwrap()).collect();
-    assert_eq!(titles, ["Let There Be Rock", "For Those About To Rock We Salute You", "Restless and Wild"]);
+    let (_, multi) = get(
+        &server,
+        &format!(
+            "/db/chinook/album/?sort={},-{}&limit=3",
+            n.artist_id, n.title
+        ),
+    )
+    .await;
+    let titles: Vec<&str> = resources(&multi)
+        .iter()
+        .map(|a| a[n.title].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Let There Be Rock",
+            "For Those About To Rock We Salute You",
+            "Restless and Wild"
+        ]
+    );
 }
 
 async fn search_finds_text_in_any_column(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let response = server.as_admin(server.get("/db/chinook/artist/?search=zeppelin")).send().await.unwrap();
+    let response = server
+        .as_admin(server.get("/db/chinook/artist/?search=zeppelin"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["x-total-count"], "2");
     let (_, found) = status_and_json(response).await;
-    let names_found: Vec<&str> = resources(&found).iter().map(|r| r[n.name].as_str().unwrap()).collect();
+    let names_found: Vec<&str> = resources(&found)
+        .iter()
+        .map(|r| r[n.name].as_str().unwrap())
+        .collect();
     assert_eq!(names_found, ["Led Zeppelin", "Dread Zeppelin"]);
-    let (_, by_id) = get(&server, &format!("/db/chinook/album/?search=Rock&{}=1", n.artist_id)).await;
+    let (_, by_id) = get(
+        &server,
+        &format!("/db/chinook/album/?search=Rock&{}=1", n.artist_id),
+    )
+    .await;
     assert_eq!(resources(&by_id).len(), 2, "search and filters combine");
     let (_, literal) = get(&server, "/db/chinook/artist/?search=100%25").await;
-    assert_eq!(resources(&literal).len(), 0, "% is searched for, not a wildcard");
+    assert_eq!(
+        resources(&literal).len(),
+        0,
+        "% is searched for, not a wildcard"
+    );
 }
 
 async fn tables_without_a_primary_key_are_listed_read_only(backend: Backend) {
     let (server, chinook) = TestServer::with_chinook(backend).await;
-    let store = depot_domain::Store::connect(&chinook.attachment.url).await.unwrap();
-    sqlx::query("CREATE TABLE event_log (happened TEXT, what TEXT)").execute(store.pool()).await.unwrap();
-    sqlx::query("INSERT INTO event_log VALUES ('2026-01-01', 'first'), ('2026-01-02', 'second')").execute(store.pool()).await.unwrap();
+    let store = depot_domain::Store::connect(&chinook.attachment.url)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE event_log (happened TEXT, what TEXT)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO event_log VALUES ('2026-01-01', 'first'), ('2026-01-02', 'second')")
+        .execute(store.pool())
+        .await
+        .unwrap();
     store.close().await;
-    let reload = server.as_admin(server.post("/api/db/chinook/reload")).send().await.unwrap();
+    let reload = server
+        .as_admin(server.post("/api/db/chinook/reload"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reload.status(), StatusCode::OK);
     let (_, index) = get(&server, "/db/chinook/").await;
     assert_eq!(index["event_log"], "/event_log");
     let (status, rows) = get(&server, "/db/chinook/event_log/").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(resources(&rows).len(), 2);
-    let write = server.as_admin(server.post("/db/chinook/event_log/")).json(&json!({"what": "third"})).send().await.unwrap();
+    let write = server
+        .as_admin(server.post("/db/chinook/event_log/"))
+        .json(&json!({"what": "third"}))
+        .send()
+        .await
+        .unwrap();
     let (status, body) = status_and_json(write).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body["message"], "table event_log has no primary key, so its rows cannot be addressed for writing");
-    assert_eq!(get(&server, "/db/chinook/event_log/1").await, (StatusCode::NOT_FOUND, json!({"message": null})));
+    assert_eq!(
+        body["message"],
+        "table event_log has no primary key, so its rows cannot be addressed for writing"
+    );
+    assert_eq!(
+        get(&server, "/db/chinook/event_log/1").await,
+        (StatusCode::NOT_FOUND, json!({"message": null}))
+    );
 }
 
 async fn the_browser_api_names_the_field_a_refusal_is_about(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
     let save = |values: Value, key: Option<&str>| {
-        server.as_admin(server.post("/api/tables/save")).json(&json!({"db": "chinook", "table": "album", "key": key, "values": values, "etag": null}))
+        server.as_admin(server.post("/api/tables/save")).json(
+            &json!({"db": "chinook", "table": "album", "key": key, "values": values, "etag": null}),
+        )
     };
-    let (status, body) = status_and_json(save(json!({n.artist_id: "many"}), Some("1")).send().await.unwrap()).await;
+    let (status, body) = status_and_json(
+        save(json!({n.artist_id: "many"}), Some("1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["fields"], json!([n.artist_id]));
-    let (status, body) = status_and_json(save(json!({n.title: "No artist"}), None).send().await.unwrap()).await;
+    let (status, body) = status_and_json(
+        save(json!({n.title: "No artist"}), None)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["fields"].as_array().unwrap().contains(&json!(n.artist_id)), "{body}");
-    let (status, body) = status_and_json(save(json!({"Nope": 1}), Some("1")).send().await.unwrap()).await;
-    assert_eq!((status, &body["fields"]), (StatusCode::BAD_REQUEST, &json!(["Nope"])));
+    assert!(
+        body["fields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(n.artist_id)),
+        "{body}"
+    );
+    let (status, body) =
+        status_and_json(save(json!({"Nope": 1}), Some("1")).send().await.unwrap()).await;
+    assert_eq!(
+        (status, &body["fields"]),
+        (StatusCode::BAD_REQUEST, &json!(["Nope"]))
+    );
     if let Backend::Postgres = backend {
         let duplicate = server
             .as_admin(server.post("/api/tables/save"))
@@ -211,18 +391,44 @@ async fn the_browser_api_names_the_field_a_refusal_is_about(backend: Backend) {
 }
 
 async fn the_browser_pages_large_tables_by_cursor(backend: Backend) {
-    let (server, chinook) = TestServer::with_chinook_and(backend, |c| c.exact_count_limit = 1000).await;
+    let (server, chinook) =
+        TestServer::with_chinook_and(backend, |c| c.exact_count_limit = 1000).await;
     if let Backend::Postgres = backend {
-        let store = depot_domain::Store::connect(&chinook.attachment.url).await.unwrap();
+        let store = depot_domain::Store::connect(&chinook.attachment.url)
+            .await
+            .unwrap();
         sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
         store.close().await;
     }
-    let html = server.as_admin(server.get("/tables/chinook/track")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("about "), "an estimated total is said to be one");
-    let next = html.split("href=\"").find(|h| h.contains("after=")).expect("a Next link by cursor");
+    let html = server
+        .as_admin(server.get("/tables/chinook/track"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("about "),
+        "an estimated total is said to be one"
+    );
+    let next = html
+        .split("href=\"")
+        .find(|h| h.contains("after="))
+        .expect("a Next link by cursor");
     let next = next.split('"').next().unwrap().replace("&amp;", "&");
-    let second = server.as_admin(server.get(&next)).send().await.unwrap().text().await.unwrap();
-    assert!(second.contains(&format!("data-key=\"{}\"", 21)), "the second page starts at track 21");
+    let second = server
+        .as_admin(server.get(&next))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        second.contains(&format!("data-key=\"{}\"", 21)),
+        "the second page starts at track 21"
+    );
     assert!(!second.contains("data-key=\"20\""));
 }
 
@@ -233,16 +439,37 @@ async fn bad_parameters_are_400_not_crashes(backend: Backend) {
         ("sort=Nope".to_string(), "Invalid field [Nope]".to_string()),
         ("sort=-Nope".to_string(), "Invalid field [Nope]".to_string()),
         ("Nope=1".to_string(), "Invalid field [Nope]".to_string()),
-        ("page=0".to_string(), "page must be a whole number from 1".to_string()),
-        ("page=abc".to_string(), "page must be a whole number from 1".to_string()),
-        ("limit=-3".to_string(), "limit must be a whole number from 1".to_string()),
-        ("after=garbage".to_string(), "after must be a cursor".to_string()),
-        (format!("{}__null=maybe", n.name), format!("{}__null takes true or false", n.name)),
-        (format!("{}__gt=abc", n.artist_id), format!("{} takes whole numbers, not \"abc\"", n.artist_id)),
+        (
+            "page=0".to_string(),
+            "page must be a whole number from 1".to_string(),
+        ),
+        (
+            "page=abc".to_string(),
+            "page must be a whole number from 1".to_string(),
+        ),
+        (
+            "limit=-3".to_string(),
+            "limit must be a whole number from 1".to_string(),
+        ),
+        (
+            "after=garbage".to_string(),
+            "after must be a cursor".to_string(),
+        ),
+        (
+            format!("{}__null=maybe", n.name),
+            format!("{}__null takes true or false", n.name),
+        ),
+        (
+            format!("{}__gt=abc", n.artist_id),
+            format!("{} takes whole numbers, not \"abc\"", n.artist_id),
+        ),
     ] {
         let (status, body) = get(&server, &format!("/db/chinook/artist/?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
-        assert!(body["message"].as_str().unwrap().starts_with(&message), "{query}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().starts_with(&message),
+            "{query}: {body}"
+        );
     }
 }
 
@@ -255,25 +482,53 @@ async fn meta_shows_declared_types_and_required(backend: Backend) {
         Backend::Postgres => json!({"artist_id": "INTEGER (required)", "name": "VARCHAR(120)"}),
     };
     assert_eq!(meta, expected);
-    assert_eq!(serde_json::to_string(&meta).unwrap(), serde_json::to_string(&expected).unwrap(), "columns in table order");
+    assert_eq!(
+        serde_json::to_string(&meta).unwrap(),
+        serde_json::to_string(&expected).unwrap(),
+        "columns in table order"
+    );
 }
 
 async fn one_row_with_etag_links_and_404(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let response = server.as_admin(server.get("/db/chinook/album/1")).send().await.unwrap();
+    let response = server
+        .as_admin(server.get("/db/chinook/album/1"))
+        .send()
+        .await
+        .unwrap();
     let etag = response.headers()[ETAG].to_str().unwrap().to_string();
     let link = response.headers()[LINK].to_str().unwrap().to_string();
     assert_eq!(link, "</db/chinook/album/1>; rel=self, </db/chinook/album/1>; rel=related, </db/chinook/artist/1>; rel=related");
     let (status, album) = status_and_json(response).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(album, json!({n.album_id: 1, n.title: "For Those About To Rock We Salute You", n.artist_id: 1}));
-    let cached = server.as_admin(server.get("/db/chinook/album/1")).header(IF_NONE_MATCH, &etag).send().await.unwrap();
+    assert_eq!(
+        album,
+        json!({n.album_id: 1, n.title: "For Those About To Rock We Salute You", n.artist_id: 1})
+    );
+    let cached = server
+        .as_admin(server.get("/db/chinook/album/1"))
+        .header(IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
-    let head = server.as_admin(server.client.head(server.url("/db/chinook/album/1"))).send().await.unwrap();
+    let head = server
+        .as_admin(server.client.head(server.url("/db/chinook/album/1")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(head.status(), StatusCode::OK);
-    for missing in ["/db/chinook/album/99999", "/db/chinook/album/abc", "/db/chinook/nosuch/1"] {
-        assert_eq!(get(&server, missing).await, (StatusCode::NOT_FOUND, json!({"message": null})), "{missing}");
+    for missing in [
+        "/db/chinook/album/99999",
+        "/db/chinook/album/abc",
+        "/db/chinook/nosuch/1",
+    ] {
+        assert_eq!(
+            get(&server, missing).await,
+            (StatusCode::NOT_FOUND, json!({"message": null})),
+            "{missing}"
+        );
     }
 }
 
@@ -297,28 +552,75 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
         // …PostgreSQL's Chinook has plain integer keys, which the caller gives.
         Backend::Postgres => json!({"artist_id": 276, "name": "Jeff Knupp"}),
     };
-    let created = server.as_admin(server.post("/db/chinook/artist/")).json(&body).send().await.unwrap();
+    let created = server
+        .as_admin(server.post("/db/chinook/artist/"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(created.headers()[LOCATION], "/db/chinook/artist/276");
     let (_, row) = status_and_json(created).await;
     assert_eq!(row, json!({n.artist_id: 276, n.name: "Jeff Knupp"}));
 
-    let again = server.as_admin(server.post("/db/chinook/artist/")).json(&body).send().await.unwrap();
-    assert_eq!(again.status(), StatusCode::NO_CONTENT, "an identical POST creates nothing");
+    let again = server
+        .as_admin(server.post("/db/chinook/artist/"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::NO_CONTENT,
+        "an identical POST creates nothing"
+    );
 
     let cases = vec![
-        (json!({n.name: "x", "Age": 32}), "Unknown field [Age]".to_string()),
+        (
+            json!({n.name: "x", "Age": 32}),
+            "Unknown field [Age]".to_string(),
+        ),
         (json!({}), "No data received from request".to_string()),
         (json!([1, 2]), "No data received from request".to_string()),
     ];
     for (body, message) in cases {
-        let (status, answer) = status_and_json(server.as_admin(server.post("/db/chinook/artist/")).json(&body).send().await.unwrap()).await;
-        assert_eq!((status, answer), (StatusCode::BAD_REQUEST, json!({"message": message})));
+        let (status, answer) = status_and_json(
+            server
+                .as_admin(server.post("/db/chinook/artist/"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, answer),
+            (StatusCode::BAD_REQUEST, json!({"message": message}))
+        );
     }
-    let garbage = server.as_admin(server.post("/db/chinook/artist/")).body("not json").send().await.unwrap();
-    assert_eq!(status_and_json(garbage).await, (StatusCode::BAD_REQUEST, json!({"message": "No data received from request"})));
+    let garbage = server
+        .as_admin(server.post("/db/chinook/artist/"))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(garbage).await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"message": "No data received from request"})
+        )
+    );
 
-    let (status, answer) = status_and_json(server.as_admin(server.post("/db/chinook/album/")).json(&json!({n.title: "For Those About To Rock"})).send().await.unwrap()).await;
+    let (status, answer) = status_and_json(
+        server
+            .as_admin(server.post("/db/chinook/album/"))
+            .json(&json!({n.title: "For Those About To Rock"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let missing = match backend {
         Backend::Sqlite => "The following required fields are missing: ArtistId",
@@ -328,68 +630,199 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
 
     if let Backend::Sqlite = backend {
         // sandman2 counts an autoincrement key as unknown on POST.
-        let (status, answer) = status_and_json(server.as_admin(server.post("/db/chinook/artist/")).json(&json!({"ArtistId": 900, "Name": "x"})).send().await.unwrap()).await;
-        assert_eq!((status, answer), (StatusCode::BAD_REQUEST, json!({"message": "Unknown field [ArtistId]"})));
+        let (status, answer) = status_and_json(
+            server
+                .as_admin(server.post("/db/chinook/artist/"))
+                .json(&json!({"ArtistId": 900, "Name": "x"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, answer),
+            (
+                StatusCode::BAD_REQUEST,
+                json!({"message": "Unknown field [ArtistId]"})
+            )
+        );
     }
 }
 
 async fn constraint_violations_are_409_naming_the_column(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let wrong_type = server.as_admin(server.client.patch(server.url("/db/chinook/album/1"))).json(&json!({n.artist_id: "many"})).send().await.unwrap();
+    let wrong_type = server
+        .as_admin(server.client.patch(server.url("/db/chinook/album/1")))
+        .json(&json!({n.artist_id: "many"}))
+        .send()
+        .await
+        .unwrap();
     let (status, body) = status_and_json(wrong_type).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(body["message"].as_str().unwrap().contains(n.artist_id), "{body}");
-    let dangling = server.as_admin(server.client.patch(server.url("/db/chinook/album/1"))).json(&json!({n.artist_id: 99999})).send().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains(n.artist_id),
+        "{body}"
+    );
+    let dangling = server
+        .as_admin(server.client.patch(server.url("/db/chinook/album/1")))
+        .json(&json!({n.artist_id: 99999}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(dangling.status(), StatusCode::CONFLICT);
-    let referenced = server.as_admin(server.client.delete(server.url("/db/chinook/artist/1"))).send().await.unwrap();
+    let referenced = server
+        .as_admin(server.client.delete(server.url("/db/chinook/artist/1")))
+        .send()
+        .await
+        .unwrap();
     let (status, body) = status_and_json(referenced).await;
-    assert_eq!(status, StatusCode::CONFLICT, "albums still refer to artist 1: {body}");
-    assert_eq!(get(&server, "/db/chinook/artist/1").await.0, StatusCode::OK, "nothing was deleted");
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "albums still refer to artist 1: {body}"
+    );
+    assert_eq!(
+        get(&server, "/db/chinook/artist/1").await.0,
+        StatusCode::OK,
+        "nothing was deleted"
+    );
 }
 
 async fn put_upserts_with_the_key_from_the_url(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let updated = server.as_admin(server.client.put(server.url("/db/chinook/artist/3"))).json(&json!({n.name: "Aerosmith!"})).send().await.unwrap();
+    let updated = server
+        .as_admin(server.client.put(server.url("/db/chinook/artist/3")))
+        .json(&json!({n.name: "Aerosmith!"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(updated.status(), StatusCode::OK);
-    assert_eq!(status_and_json(updated).await.1, json!({n.artist_id: 3, n.name: "Aerosmith!"}));
-    let created = server.as_admin(server.client.put(server.url("/db/chinook/artist/5000"))).json(&json!({n.name: "New"})).send().await.unwrap();
+    assert_eq!(
+        status_and_json(updated).await.1,
+        json!({n.artist_id: 3, n.name: "Aerosmith!"})
+    );
+    let created = server
+        .as_admin(server.client.put(server.url("/db/chinook/artist/5000")))
+        .json(&json!({n.name: "New"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
-    assert_eq!(status_and_json(created).await.1, json!({n.artist_id: 5000, n.name: "New"}));
-    let empty = server.as_admin(server.client.put(server.url("/db/chinook/artist/3"))).send().await.unwrap();
-    assert_eq!(status_and_json(empty).await, (StatusCode::BAD_REQUEST, json!({"message": "No data received from request"})));
+    assert_eq!(
+        status_and_json(created).await.1,
+        json!({n.artist_id: 5000, n.name: "New"})
+    );
+    let empty = server
+        .as_admin(server.client.put(server.url("/db/chinook/artist/3")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(empty).await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"message": "No data received from request"})
+        )
+    );
 }
 
 async fn patch_updates_and_delete_removes(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let patched = server.as_admin(server.client.patch(server.url("/db/chinook/album/6"))).json(&json!({n.artist_id: 3})).send().await.unwrap();
+    let patched = server
+        .as_admin(server.client.patch(server.url("/db/chinook/album/6")))
+        .json(&json!({n.artist_id: 3}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(patched.status(), StatusCode::OK);
     assert_eq!(status_and_json(patched).await.1[n.artist_id], 3);
-    let missing = server.as_admin(server.client.patch(server.url("/db/chinook/album/99999"))).json(&json!({n.artist_id: 3})).send().await.unwrap();
-    assert_eq!(status_and_json(missing).await, (StatusCode::NOT_FOUND, json!({"message": null})));
-    let no_json = server.as_admin(server.client.patch(server.url("/db/chinook/album/6"))).send().await.unwrap();
-    assert_eq!(status_and_json(no_json).await, (StatusCode::BAD_REQUEST, json!({"message": "No JSON data received"})));
+    let missing = server
+        .as_admin(server.client.patch(server.url("/db/chinook/album/99999")))
+        .json(&json!({n.artist_id: 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(missing).await,
+        (StatusCode::NOT_FOUND, json!({"message": null}))
+    );
+    let no_json = server
+        .as_admin(server.client.patch(server.url("/db/chinook/album/6")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(no_json).await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"message": "No JSON data received"})
+        )
+    );
 
-    let fresh = server.as_admin(server.client.put(server.url("/db/chinook/artist/4000"))).json(&json!({n.name: "Temporary"})).send().await.unwrap();
+    let fresh = server
+        .as_admin(server.client.put(server.url("/db/chinook/artist/4000")))
+        .json(&json!({n.name: "Temporary"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fresh.status(), StatusCode::CREATED);
-    let deleted = server.as_admin(server.client.delete(server.url("/db/chinook/artist/4000"))).send().await.unwrap();
+    let deleted = server
+        .as_admin(server.client.delete(server.url("/db/chinook/artist/4000")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let again = server.as_admin(server.client.delete(server.url("/db/chinook/artist/4000"))).send().await.unwrap();
-    assert_eq!(status_and_json(again).await, (StatusCode::NOT_FOUND, json!({"message": null})));
+    let again = server
+        .as_admin(server.client.delete(server.url("/db/chinook/artist/4000")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(again).await,
+        (StatusCode::NOT_FOUND, json!({"message": null}))
+    );
 }
 
 async fn if_match_refuses_lost_updates(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let first = server.as_admin(server.get("/db/chinook/artist/5")).send().await.unwrap();
+    let first = server
+        .as_admin(server.get("/db/chinook/artist/5"))
+        .send()
+        .await
+        .unwrap();
     let etag = first.headers()[ETAG].to_str().unwrap().to_string();
-    let mine = server.as_admin(server.client.patch(server.url("/db/chinook/artist/5"))).header(IF_MATCH, &etag).json(&json!({n.name: "Mine"})).send().await.unwrap();
+    let mine = server
+        .as_admin(server.client.patch(server.url("/db/chinook/artist/5")))
+        .header(IF_MATCH, &etag)
+        .json(&json!({n.name: "Mine"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(mine.status(), StatusCode::OK);
-    let theirs = server.as_admin(server.client.patch(server.url("/db/chinook/artist/5"))).header(IF_MATCH, &etag).json(&json!({n.name: "Theirs"})).send().await.unwrap();
-    assert_eq!(status_and_json(theirs).await, (StatusCode::PRECONDITION_FAILED, json!({"status": 412, "error": "precondition failed"})));
-    let stale_delete = server.as_admin(server.client.delete(server.url("/db/chinook/artist/5"))).header(IF_MATCH, &etag).send().await.unwrap();
+    let theirs = server
+        .as_admin(server.client.patch(server.url("/db/chinook/artist/5")))
+        .header(IF_MATCH, &etag)
+        .json(&json!({n.name: "Theirs"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(theirs).await,
+        (
+            StatusCode::PRECONDITION_FAILED,
+            json!({"status": 412, "error": "precondition failed"})
+        )
+    );
+    let stale_delete = server
+        .as_admin(server.client.delete(server.url("/db/chinook/artist/5")))
+        .header(IF_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stale_delete.status(), StatusCode::PRECONDITION_FAILED);
     assert_eq!(get(&server, "/db/chinook/artist/5").await.1[n.name], "Mine");
 }
@@ -399,10 +832,22 @@ async fn composite_keys_address_playlist_tracks(backend: Backend) {
     let path = format!("/db/chinook/{}/1,3402", names(backend).playlist_track);
     let (status, row) = get(&server, &path).await;
     assert_eq!(status, StatusCode::OK, "{row}");
-    let deleted = server.as_admin(server.client.delete(server.url(&path))).send().await.unwrap();
+    let deleted = server
+        .as_admin(server.client.delete(server.url(&path)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     assert_eq!(get(&server, &path).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(get(&server, &format!("/db/chinook/{}/1", names(backend).playlist_track)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(
+            &server,
+            &format!("/db/chinook/{}/1", names(backend).playlist_track)
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn keyset_paging_walks_every_row_once(backend: Backend) {
@@ -412,40 +857,86 @@ async fn keyset_paging_walks_every_row_once(backend: Backend) {
     let mut seen = Vec::new();
     while let Some(url) = next.take() {
         let response = server.as_admin(server.get(&url)).send().await.unwrap();
-        let link = response.headers().get(LINK).map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+        let link = response
+            .headers()
+            .get(LINK)
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
         let (status, body) = status_and_json(response).await;
         assert_eq!(status, StatusCode::OK, "{url}: {body}");
-        seen.extend(resources(&body).iter().map(|t| t[n.track_id].as_i64().unwrap()));
-        next = link.split(", ").find(|l| l.ends_with("rel=next")).map(|l| l.trim_start_matches('<').split('>').next().unwrap().to_string());
+        seen.extend(
+            resources(&body)
+                .iter()
+                .map(|t| t[n.track_id].as_i64().unwrap()),
+        );
+        next = link.split(", ").find(|l| l.ends_with("rel=next")).map(|l| {
+            l.trim_start_matches('<')
+                .split('>')
+                .next()
+                .unwrap()
+                .to_string()
+        });
     }
     assert_eq!(seen.len(), 3503);
     assert_eq!(seen, (1..=3503).collect::<Vec<_>>());
 
     // With a sort on a column with duplicates, the key breaks ties and nothing repeats.
-    let mut next = Some(format!("/db/chinook/track/?sort=-{}&limit=700", n.milliseconds));
+    let mut next = Some(format!(
+        "/db/chinook/track/?sort=-{}&limit=700",
+        n.milliseconds
+    ));
     let mut sorted = Vec::new();
     while let Some(url) = next.take() {
         let response = server.as_admin(server.get(&url)).send().await.unwrap();
-        let link = response.headers().get(LINK).map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+        let link = response
+            .headers()
+            .get(LINK)
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
         let body: Value = response.json().await.unwrap();
-        sorted.extend(resources(&body).iter().map(|t| (t[n.milliseconds].as_i64().unwrap(), t[n.track_id].as_i64().unwrap())));
-        next = link.split(", ").find(|l| l.ends_with("rel=next")).map(|l| l.trim_start_matches('<').split('>').next().unwrap().to_string());
+        sorted.extend(resources(&body).iter().map(|t| {
+            (
+                t[n.milliseconds].as_i64().unwrap(),
+                t[n.track_id].as_i64().unwrap(),
+            )
+        }));
+        next = link.split(", ").find(|l| l.ends_with("rel=next")).map(|l| {
+            l.trim_start_matches('<')
+                .split('>')
+                .next()
+                .unwrap()
+                .to_string()
+        });
     }
     assert_eq!(sorted.len(), 3503);
-    assert!(sorted.windows(2).all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1)));
+    assert!(sorted
+        .windows(2)
+        .all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1)));
 }
 
 async fn ndjson_and_csv_stream_the_selection(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let ndjson = server.as_admin(server.get("/db/chinook/artist/")).header("accept", "application/x-ndjson").send().await.unwrap();
+    let ndjson = server
+        .as_admin(server.get("/db/chinook/artist/"))
+        .header("accept", "application/x-ndjson")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ndjson.headers()["content-type"], "application/x-ndjson");
     let text = ndjson.text().await.unwrap();
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 275);
     assert_eq!(lines[0], json!({n.artist_id: 1, n.name: "AC/DC"}));
 
-    let csv = server.as_admin(server.get("/db/chinook/artist/?export")).send().await.unwrap();
+    let csv = server
+        .as_admin(server.get("/db/chinook/artist/?export"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
     let rows: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
@@ -453,31 +944,92 @@ async fn ndjson_and_csv_stream_the_selection(backend: Backend) {
     assert_eq!(rows[0], format!("{},{}", n.artist_id, n.name));
     assert_eq!(rows[1], "1,AC/DC");
     // RFC 4180: a field with a comma is quoted.
-    assert!(rows.contains(&"49,\"Edson, DJ Marky & DJ Patife Featuring Fernanda Porto\""), "a quoted field");
+    assert!(
+        rows.contains(&"49,\"Edson, DJ Marky & DJ Patife Featuring Fernanda Porto\""),
+        "a quoted field"
+    );
 
-    let filtered = server.as_admin(server.get(&format!("/db/chinook/album/?{}=1&export", n.artist_id))).send().await.unwrap().text().await.unwrap();
+    let filtered = server
+        .as_admin(server.get(&format!("/db/chinook/album/?{}=1&export", n.artist_id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(filtered.split("\r\n").filter(|l| !l.is_empty()).count(), 3);
 }
 
 async fn the_surface_needs_credentials_and_a_writer_to_write(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
-    let (status, body) = status_and_json(server.get("/db/chinook/artist/1").send().await.unwrap()).await;
-    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, json!({"message": "authentication required"})));
-    let (status, body) = status_and_json(server.get("/db/chinook/artist/1").bearer_auth("depot_nope").send().await.unwrap()).await;
-    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, json!({"message": "invalid credentials"})));
+    let (status, body) =
+        status_and_json(server.get("/db/chinook/artist/1").send().await.unwrap()).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"message": "authentication required"})
+        )
+    );
+    let (status, body) = status_and_json(
+        server
+            .get("/db/chinook/artist/1")
+            .bearer_auth("depot_nope")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"message": "invalid credentials"})
+        )
+    );
     let reader = server.user_with_key("rita", "reader").await;
-    assert_eq!(server.get("/db/chinook/artist/1").bearer_auth(&reader).send().await.unwrap().status(), StatusCode::OK);
-    let write = server.client.delete(server.url("/db/chinook/artist/1")).bearer_auth(&reader).send().await.unwrap();
+    assert_eq!(
+        server
+            .get("/db/chinook/artist/1")
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let write = server
+        .client
+        .delete(server.url("/db/chinook/artist/1"))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap();
     let (status, body) = status_and_json(write).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(body["message"].as_str().unwrap().contains("role reader"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("role reader"),
+        "{body}"
+    );
 }
 
 async fn writes_are_audited(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    server.as_admin(server.client.patch(server.url("/db/chinook/artist/7"))).json(&json!({n.name: "Changed"})).send().await.unwrap();
-    let (_, entries) = status_and_json(server.as_admin(server.get("/api/audit?surface=tables")).send().await.unwrap()).await;
+    server
+        .as_admin(server.client.patch(server.url("/db/chinook/artist/7")))
+        .json(&json!({n.name: "Changed"}))
+        .send()
+        .await
+        .unwrap();
+    let (_, entries) = status_and_json(
+        server
+            .as_admin(server.get("/api/audit?surface=tables"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(entries[0]["object"], "chinook/artist/7");
     assert_eq!(entries[0]["action"], "update");
     assert_eq!(entries[0]["summary"], json!({"fields": [n.name]}));
@@ -485,36 +1037,95 @@ async fn writes_are_audited(backend: Backend) {
 
 async fn options_answers_allow(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
-    let response = server.client.request(reqwest::Method::OPTIONS, server.url("/db/chinook/artist/")).send().await.unwrap();
+    let response = server
+        .client
+        .request(reqwest::Method::OPTIONS, server.url("/db/chinook/artist/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert!(response.headers()["allow"].to_str().unwrap().contains("PATCH"));
+    assert!(response.headers()["allow"]
+        .to_str()
+        .unwrap()
+        .contains("PATCH"));
 }
 
 async fn sql_injection_through_every_parameter_changes_nothing(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
     let attempts = [
-        ("/db/chinook/artist;DROP TABLE artist/".to_string(), StatusCode::NOT_FOUND),
-        ("/db/chinook/artist%22%20--/".to_string(), StatusCode::NOT_FOUND),
-        (format!("/db/chinook/artist/?{}%22%3B%20DROP%20TABLE%20artist%3B--=1", n.name), StatusCode::BAD_REQUEST),
-        (format!("/db/chinook/artist/?{}=x%27%20OR%20%271%27%3D%271", n.name), StatusCode::OK),
-        (format!("/db/chinook/artist/?{}__lt=%27%20OR%201%3D1%20--", n.name), StatusCode::OK),
-        (format!("/db/chinook/artist/?sort={}%3B%20DROP%20TABLE%20artist", n.name), StatusCode::BAD_REQUEST),
-        (format!("/db/chinook/artist/?{}__in=1)%20OR%20(1%3D1", n.artist_id), StatusCode::BAD_REQUEST),
-        (format!("/db/chinook/artist/?{}__like=%25%27%20OR%20%271%27%3D%271", n.name), StatusCode::OK),
-        ("/db/chinook/artist/?after=WyInKTsgRFJPUCBUQUJMRSBhcnRpc3Q7LS0iXQ".to_string(), StatusCode::BAD_REQUEST),
-        ("/db/chinook/artist/1%20OR%201%3D1".to_string(), StatusCode::NOT_FOUND),
+        (
+            "/db/chinook/artist;DROP TABLE artist/".to_string(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/db/chinook/artist%22%20--/".to_string(),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!(
+                "/db/chinook/artist/?{}%22%3B%20DROP%20TABLE%20artist%3B--=1",
+                n.name
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/db/chinook/artist/?{}=x%27%20OR%20%271%27%3D%271", n.name),
+            StatusCode::OK,
+        ),
+        (
+            format!("/db/chinook/artist/?{}__lt=%27%20OR%201%3D1%20--", n.name),
+            StatusCode::OK,
+        ),
+        (
+            format!(
+                "/db/chinook/artist/?sort={}%3B%20DROP%20TABLE%20artist",
+                n.name
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/db/chinook/artist/?{}__in=1)%20OR%20(1%3D1", n.artist_id),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!(
+                "/db/chinook/artist/?{}__like=%25%27%20OR%20%271%27%3D%271",
+                n.name
+            ),
+            StatusCode::OK,
+        ),
+        (
+            "/db/chinook/artist/?after=WyInKTsgRFJPUCBUQUJMRSBhcnRpc3Q7LS0iXQ".to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/db/chinook/artist/1%20OR%201%3D1".to_string(),
+            StatusCode::NOT_FOUND,
+        ),
     ];
     for (path, expected) in attempts {
         let (status, body) = get(&server, &path).await;
         assert_eq!(status, expected, "{path}: {body}");
         if status == StatusCode::OK {
-            assert_eq!(resources(&body).len(), 0, "{path} matched rows it should not");
+            assert_eq!(
+                resources(&body).len(),
+                0,
+                "{path} matched rows it should not"
+            );
         }
     }
-    let injected_value = server.as_admin(server.client.patch(server.url("/db/chinook/artist/8"))).json(&json!({n.name: "x'); DROP TABLE artist; --"})).send().await.unwrap();
+    let injected_value = server
+        .as_admin(server.client.patch(server.url("/db/chinook/artist/8")))
+        .json(&json!({n.name: "x'); DROP TABLE artist; --"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(injected_value.status(), StatusCode::OK);
-    assert_eq!(get(&server, "/db/chinook/artist/8").await.1[n.name], "x'); DROP TABLE artist; --");
+    assert_eq!(
+        get(&server, "/db/chinook/artist/8").await.1[n.name],
+        "x'); DROP TABLE artist; --"
+    );
     let (_, all) = get(&server, "/db/chinook/artist/").await;
     assert_eq!(resources(&all).len(), 275, "the table is whole");
 }
@@ -524,23 +1135,53 @@ async fn depots_own_store_is_readable_but_guarded(backend: Backend) {
     let (status, index) = get(&server, "/db/main/").await;
     assert_eq!(status, StatusCode::OK);
     let tables: Vec<&String> = index.as_object().unwrap().keys().collect();
-    assert!(tables.iter().any(|t| *t == "users") && tables.iter().any(|t| *t == "audit_log"), "{index}");
-    assert!(!tables.iter().any(|t| *t == "sessions" || t.starts_with("_sqlx")), "{index}");
+    assert!(
+        tables.iter().any(|t| *t == "users") && tables.iter().any(|t| *t == "audit_log"),
+        "{index}"
+    );
+    assert!(
+        !tables
+            .iter()
+            .any(|t| *t == "sessions" || t.starts_with("_sqlx")),
+        "{index}"
+    );
     let (_, users) = get(&server, "/db/main/users/").await;
     assert_eq!(resources(&users)[0]["name"], "admin");
     assert!(resources(&users)[0].get("password_hash").is_none());
     let (_, keys) = get(&server, "/db/main/api_keys/").await;
     assert!(resources(&keys)[0].get("key_hash").is_none());
-    let write = server.as_admin(server.post("/db/main/users/")).json(&json!({"name": "mallory", "role": "admin", "created_at": "now"})).send().await.unwrap();
-    assert_eq!(status_and_json(write).await, (StatusCode::FORBIDDEN, json!({"message": "users are managed through /api/users, which enforces their rules"})));
-    let history = server.as_admin(server.client.delete(server.url("/db/main/audit_log/1"))).send().await.unwrap();
-    assert_eq!(status_and_json(history).await, (StatusCode::FORBIDDEN, json!({"message": "the audit log is history and cannot be edited"})));
+    let write = server
+        .as_admin(server.post("/db/main/users/"))
+        .json(&json!({"name": "mallory", "role": "admin", "created_at": "now"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(write).await,
+        (
+            StatusCode::FORBIDDEN,
+            json!({"message": "users are managed through /api/users, which enforces their rules"})
+        )
+    );
+    let history = server
+        .as_admin(server.client.delete(server.url("/db/main/audit_log/1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(history).await,
+        (
+            StatusCode::FORBIDDEN,
+            json!({"message": "the audit log is history and cannot be edited"})
+        )
+    );
 }
 
 /// The issue's own example attaches the shared, read-only Chinook file as it is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_sqlite_file_is_served_read_only_and_left_untouched() {
-    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/chinook.sqlite");
+    let shared =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/chinook.sqlite");
     let folder = std::env::temp_dir().join(format!("depot_ro_{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
     let file = folder.join("chinook.sqlite");
@@ -550,15 +1191,35 @@ async fn a_read_only_sqlite_file_is_served_read_only_and_left_untouched() {
     std::fs::set_permissions(&file, permissions).unwrap();
     let before = std::fs::read(&file).unwrap();
 
-    let attachment = depot_domain::tables::catalog::Attachment::parse(&format!("chinook=sqlite://{}", file.display())).unwrap();
-    let server = TestServer::start_with(Backend::Sqlite, move |c| c.attachments = vec![attachment]).await;
+    let attachment = depot_domain::tables::catalog::Attachment::parse(&format!(
+        "chinook=sqlite://{}",
+        file.display()
+    ))
+    .unwrap();
+    let server =
+        TestServer::start_with(Backend::Sqlite, move |c| c.attachments = vec![attachment]).await;
     let (status, artists) = get(&server, "/db/chinook/artist/?limit=3").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(resources(&artists).len(), 3);
-    let write = server.as_admin(server.post("/db/chinook/artist/")).json(&json!({"Name": "x"})).send().await.unwrap();
-    assert_eq!(status_and_json(write).await, (StatusCode::FORBIDDEN, json!({"message": "database chinook is a read-only file"})));
+    let write = server
+        .as_admin(server.post("/db/chinook/artist/"))
+        .json(&json!({"Name": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(write).await,
+        (
+            StatusCode::FORBIDDEN,
+            json!({"message": "database chinook is a read-only file"})
+        )
+    );
     drop(server);
-    assert_eq!(std::fs::read(&file).unwrap(), before, "the file is unchanged");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the file is unchanged"
+    );
     assert!(!folder.join("chinook.sqlite-wal").exists());
     let _ = std::fs::remove_dir_all(&folder);
 }

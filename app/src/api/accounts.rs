@@ -6,9 +6,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::{GetUrl, Json};
 
-use super::ApiError;
 #[cfg(feature = "ssr")]
 use super::caller;
+use super::ApiError;
 #[cfg(feature = "ssr")]
 use depot_domain::auth::{api_keys, users};
 
@@ -27,8 +27,16 @@ pub async fn current_session() -> Result<Option<Session>, ApiError> {
     use depot_domain::Actor;
     let (_, actor) = caller().await?;
     Ok(match actor {
-        Actor::User { name, role, .. } => Some(Session { name, role, local: false }),
-        Actor::Local => Some(Session { name: "local".into(), role: Role::Admin, local: true }),
+        Actor::User { name, role, .. } => Some(Session {
+            name,
+            role,
+            local: false,
+        }),
+        Actor::Local => Some(Session {
+            name: "local".into(),
+            role: Role::Admin,
+            local: true,
+        }),
         Actor::Anonymous { .. } => None,
     })
 }
@@ -42,9 +50,22 @@ pub async fn list_users() -> Result<Vec<User>, ApiError> {
 
 /// `POST /api/users` `{"name", "role", "password"?}`: creates a user (admins only).
 #[server(prefix = "/api", endpoint = "users", input = Json, output = Json)]
-pub async fn create_user(name: String, role: Role, password: Option<String>) -> Result<User, ApiError> {
+pub async fn create_user(
+    name: String,
+    role: Role,
+    password: Option<String>,
+) -> Result<User, ApiError> {
     let (store, actor) = caller().await?;
-    Ok(users::create(&store, &actor, depot_domain::auth::NewUser { name, role, password }).await?)
+    Ok(users::create(
+        &store,
+        &actor,
+        depot_domain::auth::NewUser {
+            name,
+            role,
+            password,
+        },
+    )
+    .await?)
 }
 
 /// `POST /api/users/password` `{"name", "password"}`: sets a password (your own, or anyone's

@@ -22,6 +22,14 @@ pub async fn list_audit(
     let (store, actor) = super::caller().await?;
     let before = super::query_number("before", before)?;
     let limit = super::query_number("limit", limit)?;
-    let filter = depot_domain::audit::AuditFilter { user, surface, object, since, until, before, limit };
+    let filter = depot_domain::audit::AuditFilter {
+        user,
+        surface,
+        object,
+        since,
+        until,
+        before,
+        limit,
+    };
     Ok(depot_domain::audit::query(&store, &actor, &filter).await?)
 }

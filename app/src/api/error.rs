@@ -18,7 +18,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: u16, error: impl Into<String>) -> Self {
-        Self { status, error: error.into(), fields: Vec::new() }
+        Self {
+            status,
+            error: error.into(),
+            fields: Vec::new(),
+        }
     }
 
     /// Whether the caller has to sign in (again) before this can work.

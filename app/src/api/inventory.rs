@@ -45,7 +45,11 @@ pub struct EntityDetail {
 
 #[cfg(feature = "ssr")]
 fn summary(entity: &depot_domain::inventory::Entity) -> EntitySummary {
-    EntitySummary { name: entity.name.clone(), driver: entity.driver.clone(), kind: entity.kind.clone() }
+    EntitySummary {
+        name: entity.name.clone(),
+        driver: entity.driver.clone(),
+        kind: entity.kind.clone(),
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -72,10 +76,16 @@ pub async fn search_entities(search: Option<String>) -> Result<Vec<EntitySummary
     actor.require_read()?;
     let search = search.unwrap_or_default();
     let found = match search.split_once('=') {
-        Some((key, value)) => service::by_attribute(&store, key.trim(), None, Some(value.trim()), &None).await?,
+        Some((key, value)) => {
+            service::by_attribute(&store, key.trim(), None, Some(value.trim()), &None).await?
+        }
         None => {
             let needle = search.to_lowercase();
-            service::list(&store, None, None, &None).await?.into_iter().filter(|e| e.name.to_lowercase().contains(&needle)).collect()
+            service::list(&store, None, None, &None)
+                .await?
+                .into_iter()
+                .filter(|e| e.name.to_lowercase().contains(&needle))
+                .collect()
         }
     };
     Ok(found.iter().map(summary).collect())
@@ -92,15 +102,26 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
     let parents = service::parents(&store, &entity, &None).await?;
     let contents = service::contents(&store, &entity, &None).await?;
     let all = service::list(&store, None, None, &None).await?;
-    let pools = all.iter().filter(|e| drivers::is_pool(&e.driver) && e.id != entity.id).map(summary).collect();
-    let ip_managers = all.iter().filter(|e| e.driver == "ipmanager").map(summary).collect();
+    let pools = all
+        .iter()
+        .filter(|e| drivers::is_pool(&e.driver) && e.id != entity.id)
+        .map(summary)
+        .collect();
+    let ip_managers = all
+        .iter()
+        .filter(|e| e.driver == "ipmanager")
+        .map(summary)
+        .collect();
     let addresses = if entity.driver == "ipmanager" {
         let held = managers::allocations(&store, &entity).await?;
         managers::addresses(&store, &entity, 1024)
             .await?
             .into_iter()
             .map(|address| {
-                let holder = held.iter().find(|(resource, _)| *resource == address).map(|(_, h)| h.clone());
+                let holder = held
+                    .iter()
+                    .find(|(resource, _)| *resource == address)
+                    .map(|(_, h)| h.clone());
                 AddressUse { address, holder }
             })
             .collect()
@@ -111,7 +132,13 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
         entity: summary(&entity),
         attrs: attrs
             .into_iter()
-            .map(|a| AttributeView { key: a.key, subkey: a.subkey, number: a.number, datatype: a.datatype.as_str().into(), value: a.value })
+            .map(|a| AttributeView {
+                key: a.key,
+                subkey: a.subkey,
+                number: a.number,
+                datatype: a.datatype.as_str().into(),
+                value: a.value,
+            })
             .collect(),
         parents: parents.iter().map(summary).collect(),
         contents: contents.iter().map(summary).collect(),
@@ -125,21 +152,37 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
 #[server(prefix = "/api", endpoint = "inventory/create", input = Json, output = Json)]
 pub async fn create_entity(driver: String, name: String) -> Result<EntitySummary, ApiError> {
     let (store, actor) = super::caller().await?;
-    let created = depot_domain::inventory::service::create(&store, &actor, &driver, &[name.clone()]).await?;
+    let created =
+        depot_domain::inventory::service::create(&store, &actor, &driver, &[name.clone()]).await?;
     if !created.existing.is_empty() {
-        return Err(ApiError::new(409, format!("{} already exists", created.existing[0].path())));
+        return Err(ApiError::new(
+            409,
+            format!("{} already exists", created.existing[0].path()),
+        ));
     }
     Ok(summary(&created.entities[0]))
 }
 
 /// `POST /api/inventory/attribute` `{"name", "key", "subkey"?, "value", "datatype"}`: sets it.
 #[server(prefix = "/api", endpoint = "inventory/attribute", input = Json, output = Json)]
-pub async fn set_attribute(name: String, key: String, subkey: Option<String>, value: String, datatype: String) -> Result<(), ApiError> {
+pub async fn set_attribute(
+    name: String,
+    key: String,
+    subkey: Option<String>,
+    value: String,
+    datatype: String,
+) -> Result<(), ApiError> {
     use depot_domain::inventory::service::{self, NewAttribute};
     let (store, actor) = super::caller().await?;
     let entity = service::get(&store, &name, None, &None).await?;
     let subkey = subkey.filter(|s| !s.is_empty());
-    let attribute = NewAttribute { key, subkey, value, datatype: Some(datatype), ..Default::default() };
+    let attribute = NewAttribute {
+        key,
+        subkey,
+        value,
+        datatype: Some(datatype),
+        ..Default::default()
+    };
     service::set_attribute(&store, &actor, &entity, &attribute).await?;
     Ok(())
 }
@@ -150,7 +193,11 @@ pub async fn change_membership(pool: String, device: String, insert: bool) -> Re
     use depot_domain::inventory::service::{self, Action};
     let (store, actor) = super::caller().await?;
     let container = service::get(&store, &pool, None, &None).await?;
-    let action = if insert { Action::Insert } else { Action::Remove };
+    let action = if insert {
+        Action::Insert
+    } else {
+        Action::Remove
+    };
     service::insert_or_remove(&store, &actor, &container, &[device], action).await?;
     Ok(())
 }
@@ -163,6 +210,10 @@ pub async fn allocate_ip(manager: String, object: String) -> Result<String, ApiE
     let manager = service::get(&store, &manager, Some("ipmanager"), &None).await?;
     let object = service::get(&store, &object, None, &None).await?;
     managers::allocate_ip(&store, &actor, &manager, &object, None).await?;
-    let ips = service::attributes(&store, &object, Some("ip"), Some("ipstring"), None, &None).await?;
-    Ok(ips.last().and_then(|a| a.value.as_str().map(str::to_string)).unwrap_or_default())
+    let ips =
+        service::attributes(&store, &object, Some("ip"), Some("ipstring"), None, &None).await?;
+    Ok(ips
+        .last()
+        .and_then(|a| a.value.as_str().map(str::to_string))
+        .unwrap_or_default())
 }

@@ -2,9 +2,9 @@
 //! route under `/api/` taking and returning JSON (GET ones take query parameters), so anything
 //! the UI does a script can do too.
 
-mod error;
 pub mod accounts;
 pub mod audit;
+mod error;
 pub mod inventory;
 pub mod tables;
 
@@ -27,10 +27,9 @@ pub(crate) async fn caller() -> Result<(depot_domain::Store, depot_domain::Actor
 pub(crate) fn query_number(name: &str, value: Option<String>) -> Result<Option<i64>, ApiError> {
     match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(text) => text
-            .parse()
-            .map(Some)
-            .map_err(|_| ApiError::new(400, format!("{name} must be a whole number, not {text:?}"))),
+        Some(text) => text.parse().map(Some).map_err(|_| {
+            ApiError::new(400, format!("{name} must be a whole number, not {text:?}"))
+        }),
     }
 }
 

@@ -85,12 +85,20 @@ mod server {
     /// The database and table, for a caller who may read them. Call it before anything else
     /// in a server function: the Leptos context it reads is only there until the first real
     /// wait.
-    pub async fn open(db: &str, table: &str) -> Result<(Arc<Database>, Arc<Table>, depot_domain::Actor, i64), ApiError> {
-        let catalog = use_context::<Catalog>().ok_or_else(|| ApiError::new(500, "the catalog is not available"))?;
+    pub async fn open(
+        db: &str,
+        table: &str,
+    ) -> Result<(Arc<Database>, Arc<Table>, depot_domain::Actor, i64), ApiError> {
+        let catalog = use_context::<Catalog>()
+            .ok_or_else(|| ApiError::new(500, "the catalog is not available"))?;
         let (_, actor) = crate::api::caller().await?;
         actor.require_read()?;
-        let database = catalog.database(db).map_err(|_| ApiError::new(404, format!("no database named {db:?}")))?;
-        let table = database.table(table).map_err(|_| ApiError::new(404, format!("no table {table:?} in {db}")))?;
+        let database = catalog
+            .database(db)
+            .map_err(|_| ApiError::new(404, format!("no database named {db:?}")))?;
+        let table = database
+            .table(table)
+            .map_err(|_| ApiError::new(404, format!("no table {table:?} in {db}")))?;
         Ok((database, table, actor, catalog.exact_count_limit()))
     }
 
@@ -126,7 +134,12 @@ mod server {
             .collect()
     }
 
-    pub async fn table_page(database: &Database, table: &Table, query: &str, exact_count_limit: i64) -> Result<TablePage, ApiError> {
+    pub async fn table_page(
+        database: &Database,
+        table: &Table,
+        query: &str,
+        exact_count_limit: i64,
+    ) -> Result<TablePage, ApiError> {
         use depot_domain::tables::selection::Paging;
         use depot_domain::tables::service::{self, Total};
         use depot_domain::tables::Selection;
@@ -148,7 +161,11 @@ mod server {
             name: table.name.clone(),
             resource: table.resource.clone(),
             columns: columns(database, table),
-            rows: result.rows.into_iter().map(|values| row_view(table, values)).collect(),
+            rows: result
+                .rows
+                .into_iter()
+                .map(|values| row_view(table, values))
+                .collect(),
             total,
             estimated,
             page,
@@ -162,24 +179,40 @@ mod server {
 
     pub fn row_view(table: &Table, values: Map<String, Value>) -> RowView {
         use depot_domain::tables::service::{etag, RowKey};
-        RowView { key: RowKey::of(table, &values), etag: etag(&values), values }
+        RowView {
+            key: RowKey::of(table, &values),
+            etag: etag(&values),
+            values,
+        }
     }
 
     /// The page URL's parameters as a selection's: `COL` with `COL.op=gt` becomes `COL__gt`,
     /// empty filters are dropped, and paging defaults to page 1 of 20.
     pub fn selection_params(query: &str) -> Vec<(String, String)> {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-        let operator_of = |column: &str| pairs.iter().find(|(k, _)| k == &format!("{column}.op")).map(|(_, v)| v.clone());
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let operator_of = |column: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == &format!("{column}.op"))
+                .map(|(_, v)| v.clone())
+        };
         let mut params = Vec::new();
         for (key, value) in &pairs {
             match key.as_str() {
-                "page" | "limit" | "sort" | "after" | "search" => params.push((key.clone(), value.clone())),
+                "page" | "limit" | "sort" | "after" | "search" => {
+                    params.push((key.clone(), value.clone()))
+                }
                 k if k.ends_with(".op") || k == "edit" => {}
                 column => {
                     let operator = operator_of(column).unwrap_or_else(|| "eq".into());
                     match operator.as_str() {
                         "null" | "notnull" => {
-                            params.push((format!("{column}__null"), (operator == "null").to_string()));
+                            params.push((
+                                format!("{column}__null"),
+                                (operator == "null").to_string(),
+                            ));
                         }
                         _ if value.is_empty() => {}
                         "eq" => params.push((column.to_string(), value.clone())),
@@ -203,7 +236,8 @@ mod server {
 pub async fn list_databases() -> Result<Vec<DatabaseSummary>, ApiError> {
     let (_, actor) = super::caller().await?;
     actor.require_read()?;
-    let catalog = use_context::<depot_domain::tables::Catalog>().ok_or_else(|| ApiError::new(500, "the catalog is not available"))?;
+    let catalog = use_context::<depot_domain::tables::Catalog>()
+        .ok_or_else(|| ApiError::new(500, "the catalog is not available"))?;
     Ok(catalog
         .names()
         .into_iter()
@@ -213,7 +247,11 @@ pub async fn list_databases() -> Result<Vec<DatabaseSummary>, ApiError> {
             tables: db
                 .tables
                 .values()
-                .map(|t| TableSummary { name: t.name.clone(), resource: t.resource.clone(), read_only: t.check_writable().err().map(|e| e.to_string()) })
+                .map(|t| TableSummary {
+                    name: t.name.clone(),
+                    resource: t.resource.clone(),
+                    read_only: t.check_writable().err().map(|e| e.to_string()),
+                })
                 .collect(),
         })
         .collect())
@@ -222,7 +260,11 @@ pub async fn list_databases() -> Result<Vec<DatabaseSummary>, ApiError> {
 /// `GET /api/tables/view?db=&table=&query=`: one page of a table as the browser shows it;
 /// `query` is the page's own query string (filters, sort, page).
 #[server(prefix = "/api", endpoint = "tables/view", input = GetUrl, output = Json)]
-pub async fn load_table_page(db: String, table: String, query: String) -> Result<TablePage, ApiError> {
+pub async fn load_table_page(
+    db: String,
+    table: String,
+    query: String,
+) -> Result<TablePage, ApiError> {
     let (database, table, _, count_limit) = server::open(&db, &table).await?;
     server::table_page(&database, &table, &query, count_limit).await
 }
@@ -233,20 +275,28 @@ pub async fn get_row(db: String, table: String, key: String) -> Result<RowView, 
     use depot_domain::tables::service::{self, RowKey};
     let (database, table, ..) = server::open(&db, &table).await?;
     let row_key = RowKey::parse(&table, &key)?;
-    let values = service::get(&database, &table, &row_key).await?.ok_or_else(|| ApiError::new(404, "no such row"))?;
+    let values = service::get(&database, &table, &row_key)
+        .await?
+        .ok_or_else(|| ApiError::new(404, "no such row"))?;
     Ok(server::row_view(&table, values))
 }
 
 /// `GET /api/tables/form?db=&table=&key=`: what the row form shows (no `key`: a new row).
 #[server(prefix = "/api", endpoint = "tables/form", input = GetUrl, output = Json)]
-pub async fn load_row_form(db: String, table: String, key: Option<String>) -> Result<RowForm, ApiError> {
+pub async fn load_row_form(
+    db: String,
+    table: String,
+    key: Option<String>,
+) -> Result<RowForm, ApiError> {
     use depot_domain::tables::service::{self, RowKey};
     let (database, found, _, count_limit) = server::open(&db, &table).await?;
     let shape = server::table_page(&database, &found, "page=1&limit=1", count_limit).await?;
     let row = match key.filter(|k| !k.is_empty()) {
         Some(key) => {
             let row_key = RowKey::parse(&found, &key)?;
-            let values = service::get(&database, &found, &row_key).await?.ok_or_else(|| ApiError::new(404, "no such row"))?;
+            let values = service::get(&database, &found, &row_key)
+                .await?
+                .ok_or_else(|| ApiError::new(404, "no such row"))?;
             Some(server::row_view(&found, values))
         }
         None => None,
@@ -254,15 +304,26 @@ pub async fn load_row_form(db: String, table: String, key: Option<String>) -> Re
     let mut choices = Vec::new();
     for column in shape.columns.iter().filter(|c| c.references.is_some()) {
         let target = database.table(column.references.as_deref().unwrap_or_default())?;
-        choices.push((column.name.clone(), service::choices(&database, &target, "", 200).await?));
+        choices.push((
+            column.name.clone(),
+            service::choices(&database, &target, "", 200).await?,
+        ));
     }
-    Ok(RowForm { shape, row, choices })
+    Ok(RowForm {
+        shape,
+        row,
+        choices,
+    })
 }
 
 /// `GET /api/tables/choices?db=&table=&search=`: rows of a referenced table to pick from,
 /// as `[key, label]` pairs.
 #[server(prefix = "/api", endpoint = "tables/choices", input = GetUrl, output = Json)]
-pub async fn choices(db: String, table: String, search: String) -> Result<Vec<(String, String)>, ApiError> {
+pub async fn choices(
+    db: String,
+    table: String,
+    search: String,
+) -> Result<Vec<(String, String)>, ApiError> {
     let (database, table, ..) = server::open(&db, &table).await?;
     Ok(depot_domain::tables::service::choices(&database, &table, &search, 50).await?)
 }
@@ -270,18 +331,33 @@ pub async fn choices(db: String, table: String, search: String) -> Result<Vec<(S
 /// `POST /api/tables/save` `{"db", "table", "key"?, "values", "etag"?}`: creates a row (no key)
 /// or updates one; with `etag`, only if nobody changed it since.
 #[server(prefix = "/api", endpoint = "tables/save", input = Json, output = Json)]
-pub async fn save_row(db: String, table: String, key: Option<String>, values: Map<String, Value>, etag: Option<String>) -> Result<RowView, ApiError> {
+pub async fn save_row(
+    db: String,
+    table: String,
+    key: Option<String>,
+    values: Map<String, Value>,
+    etag: Option<String>,
+) -> Result<RowView, ApiError> {
     use depot_domain::tables::service::{self, Created, RowKey};
     let (database, table, actor, _) = server::open(&db, &table).await?;
     actor.require_write()?;
     let row = match key {
         None => match service::create(&database, &table, Some(Value::Object(values))).await? {
             Created::Row(row) => row,
-            Created::AlreadyExists => return Err(ApiError::new(409, "an identical row already exists")),
+            Created::AlreadyExists => {
+                return Err(ApiError::new(409, "an identical row already exists"))
+            }
         },
         Some(key) => {
             let row_key = RowKey::parse(&table, &key)?;
-            service::update(&database, &table, &row_key, Some(Value::Object(values)), etag.as_deref()).await?
+            service::update(
+                &database,
+                &table,
+                &row_key,
+                Some(Value::Object(values)),
+                etag.as_deref(),
+            )
+            .await?
         }
     };
     Ok(server::row_view(&table, row))
@@ -289,7 +365,12 @@ pub async fn save_row(db: String, table: String, key: Option<String>, values: Ma
 
 /// `POST /api/tables/delete` `{"db", "table", "key", "etag"?}`.
 #[server(prefix = "/api", endpoint = "tables/delete", input = Json, output = Json)]
-pub async fn delete_row(db: String, table: String, key: String, etag: Option<String>) -> Result<(), ApiError> {
+pub async fn delete_row(
+    db: String,
+    table: String,
+    key: String,
+    etag: Option<String>,
+) -> Result<(), ApiError> {
     use depot_domain::tables::service::{self, RowKey};
     let (database, table, actor, _) = server::open(&db, &table).await?;
     actor.require_write()?;

@@ -82,8 +82,12 @@ fn WhoAmI(session: Session) -> impl IntoView {
 }
 
 /// What stays readable in a query value: letters, digits and `-_.~/`.
-const QUERY_VALUE: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
 
 /// Percent-encodes a value for a query string (used by the server's sign-in redirects too).
 pub fn urlencode(value: &str) -> String {

@@ -72,8 +72,14 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
             .filter(|(k, _)| k != "before")
             .map(|(k, v)| (k.to_string(), v))
             .collect();
-        params.push(("before".into(), entries.last().map(|e| e.id).unwrap_or_default().to_string()));
-        let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", crate::components::layout::urlencode(v))).collect();
+        params.push((
+            "before".into(),
+            entries.last().map(|e| e.id).unwrap_or_default().to_string(),
+        ));
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::components::layout::urlencode(v)))
+            .collect();
         format!("/audit?{}", query.join("&"))
     });
     view! {

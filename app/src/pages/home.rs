@@ -3,11 +3,31 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 const SURFACES: [(&str, &str, &str); 5] = [
-    ("/tables", "Tables", "REST and a browser for every table of every attached SQL database (sandman2)."),
-    ("/entities", "Inventory", "Servers, pools, typed attributes, name and IP allocation (clusto)."),
-    ("/versioning", "Versioning", "Data dots: file trees with branches, commits and diffs (Dotmesh)."),
-    ("/artifacts", "Artifacts", "Versioned artifacts, plugins and apps pinned to versions (CDAP)."),
-    ("/specs", "Specs", "Source-spec revisions and pipeline status (specstore)."),
+    (
+        "/tables",
+        "Tables",
+        "REST and a browser for every table of every attached SQL database (sandman2).",
+    ),
+    (
+        "/entities",
+        "Inventory",
+        "Servers, pools, typed attributes, name and IP allocation (clusto).",
+    ),
+    (
+        "/versioning",
+        "Versioning",
+        "Data dots: file trees with branches, commits and diffs (Dotmesh).",
+    ),
+    (
+        "/artifacts",
+        "Artifacts",
+        "Versioned artifacts, plugins and apps pinned to versions (CDAP).",
+    ),
+    (
+        "/specs",
+        "Specs",
+        "Source-spec revisions and pipeline status (specstore).",
+    ),
 ];
 
 #[component]

@@ -8,7 +8,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::Value;
 
-use crate::api::inventory::{load_entity, search_entities, AllocateIp, ChangeMembership, CreateEntity, EntityDetail, SetAttribute};
+use crate::api::inventory::{
+    load_entity, search_entities, AllocateIp, ChangeMembership, CreateEntity, EntityDetail,
+    SetAttribute,
+};
 use crate::components::error_view::ApiErrorView;
 use crate::components::use_hydrated;
 
@@ -27,17 +30,26 @@ pub fn InventoryPage() -> impl IntoView {
     let found = Resource::new(search, search_entities);
     let create = ServerAction::<CreateEntity>::new();
     let hydrated = use_hydrated();
-    let (driver, name) = (NodeRef::<html::Select>::new(), NodeRef::<html::Input>::new());
+    let (driver, name) = (
+        NodeRef::<html::Select>::new(),
+        NodeRef::<html::Input>::new(),
+    );
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(created)) = create.value().get() {
-            navigate(&format!("/entities/{}", crate::urlencode(&created.name)), Default::default());
+            navigate(
+                &format!("/entities/{}", crate::urlencode(&created.name)),
+                Default::default(),
+            );
         }
     });
     let on_create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let (Some(driver), Some(name)) = (driver.get(), name.get()) {
-            create.dispatch(CreateEntity { driver: driver.value(), name: name.value() });
+            create.dispatch(CreateEntity {
+                driver: driver.value(),
+                name: name.value(),
+            });
         }
     };
     view! {
@@ -94,15 +106,26 @@ pub fn EntityPage() -> impl IntoView {
     let membership = ServerAction::<ChangeMembership>::new();
     let allocate = ServerAction::<AllocateIp>::new();
     let detail = Resource::new(
-        move || (name(), set.version().get(), membership.version().get(), allocate.version().get()),
+        move || {
+            (
+                name(),
+                set.version().get(),
+                membership.version().get(),
+                allocate.version().get(),
+            )
+        },
         |(name, ..)| load_entity(name),
     );
     let failures = move || {
-        [set.value().get().and_then(Result::err), membership.value().get().and_then(Result::err), allocate.value().get().and_then(Result::err)]
-            .into_iter()
-            .flatten()
-            .map(|error| view! { <ApiErrorView error/> })
-            .collect_view()
+        [
+            set.value().get().and_then(Result::err),
+            membership.value().get().and_then(Result::err),
+            allocate.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|error| view! { <ApiErrorView error/> })
+        .collect_view()
     };
     view! {
         <p><a href="/entities">"← Inventory"</a></p>
@@ -127,14 +150,27 @@ fn EntityView(
 ) -> impl IntoView {
     let hydrated = use_hydrated();
     let name = detail.entity.name.clone();
-    let (key, subkey, value, datatype) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new(), NodeRef::<html::Select>::new());
+    let (key, subkey, value, datatype) = (
+        NodeRef::<html::Input>::new(),
+        NodeRef::<html::Input>::new(),
+        NodeRef::<html::Input>::new(),
+        NodeRef::<html::Select>::new(),
+    );
     let on_set = {
         let name = name.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            if let (Some(key), Some(subkey), Some(value), Some(datatype)) = (key.get(), subkey.get(), value.get(), datatype.get()) {
+            if let (Some(key), Some(subkey), Some(value), Some(datatype)) =
+                (key.get(), subkey.get(), value.get(), datatype.get())
+            {
                 let subkey = Some(subkey.value()).filter(|s| !s.is_empty());
-                set.dispatch(SetAttribute { name: name.clone(), key: key.value(), subkey, value: value.value(), datatype: datatype.value() });
+                set.dispatch(SetAttribute {
+                    name: name.clone(),
+                    key: key.value(),
+                    subkey,
+                    value: value.value(),
+                    datatype: datatype.value(),
+                });
             }
         }
     };
@@ -144,7 +180,11 @@ fn EntityView(
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             if let Some(pool) = pool_choice.get() {
-                membership.dispatch(ChangeMembership { pool: pool.value(), device: name.clone(), insert: true });
+                membership.dispatch(ChangeMembership {
+                    pool: pool.value(),
+                    device: name.clone(),
+                    insert: true,
+                });
             }
         }
     };
@@ -154,14 +194,23 @@ fn EntityView(
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             if let Some(manager) = manager_choice.get() {
-                allocate.dispatch(AllocateIp { manager: manager.value(), object: name.clone() });
+                allocate.dispatch(AllocateIp {
+                    manager: manager.value(),
+                    object: name.clone(),
+                });
             }
         }
     };
-    let used = detail.addresses.iter().filter(|a| a.holder.is_some()).count();
+    let used = detail
+        .addresses
+        .iter()
+        .filter(|a| a.holder.is_some())
+        .count();
     let total = detail.addresses.len();
     let is_manager = detail.entity.driver == "ipmanager";
-    let link = |e: &crate::api::inventory::EntitySummary| format!("/entities/{}", crate::urlencode(&e.name));
+    let link = |e: &crate::api::inventory::EntitySummary| {
+        format!("/entities/{}", crate::urlencode(&e.name))
+    };
     view! {
         <Title text=name.clone()/>
         <h1>{name.clone()} " " <span class="badge">{format!("{} · {}", detail.entity.driver, detail.entity.kind)}</span></h1>

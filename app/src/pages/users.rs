@@ -23,7 +23,9 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 /// Shows `admin_view` once the session is known, if the signed-in user is an admin.
-fn for_admins<V: IntoView + 'static>(admin_view: impl Fn() -> V + Copy + Send + Sync + 'static) -> impl IntoView {
+fn for_admins<V: IntoView + 'static>(
+    admin_view: impl Fn() -> V + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let session = use_session_resource().0;
     view! {
         <Transition fallback=|| ()>
@@ -57,10 +59,17 @@ fn UsersSection() -> impl IntoView {
     let password = NodeRef::<html::Input>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(name), Some(role), Some(password)) = (name.get(), role.get(), password.get()) else { return };
+        let (Some(name), Some(role), Some(password)) = (name.get(), role.get(), password.get())
+        else {
+            return;
+        };
         let role = role.value().parse().unwrap_or(Role::Reader);
         let password = Some(password.value()).filter(|p| !p.is_empty());
-        create_user.dispatch(CreateUser { name: name.value(), role, password });
+        create_user.dispatch(CreateUser {
+            name: name.value(),
+            role,
+            password,
+        });
     };
     view! {
         <section>
@@ -124,7 +133,10 @@ fn KeysSection() -> impl IntoView {
         ev.prevent_default();
         let Some(name) = key_name.get() else { return };
         let user = key_user.get().map(|u| u.value()).filter(|u| !u.is_empty());
-        create_key.dispatch(CreateKey { name: name.value(), user });
+        create_key.dispatch(CreateKey {
+            name: name.value(),
+            user,
+        });
     };
     let new_secret = move || match create_key.value().get() {
         Some(Ok(created)) => Some(view! {

@@ -22,7 +22,9 @@ pub fn parse(field: &str, value: &str) -> Result<Timestamp, DomainError> {
         return Ok(format(at.with_timezone(&Utc)));
     }
     if let Ok(day) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        return Ok(format(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()));
+        return Ok(format(
+            day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc(),
+        ));
     }
     Err(DomainError::invalid(format!(
         "{field} must be an RFC 3339 time or a YYYY-MM-DD date, not {value:?}"
@@ -39,11 +41,17 @@ mod tests {
         let b = parse("until", "2026-01-02T00:00:01+00:00").unwrap();
         assert_eq!(a, "2026-01-02T00:00:00.000Z");
         assert!(a < b);
-        assert!(parse("since", "yesterday").unwrap_err().to_string().contains("since"));
+        assert!(parse("since", "yesterday")
+            .unwrap_err()
+            .to_string()
+            .contains("since"));
     }
 
     #[test]
     fn offsets_are_normalised_to_utc() {
-        assert_eq!(parse("t", "2026-01-02T03:00:00+02:00").unwrap(), "2026-01-02T01:00:00.000Z");
+        assert_eq!(
+            parse("t", "2026-01-02T03:00:00+02:00").unwrap(),
+            "2026-01-02T01:00:00.000Z"
+        );
     }
 }

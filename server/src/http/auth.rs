@@ -11,8 +11,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use base64::Engine;
-use depot_app::urlencode;
 use chrono::Duration;
+use depot_app::urlencode;
 use depot_domain::auth::{credentials, sessions};
 use depot_domain::{Actor, DomainError};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -23,12 +23,19 @@ use super::{error_response, AppState};
 
 pub const SESSION_COOKIE: &str = "depot_session";
 
-pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let actor = match identify(&state, request.headers()).await {
         Ok(actor) => actor,
         Err(DomainError::Unauthenticated(message)) => {
             let mut response = refusal_for(request.uri().path(), StatusCode::UNAUTHORIZED, message);
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"depot\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"depot\""),
+            );
             return response;
         }
         Err(fault) => {
@@ -45,15 +52,21 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Actor, Domain
         return Ok(Actor::Local);
     }
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let value = value.to_str().map_err(|_| unauthenticated("the Authorization header is not readable text"))?;
+        let value = value
+            .to_str()
+            .map_err(|_| unauthenticated("the Authorization header is not readable text"))?;
         let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
         return match scheme.to_ascii_lowercase().as_str() {
             "bearer" => credentials::by_api_key(&state.store, credentials.trim()).await,
             "basic" => {
                 let (user, secret) = decode_basic(credentials.trim())?;
-                credentials::by_name_and_secret(&state.store, &user, &secret).await.map(|(actor, _)| actor)
+                credentials::by_name_and_secret(&state.store, &user, &secret)
+                    .await
+                    .map(|(actor, _)| actor)
             }
-            _ => Err(unauthenticated("use Authorization: Bearer <API key> or Basic <user:key or password>")),
+            _ => Err(unauthenticated(
+                "use Authorization: Bearer <API key> or Basic <user:key or password>",
+            )),
         };
     }
     if let Some(token) = session_token(headers) {
@@ -61,7 +74,9 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Actor, Domain
             return Ok(actor);
         }
     }
-    Ok(Actor::Anonymous { may_read: state.config.public_read })
+    Ok(Actor::Anonymous {
+        may_read: state.config.public_read,
+    })
 }
 
 fn unauthenticated(message: &str) -> DomainError {
@@ -72,8 +87,11 @@ fn decode_basic(encoded: &str) -> Result<(String, String), DomainError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .map_err(|_| unauthenticated("the Basic credentials are not valid base64"))?;
-    let text = String::from_utf8(bytes).map_err(|_| unauthenticated("the Basic credentials are not UTF-8"))?;
-    let (user, secret) = text.split_once(':').ok_or_else(|| unauthenticated("the Basic credentials need the form user:secret"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| unauthenticated("the Basic credentials are not UTF-8"))?;
+    let (user, secret) = text
+        .split_once(':')
+        .ok_or_else(|| unauthenticated("the Basic credentials need the form user:secret"))?;
     Ok((user.to_string(), secret.to_string()))
 }
 
@@ -91,10 +109,21 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 /// Refuses state-changing requests that a browser sends on behalf of another site, so a
 /// session cookie cannot be used by a forged form or script (CSRF). Browsers say where a
 /// request comes from (`Sec-Fetch-Site`, `Origin`); scripts send neither and pass.
-pub async fn refuse_cross_site_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+pub async fn refuse_cross_site_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe && is_cross_site(request.headers(), &state.config.cors_origins) {
-        return refusal_for(request.uri().path(), StatusCode::FORBIDDEN, "cross-site request refused: this origin may not change data here");
+        return refusal_for(
+            request.uri().path(),
+            StatusCode::FORBIDDEN,
+            "cross-site request refused: this origin may not change data here",
+        );
     }
     next.run(request).await
 }
@@ -107,9 +136,14 @@ fn is_cross_site(headers: &HeaderMap, allowed_origins: &[String]) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return !matches!(site, "same-origin" | "none");
     }
-    match (origin, headers.get(header::HOST).and_then(|v| v.to_str().ok())) {
+    match (
+        origin,
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) {
         (Some("null"), _) => true,
-        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, authority)| authority) != Some(host),
+        (Some(origin), Some(host)) => {
+            origin.split_once("://").map(|(_, authority)| authority) != Some(host)
+        }
         (Some(_), None) => true,
         (None, _) => false,
     }
@@ -126,7 +160,11 @@ pub struct LoginForm {
 /// `POST /auth/login`: a form (from the login page) or JSON `{"username", "password"}`. The
 /// password field takes a password or an API key. Success sets the session cookie; a form is
 /// then redirected to `next`, JSON gets the user.
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, request: Request) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -134,29 +172,46 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, request: R
     let form: LoginForm = if is_json {
         match Json::<LoginForm>::from_request(request, &state).await {
             Ok(Json(form)) => form,
-            Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
+            Err(rejection) => {
+                return error_response(StatusCode::BAD_REQUEST, rejection.body_text())
+            }
         }
     } else {
         match Form::<LoginForm>::from_request(request, &state).await {
             Ok(Form(form)) => form,
-            Err(rejection) => return error_response(StatusCode::BAD_REQUEST, rejection.body_text()),
+            Err(rejection) => {
+                return error_response(StatusCode::BAD_REQUEST, rejection.body_text())
+            }
         }
     };
     let next = safe_next(form.next.as_deref());
-    let user = match credentials::by_name_and_secret(&state.store, &form.username, &form.password).await {
-        Ok((_, user)) => user,
-        Err(DomainError::Unauthenticated(message)) if !is_json => {
-            let target = format!("/login?error={}&next={}", urlencode(&sign_in_failure(&message)), urlencode(&next));
-            return Redirect::to(&target).into_response();
-        }
-        Err(DomainError::Unauthenticated(message)) => return error_response(StatusCode::UNAUTHORIZED, sign_in_failure(&message)),
-        Err(fault) => {
-            tracing::error!(error = %fault, "login failed");
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
-        }
-    };
+    let user =
+        match credentials::by_name_and_secret(&state.store, &form.username, &form.password).await {
+            Ok((_, user)) => user,
+            Err(DomainError::Unauthenticated(message)) if !is_json => {
+                let target = format!(
+                    "/login?error={}&next={}",
+                    urlencode(&sign_in_failure(&message)),
+                    urlencode(&next)
+                );
+                return Redirect::to(&target).into_response();
+            }
+            Err(DomainError::Unauthenticated(message)) => {
+                return error_response(StatusCode::UNAUTHORIZED, sign_in_failure(&message))
+            }
+            Err(fault) => {
+                tracing::error!(error = %fault, "login failed");
+                return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
+            }
+        };
     let ttl = state.config.session_ttl;
-    let token = match sessions::open(&state.store, &user, Duration::from_std(ttl).unwrap_or(Duration::hours(12))).await {
+    let token = match sessions::open(
+        &state.store,
+        &user,
+        Duration::from_std(ttl).unwrap_or(Duration::hours(12)),
+    )
+    .await
+    {
         Ok(token) => token,
         Err(fault) => {
             tracing::error!(error = %fault, "opening a session failed");
@@ -173,12 +228,19 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, request: R
     } else {
         Redirect::to(&next).into_response()
     };
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("cookie is ASCII"));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).expect("cookie is ASCII"),
+    );
     response
 }
 
 fn sign_in_failure(message: &str) -> String {
-    if message == "invalid credentials" { "Wrong user name or password.".to_string() } else { format!("{message}.") }
+    if message == "invalid credentials" {
+        "Wrong user name or password.".to_string()
+    } else {
+        format!("{message}.")
+    }
 }
 
 /// `POST /auth/logout`: ends the session and clears the cookie.
@@ -188,8 +250,15 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
             tracing::error!(error = %fault, "closing a session failed");
         }
     }
-    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
-    let mut response = if wants_html { Redirect::to("/login").into_response() } else { StatusCode::NO_CONTENT.into_response() };
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let mut response = if wants_html {
+        Redirect::to("/login").into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    };
     response.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_static("depot_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
@@ -200,15 +269,24 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
 /// Only a path on this site may follow sign-in, never another site (`//evil`, `https://…`).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.starts_with("/login") => path.to_string(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/login") =>
+        {
+            path.to_string()
+        }
         _ => "/".to_string(),
     }
 }
 
 fn is_https(headers: &HeaderMap) -> bool {
-    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        == Some("https")
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -224,19 +302,48 @@ mod tests {
 
     #[test]
     fn browsers_on_other_sites_are_cross_site_and_scripts_are_not() {
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")]), &[]));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")]), &[]));
-        assert!(is_cross_site(&headers(&[("origin", "http://evil.example"), ("host", "127.0.0.1:3000")]), &[]));
-        assert!(!is_cross_site(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]), &[]));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            &[]
+        ));
+        assert!(!is_cross_site(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            &[]
+        ));
+        assert!(is_cross_site(
+            &headers(&[
+                ("origin", "http://evil.example"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            &[]
+        ));
+        assert!(!is_cross_site(
+            &headers(&[
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            &[]
+        ));
         assert!(!is_cross_site(&headers(&[]), &[]));
         let allowed = ["https://ui.example".to_string()];
-        assert!(!is_cross_site(&headers(&[("origin", "https://ui.example"), ("sec-fetch-site", "cross-site")]), &allowed));
+        assert!(!is_cross_site(
+            &headers(&[
+                ("origin", "https://ui.example"),
+                ("sec-fetch-site", "cross-site")
+            ]),
+            &allowed
+        ));
     }
 
     #[test]
     fn sign_in_only_redirects_within_the_site() {
         assert_eq!(safe_next(Some("/audit?user=a")), "/audit?user=a");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "/login?next=/x"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/login?next=/x",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");

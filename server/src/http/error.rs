@@ -11,7 +11,10 @@ pub fn error_response(status: StatusCode, message: impl Into<String>) -> Respons
 }
 
 pub async fn unknown_api_route(uri: Uri) -> Response {
-    error_response(StatusCode::NOT_FOUND, format!("no API route at {}", uri.path()))
+    error_response(
+        StatusCode::NOT_FOUND,
+        format!("no API route at {}", uri.path()),
+    )
 }
 
 /// A refusal made before a request reaches its surface (credentials, cross-site check), in the

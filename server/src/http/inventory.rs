@@ -25,8 +25,14 @@ const CLUSTO_VERSION: &str = "0.5.2";
 pub fn routes(state: &AppState) -> Router<AppState> {
     let configured = state.config.inventory_headers.clone();
     Router::new()
-        .route("/inventory", get(documentation).head(version_head).options(options))
-        .route("/inventory/", get(documentation).head(version_head).options(options))
+        .route(
+            "/inventory",
+            get(documentation).head(version_head).options(options),
+        )
+        .route(
+            "/inventory/",
+            get(documentation).head(version_head).options(options),
+        )
         .route("/inventory/__doc__", get(documentation).options(options))
         .route("/inventory/__version__", get(version).options(options))
         .route("/inventory/__meta__", get(meta).options(options))
@@ -39,25 +45,57 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/inventory/from-pools", get(from_pools).options(options))
         .route("/inventory/entity", get(list_entities).options(options))
         .route("/inventory/entity/", get(list_entities).options(options))
-        .route("/inventory/entity/{driver}", get(list_entities).post(create_entities).options(options))
-        .route("/inventory/entity/{driver}/{name}", get(show_entity).post(entity_action).delete(delete_entity).options(options))
-        .route("/inventory/attribute/{*path}", any(attribute).options(options))
-        .route("/inventory/resourcemanager", get(list_managers).options(options))
-        .route("/inventory/resourcemanager/", get(list_managers).options(options))
-        .route("/inventory/resourcemanager/{driver}", get(list_managers).post(create_manager).options(options))
-        .route("/inventory/resourcemanager/{driver}/{manager}", get(show_manager).post(allocate).delete(deallocate).options(options))
+        .route(
+            "/inventory/entity/{driver}",
+            get(list_entities).post(create_entities).options(options),
+        )
+        .route(
+            "/inventory/entity/{driver}/{name}",
+            get(show_entity)
+                .post(entity_action)
+                .delete(delete_entity)
+                .options(options),
+        )
+        .route(
+            "/inventory/attribute/{*path}",
+            any(attribute).options(options),
+        )
+        .route(
+            "/inventory/resourcemanager",
+            get(list_managers).options(options),
+        )
+        .route(
+            "/inventory/resourcemanager/",
+            get(list_managers).options(options),
+        )
+        .route(
+            "/inventory/resourcemanager/{driver}",
+            get(list_managers).post(create_manager).options(options),
+        )
+        .route(
+            "/inventory/resourcemanager/{driver}/{manager}",
+            get(show_manager)
+                .post(allocate)
+                .delete(deallocate)
+                .options(options),
+        )
         .route("/inventory/{*rest}", any(not_found))
-        .layer(axum::middleware::map_response(move |mut response: Response| {
-            let configured = configured.clone();
-            async move {
-                for (name, value) in &configured {
-                    if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
-                        response.headers_mut().insert(name, value);
+        .layer(axum::middleware::map_response(
+            move |mut response: Response| {
+                let configured = configured.clone();
+                async move {
+                    for (name, value) in &configured {
+                        if let (Ok(name), Ok(value)) = (
+                            HeaderName::from_bytes(name.as_bytes()),
+                            HeaderValue::from_str(value),
+                        ) {
+                            response.headers_mut().insert(name, value);
+                        }
                     }
+                    response
                 }
-                response
-            }
-        }))
+            },
+        ))
 }
 
 /// The request's parameters: query string first, then a form body; repeated names are lists.
@@ -65,8 +103,14 @@ struct Params(Vec<(String, String)>);
 
 impl Params {
     fn from(query: Option<String>, headers: &HeaderMap, body: &Bytes) -> Self {
-        let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
-        let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+        let mut pairs: Vec<(String, String)> =
+            form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        let is_json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
         if !is_json {
             pairs.extend(form_urlencoded::parse(body).into_owned());
         }
@@ -74,11 +118,18 @@ impl Params {
     }
 
     fn get(&self, name: &str) -> Option<String> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     }
 
     fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 
@@ -98,31 +149,46 @@ enum Mode {
 
 impl Presentation {
     fn from(headers: &HeaderMap) -> Result<Self, Response> {
-        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let minify = text("clusto-minify");
-        let mode = match text("clusto-mode").as_deref() {
-            None => None,
-            Some("compact") => Some(Mode::Compact),
-            Some("expanded") => Some(Mode::Expanded),
-            Some(other) => {
-                return Err(render_with(
-                    StatusCode::CONFLICT,
-                    &json!(format!("'{other}' is not a valid mode. Please choose from: {{compact,expanded}}.")),
-                    minify.as_deref(),
-                ))
-            }
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
         };
+        let minify = text("clusto-minify");
+        let mode =
+            match text("clusto-mode").as_deref() {
+                None => None,
+                Some("compact") => Some(Mode::Compact),
+                Some("expanded") => Some(Mode::Expanded),
+                Some(other) => return Err(render_with(
+                    StatusCode::CONFLICT,
+                    &json!(format!(
+                        "'{other}' is not a valid mode. Please choose from: {{compact,expanded}}."
+                    )),
+                    minify.as_deref(),
+                )),
+            };
         let integer = |name: &str| -> Result<Option<u64>, Response> {
             match text(name) {
                 None => Ok(None),
                 Some(value) => value.trim().parse::<u64>().map(Some).map_err(|_| {
-                    render_with(StatusCode::BAD_REQUEST, &json!(format!("invalid literal for int() with base 10: '{value}'")), minify.as_deref())
+                    render_with(
+                        StatusCode::BAD_REQUEST,
+                        &json!(format!("invalid literal for int() with base 10: '{value}'")),
+                        minify.as_deref(),
+                    )
                 }),
             }
         };
         let page = integer("clusto-page")?.filter(|p| *p > 0);
         let per_page = integer("clusto-per-page")?.filter(|p| *p > 0).unwrap_or(50);
-        Ok(Self { mode, minify, page, per_page })
+        Ok(Self {
+            mode,
+            minify,
+            page,
+            per_page,
+        })
     }
 
     fn render(&self, status: StatusCode, body: &Value) -> Response {
@@ -136,7 +202,11 @@ fn sorted(value: &Value) -> Value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect::<Map<_, _>>())
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&map[k])))
+                    .collect::<Map<_, _>>(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
@@ -156,8 +226,11 @@ fn render_with(status: StatusCode, body: &Value, minify: Option<&str>) -> Respon
         String::from_utf8(out).unwrap_or_default()
     };
     let mut response = (status, [(header::CONTENT_TYPE, "application/json")], text).into_response();
-    let echoed = HeaderValue::from_str(minify.unwrap_or("False")).unwrap_or(HeaderValue::from_static("False"));
-    response.headers_mut().insert(HeaderName::from_static("clusto-minify"), echoed);
+    let echoed = HeaderValue::from_str(minify.unwrap_or("False"))
+        .unwrap_or(HeaderValue::from_static("False"));
+    response
+        .headers_mut()
+        .insert(HeaderName::from_static("clusto-minify"), echoed);
     response
 }
 
@@ -176,7 +249,11 @@ pub fn error_response(error: InventoryError, minify: Option<&str>) -> Response {
             DomainError::Conflict(_) => StatusCode::CONFLICT,
             DomainError::Store(_) | DomainError::Internal(_) => {
                 tracing::error!(error = %domain, "inventory request failed");
-                return render_with(StatusCode::INTERNAL_SERVER_ERROR, &json!("internal server error"), minify);
+                return render_with(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!("internal server error"),
+                    minify,
+                );
             }
         },
     };
@@ -191,17 +268,28 @@ async fn not_found(method: Method, headers: HeaderMap) -> Response {
     if method == Method::OPTIONS {
         return StatusCode::NO_CONTENT.into_response();
     }
-    let minify = headers.get("clusto-minify").and_then(|v| v.to_str().ok()).map(str::to_string);
-    render_with(StatusCode::NOT_FOUND, &json!("Not found"), minify.as_deref())
+    let minify = headers
+        .get("clusto-minify")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    render_with(
+        StatusCode::NOT_FOUND,
+        &json!("Not found"),
+        minify.as_deref(),
+    )
 }
 
-const DOCUMENTATION: &str = "Depot's clusto-apiserver-compatible inventory API (clusto-apiserver 0.5.2).\n\n\
+const DOCUMENTATION: &str =
+    "Depot's clusto-apiserver-compatible inventory API (clusto-apiserver 0.5.2).\n\n\
 Applications: /entity, /attribute, /resourcemanager; queries: /by-name/{name}, /by-names, \
 /by-attr, /from-pools; /driverlist, /typelist, /__version__, /__meta__.\n\
 Headers: Clusto-Mode (compact|expanded), Clusto-Page, Clusto-Per-Page, Clusto-Minify.\n";
 
 async fn documentation(headers: HeaderMap) -> Response {
-    let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
     if html {
         let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<html><body><pre>{DOCUMENTATION}</pre></body></html>");
         ([(header::CONTENT_TYPE, "text/html; charset=UTF-8")], body).into_response()
@@ -215,7 +303,9 @@ async fn version_head() -> Response {
 }
 
 async fn version(headers: HeaderMap) -> Response {
-    with_presentation(&headers, |p| Ok(p.render(StatusCode::OK, &json!(CLUSTO_VERSION))))
+    with_presentation(&headers, |p| {
+        Ok(p.render(StatusCode::OK, &json!(CLUSTO_VERSION)))
+    })
 }
 
 async fn meta(headers: HeaderMap) -> Response {
@@ -228,21 +318,33 @@ async fn meta(headers: HeaderMap) -> Response {
 }
 
 async fn driverlist(headers: HeaderMap) -> Response {
-    let body: Map<String, Value> = DRIVERS.iter().map(|(d, t)| (d.to_string(), json!(format!("depot.inventory.{t}.{d}")))).collect();
-    with_presentation(&headers, |p| Ok(p.render(StatusCode::OK, &Value::Object(body))))
+    let body: Map<String, Value> = DRIVERS
+        .iter()
+        .map(|(d, t)| (d.to_string(), json!(format!("depot.inventory.{t}.{d}"))))
+        .collect();
+    with_presentation(&headers, |p| {
+        Ok(p.render(StatusCode::OK, &Value::Object(body)))
+    })
 }
 
 async fn typelist(headers: HeaderMap) -> Response {
     let mut body = Map::new();
     for (driver, kind) in DRIVERS.iter() {
-        body.entry(kind.to_string()).or_insert_with(|| json!(format!("depot.inventory.{kind}.{driver}")));
+        body.entry(kind.to_string())
+            .or_insert_with(|| json!(format!("depot.inventory.{kind}.{driver}")));
     }
-    with_presentation(&headers, |p| Ok(p.render(StatusCode::OK, &Value::Object(body))))
+    with_presentation(&headers, |p| {
+        Ok(p.render(StatusCode::OK, &Value::Object(body)))
+    })
 }
 
-fn with_presentation(headers: &HeaderMap, answer: impl FnOnce(&Presentation) -> Result<Response, InventoryError>) -> Response {
+fn with_presentation(
+    headers: &HeaderMap,
+    answer: impl FnOnce(&Presentation) -> Result<Response, InventoryError>,
+) -> Response {
     match Presentation::from(headers) {
-        Ok(presentation) => answer(&presentation).unwrap_or_else(|e| error_response(e, presentation.minify.as_deref())),
+        Ok(presentation) => answer(&presentation)
+            .unwrap_or_else(|e| error_response(e, presentation.minify.as_deref())),
         Err(response) => response,
     }
 }
@@ -251,11 +353,18 @@ fn with_presentation(headers: &HeaderMap, answer: impl FnOnce(&Presentation) -> 
 fn as_of(params: &Params) -> Result<Option<Timestamp>, InventoryError> {
     params
         .get("as_of")
-        .map(|t| depot_domain::time::parse("as_of", &t).map_err(|e| InventoryError::Invalid(e.to_string())))
+        .map(|t| {
+            depot_domain::time::parse("as_of", &t)
+                .map_err(|e| InventoryError::Invalid(e.to_string()))
+        })
         .transpose()
 }
 
-async fn expanded(state: &AppState, entity: &Entity, at: &Option<Timestamp>) -> Result<Value, InventoryError> {
+async fn expanded(
+    state: &AppState,
+    entity: &Entity,
+    at: &Option<Timestamp>,
+) -> Result<Value, InventoryError> {
     let attrs = service::attributes(&state.store, entity, None, None, None, at).await?;
     let contents = service::contents(&state.store, entity, at).await?;
     let parents = service::parents(&state.store, entity, at).await?;
@@ -282,13 +391,22 @@ async fn expanded(state: &AppState, entity: &Entity, at: &Option<Timestamp>) -> 
 }
 
 /// A list of entities, in the mode asked for (compact by default), paged when asked.
-async fn entity_list(state: &AppState, presentation: &Presentation, entities: Vec<Entity>, at: &Option<Timestamp>) -> Result<Response, InventoryError> {
+async fn entity_list(
+    state: &AppState,
+    presentation: &Presentation,
+    entities: Vec<Entity>,
+    at: &Option<Timestamp>,
+) -> Result<Response, InventoryError> {
     let total = entities.len() as u64;
     let (page, pages, shown) = match presentation.page {
         Some(page) => {
             let pages = total.div_ceil(presentation.per_page);
             let start = ((page - 1) * presentation.per_page) as usize;
-            let shown: Vec<Entity> = entities.into_iter().skip(start).take(presentation.per_page as usize).collect();
+            let shown: Vec<Entity> = entities
+                .into_iter()
+                .skip(start)
+                .take(presentation.per_page as usize)
+                .collect();
             (Some(page), pages, shown)
         }
         None => (None, 1, entities),
@@ -310,7 +428,12 @@ async fn entity_list(state: &AppState, presentation: &Presentation, entities: Ve
     Ok(response)
 }
 
-async fn one_entity(state: &AppState, presentation: &Presentation, entity: &Entity, at: &Option<Timestamp>) -> Result<Response, InventoryError> {
+async fn one_entity(
+    state: &AppState,
+    presentation: &Presentation,
+    entity: &Entity,
+    at: &Option<Timestamp>,
+) -> Result<Response, InventoryError> {
     let body = match presentation.mode.unwrap_or(Mode::Expanded) {
         Mode::Compact => json!(entity.path()),
         Mode::Expanded => expanded(state, entity, at).await?,
@@ -333,14 +456,25 @@ struct Call {
 impl axum::extract::FromRequest<AppState> for Call {
     type Rejection = Response;
 
-    async fn from_request(request: axum::extract::Request, _state: &AppState) -> Result<Self, Response> {
+    async fn from_request(
+        request: axum::extract::Request,
+        _state: &AppState,
+    ) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
         let presentation = Presentation::from(&parts.headers)?;
         let minify = presentation.minify.clone();
-        let refuse = |message: &str| render_with(StatusCode::BAD_REQUEST, &json!(message), minify.as_deref());
-        let actor = parts.extensions.get::<Actor>().cloned().ok_or_else(|| refuse("the caller is not known"))?;
+        let refuse = |message: &str| {
+            render_with(StatusCode::BAD_REQUEST, &json!(message), minify.as_deref())
+        };
+        let actor = parts
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .ok_or_else(|| refuse("the caller is not known"))?;
         // The body limit layer has bounded the body already.
-        let body = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| refuse("the request body could not be read"))?;
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|_| refuse("the request body could not be read"))?;
         let query = parts.uri.query().map(str::to_string);
         let is_json = parts
             .headers
@@ -348,7 +482,14 @@ impl axum::extract::FromRequest<AppState> for Call {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         let params = Params::from(query.clone(), &parts.headers, &body);
-        Ok(Self { actor, params, query, body, is_json, presentation })
+        Ok(Self {
+            actor,
+            params,
+            query,
+            body,
+            is_json,
+            presentation,
+        })
     }
 }
 
@@ -360,157 +501,247 @@ impl Call {
 }
 
 async fn by_name(State(state): State<AppState>, Path(name): Path<String>, call: Call) -> Response {
-    call.finish(async {
-        call.actor.require_read()?;
-        let params = &call.params;
-        let at = as_of(&params)?;
-        let entity = service::get(&state.store, &name, params.get("driver").as_deref(), &at).await?;
-        one_entity(&state, &call.presentation, &entity, &at).await
-    }
-    .await)
+    call.finish(
+        async {
+            call.actor.require_read()?;
+            let params = &call.params;
+            let at = as_of(&params)?;
+            let entity =
+                service::get(&state.store, &name, params.get("driver").as_deref(), &at).await?;
+            one_entity(&state, &call.presentation, &entity, &at).await
+        }
+        .await,
+    )
 }
 
 async fn by_names(State(state): State<AppState>, call: Call) -> Response {
-    call.finish(async {
-        call.actor.require_read()?;
-        let params = &call.params;
-        let at = as_of(&params)?;
-        let names = params.all("name");
-        if names.is_empty() {
-            return Err(InventoryError::Precondition("Provide at least one name to get data from".into()));
-        }
-        let mut items = Vec::new();
-        let mut missing = 0;
-        for name in &names {
-            match service::find(&state.store, name, &at).await? {
-                Some(entity) => items.push(match call.presentation.mode.unwrap_or(Mode::Compact) {
-                    Mode::Compact => json!(entity.path()),
-                    Mode::Expanded => expanded(&state, &entity, &at).await?,
-                }),
-                None => {
-                    missing += 1;
-                    items.push(Value::Null);
+    call.finish(
+        async {
+            call.actor.require_read()?;
+            let params = &call.params;
+            let at = as_of(&params)?;
+            let names = params.all("name");
+            if names.is_empty() {
+                return Err(InventoryError::Precondition(
+                    "Provide at least one name to get data from".into(),
+                ));
+            }
+            let mut items = Vec::new();
+            let mut missing = 0;
+            for name in &names {
+                match service::find(&state.store, name, &at).await? {
+                    Some(entity) => {
+                        items.push(match call.presentation.mode.unwrap_or(Mode::Compact) {
+                            Mode::Compact => json!(entity.path()),
+                            Mode::Expanded => expanded(&state, &entity, &at).await?,
+                        })
+                    }
+                    None => {
+                        missing += 1;
+                        items.push(Value::Null);
+                    }
                 }
             }
+            let status = if missing == 0 {
+                StatusCode::OK
+            } else if missing == names.len() {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::PARTIAL_CONTENT
+            };
+            Ok(call.presentation.render(status, &Value::Array(items)))
         }
-        let status = if missing == 0 {
-            StatusCode::OK
-        } else if missing == names.len() {
-            StatusCode::NOT_FOUND
-        } else {
-            StatusCode::PARTIAL_CONTENT
-        };
-        Ok(call.presentation.render(status, &Value::Array(items)))
-    }
-    .await)
+        .await,
+    )
 }
 
 async fn by_attr(State(state): State<AppState>, call: Call) -> Response {
-    call.finish(async {
-        call.actor.require_read()?;
-        let params = &call.params;
-        let at = as_of(&params)?;
-        let key = params.get("key").ok_or_else(|| InventoryError::Precondition("Provide a key to use get_by_attr".into()))?;
-        let found = service::by_attribute(&state.store, &key, params.get("subkey").as_deref(), params.get("value").as_deref(), &at).await?;
-        entity_list(&state, &call.presentation, found, &at).await
-    }
-    .await)
+    call.finish(
+        async {
+            call.actor.require_read()?;
+            let params = &call.params;
+            let at = as_of(&params)?;
+            let key = params.get("key").ok_or_else(|| {
+                InventoryError::Precondition("Provide a key to use get_by_attr".into())
+            })?;
+            let found = service::by_attribute(
+                &state.store,
+                &key,
+                params.get("subkey").as_deref(),
+                params.get("value").as_deref(),
+                &at,
+            )
+            .await?;
+            entity_list(&state, &call.presentation, found, &at).await
+        }
+        .await,
+    )
 }
 
 async fn from_pools(State(state): State<AppState>, call: Call) -> Response {
-    call.finish(async {
-        call.actor.require_read()?;
-        let params = &call.params;
-        let at = as_of(&params)?;
-        let names = params.all("pool");
-        if names.is_empty() {
-            return Err(InventoryError::Precondition("Provide at least one pool to get data from".into()));
+    call.finish(
+        async {
+            call.actor.require_read()?;
+            let params = &call.params;
+            let at = as_of(&params)?;
+            let names = params.all("pool");
+            if names.is_empty() {
+                return Err(InventoryError::Precondition(
+                    "Provide at least one pool to get data from".into(),
+                ));
+            }
+            let mut pools = Vec::new();
+            for name in &names {
+                pools.push(service::get(&state.store, name, None, &at).await?);
+            }
+            let children = !matches!(
+                params.get("children").as_deref(),
+                Some("false" | "False" | "0")
+            );
+            let mut found = service::from_pools(&state.store, &pools, children, &at).await?;
+            let types = params.all("type");
+            let driver_filter = params.all("driver");
+            found.retain(|e| {
+                (types.is_empty() || types.contains(&e.kind))
+                    && (driver_filter.is_empty() || driver_filter.contains(&e.driver))
+            });
+            entity_list(&state, &call.presentation, found, &at).await
         }
-        let mut pools = Vec::new();
-        for name in &names {
-            pools.push(service::get(&state.store, name, None, &at).await?);
-        }
-        let children = !matches!(params.get("children").as_deref(), Some("false" | "False" | "0"));
-        let mut found = service::from_pools(&state.store, &pools, children, &at).await?;
-        let types = params.all("type");
-        let driver_filter = params.all("driver");
-        found.retain(|e| (types.is_empty() || types.contains(&e.kind)) && (driver_filter.is_empty() || driver_filter.contains(&e.driver)));
-        entity_list(&state, &call.presentation, found, &at).await
-    }
-    .await)
+        .await,
+    )
 }
 
-async fn list_entities(State(state): State<AppState>, driver: Option<Path<String>>, call: Call) -> Response {
-    call.finish(async {
-        call.actor.require_read()?;
-        let params = &call.params;
-        let at = as_of(&params)?;
-        let driver = driver.map(|Path(d)| d);
-        if let Some(driver) = &driver {
-            drivers::type_of(driver).ok_or_else(|| InventoryError::Precondition(format!("The requested driver \"{driver}\" does not exist")))?;
+async fn list_entities(
+    State(state): State<AppState>,
+    driver: Option<Path<String>>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            call.actor.require_read()?;
+            let params = &call.params;
+            let at = as_of(&params)?;
+            let driver = driver.map(|Path(d)| d);
+            if let Some(driver) = &driver {
+                drivers::type_of(driver).ok_or_else(|| {
+                    InventoryError::Precondition(format!(
+                        "The requested driver \"{driver}\" does not exist"
+                    ))
+                })?;
+            }
+            let entities = service::list(&state.store, driver.as_deref(), None, &at).await?;
+            entity_list(&state, &call.presentation, entities, &at).await
         }
-        let entities = service::list(&state.store, driver.as_deref(), None, &at).await?;
-        entity_list(&state, &call.presentation, entities, &at).await
-    }
-    .await)
+        .await,
+    )
 }
 
-async fn create_entities(State(state): State<AppState>, Path(driver): Path<String>, call: Call) -> Response {
-    call.finish(async {
-        let params = &call.params;
-        let created = service::create(&state.store, &call.actor, &driver, &params.all("name")).await?;
-        let items: Vec<Value> = created.entities.iter().map(|e| json!(e.path())).collect();
-        if created.existing.is_empty() {
-            return Ok(call.presentation.render(StatusCode::CREATED, &Value::Array(items)));
+async fn create_entities(
+    State(state): State<AppState>,
+    Path(driver): Path<String>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            let params = &call.params;
+            let created =
+                service::create(&state.store, &call.actor, &driver, &params.all("name")).await?;
+            let items: Vec<Value> = created.entities.iter().map(|e| json!(e.path())).collect();
+            if created.existing.is_empty() {
+                return Ok(call
+                    .presentation
+                    .render(StatusCode::CREATED, &Value::Array(items)));
+            }
+            let existing: Vec<String> = created.existing.iter().map(Entity::path).collect();
+            let mut response = call
+                .presentation
+                .render(StatusCode::ACCEPTED, &Value::Array(items));
+            if let Ok(warning) = HeaderValue::from_str(&format!(
+                "Entity(s) {} already exist(s)",
+                existing.join(", ")
+            )) {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static("warnings"), warning);
+            }
+            Ok(response)
         }
-        let existing: Vec<String> = created.existing.iter().map(Entity::path).collect();
-        let mut response = call.presentation.render(StatusCode::ACCEPTED, &Value::Array(items));
-        if let Ok(warning) = HeaderValue::from_str(&format!("Entity(s) {} already exist(s)", existing.join(", "))) {
-            response.headers_mut().insert(HeaderName::from_static("warnings"), warning);
+        .await,
+    )
+}
+
+async fn show_entity(
+    State(state): State<AppState>,
+    Path((driver, name)): Path<(String, String)>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            call.actor.require_read()?;
+            let params = &call.params;
+            let at = as_of(&params)?;
+            let entity = service::get(&state.store, &name, Some(&driver), &at).await?;
+            one_entity(&state, &call.presentation, &entity, &at).await
         }
-        Ok(response)
-    }
-    .await)
+        .await,
+    )
 }
 
-async fn show_entity(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
-    call.finish(async {
-        call.actor.require_read()?;
-        let params = &call.params;
-        let at = as_of(&params)?;
-        let entity = service::get(&state.store, &name, Some(&driver), &at).await?;
-        one_entity(&state, &call.presentation, &entity, &at).await
-    }
-    .await)
+async fn entity_action(
+    State(state): State<AppState>,
+    Path((driver, name)): Path<(String, String)>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            let params = &call.params;
+            let container = service::get(&state.store, &name, Some(&driver), &None).await?;
+            let action = match params.get("action").as_deref() {
+                None => {
+                    return Err(InventoryError::Invalid(
+                        "Parameter 'action' is required.".into(),
+                    ))
+                }
+                Some("insert") => Action::Insert,
+                Some("remove") => Action::Remove,
+                Some(other) => {
+                    return Err(InventoryError::Invalid(format!(
+                        "{other} is not a valid action."
+                    )))
+                }
+            };
+            service::insert_or_remove(
+                &state.store,
+                &call.actor,
+                &container,
+                &params.all("device"),
+                action,
+            )
+            .await?;
+            one_entity(&state, &call.presentation, &container, &None).await
+        }
+        .await,
+    )
 }
 
-async fn entity_action(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
-    call.finish(async {
-        let params = &call.params;
-        let container = service::get(&state.store, &name, Some(&driver), &None).await?;
-        let action = match params.get("action").as_deref() {
-            None => return Err(InventoryError::Invalid("Parameter 'action' is required.".into())),
-            Some("insert") => Action::Insert,
-            Some("remove") => Action::Remove,
-            Some(other) => return Err(InventoryError::Invalid(format!("{other} is not a valid action."))),
-        };
-        service::insert_or_remove(&state.store, &call.actor, &container, &params.all("device"), action).await?;
-        one_entity(&state, &call.presentation, &container, &None).await
-    }
-    .await)
-}
-
-async fn delete_entity(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
-    call.finish(async {
-        service::delete(&state.store, &call.actor, &driver, &name).await?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    }
-    .await)
+async fn delete_entity(
+    State(state): State<AppState>,
+    Path((driver, name)): Path<(String, String)>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            service::delete(&state.store, &call.actor, &driver, &name).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        .await,
+    )
 }
 
 /// Attribute bodies in JSON: one object or a list of them.
 fn json_attributes(body: &Bytes) -> Result<Vec<NewAttribute>, InventoryError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| InventoryError::Invalid(format!("Error: the JSON body is not valid: {e}")))?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| InventoryError::Invalid(format!("Error: the JSON body is not valid: {e}")))?;
     let items = match value {
         Value::Array(items) => items,
         single => vec![single],
@@ -518,10 +749,20 @@ fn json_attributes(body: &Bytes) -> Result<Vec<NewAttribute>, InventoryError> {
     items
         .iter()
         .map(|item| {
-            let text = |name: &str| item.get(name).filter(|v| !v.is_null()).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+            let text = |name: &str| {
+                item.get(name).filter(|v| !v.is_null()).map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+            };
             let (key, value) = match (text("key"), text("value")) {
                 (Some(key), Some(value)) => (key, value),
-                _ => return Err(InventoryError::Precondition("Provide at least \"key\" and \"value\"".into())),
+                _ => {
+                    return Err(InventoryError::Precondition(
+                        "Provide at least \"key\" and \"value\"".into(),
+                    ))
+                }
             };
             Ok(NewAttribute {
                 key,
@@ -606,16 +847,24 @@ fn manager_driver(driver: &str) -> Result<(), InventoryError> {
     if drivers::is_resource_manager(driver) {
         Ok(())
     } else {
-        Err(InventoryError::NotFound(format!("Not a valid driver \"{driver}\" (driver name {driver} doesn't exist.)")))
+        Err(InventoryError::NotFound(format!(
+            "Not a valid driver \"{driver}\" (driver name {driver} doesn't exist.)"
+        )))
     }
 }
 
 /// The manager `name` of `driver`: unknown driver 412, not a manager 409, missing 404.
 async fn manager(state: &AppState, driver: &str, name: &str) -> Result<Entity, InventoryError> {
-    drivers::type_of(driver).ok_or_else(|| InventoryError::Precondition(format!("The driver \"{driver}\" is not a valid driver")))?;
-    let entity = service::find(&state.store, name, &None).await?.ok_or_else(|| depot_domain::inventory::error::object_not_found(name))?;
+    drivers::type_of(driver).ok_or_else(|| {
+        InventoryError::Precondition(format!("The driver \"{driver}\" is not a valid driver"))
+    })?;
+    let entity = service::find(&state.store, name, &None)
+        .await?
+        .ok_or_else(|| depot_domain::inventory::error::object_not_found(name))?;
     if !drivers::is_resource_manager(&entity.driver) {
-        return Err(InventoryError::Conflict(format!("The object \"{name}\" is not a resource manager")));
+        return Err(InventoryError::Conflict(format!(
+            "The object \"{name}\" is not a resource manager"
+        )));
     }
     if entity.driver != driver {
         return Err(depot_domain::inventory::error::wrong_driver(name, driver));
@@ -623,87 +872,171 @@ async fn manager(state: &AppState, driver: &str, name: &str) -> Result<Entity, I
     Ok(entity)
 }
 
-async fn list_managers(State(state): State<AppState>, driver: Option<Path<String>>, call: Call) -> Response {
-    call.finish(async {
-        call.actor.require_read()?;
-        let params = &call.params;
-        let at = as_of(&params)?;
-        let driver = driver.map(|Path(d)| d);
-        if let Some(driver) = &driver {
-            manager_driver(driver)?;
-        }
-        let mut found = service::list(&state.store, driver.as_deref(), Some("resourcemanager"), &at).await?;
-        found.sort_by(|a, b| a.path().cmp(&b.path()));
-        entity_list(&state, &call.presentation, found, &at).await
-    }
-    .await)
-}
-
-async fn create_manager(State(state): State<AppState>, Path(driver): Path<String>, call: Call) -> Response {
-    call.finish(async {
-        manager_driver(&driver)?;
-        let params = &call.params;
-        let name = params.get("name").ok_or_else(|| InventoryError::Precondition("Provide a name for the resource manager".into()))?;
-        let created = service::create(&state.store, &call.actor, &driver, std::slice::from_ref(&name)).await?;
-        let entity = created.entities[0].clone();
-        if created.existing.is_empty() {
-            let properties = managers::properties(&call.params.0);
-            if !properties.is_empty() {
-                service::add_attributes(&state.store, &call.actor, &entity, &properties).await?;
+async fn list_managers(
+    State(state): State<AppState>,
+    driver: Option<Path<String>>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            call.actor.require_read()?;
+            let params = &call.params;
+            let at = as_of(&params)?;
+            let driver = driver.map(|Path(d)| d);
+            if let Some(driver) = &driver {
+                manager_driver(driver)?;
             }
+            let mut found = service::list(
+                &state.store,
+                driver.as_deref(),
+                Some("resourcemanager"),
+                &at,
+            )
+            .await?;
+            found.sort_by(|a, b| a.path().cmp(&b.path()));
+            entity_list(&state, &call.presentation, found, &at).await
         }
-        let body = expanded(&state, &entity, &None).await?;
-        if created.existing.is_empty() {
-            return Ok(call.presentation.render(StatusCode::CREATED, &body));
-        }
-        let mut response = call.presentation.render(StatusCode::ACCEPTED, &body);
-        if let Ok(warning) = HeaderValue::from_str(&format!("Entity(s) {} already exist(s)", entity.path())) {
-            response.headers_mut().insert(HeaderName::from_static("warnings"), warning);
-        }
-        Ok(response)
-    }
-    .await)
+        .await,
+    )
 }
 
-async fn show_manager(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
-    call.finish(async {
-        call.actor.require_read()?;
-        let entity = manager(&state, &driver, &name).await?;
-        one_entity(&state, &call.presentation, &entity, &None).await
-    }
-    .await)
+async fn create_manager(
+    State(state): State<AppState>,
+    Path(driver): Path<String>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            manager_driver(&driver)?;
+            let params = &call.params;
+            let name = params.get("name").ok_or_else(|| {
+                InventoryError::Precondition("Provide a name for the resource manager".into())
+            })?;
+            let created = service::create(
+                &state.store,
+                &call.actor,
+                &driver,
+                std::slice::from_ref(&name),
+            )
+            .await?;
+            let entity = created.entities[0].clone();
+            if created.existing.is_empty() {
+                let properties = managers::properties(&call.params.0);
+                if !properties.is_empty() {
+                    service::add_attributes(&state.store, &call.actor, &entity, &properties)
+                        .await?;
+                }
+            }
+            let body = expanded(&state, &entity, &None).await?;
+            if created.existing.is_empty() {
+                return Ok(call.presentation.render(StatusCode::CREATED, &body));
+            }
+            let mut response = call.presentation.render(StatusCode::ACCEPTED, &body);
+            if let Ok(warning) =
+                HeaderValue::from_str(&format!("Entity(s) {} already exist(s)", entity.path()))
+            {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static("warnings"), warning);
+            }
+            Ok(response)
+        }
+        .await,
+    )
 }
 
-async fn allocate(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
-    call.finish(async {
-        let manager = manager(&state, &driver, &name).await?;
-        let params = &call.params;
-        let resource = params.get("resource");
-        let allocated = if manager.driver == "ipmanager" {
-            let object_name = params.get("object").ok_or_else(|| InventoryError::Precondition("Provide an object to allocate an address to".into()))?;
+async fn show_manager(
+    State(state): State<AppState>,
+    Path((driver, name)): Path<(String, String)>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            call.actor.require_read()?;
+            let entity = manager(&state, &driver, &name).await?;
+            one_entity(&state, &call.presentation, &entity, &None).await
+        }
+        .await,
+    )
+}
+
+async fn allocate(
+    State(state): State<AppState>,
+    Path((driver, name)): Path<(String, String)>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            let manager = manager(&state, &driver, &name).await?;
+            let params = &call.params;
+            let resource = params.get("resource");
+            let allocated = if manager.driver == "ipmanager" {
+                let object_name = params.get("object").ok_or_else(|| {
+                    InventoryError::Precondition(
+                        "Provide an object to allocate an address to".into(),
+                    )
+                })?;
+                let object = service::get(&state.store, &object_name, None, &None).await?;
+                Allocated::Attribute(
+                    managers::allocate_ip(
+                        &state.store,
+                        &call.actor,
+                        &manager,
+                        &object,
+                        resource.as_deref(),
+                    )
+                    .await?,
+                )
+            } else {
+                let driver = params.get("driver").ok_or_else(|| {
+                    InventoryError::Precondition(
+                        "Provide the driver of the entity to create".into(),
+                    )
+                })?;
+                Allocated::Entity(
+                    managers::allocate_name(
+                        &state.store,
+                        &call.actor,
+                        &manager,
+                        &driver,
+                        resource.as_deref(),
+                    )
+                    .await?,
+                )
+            };
+            let body = match allocated {
+                Allocated::Entity(entity) => json!(entity.path()),
+                Allocated::Attribute(attribute) => attribute.to_json(),
+            };
+            Ok(call.presentation.render(StatusCode::CREATED, &body))
+        }
+        .await,
+    )
+}
+
+async fn deallocate(
+    State(state): State<AppState>,
+    Path((driver, name)): Path<(String, String)>,
+    call: Call,
+) -> Response {
+    call.finish(
+        async {
+            let manager = manager(&state, &driver, &name).await?;
+            let params = &call.params;
+            let object_name = params.get("object").ok_or_else(|| {
+                InventoryError::Precondition("Provide the object to deallocate from".into())
+            })?;
             let object = service::get(&state.store, &object_name, None, &None).await?;
-            Allocated::Attribute(managers::allocate_ip(&state.store, &call.actor, &manager, &object, resource.as_deref()).await?)
-        } else {
-            let driver = params.get("driver").ok_or_else(|| InventoryError::Precondition("Provide the driver of the entity to create".into()))?;
-            Allocated::Entity(managers::allocate_name(&state.store, &call.actor, &manager, &driver, resource.as_deref()).await?)
-        };
-        let body = match allocated {
-            Allocated::Entity(entity) => json!(entity.path()),
-            Allocated::Attribute(attribute) => attribute.to_json(),
-        };
-        Ok(call.presentation.render(StatusCode::CREATED, &body))
-    }
-    .await)
-}
-
-async fn deallocate(State(state): State<AppState>, Path((driver, name)): Path<(String, String)>, call: Call) -> Response {
-    call.finish(async {
-        let manager = manager(&state, &driver, &name).await?;
-        let params = &call.params;
-        let object_name = params.get("object").ok_or_else(|| InventoryError::Precondition("Provide the object to deallocate from".into()))?;
-        let object = service::get(&state.store, &object_name, None, &None).await?;
-        managers::deallocate(&state.store, &call.actor, &manager, &object, params.get("resource").as_deref()).await?;
-        Ok(StatusCode::NO_CONTENT.into_response())
-    }
-    .await)
+            managers::deallocate(
+                &state.store,
+                &call.actor,
+                &manager,
+                &object,
+                params.get("resource").as_deref(),
+            )
+            .await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        .await,
+    )
 }

@@ -13,7 +13,9 @@ use axum::response::Response;
 use super::AppState;
 
 /// Upper bounds of the latency histogram's buckets, in seconds.
-const BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+const BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
 
 #[derive(Default)]
 pub struct Metrics {
@@ -31,7 +33,12 @@ struct Histogram {
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let key = (method.to_string(), route.to_string());
-        *self.requests.lock().unwrap().entry((key.0.clone(), key.1.clone(), status)).or_default() += 1;
+        *self
+            .requests
+            .lock()
+            .unwrap()
+            .entry((key.0.clone(), key.1.clone(), status))
+            .or_default() += 1;
         let mut latency = self.latency.lock().unwrap();
         let histogram = latency.entry(key).or_default();
         for (bound, count) in BUCKETS.iter().zip(histogram.counts.iter_mut()) {
@@ -45,7 +52,9 @@ impl Metrics {
 
     pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
         let mut out = String::new();
-        out.push_str("# HELP depot_http_requests_total HTTP requests answered, by route and status.\n");
+        out.push_str(
+            "# HELP depot_http_requests_total HTTP requests answered, by route and status.\n",
+        );
         out.push_str("# TYPE depot_http_requests_total counter\n");
         for ((method, route, status), count) in self.requests.lock().unwrap().iter() {
             let _ = writeln!(out, "depot_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {count}", escape(route));
@@ -55,17 +64,36 @@ impl Metrics {
         for ((method, route), histogram) in self.latency.lock().unwrap().iter() {
             let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
             for (bound, count) in BUCKETS.iter().zip(histogram.counts.iter()) {
-                let _ = writeln!(out, "depot_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ = writeln!(
+                    out,
+                    "depot_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
+                );
             }
-            let _ = writeln!(out, "depot_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", histogram.count);
-            let _ = writeln!(out, "depot_http_request_duration_seconds_sum{{{labels}}} {}", histogram.sum);
-            let _ = writeln!(out, "depot_http_request_duration_seconds_count{{{labels}}} {}", histogram.count);
+            let _ = writeln!(
+                out,
+                "depot_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                histogram.count
+            );
+            let _ = writeln!(
+                out,
+                "depot_http_request_duration_seconds_sum{{{labels}}} {}",
+                histogram.sum
+            );
+            let _ = writeln!(
+                out,
+                "depot_http_request_duration_seconds_count{{{labels}}} {}",
+                histogram.count
+            );
         }
         out.push_str("# HELP depot_db_pool_connections Store connections held by this process.\n");
         out.push_str("# TYPE depot_db_pool_connections gauge\n");
         let idle = pool_idle as u64;
         let _ = writeln!(out, "depot_db_pool_connections{{state=\"idle\"}} {idle}");
-        let _ = writeln!(out, "depot_db_pool_connections{{state=\"in_use\"}} {}", u64::from(pool_size).saturating_sub(idle));
+        let _ = writeln!(
+            out,
+            "depot_db_pool_connections{{state=\"in_use\"}} {}",
+            u64::from(pool_size).saturating_sub(idle)
+        );
         out
     }
 }
@@ -86,14 +114,26 @@ pub async fn measure(State(state): State<AppState>, mut request: Request, next: 
     let slot = RouteSlot::default();
     request.extensions_mut().insert(slot.clone());
     let response = next.run(request).await;
-    let route = slot.0.get().map(String::as_str).unwrap_or("(static or unmatched)");
-    state.metrics.observe(&method, route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    let route = slot
+        .0
+        .get()
+        .map(String::as_str)
+        .unwrap_or("(static or unmatched)");
+    state.metrics.observe(
+        &method,
+        route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 
 /// Route layer: records which route pattern matched.
 pub async fn note_route(request: Request, next: Next) -> Response {
-    if let (Some(slot), Some(path)) = (request.extensions().get::<RouteSlot>(), request.extensions().get::<MatchedPath>()) {
+    if let (Some(slot), Some(path)) = (
+        request.extensions().get::<RouteSlot>(),
+        request.extensions().get::<MatchedPath>(),
+    ) {
         let _ = slot.0.set(path.as_str().to_string());
     }
     next.run(request).await

@@ -45,7 +45,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, catalog: Catalog, config: ServeConfig) -> Self {
-        Self { store, catalog, config: Arc::new(config), leptos_options: leptos_options(), metrics: Arc::new(Metrics::default()) }
+        Self {
+            store,
+            catalog,
+            config: Arc::new(config),
+            leptos_options: leptos_options(),
+            metrics: Arc::new(Metrics::default()),
+        }
     }
 }
 
@@ -63,7 +69,10 @@ fn leptos_options() -> LeptosOptions {
         .map(|conf| conf.leptos_options)
         .unwrap_or_else(|error| {
             tracing::warn!(%error, "ignoring invalid LEPTOS_* settings");
-            LeptosOptions::builder().output_name("depot").site_root("target/site").build()
+            LeptosOptions::builder()
+                .output_name("depot")
+                .site_root("target/site")
+                .build()
         })
 }
 
@@ -71,7 +80,8 @@ fn leptos_options() -> LeptosOptions {
 /// resource loading suppressed process-wide, which would stall pages being rendered at that
 /// moment by another router in the same process (leptos #4773).
 fn ui_routes() -> Vec<leptos_axum::AxumRouteListing> {
-    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
@@ -103,12 +113,24 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", any(error::unknown_api_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .route_layer(middleware::from_fn(metrics::note_route))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::refuse_cross_site_writes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::refuse_cross_site_writes,
+        ))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
         .layer(tower::util::option_layer(cors_layer(&config)))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::measure))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::measure,
+        ))
         .with_state(state)
 }
 
@@ -118,12 +140,33 @@ fn cors_layer(config: &ServeConfig) -> Option<CorsLayer> {
     if config.cors_origins.is_empty() {
         return None;
     }
-    let origins: Vec<HeaderValue> = config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
     let layer = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
-        .allow_headers([http::header::AUTHORIZATION, http::header::CONTENT_TYPE, http::header::IF_MATCH, http::header::IF_NONE_MATCH])
-        .expose_headers([http::header::ETAG, http::header::LINK, http::header::LOCATION]);
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            http::header::AUTHORIZATION,
+            http::header::CONTENT_TYPE,
+            http::header::IF_MATCH,
+            http::header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            http::header::ETAG,
+            http::header::LINK,
+            http::header::LOCATION,
+        ]);
     Some(layer)
 }

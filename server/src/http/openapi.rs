@@ -28,7 +28,14 @@ pub fn routes() -> Vec<(String, String, String, &'static str)> {
     let summaries = depot_app::api::route_summaries();
     let mut routes: Vec<_> = SERVER_ROUTES
         .iter()
-        .map(|(method, path, summary, content)| (path.to_string(), method.to_string(), summary.to_string(), *content))
+        .map(|(method, path, summary, content)| {
+            (
+                path.to_string(),
+                method.to_string(),
+                summary.to_string(),
+                *content,
+            )
+        })
         .collect();
     for (path, method) in server_fn::axum::server_fn_paths() {
         let summary = summaries
@@ -36,7 +43,12 @@ pub fn routes() -> Vec<(String, String, String, &'static str)> {
             .find(|(m, p, _)| *p == path && *m == method.as_str())
             .map(|(_, _, summary)| summary.to_string())
             .unwrap_or_else(|| "UNDOCUMENTED".to_string());
-        routes.push((path.to_string(), method.to_string(), summary, "application/json"));
+        routes.push((
+            path.to_string(),
+            method.to_string(),
+            summary,
+            "application/json",
+        ));
     }
     routes.sort();
     routes
@@ -55,7 +67,8 @@ pub async fn document() -> Json<Value> {
             },
         });
         if method == "POST" {
-            operation["requestBody"] = json!({"content": {"application/json": {"schema": {"type": "object"}}}});
+            operation["requestBody"] =
+                json!({"content": {"application/json": {"schema": {"type": "object"}}}});
         }
         entry[method.to_lowercase()] = operation;
     }

@@ -17,7 +17,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => "ready".into_response(),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
-            error_response(StatusCode::SERVICE_UNAVAILABLE, "the store is not reachable")
+            error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is not reachable",
+            )
         }
     }
 }
@@ -25,5 +28,12 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let pool = state.store.pool();
     let body = state.metrics.render(pool.size(), pool.num_idle());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }

@@ -23,10 +23,23 @@ use super::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/db/{db}/", get(index).options(options))
-        .route("/db/{db}/{table}", get(collection).post(create).options(options))
-        .route("/db/{db}/{table}/", get(collection).post(create).options(options))
+        .route(
+            "/db/{db}/{table}",
+            get(collection).post(create).options(options),
+        )
+        .route(
+            "/db/{db}/{table}/",
+            get(collection).post(create).options(options),
+        )
         .route("/db/{db}/{table}/meta", get(meta).options(options))
-        .route("/db/{db}/{table}/{key}", get(one).put(upsert).patch(update).delete(remove).options(options))
+        .route(
+            "/db/{db}/{table}/{key}",
+            get(one)
+                .put(upsert)
+                .patch(update)
+                .delete(remove)
+                .options(options),
+        )
         .route("/api/db/{db}/reload", post(reload))
 }
 
@@ -38,12 +51,18 @@ pub fn error_response(error: TablesError) -> Response {
         | TablesError::NoData
         | TablesError::NoJson
         | TablesError::MissingRequired(_)
-        | TablesError::BadParameter(_) => (StatusCode::BAD_REQUEST, json!({"message": error.to_string()})),
+        | TablesError::BadParameter(_) => (
+            StatusCode::BAD_REQUEST,
+            json!({"message": error.to_string()}),
+        ),
         TablesError::NotFound => (StatusCode::NOT_FOUND, json!({"message": null})),
-        TablesError::PreconditionFailed => {
-            (StatusCode::PRECONDITION_FAILED, json!({"status": 412, "error": "precondition failed"}))
+        TablesError::PreconditionFailed => (
+            StatusCode::PRECONDITION_FAILED,
+            json!({"status": 412, "error": "precondition failed"}),
+        ),
+        TablesError::Constraint { message, .. } => {
+            (StatusCode::CONFLICT, json!({"message": message}))
         }
-        TablesError::Constraint { message, .. } => (StatusCode::CONFLICT, json!({"message": message})),
         TablesError::ReadOnly(message) => (StatusCode::FORBIDDEN, json!({"message": message})),
         TablesError::Domain(domain) => match domain {
             DomainError::Invalid(m) => (StatusCode::BAD_REQUEST, json!({"message": m})),
@@ -53,7 +72,10 @@ pub fn error_response(error: TablesError) -> Response {
             DomainError::Conflict(m) => (StatusCode::CONFLICT, json!({"message": m})),
             fault @ (DomainError::Store(_) | DomainError::Internal(_)) => {
                 tracing::error!(error = %fault, "tables request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, json!({"message": "internal server error"}))
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"message": "internal server error"}),
+                )
             }
         },
     };
@@ -90,16 +112,29 @@ impl FromRequestParts<AppState> for TableTarget {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let actor = parts.extensions.get::<Actor>().cloned().ok_or_else(|| refuse(DomainError::Internal("no caller".into())))?;
+        let actor = parts
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .ok_or_else(|| refuse(DomainError::Internal("no caller".into())))?;
         let allowed = match parts.method {
             Method::GET | Method::HEAD => actor.require_read(),
             _ => actor.require_write(),
         };
         allowed.map_err(refuse)?;
-        let Path(path) = Path::<HashMap<String, String>>::from_request_parts(parts, state).await.map_err(|_| refuse(TablesError::NotFound))?;
-        let (db, table) = (path.get("db").cloned().unwrap_or_default(), path.get("table").cloned().unwrap_or_default());
+        let Path(path) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| refuse(TablesError::NotFound))?;
+        let (db, table) = (
+            path.get("db").cloned().unwrap_or_default(),
+            path.get("table").cloned().unwrap_or_default(),
+        );
         let (database, table) = resolve(state, &db, &table)?;
-        Ok(Self { actor, database, table })
+        Ok(Self {
+            actor,
+            database,
+            table,
+        })
     }
 }
 
@@ -114,7 +149,9 @@ impl FromRequestParts<AppState> for RowTarget {
 }
 
 fn params(query: Option<String>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect()
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// The row's last path segment, still percent-encoded, so a comma inside a key part (`%2C`)
@@ -143,11 +180,22 @@ fn not_modified(headers: &HeaderMap, tag: &str) -> bool {
 }
 
 async fn options() -> Response {
-    (StatusCode::NO_CONTENT, [(header::ALLOW, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")]).into_response()
+    (
+        StatusCode::NO_CONTENT,
+        [(
+            header::ALLOW,
+            "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+        )],
+    )
+        .into_response()
 }
 
 /// `GET /db/{db}/`: each table and the shape of its row URLs, relative to `/db/{db}`.
-async fn index(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(db): Path<String>) -> Response {
+async fn index(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(db): Path<String>,
+) -> Response {
     if let Err(e) = actor.require_read() {
         return refuse(e);
     }
@@ -160,7 +208,11 @@ async fn index(State(state): State<AppState>, Extension(actor): Extension<Actor>
         .values()
         .map(|t| {
             let key: Vec<&str> = t.key_columns().map(|c| c.name.as_str()).collect();
-            let shape = if key.is_empty() { format!("/{}", t.resource) } else { format!("/{}{{/{}}}", t.resource, key.join(",")) };
+            let shape = if key.is_empty() {
+                format!("/{}", t.resource)
+            } else {
+                format!("/{}{{/{}}}", t.resource, key.join(","))
+            };
             (t.name.clone(), Value::String(shape))
         })
         .collect();
@@ -174,7 +226,10 @@ async fn meta(TableTarget { table, .. }: TableTarget) -> Response {
         .iter()
         .map(|c| {
             let required = if c.not_null { " (required)" } else { "" };
-            (c.name.clone(), Value::String(format!("{}{required}", c.meta_type())))
+            (
+                c.name.clone(),
+                Value::String(format!("{}{required}", c.meta_type())),
+            )
         })
         .collect();
     Json(meta).into_response()
@@ -182,22 +237,44 @@ async fn meta(TableTarget { table, .. }: TableTarget) -> Response {
 
 /// The single-row `Link` header: itself, then each row it refers to by foreign key.
 fn row_links(database: &Database, table: &Table, row: &Map<String, Value>) -> String {
-    let own = format!("/db/{}/{}/{}", database.name, table.resource, RowKey::of(table, row));
-    let mut links = vec![format!("<{own}>; rel=self"), format!("<{own}>; rel=related")];
+    let own = format!(
+        "/db/{}/{}/{}",
+        database.name,
+        table.resource,
+        RowKey::of(table, row)
+    );
+    let mut links = vec![
+        format!("<{own}>; rel=self"),
+        format!("<{own}>; rel=related"),
+    ];
     for fk in &table.foreign_keys {
-        let values: Vec<&Value> = fk.columns.iter().map(|c| row.get(c).unwrap_or(&Value::Null)).collect();
+        let values: Vec<&Value> = fk
+            .columns
+            .iter()
+            .map(|c| row.get(c).unwrap_or(&Value::Null))
+            .collect();
         if values.iter().any(|v| v.is_null()) {
             continue;
         }
         if let Some(target) = database.table_by_name(&fk.table) {
             let key: Vec<String> = values.iter().map(|v| value_text(v)).collect();
-            links.push(format!("</db/{}/{}/{}>; rel=related", database.name, target.resource, key.join(",")));
+            links.push(format!(
+                "</db/{}/{}/{}>; rel=related",
+                database.name,
+                target.resource,
+                key.join(",")
+            ));
         }
     }
     links.join(", ")
 }
 
-fn row_response(status: StatusCode, database: &Database, table: &Table, row: &Map<String, Value>) -> Response {
+fn row_response(
+    status: StatusCode,
+    database: &Database,
+    table: &Table,
+    row: &Map<String, Value>,
+) -> Response {
     let tag = etag(row);
     let mut response = (status, Json(row)).into_response();
     if let Ok(link) = HeaderValue::from_str(&row_links(database, table, row)) {
@@ -207,9 +284,13 @@ fn row_response(status: StatusCode, database: &Database, table: &Table, row: &Ma
 }
 
 async fn one(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Response {
-    let TableTarget { database, table, .. } = target;
+    let TableTarget {
+        database, table, ..
+    } = target;
     match service::get(&database, &table, &key).await {
-        Ok(Some(row)) if not_modified(&headers, &etag(&row)) => with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag(&row)),
+        Ok(Some(row)) if not_modified(&headers, &etag(&row)) => {
+            with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag(&row))
+        }
         Ok(Some(row)) => row_response(StatusCode::OK, &database, &table, &row),
         Ok(None) => refuse(TablesError::NotFound),
         Err(e) => refuse(e),
@@ -218,7 +299,11 @@ async fn one(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Respon
 
 /// A query string without the given keys, for building paging links.
 fn query_without(params: &[(String, String)], drop: &[&str]) -> Vec<(String, String)> {
-    params.iter().filter(|(k, _)| !drop.contains(&k.as_str())).cloned().collect()
+    params
+        .iter()
+        .filter(|(k, _)| !drop.contains(&k.as_str()))
+        .cloned()
+        .collect()
 }
 
 fn link(base: &str, params: &[(String, String)], extra: &[(&str, String)], rel: &str) -> String {
@@ -230,10 +315,19 @@ fn link(base: &str, params: &[(String, String)], extra: &[(&str, String)], rel: 
         serializer.append_pair(k, v);
     }
     let query = serializer.finish();
-    if query.is_empty() { format!("<{base}>; rel={rel}") } else { format!("<{base}?{query}>; rel={rel}") }
+    if query.is_empty() {
+        format!("<{base}>; rel={rel}")
+    } else {
+        format!("<{base}?{query}>; rel={rel}")
+    }
 }
 
-fn collection_links(base: &str, params: &[(String, String)], selection: &Selection, page: &Page) -> Vec<String> {
+fn collection_links(
+    base: &str,
+    params: &[(String, String)],
+    selection: &Selection,
+    page: &Page,
+) -> Vec<String> {
     use depot_domain::tables::selection::Paging;
     let mut links = Vec::new();
     match &selection.paging {
@@ -253,7 +347,12 @@ fn collection_links(base: &str, params: &[(String, String)], selection: &Selecti
         }
         Paging::First { .. } | Paging::After { .. } => {
             let rest = query_without(params, &["after"]);
-            links.push(link(base, &query_without(params, &["after", "page"]), &[], "first"));
+            links.push(link(
+                base,
+                &query_without(params, &["after", "page"]),
+                &[],
+                "first",
+            ));
             if let Some(cursor) = &page.next_cursor {
                 links.push(link(base, &rest, &[("after", cursor.clone())], "next"));
             }
@@ -268,7 +367,9 @@ fn wants_ndjson(headers: &HeaderMap) -> bool {
 
 async fn collection(
     State(state): State<AppState>,
-    TableTarget { database, table, .. }: TableTarget,
+    TableTarget {
+        database, table, ..
+    }: TableTarget,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
@@ -283,7 +384,14 @@ async fn collection(
     if wants_ndjson(&headers) {
         return stream_rows(&database, &table, &selection, Format::Ndjson);
     }
-    let page = match service::list(&database, &table, &selection, state.catalog.exact_count_limit()).await {
+    let page = match service::list(
+        &database,
+        &table,
+        &selection,
+        state.catalog.exact_count_limit(),
+    )
+    .await
+    {
         Ok(page) => page,
         Err(e) => return refuse(e),
     };
@@ -327,7 +435,12 @@ fn csv_line(fields: impl Iterator<Item = String>) -> String {
 }
 
 /// Streams the selection as CSV or NDJSON while the database produces it.
-fn stream_rows(database: &Database, table: &Table, selection: &Selection, format: Format) -> Response {
+fn stream_rows(
+    database: &Database,
+    table: &Table,
+    selection: &Selection,
+    format: Format,
+) -> Response {
     let mut receiver = match service::stream(database, table, selection) {
         Ok(receiver) => receiver,
         Err(e) => return refuse(e),
@@ -352,7 +465,9 @@ fn stream_rows(database: &Database, table: &Table, selection: &Selection, format
                     // Headers are gone already: end the body early so the client sees a
                     // truncated transfer rather than a silently short file.
                     tracing::error!(%error, "streaming rows failed");
-                    let _ = sender.send(Err(std::io::Error::other("streaming rows failed"))).await;
+                    let _ = sender
+                        .send(Err(std::io::Error::other("streaming rows failed")))
+                        .await;
                     return;
                 }
             };
@@ -362,14 +477,21 @@ fn stream_rows(database: &Database, table: &Table, selection: &Selection, format
         }
     });
     let (content_type, disposition) = if is_csv {
-        ("text/csv; charset=utf-8", Some(format!("attachment; filename=\"{}.csv\"", table.resource)))
+        (
+            "text/csv; charset=utf-8",
+            Some(format!("attachment; filename=\"{}.csv\"", table.resource)),
+        )
     } else {
         ("application/x-ndjson", None)
     };
     let mut response = Response::new(body);
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(disposition) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
-        response.headers_mut().insert(header::CONTENT_DISPOSITION, disposition);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, disposition);
     }
     response
 }
@@ -392,11 +514,21 @@ where
     Body::from_stream(tokio_stream_from(receiver))
 }
 
-fn tokio_stream_from(mut receiver: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
+fn tokio_stream_from(
+    mut receiver: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
     futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
 }
 
-async fn record(state: &AppState, actor: &Actor, database: &Database, table: &Table, key: &str, action: &str, fields: Vec<String>) {
+async fn record(
+    state: &AppState,
+    actor: &Actor,
+    database: &Database,
+    table: &Table,
+    key: &str,
+    action: &str,
+    fields: Vec<String>,
+) {
     let change = Change {
         surface: Surface::Tables,
         object: &format!("{}/{}/{key}", database.name, table.resource),
@@ -423,7 +555,15 @@ fn field_names(body: &Option<Value>) -> Vec<String> {
     }
 }
 
-async fn create(State(state): State<AppState>, TableTarget { actor, database, table }: TableTarget, body: Bytes) -> Response {
+async fn create(
+    State(state): State<AppState>,
+    TableTarget {
+        actor,
+        database,
+        table,
+    }: TableTarget,
+    body: Bytes,
+) -> Response {
     let body = json_body(&body);
     let fields = field_names(&body);
     match service::create(&database, &table, body).await {
@@ -431,7 +571,9 @@ async fn create(State(state): State<AppState>, TableTarget { actor, database, ta
             let key = RowKey::of(&table, &row);
             record(&state, &actor, &database, &table, &key, "create", fields).await;
             let mut response = row_response(StatusCode::CREATED, &database, &table, &row);
-            if let Ok(location) = HeaderValue::from_str(&format!("/db/{}/{}/{key}", database.name, table.resource)) {
+            if let Ok(location) =
+                HeaderValue::from_str(&format!("/db/{}/{}/{key}", database.name, table.resource))
+            {
                 response.headers_mut().insert(header::LOCATION, location);
             }
             response
@@ -443,17 +585,45 @@ async fn create(State(state): State<AppState>, TableTarget { actor, database, ta
 
 async fn upsert(
     State(state): State<AppState>,
-    RowTarget { target: TableTarget { actor, database, table }, key }: RowTarget,
+    RowTarget {
+        target: TableTarget {
+            actor,
+            database,
+            table,
+        },
+        key,
+    }: RowTarget,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let body = json_body(&body);
     let fields = field_names(&body);
-    match service::upsert(&database, &table, &key, body, header_text(&headers, header::IF_MATCH)).await {
+    match service::upsert(
+        &database,
+        &table,
+        &key,
+        body,
+        header_text(&headers, header::IF_MATCH),
+    )
+    .await
+    {
         Ok((row, created)) => {
             let action = if created { "create" } else { "update" };
-            record(&state, &actor, &database, &table, &RowKey::of(&table, &row), action, fields).await;
-            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            record(
+                &state,
+                &actor,
+                &database,
+                &table,
+                &RowKey::of(&table, &row),
+                action,
+                fields,
+            )
+            .await;
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             row_response(status, &database, &table, &row)
         }
         Err(e) => refuse(e),
@@ -462,15 +632,39 @@ async fn upsert(
 
 async fn update(
     State(state): State<AppState>,
-    RowTarget { target: TableTarget { actor, database, table }, key }: RowTarget,
+    RowTarget {
+        target: TableTarget {
+            actor,
+            database,
+            table,
+        },
+        key,
+    }: RowTarget,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let body = json_body(&body);
     let fields = field_names(&body);
-    match service::update(&database, &table, &key, body, header_text(&headers, header::IF_MATCH)).await {
+    match service::update(
+        &database,
+        &table,
+        &key,
+        body,
+        header_text(&headers, header::IF_MATCH),
+    )
+    .await
+    {
         Ok(row) => {
-            record(&state, &actor, &database, &table, &RowKey::of(&table, &row), "update", fields).await;
+            record(
+                &state,
+                &actor,
+                &database,
+                &table,
+                &RowKey::of(&table, &row),
+                "update",
+                fields,
+            )
+            .await;
             row_response(StatusCode::OK, &database, &table, &row)
         }
         Err(e) => refuse(e),
@@ -479,12 +673,35 @@ async fn update(
 
 async fn remove(
     State(state): State<AppState>,
-    RowTarget { target: TableTarget { actor, database, table }, key }: RowTarget,
+    RowTarget {
+        target: TableTarget {
+            actor,
+            database,
+            table,
+        },
+        key,
+    }: RowTarget,
     headers: HeaderMap,
 ) -> Response {
-    match service::delete(&database, &table, &key, header_text(&headers, header::IF_MATCH)).await {
+    match service::delete(
+        &database,
+        &table,
+        &key,
+        header_text(&headers, header::IF_MATCH),
+    )
+    .await
+    {
         Ok(row) => {
-            record(&state, &actor, &database, &table, &RowKey::of(&table, &row), "delete", Vec::new()).await;
+            record(
+                &state,
+                &actor,
+                &database,
+                &table,
+                &RowKey::of(&table, &row),
+                "delete",
+                Vec::new(),
+            )
+            .await;
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => refuse(e),
@@ -492,10 +709,17 @@ async fn remove(
 }
 
 /// `POST /api/db/{db}/reload`: introspect a database again (admins).
-async fn reload(State(state): State<AppState>, Extension(actor): Extension<Actor>, Path(db): Path<String>) -> Response {
+async fn reload(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(db): Path<String>,
+) -> Response {
     if let Err(e) = actor.require_admin() {
         let refused = depot_app::api::ApiError::from(e);
-        return super::error_response(StatusCode::from_u16(refused.status).unwrap_or(StatusCode::FORBIDDEN), refused.error);
+        return super::error_response(
+            StatusCode::from_u16(refused.status).unwrap_or(StatusCode::FORBIDDEN),
+            refused.error,
+        );
     }
     match state.catalog.reload(&db).await {
         Ok(database) => Json(json!({"database": database.name, "tables": database.tables.values().map(|t| t.name.clone()).collect::<Vec<_>>()})).into_response(),

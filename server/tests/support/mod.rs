@@ -21,7 +21,8 @@ pub enum Backend {
 
 /// Where the tests find PostgreSQL: the machine's server, trust auth.
 pub fn postgres_admin_url() -> String {
-    std::env::var("DEPOT_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("DEPOT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// A store that exists only for one test.
@@ -42,18 +43,33 @@ impl TestStore {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let folder = std::env::temp_dir().join(&unique);
-                (format!("sqlite://{}/depot.db", folder.display()), Cleanup::Folder(folder))
+                (
+                    format!("sqlite://{}/depot.db", folder.display()),
+                    Cleanup::Folder(folder),
+                )
             }
             Backend::Postgres => {
-                let admin = Store::connect(&format!("{}/postgres", postgres_admin_url())).await.expect("PostgreSQL on 127.0.0.1:5432");
-                sqlx::query(&format!("CREATE DATABASE \"{unique}\"")).execute(admin.pool()).await.unwrap();
+                let admin = Store::connect(&format!("{}/postgres", postgres_admin_url()))
+                    .await
+                    .expect("PostgreSQL on 127.0.0.1:5432");
+                sqlx::query(&format!("CREATE DATABASE \"{unique}\""))
+                    .execute(admin.pool())
+                    .await
+                    .unwrap();
                 admin.close().await;
-                (format!("{}/{unique}", postgres_admin_url()), Cleanup::Database(unique))
+                (
+                    format!("{}/{unique}", postgres_admin_url()),
+                    Cleanup::Database(unique),
+                )
             }
         };
         let store = Store::connect(&url).await.unwrap();
         store.migrate().await.unwrap();
-        Self { store, url, cleanup }
+        Self {
+            store,
+            url,
+            cleanup,
+        }
     }
 }
 
@@ -62,7 +78,10 @@ impl Drop for TestStore {
         if let Cleanup::Database(_) = &self.cleanup {
             let store = self.store.clone();
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(store.close());
             })
             .join()
@@ -75,7 +94,10 @@ impl Drop for TestStore {
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
     format!("{nanos:x}{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -95,18 +117,35 @@ impl TestServer {
 
     pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> Self {
         let db = TestStore::new(backend).await;
-        let admin_key = users::bootstrap_admin(&db.store).await.unwrap().expect("a fresh store has no users");
+        let admin_key = users::bootstrap_admin(&db.store)
+            .await
+            .unwrap()
+            .expect("a fresh store has no users");
         let mut config = ServeConfig::local_defaults();
         configure(&mut config);
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let catalog = Catalog::open(&db.url, config.attachments.clone()).await.unwrap().with_exact_count_limit(config.exact_count_limit);
+        let catalog = Catalog::open(&db.url, config.attachments.clone())
+            .await
+            .unwrap()
+            .with_exact_count_limit(config.exact_count_limit);
         let app = router(AppState::new(db.store.clone(), catalog, config));
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { base, admin_key, client, db, server }
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            base,
+            admin_key,
+            client,
+            db,
+            server,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -127,11 +166,29 @@ impl TestServer {
 
     /// Creates a user with `role` and returns an API key of theirs.
     pub async fn user_with_key(&self, name: &str, role: &str) -> String {
-        let created = self.as_admin(self.post("/api/users")).json(&json!({"name": name, "role": role})).send().await.unwrap();
-        assert_eq!(created.status(), StatusCode::OK, "{}", created.text().await.unwrap());
-        let key = self.as_admin(self.post("/api/keys")).json(&json!({"name": "test", "user": name})).send().await.unwrap();
+        let created = self
+            .as_admin(self.post("/api/users"))
+            .json(&json!({"name": name, "role": role}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            created.status(),
+            StatusCode::OK,
+            "{}",
+            created.text().await.unwrap()
+        );
+        let key = self
+            .as_admin(self.post("/api/keys"))
+            .json(&json!({"name": "test", "user": name}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(key.status(), StatusCode::OK);
-        key.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_string()
+        key.json::<Value>().await.unwrap()["secret"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     pub async fn create_user_with_password(&self, name: &str, role: &str, password: &str) {
@@ -141,7 +198,12 @@ impl TestServer {
             .send()
             .await
             .unwrap();
-        assert_eq!(created.status(), StatusCode::OK, "{}", created.text().await.unwrap());
+        assert_eq!(
+            created.status(),
+            StatusCode::OK,
+            "{}",
+            created.text().await.unwrap()
+        );
     }
 }
 
@@ -155,7 +217,8 @@ impl Drop for TestServer {
 pub async fn status_and_json(response: Response) -> (StatusCode, Value) {
     let status = response.status();
     let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, body)
 }
 
@@ -182,7 +245,9 @@ pub struct Chinook {
 }
 
 fn shared_data(file: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data").join(file)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data")
+        .join(file)
 }
 
 impl Chinook {
@@ -199,18 +264,35 @@ impl Chinook {
                 #[allow(clippy::permissions_set_readonly_false)]
                 permissions.set_readonly(false);
                 std::fs::set_permissions(&file, permissions).unwrap();
-                (format!("sqlite://{}", file.display()), Cleanup::Folder(folder))
+                (
+                    format!("sqlite://{}", file.display()),
+                    Cleanup::Folder(folder),
+                )
             }
             Backend::Postgres => {
                 let template = chinook_template().await;
-                let admin = Store::connect(&format!("{}/postgres", postgres_admin_url())).await.unwrap();
-                sqlx::query(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")).execute(admin.pool()).await.unwrap();
+                let admin = Store::connect(&format!("{}/postgres", postgres_admin_url()))
+                    .await
+                    .unwrap();
+                sqlx::query(&format!(
+                    "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                ))
+                .execute(admin.pool())
+                .await
+                .unwrap();
                 admin.close().await;
-                (format!("{}/{name}", postgres_admin_url()), Cleanup::Database(name))
+                (
+                    format!("{}/{name}", postgres_admin_url()),
+                    Cleanup::Database(name),
+                )
             }
         };
-        let attachment = depot_domain::tables::catalog::Attachment::parse(&format!("chinook={url}")).unwrap();
-        Self { attachment, _cleanup: cleanup }
+        let attachment =
+            depot_domain::tables::catalog::Attachment::parse(&format!("chinook={url}")).unwrap();
+        Self {
+            attachment,
+            _cleanup: cleanup,
+        }
     }
 }
 
@@ -228,10 +310,19 @@ fn drop_cleanup(cleanup: &Cleanup) {
         Cleanup::Database(name) => {
             let name = name.clone();
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async move {
-                    if let Ok(admin) = Store::connect(&format!("{}/postgres", postgres_admin_url())).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(admin.pool()).await;
+                    if let Ok(admin) =
+                        Store::connect(&format!("{}/postgres", postgres_admin_url())).await
+                    {
+                        let _ = sqlx::query(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .execute(admin.pool())
+                        .await;
                         admin.close().await;
                     }
                 });
@@ -250,15 +341,21 @@ async fn chinook_template() -> String {
         .get_or_init(|| async {
             let script = std::fs::read_to_string(shared_data("chinook_pg.sql")).unwrap();
             let template = format!("depot_chinook_template_{}", script.len());
-            let admin = Store::connect(&format!("{}/postgres", postgres_admin_url())).await.unwrap();
-            let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
-                .bind(&template)
-                .fetch_optional(admin.pool())
+            let admin = Store::connect(&format!("{}/postgres", postgres_admin_url()))
                 .await
                 .unwrap();
+            let exists: Option<i32> =
+                sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                    .bind(&template)
+                    .fetch_optional(admin.pool())
+                    .await
+                    .unwrap();
             if exists.is_none() {
                 let loading = format!("{template}_loading_{}", std::process::id());
-                sqlx::query(&format!("CREATE DATABASE \"{loading}\"")).execute(admin.pool()).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE \"{loading}\""))
+                    .execute(admin.pool())
+                    .await
+                    .unwrap();
                 // The script is psql's: it creates and enters its own database, which we skip.
                 let body: String = script
                     .lines()
@@ -274,10 +371,21 @@ async fn chinook_template() -> String {
                     .expect("psql (PostgreSQL's client) is installed");
                 std::io::Write::write_all(psql.stdin.as_mut().unwrap(), body.as_bytes()).unwrap();
                 drop(psql.stdin.take());
-                assert!(psql.wait().unwrap().success(), "loading chinook_pg.sql failed");
+                assert!(
+                    psql.wait().unwrap().success(),
+                    "loading chinook_pg.sql failed"
+                );
                 // Another test process may have finished first; then ours is not needed.
-                if sqlx::query(&format!("ALTER DATABASE \"{loading}\" RENAME TO \"{template}\"")).execute(admin.pool()).await.is_err() {
-                    let _ = sqlx::query(&format!("DROP DATABASE \"{loading}\"")).execute(admin.pool()).await;
+                if sqlx::query(&format!(
+                    "ALTER DATABASE \"{loading}\" RENAME TO \"{template}\""
+                ))
+                .execute(admin.pool())
+                .await
+                .is_err()
+                {
+                    let _ = sqlx::query(&format!("DROP DATABASE \"{loading}\""))
+                        .execute(admin.pool())
+                        .await;
                 }
             }
             admin.close().await;
@@ -293,7 +401,10 @@ impl TestServer {
         Self::with_chinook_and(backend, |_| {}).await
     }
 
-    pub async fn with_chinook_and(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> (Self, Chinook) {
+    pub async fn with_chinook_and(
+        backend: Backend,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> (Self, Chinook) {
         let chinook = Chinook::attach(backend).await;
         let attachment = chinook.attachment.clone();
         let server = Self::start_with(backend, move |c| {

@@ -67,7 +67,9 @@ pub fn TablePageView() -> impl IntoView {
     let table = move || params.read().get("table").unwrap_or_default();
     let page = Resource::new(
         move || (db(), table(), location.search.get()),
-        |(db, table, search)| load_table_page(db, table, search.trim_start_matches('?').to_string()),
+        |(db, table, search)| {
+            load_table_page(db, table, search.trim_start_matches('?').to_string())
+        },
     );
     view! {
         <div class="with-nav">
@@ -160,13 +162,21 @@ fn TableContents(page: TablePage) -> impl IntoView {
             view! { <tr data-key=row.key.clone()>{cells}</tr> }
         })
         .collect_view();
-    let sort_hidden = (!sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=sort.clone()/> });
+    let sort_hidden =
+        (!sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=sort.clone()/> });
     let rows_word = if page.total == 1 { "row" } else { "rows" };
-    let total_text = if page.estimated { format!("about {} {rows_word}", page.total) } else { format!("{} {rows_word}", page.total) };
+    let total_text = if page.estimated {
+        format!("about {} {rows_word}", page.total)
+    } else {
+        format!("{} {rows_word}", page.total)
+    };
     // Numbered pages while the table is counted; by cursor (keyset) once it is too large to
     // count, or when the page was reached by cursor: page 10,000 is then as fast as page 1.
     let keyset = page.estimated || page.by_cursor;
-    let next_by_cursor = page.next_cursor.clone().map(|cursor| link_to(&[("after", Some(cursor)), ("page", None)]));
+    let next_by_cursor = page
+        .next_cursor
+        .clone()
+        .map(|cursor| link_to(&[("after", Some(cursor)), ("page", None)]));
     let pager = if keyset {
         view! {
             <nav class="pager" aria-label="Pages">
@@ -224,14 +234,23 @@ fn TableContents(page: TablePage) -> impl IntoView {
     }
 }
 
-fn cell(database: &str, column: &ColumnView, value: &Value, labels: &serde_json::Map<String, Value>, edit: &str) -> AnyView {
+fn cell(
+    database: &str,
+    column: &ColumnView,
+    value: &Value,
+    labels: &serde_json::Map<String, Value>,
+    edit: &str,
+) -> AnyView {
     let text = cell_text(value);
     if column.in_key {
         return view! { <td><a href=edit.to_string() class="row-link">{text}</a></td> }.into_any();
     }
     match (&column.references, value.is_null()) {
         (Some(target), false) => {
-            let label = labels.get(&column.name).and_then(|m| m.get(&text)).map(cell_text);
+            let label = labels
+                .get(&column.name)
+                .and_then(|m| m.get(&text))
+                .map(cell_text);
             let href = format!("/tables/{database}/{target}/row/{text}");
             let shown = match label {
                 Some(label) => format!("{label} ({text})"),

@@ -16,10 +16,11 @@ use crate::components::error_view::ApiErrorView;
 /// `search` (a query string, with or without `?`) with `changes` applied: `Some` sets a
 /// parameter, `None` removes it.
 pub(crate) fn with_params(search: &str, changes: &[(&str, Option<String>)]) -> String {
-    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
-        .into_owned()
-        .filter(|(k, _)| !changes.iter().any(|(name, _)| name == k))
-        .collect();
+    let mut pairs: Vec<(String, String)> =
+        form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
+            .into_owned()
+            .filter(|(k, _)| !changes.iter().any(|(name, _)| name == k))
+            .collect();
     for (name, value) in changes {
         if let Some(value) = value {
             pairs.push((name.to_string(), value.clone()));
@@ -30,7 +31,11 @@ pub(crate) fn with_params(search: &str, changes: &[(&str, Option<String>)]) -> S
         serializer.append_pair(k, v);
     }
     let query = serializer.finish();
-    if query.is_empty() { String::new() } else { format!("?{query}") }
+    if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    }
 }
 
 /// The databases and their tables, beside every table page.

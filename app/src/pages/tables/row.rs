@@ -18,7 +18,10 @@ pub fn RowEditor() -> impl IntoView {
     let db = move || params.read().get("db").unwrap_or_default();
     let table = move || params.read().get("table").unwrap_or_default();
     let key = move || params.read().get("key");
-    let form = Resource::new(move || (db(), table(), key()), |(db, table, key)| load_row_form(db, table, key));
+    let form = Resource::new(
+        move || (db(), table(), key()),
+        |(db, table, key)| load_row_form(db, table, key),
+    );
     view! {
         <div class="with-nav">
             <TablesNav/>
@@ -50,15 +53,27 @@ fn typed(column: &ColumnView, text: &str) -> Value {
         return Value::Null;
     }
     match column.input.as_str() {
-        "integer" => text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(text.into())),
-        "number" => text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or_else(|| Value::String(text.into())),
+        "integer" => text
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(text.into())),
+        "number" => text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(text.into())),
         _ => Value::String(text.into()),
     }
 }
 
 #[component]
 fn RowFields(form: RowForm) -> impl IntoView {
-    let RowForm { shape, row, choices } = form;
+    let RowForm {
+        shape,
+        row,
+        choices,
+    } = form;
     let navigate = use_navigate();
     let hydrated = use_hydrated();
     let is_new = row.is_none();
@@ -66,8 +81,11 @@ fn RowFields(form: RowForm) -> impl IntoView {
     let original: Map<String, Value> = row.as_ref().map(|r| r.values.clone()).unwrap_or_default();
     // Each input's node, read when the form is sent: whatever is in the inputs then counts,
     // typed before hydration or filled in by the browser.
-    let inputs: Vec<(ColumnView, String, NodeRef<leptos::html::Input>)> =
-        shape.columns.iter().map(|c| (c.clone(), text_of(original.get(&c.name)), NodeRef::new())).collect();
+    let inputs: Vec<(ColumnView, String, NodeRef<leptos::html::Input>)> = shape
+        .columns
+        .iter()
+        .map(|c| (c.clone(), text_of(original.get(&c.name)), NodeRef::new()))
+        .collect();
     let save = ServerAction::<SaveRow>::new();
     let delete = ServerAction::<DeleteRow>::new();
     let (db, table) = (shape.database.clone(), shape.resource.clone());
@@ -75,7 +93,13 @@ fn RowFields(form: RowForm) -> impl IntoView {
     let etag = row.as_ref().map(|r| r.etag.clone());
 
     let on_submit = {
-        let (db, table, key, etag, inputs) = (db.clone(), table.clone(), key.clone(), etag.clone(), inputs.clone());
+        let (db, table, key, etag, inputs) = (
+            db.clone(),
+            table.clone(),
+            key.clone(),
+            etag.clone(),
+            inputs.clone(),
+        );
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             // A new row sends what was filled in; an edit sends what changed.
@@ -83,11 +107,22 @@ fn RowFields(form: RowForm) -> impl IntoView {
                 .iter()
                 .filter_map(|(column, initial, node)| {
                     let text = node.get_untracked()?.value();
-                    let changed = if is_new { !text.is_empty() } else { text != *initial };
-                    (changed && !(is_new && column.generated)).then(|| (column.name.clone(), typed(column, &text)))
+                    let changed = if is_new {
+                        !text.is_empty()
+                    } else {
+                        text != *initial
+                    };
+                    (changed && !(is_new && column.generated))
+                        .then(|| (column.name.clone(), typed(column, &text)))
                 })
                 .collect();
-            save.dispatch(SaveRow { db: db.clone(), table: table.clone(), key: key.clone(), values, etag: etag.clone() });
+            save.dispatch(SaveRow {
+                db: db.clone(),
+                table: table.clone(),
+                key: key.clone(),
+                values,
+                etag: etag.clone(),
+            });
         }
     };
     // After a successful save, go to the saved row (a new one gets its own address).
@@ -96,7 +131,10 @@ fn RowFields(form: RowForm) -> impl IntoView {
         let base = base.clone();
         move |_| {
             if let Some(Ok(saved)) = save.value().get() {
-                navigate(&format!("{base}/row/{}?saved=1", saved.key), Default::default());
+                navigate(
+                    &format!("{base}/row/{}?saved=1", saved.key),
+                    Default::default(),
+                );
             }
         }
     });
@@ -113,7 +151,11 @@ fn RowFields(form: RowForm) -> impl IntoView {
         Some(Err(error)) => Some(error),
         _ => None,
     };
-    let field_error = move |name: &str| error().filter(|e| e.fields.iter().any(|f| f == name)).map(|e| e.error);
+    let field_error = move |name: &str| {
+        error()
+            .filter(|e| e.fields.iter().any(|f| f == name))
+            .map(|e| e.error)
+    };
 
     let fields = inputs
         .iter()
@@ -165,12 +207,24 @@ fn RowFields(form: RowForm) -> impl IntoView {
         let (db, table, key, etag) = (db.clone(), table.clone(), key.clone(), etag.clone());
         move |_| {
             let Some(key) = key.clone() else { return };
-            if window().confirm_with_message(&format!("Delete row {key}? This cannot be undone.")).unwrap_or(false) {
-                delete.dispatch(DeleteRow { db: db.clone(), table: table.clone(), key, etag: etag.clone() });
+            if window()
+                .confirm_with_message(&format!("Delete row {key}? This cannot be undone."))
+                .unwrap_or(false)
+            {
+                delete.dispatch(DeleteRow {
+                    db: db.clone(),
+                    table: table.clone(),
+                    key,
+                    etag: etag.clone(),
+                });
             }
         }
     };
-    let general_error = move || error().filter(|e| e.fields.is_empty()).map(|error| view! { <ApiErrorView error/> });
+    let general_error = move || {
+        error()
+            .filter(|e| e.fields.is_empty())
+            .map(|error| view! { <ApiErrorView error/> })
+    };
     let delete_error = move || match delete.value().get() {
         Some(Err(error)) => Some(view! { <ApiErrorView error/> }),
         _ => None,
@@ -200,4 +254,3 @@ fn RowFields(form: RowForm) -> impl IntoView {
         </form>
     }
 }
-

@@ -3,9 +3,9 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::{AuditEntry, AuditFilter, Surface};
 use crate::auth::actor::Actor;
 use crate::error::{DomainError, DomainResult};
-use super::{AuditEntry, AuditFilter, Surface};
 use crate::store::{Store, Tx};
 use crate::time;
 
@@ -38,14 +38,30 @@ pub const DEFAULT_PAGE: i64 = 100;
 pub const MAX_PAGE: i64 = 1000;
 
 /// Entries matching `filter`, newest first.
-pub async fn query(store: &Store, actor: &Actor, filter: &AuditFilter) -> DomainResult<Vec<AuditEntry>> {
+pub async fn query(
+    store: &Store,
+    actor: &Actor,
+    filter: &AuditFilter,
+) -> DomainResult<Vec<AuditEntry>> {
     actor.require_read()?;
     let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(DomainError::invalid(format!("limit must be between 1 and {MAX_PAGE}, not {limit}")));
+        return Err(DomainError::invalid(format!(
+            "limit must be between 1 and {MAX_PAGE}, not {limit}"
+        )));
     }
-    let since = filter.since.as_deref().filter(|s| !s.is_empty()).map(|s| time::parse("since", s)).transpose()?;
-    let until = filter.until.as_deref().filter(|s| !s.is_empty()).map(|s| time::parse("until", s)).transpose()?;
+    let since = filter
+        .since
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| time::parse("since", s))
+        .transpose()?;
+    let until = filter
+        .until
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| time::parse("until", s))
+        .transpose()?;
 
     // Conditions are fixed SQL; only their values are bound.
     let mut conditions = Vec::new();
@@ -69,7 +85,8 @@ pub async fn query(store: &Store, actor: &Actor, filter: &AuditFilter) -> Domain
     if let Some(until) = until {
         condition("at < ?", until);
     }
-    let mut sql = String::from("SELECT id, at, actor, surface, object, action, summary FROM audit_log");
+    let mut sql =
+        String::from("SELECT id, at, actor, surface, object, action, summary FROM audit_log");
     let before_placeholder = values.len() + 1;
     if filter.before.is_some() {
         conditions.push(format!("id < ${before_placeholder}"));

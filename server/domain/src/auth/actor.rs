@@ -7,8 +7,14 @@ use crate::error::{DomainError, DomainResult};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
     /// No credentials. `may_read` is the server's `--public-read` setting.
-    Anonymous { may_read: bool },
-    User { id: i64, name: String, role: Role },
+    Anonymous {
+        may_read: bool,
+    },
+    User {
+        id: i64,
+        name: String,
+        role: Role,
+    },
     /// The server runs with `--no-auth` on a loopback address: everything is allowed.
     Local,
 }
@@ -62,9 +68,9 @@ impl Actor {
             return Ok(());
         }
         match self {
-            Actor::Anonymous { .. } => {
-                Err(DomainError::Unauthenticated("authentication required".into()))
-            }
+            Actor::Anonymous { .. } => Err(DomainError::Unauthenticated(
+                "authentication required".into(),
+            )),
             Actor::User { name, role, .. } => Err(DomainError::forbidden(format!(
                 "user {name} has role {role}; this needs role {needed}"
             ))),
@@ -78,15 +84,25 @@ mod tests {
     use super::*;
 
     fn user(role: Role) -> Actor {
-        Actor::User { id: 1, name: "u".into(), role }
+        Actor::User {
+            id: 1,
+            name: "u".into(),
+            role,
+        }
     }
 
     #[test]
     fn roles_include_the_roles_below_them() {
         assert!(user(Role::Admin).require_write().is_ok());
         assert!(user(Role::Writer).require_read().is_ok());
-        assert!(matches!(user(Role::Reader).require_write(), Err(DomainError::Forbidden(_))));
-        assert!(matches!(user(Role::Writer).require_admin(), Err(DomainError::Forbidden(_))));
+        assert!(matches!(
+            user(Role::Reader).require_write(),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            user(Role::Writer).require_admin(),
+            Err(DomainError::Forbidden(_))
+        ));
     }
 
     #[test]
@@ -94,8 +110,14 @@ mod tests {
         let public = Actor::Anonymous { may_read: true };
         let private = Actor::Anonymous { may_read: false };
         assert!(public.require_read().is_ok());
-        assert!(matches!(private.require_read(), Err(DomainError::Unauthenticated(_))));
-        assert!(matches!(public.require_write(), Err(DomainError::Unauthenticated(_))));
+        assert!(matches!(
+            private.require_read(),
+            Err(DomainError::Unauthenticated(_))
+        ));
+        assert!(matches!(
+            public.require_write(),
+            Err(DomainError::Unauthenticated(_))
+        ));
     }
 
     #[test]

@@ -17,7 +17,8 @@ use crate::time;
 /// How many leading characters of a key are kept in clear, to tell keys apart in lists.
 const SHOWN_PREFIX_CHARS: usize = 12;
 
-const SELECT_KEY: &str = "SELECT k.id, u.name AS user_name, k.name, k.prefix, k.created_at, k.revoked_at \
+const SELECT_KEY: &str =
+    "SELECT k.id, u.name AS user_name, k.name, k.prefix, k.created_at, k.revoked_at \
                           FROM api_keys k JOIN users u ON u.id = k.user_id";
 
 fn key_from_row(row: &AnyRow) -> DomainResult<ApiKey> {
@@ -34,7 +35,9 @@ fn key_from_row(row: &AnyRow) -> DomainResult<ApiKey> {
 fn check_key_name(name: &str) -> DomainResult<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(DomainError::invalid("key name must have 1 to 100 characters"));
+        return Err(DomainError::invalid(
+            "key name must have 1 to 100 characters",
+        ));
     }
     Ok(name)
 }
@@ -53,13 +56,24 @@ pub(crate) async fn insert(tx: &mut Tx, user_id: i64, name: &str) -> DomainResul
     .bind(time::now())
     .fetch_one(&mut **tx)
     .await?;
-    let row = sqlx::query(&format!("{SELECT_KEY} WHERE k.id = $1")).bind(id).fetch_one(&mut **tx).await?;
-    Ok(CreatedKey { key: key_from_row(&row)?, secret })
+    let row = sqlx::query(&format!("{SELECT_KEY} WHERE k.id = $1"))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(CreatedKey {
+        key: key_from_row(&row)?,
+        secret,
+    })
 }
 
 /// Creates a key for `owner` (default: the actor). Users create their own keys; admins create
 /// keys for anyone.
-pub async fn create(store: &Store, actor: &Actor, owner: Option<&str>, name: &str) -> DomainResult<CreatedKey> {
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    owner: Option<&str>,
+    name: &str,
+) -> DomainResult<CreatedKey> {
     actor.require_read()?;
     let owner = match owner.filter(|o| !o.is_empty()) {
         Some(owner) => users::find(store, owner).await?,
@@ -94,12 +108,26 @@ pub async fn list(store: &Store, actor: &Actor, owner: Option<&str>) -> DomainRe
     let owner = owner.filter(|o| !o.is_empty());
     let rows = if actor.is_admin() {
         match owner {
-            Some(owner) => sqlx::query(&format!("{SELECT_KEY} WHERE u.name = $1 ORDER BY k.id")).bind(owner).fetch_all(store.pool()).await?,
-            None => sqlx::query(&format!("{SELECT_KEY} ORDER BY k.id")).fetch_all(store.pool()).await?,
+            Some(owner) => {
+                sqlx::query(&format!("{SELECT_KEY} WHERE u.name = $1 ORDER BY k.id"))
+                    .bind(owner)
+                    .fetch_all(store.pool())
+                    .await?
+            }
+            None => {
+                sqlx::query(&format!("{SELECT_KEY} ORDER BY k.id"))
+                    .fetch_all(store.pool())
+                    .await?
+            }
         }
     } else {
-        let Some(id) = actor.user_id() else { return Ok(Vec::new()) };
-        sqlx::query(&format!("{SELECT_KEY} WHERE k.user_id = $1 ORDER BY k.id")).bind(id).fetch_all(store.pool()).await?
+        let Some(id) = actor.user_id() else {
+            return Ok(Vec::new());
+        };
+        sqlx::query(&format!("{SELECT_KEY} WHERE k.user_id = $1 ORDER BY k.id"))
+            .bind(id)
+            .fetch_all(store.pool())
+            .await?
     };
     rows.iter().map(key_from_row).collect()
 }
@@ -121,7 +149,11 @@ pub async fn revoke(store: &Store, actor: &Actor, id: i64) -> DomainResult<ApiKe
         return Ok(key);
     }
     let now = time::now();
-    sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2").bind(&now).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         actor,
@@ -134,5 +166,8 @@ pub async fn revoke(store: &Store, actor: &Actor, id: i64) -> DomainResult<ApiKe
     )
     .await?;
     tx.commit().await?;
-    Ok(ApiKey { revoked_at: Some(now), ..key })
+    Ok(ApiKey {
+        revoked_at: Some(now),
+        ..key
+    })
 }

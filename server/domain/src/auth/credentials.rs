@@ -15,7 +15,11 @@ fn invalid() -> DomainError {
 }
 
 fn actor_of(user: &User) -> Actor {
-    Actor::User { id: user.id, name: user.name.clone(), role: user.role }
+    Actor::User {
+        id: user.id,
+        name: user.name.clone(),
+        role: user.role,
+    }
 }
 
 /// A bearer API key.
@@ -39,21 +43,33 @@ async fn by_key_of(store: &Store, user_name: Option<&str>, key: &str) -> DomainR
     }
     let revoked_at: Option<String> = row.try_get("revoked_at")?;
     if revoked_at.is_some() {
-        return Err(DomainError::Unauthenticated("this API key has been revoked".into()));
+        return Err(DomainError::Unauthenticated(
+            "this API key has been revoked".into(),
+        ));
     }
     let role: String = row.try_get("role")?;
-    Ok(Actor::User { id: row.try_get("id")?, name, role: role.parse()? })
+    Ok(Actor::User {
+        id: row.try_get("id")?,
+        name,
+        role: role.parse()?,
+    })
 }
 
 /// A user name with either an API key of that user or the user's password — what HTTP Basic
 /// carries and what the login form accepts.
-pub async fn by_name_and_secret(store: &Store, name: &str, secret: &str) -> DomainResult<(Actor, User)> {
+pub async fn by_name_and_secret(
+    store: &Store,
+    name: &str,
+    secret: &str,
+) -> DomainResult<(Actor, User)> {
     if secret.starts_with(API_KEY_PREFIX) {
         let actor = by_key_of(store, Some(name), secret).await?;
         let user = users::find(store, name).await?;
         return Ok((actor, user));
     }
-    let (user, hash) = users::find_with_password(store, name).await?.ok_or_else(invalid)?;
+    let (user, hash) = users::find_with_password(store, name)
+        .await?
+        .ok_or_else(invalid)?;
     match hash {
         Some(hash) if secrets::verify_password(&hash, secret).await => Ok((actor_of(&user), user)),
         _ => Err(invalid()),

@@ -50,7 +50,11 @@ pub struct UnknownRole(pub String);
 
 impl fmt::Display for UnknownRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "role must be one of admin, writer, reader, not {:?}", self.0)
+        write!(
+            f,
+            "role must be one of admin, writer, reader, not {:?}",
+            self.0
+        )
     }
 }
 
@@ -65,6 +69,10 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }
-        assert!("root".parse::<Role>().unwrap_err().to_string().contains("\"root\""));
+        assert!("root"
+            .parse::<Role>()
+            .unwrap_err()
+            .to_string()
+            .contains("\"root\""));
     }
 }

@@ -29,11 +29,20 @@ pub async fn open(store: &Store, user: &User, ttl: Duration) -> DomainResult<Str
         .bind(time::format(now + ttl))
         .execute(&mut *tx)
         .await?;
-    let actor = Actor::User { id: user.id, name: user.name.clone(), role: user.role };
+    let actor = Actor::User {
+        id: user.id,
+        name: user.name.clone(),
+        role: user.role,
+    };
     audit::record(
         &mut tx,
         &actor,
-        Change { surface: Surface::Auth, object: &format!("user/{}", user.name), action: "login", summary: json!({}) },
+        Change {
+            surface: Surface::Auth,
+            object: &format!("user/{}", user.name),
+            action: "login",
+            summary: json!({}),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -50,7 +59,14 @@ pub async fn resolve(store: &Store, token: &str) -> DomainResult<Option<Actor>> 
     .bind(time::now())
     .fetch_optional(store.pool())
     .await?;
-    row.map(|(id, name, role)| Ok(Actor::User { id, name, role: role.parse()? })).transpose()
+    row.map(|(id, name, role)| {
+        Ok(Actor::User {
+            id,
+            name,
+            role: role.parse()?,
+        })
+    })
+    .transpose()
 }
 
 /// Ends the session behind `token` (logout). Unknown tokens are ignored.

@@ -20,7 +20,9 @@ pub struct UserName(String);
 impl UserName {
     pub fn parse(value: &str) -> DomainResult<Self> {
         let valid = (1..=64).contains(&value.len())
-            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if valid {
             Ok(Self(value.to_string()))
         } else {
@@ -52,7 +54,10 @@ pub(crate) fn user_from_row(row: &AnyRow) -> DomainResult<(User, Option<String>)
 }
 
 /// The user and its password hash, if such a user exists.
-pub(crate) async fn find_with_password(store: &Store, name: &str) -> DomainResult<Option<(User, Option<String>)>> {
+pub(crate) async fn find_with_password(
+    store: &Store,
+    name: &str,
+) -> DomainResult<Option<(User, Option<String>)>> {
     let row = sqlx::query(&format!("{SELECT_USER} WHERE name = $1"))
         .bind(name)
         .fetch_optional(store.pool())
@@ -71,12 +76,21 @@ pub async fn find(store: &Store, name: &str) -> DomainResult<User> {
 pub async fn list(store: &Store, actor: &Actor) -> DomainResult<Vec<User>> {
     actor.require_read()?;
     let rows = if actor.is_admin() {
-        sqlx::query(&format!("{SELECT_USER} ORDER BY name")).fetch_all(store.pool()).await?
+        sqlx::query(&format!("{SELECT_USER} ORDER BY name"))
+            .fetch_all(store.pool())
+            .await?
     } else {
-        let Some(id) = actor.user_id() else { return Ok(Vec::new()) };
-        sqlx::query(&format!("{SELECT_USER} WHERE id = $1")).bind(id).fetch_all(store.pool()).await?
+        let Some(id) = actor.user_id() else {
+            return Ok(Vec::new());
+        };
+        sqlx::query(&format!("{SELECT_USER} WHERE id = $1"))
+            .bind(id)
+            .fetch_all(store.pool())
+            .await?
     };
-    rows.iter().map(|row| user_from_row(row).map(|(user, _)| user)).collect()
+    rows.iter()
+        .map(|row| user_from_row(row).map(|(user, _)| user))
+        .collect()
 }
 
 /// Creates a user (admins only).
@@ -104,7 +118,12 @@ pub async fn create(store: &Store, actor: &Actor, new: NewUser) -> DomainResult<
     Ok(user)
 }
 
-async fn insert(tx: &mut crate::store::Tx, name: &UserName, role: Role, password_hash: Option<&str>) -> DomainResult<User> {
+async fn insert(
+    tx: &mut crate::store::Tx,
+    name: &UserName,
+    role: Role,
+    password_hash: Option<&str>,
+) -> DomainResult<User> {
     let row = sqlx::query(
         "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4) \
          RETURNING id, name, role, password_hash, created_at",
@@ -115,12 +134,22 @@ async fn insert(tx: &mut crate::store::Tx, name: &UserName, role: Role, password
     .bind(time::now())
     .fetch_one(&mut **tx)
     .await
-    .map_err(|e| DomainError::on_unique_violation(e, format!("a user named {:?} already exists", name.as_str())))?;
+    .map_err(|e| {
+        DomainError::on_unique_violation(
+            e,
+            format!("a user named {:?} already exists", name.as_str()),
+        )
+    })?;
     user_from_row(&row).map(|(user, _)| user)
 }
 
 /// Sets `name`'s password: admins for anyone, users for themselves.
-pub async fn set_password(store: &Store, actor: &Actor, name: &str, password: &str) -> DomainResult<()> {
+pub async fn set_password(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    password: &str,
+) -> DomainResult<()> {
     let target = find(store, name).await?;
     if actor.user_id() != Some(target.id) {
         actor.require_admin()?;
@@ -133,11 +162,19 @@ pub async fn set_password(store: &Store, actor: &Actor, name: &str, password: &s
         .execute(&mut *tx)
         .await?;
     // A new password ends every browser session opened with the old one.
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(target.id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(target.id)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         actor,
-        Change { surface: Surface::Auth, object: &format!("user/{name}"), action: "set-password", summary: json!({}) },
+        Change {
+            surface: Surface::Auth,
+            object: &format!("user/{name}"),
+            action: "set-password",
+            summary: json!({}),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -147,7 +184,9 @@ pub async fn set_password(store: &Store, actor: &Actor, name: &str, password: &s
 /// On a store without users, creates `admin` with a first API key and returns that key (to be
 /// shown once). Returns `None` when users exist — also when another process won the race.
 pub async fn bootstrap_admin(store: &Store) -> DomainResult<Option<String>> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(store.pool()).await?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(store.pool())
+        .await?;
     if count > 0 {
         return Ok(None);
     }
@@ -163,7 +202,12 @@ pub async fn bootstrap_admin(store: &Store) -> DomainResult<Option<String>> {
     audit::record(
         &mut tx,
         &system,
-        Change { surface: Surface::Auth, object: "user/admin", action: "bootstrap", summary: json!({"role": "admin"}) },
+        Change {
+            surface: Surface::Auth,
+            object: "user/admin",
+            action: "bootstrap",
+            summary: json!({"role": "admin"}),
+        },
     )
     .await?;
     tx.commit().await?;

@@ -35,7 +35,13 @@ pub fn type_of(driver: &str) -> Option<&'static str> {
 pub fn is_device(driver: &str) -> bool {
     matches!(
         driver,
-        "basicappliance" | "basicconsoleserver" | "basicnetworkswitch" | "basicpowerstrip" | "basicserver" | "basicvirtualserver" | "device"
+        "basicappliance"
+            | "basicconsoleserver"
+            | "basicnetworkswitch"
+            | "basicpowerstrip"
+            | "basicserver"
+            | "basicvirtualserver"
+            | "device"
     )
 }
 

@@ -32,7 +32,9 @@ impl From<sqlx::Error> for InventoryError {
 pub type InventoryResult<T> = Result<T, InventoryError>;
 
 pub fn object_not_found(name: &str) -> InventoryError {
-    InventoryError::NotFound(format!("Object \"{name}\" not found ({name} does not exist.)"))
+    InventoryError::NotFound(format!(
+        "Object \"{name}\" not found ({name} does not exist.)"
+    ))
 }
 
 pub fn invalid_driver(driver: &str) -> InventoryError {
@@ -40,5 +42,7 @@ pub fn invalid_driver(driver: &str) -> InventoryError {
 }
 
 pub fn wrong_driver(name: &str, driver: &str) -> InventoryError {
-    InventoryError::Conflict(format!("The driver for object \"{name}\" is not \"{driver}\""))
+    InventoryError::Conflict(format!(
+        "The driver for object \"{name}\" is not \"{driver}\""
+    ))
 }

@@ -16,21 +16,36 @@ use crate::store::Store;
 use crate::time;
 
 /// A manager's property, kept as an attribute with subkey `property`.
-pub async fn property(store: &Store, manager: &Entity, name: &str) -> InventoryResult<Option<String>> {
-    let attrs = service::attributes(store, manager, Some(name), Some("property"), None, &None).await?;
-    Ok(attrs.into_iter().next().and_then(|a| a.value.as_str().map(str::to_string).or(Some(a.value.to_string()))))
+pub async fn property(
+    store: &Store,
+    manager: &Entity,
+    name: &str,
+) -> InventoryResult<Option<String>> {
+    let attrs =
+        service::attributes(store, manager, Some(name), Some("property"), None, &None).await?;
+    Ok(attrs.into_iter().next().and_then(|a| {
+        a.value
+            .as_str()
+            .map(str::to_string)
+            .or(Some(a.value.to_string()))
+    }))
 }
 
 /// How many live allocations `manager` has.
 pub async fn count(store: &Store, manager: &Entity) -> InventoryResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inventory_allocations WHERE manager_id = $1 AND deleted_at IS NULL")
-        .bind(manager.id)
-        .fetch_one(store.pool())
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM inventory_allocations WHERE manager_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(manager.id)
+    .fetch_one(store.pool())
+    .await?)
 }
 
 /// The resources `manager` has handed out, with their holders.
-pub async fn allocations(store: &Store, manager: &Entity) -> InventoryResult<Vec<(String, String)>> {
+pub async fn allocations(
+    store: &Store,
+    manager: &Entity,
+) -> InventoryResult<Vec<(String, String)>> {
     let rows = sqlx::query(
         "SELECT a.resource, e.driver, e.name FROM inventory_allocations a JOIN inventory_entities e ON e.id = a.entity_id \
          WHERE a.manager_id = $1 AND a.deleted_at IS NULL ORDER BY a.id",
@@ -39,7 +54,16 @@ pub async fn allocations(store: &Store, manager: &Entity) -> InventoryResult<Vec
     .fetch_all(store.pool())
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("resource")?, format!("/{}/{}", r.try_get::<String, _>("driver")?, r.try_get::<String, _>("name")?))))
+        .map(|r| {
+            Ok((
+                r.try_get("resource")?,
+                format!(
+                    "/{}/{}",
+                    r.try_get::<String, _>("driver")?,
+                    r.try_get::<String, _>("name")?
+                ),
+            ))
+        })
         .collect()
 }
 
@@ -58,17 +82,37 @@ const RETRIES: usize = 64;
 
 /// Allocates from a name manager: creates an entity of `driver` named basename + number
 /// (`digits` wide, from `next`), or basename + `resource` when given.
-pub async fn allocate_name(store: &Store, actor: &Actor, manager: &Entity, driver: &str, resource: Option<&str>) -> InventoryResult<Entity> {
+pub async fn allocate_name(
+    store: &Store,
+    actor: &Actor,
+    manager: &Entity,
+    driver: &str,
+    resource: Option<&str>,
+) -> InventoryResult<Entity> {
     actor.require_write()?;
-    let kind = super::drivers::type_of(driver).ok_or_else(|| InventoryError::Precondition(format!("The driver \"{driver}\" is not a valid driver")))?;
-    let basename = property(store, manager, "basename").await?.unwrap_or_default();
-    let digits: usize = property(store, manager, "digits").await?.and_then(|d| d.parse().ok()).unwrap_or(2);
-    let first: u64 = property(store, manager, "next").await?.and_then(|n| n.parse().ok()).unwrap_or(1);
+    let kind = super::drivers::type_of(driver).ok_or_else(|| {
+        InventoryError::Precondition(format!("The driver \"{driver}\" is not a valid driver"))
+    })?;
+    let basename = property(store, manager, "basename")
+        .await?
+        .unwrap_or_default();
+    let digits: usize = property(store, manager, "digits")
+        .await?
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(2);
+    let first: u64 = property(store, manager, "next")
+        .await?
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
     for attempt in 0..RETRIES {
         let suffix = match resource {
             Some(resource) => resource.to_string(),
             None => {
-                let used: Vec<String> = allocations(store, manager).await?.into_iter().map(|(r, _)| r).collect();
+                let used: Vec<String> = allocations(store, manager)
+                    .await?
+                    .into_iter()
+                    .map(|(r, _)| r)
+                    .collect();
                 let mut n = first + attempt as u64;
                 while used.contains(&format!("{n:0digits$}")) {
                     n += 1;
@@ -88,7 +132,11 @@ pub async fn allocate_name(store: &Store, actor: &Actor, manager: &Entity, drive
         let id: i64 = match created {
             Ok(row) => row.try_get("id")?,
             Err(e) if is_unique_violation(&e) && resource.is_none() => continue,
-            Err(e) if is_unique_violation(&e) => return Err(InventoryError::Conflict(format!("{name} is already allocated"))),
+            Err(e) if is_unique_violation(&e) => {
+                return Err(InventoryError::Conflict(format!(
+                    "{name} is already allocated"
+                )))
+            }
             Err(e) => return Err(e.into()),
         };
         let allocated = sqlx::query("INSERT INTO inventory_allocations (manager_id, resource, entity_id, created_at) VALUES ($1, $2, $3, $4)")
@@ -101,15 +149,37 @@ pub async fn allocate_name(store: &Store, actor: &Actor, manager: &Entity, drive
         match allocated {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) && resource.is_none() => continue,
-            Err(e) if is_unique_violation(&e) => return Err(InventoryError::Conflict(format!("{name} is already allocated"))),
+            Err(e) if is_unique_violation(&e) => {
+                return Err(InventoryError::Conflict(format!(
+                    "{name} is already allocated"
+                )))
+            }
             Err(e) => return Err(e.into()),
         }
-        let entity = Entity { id, name, driver: driver.to_string(), kind: kind.to_string() };
-        audit::record(&mut tx, actor, Change { surface: Surface::Inventory, object: &manager.path(), action: "allocate", summary: json!({"resource": entity.path()}) }).await?;
+        let entity = Entity {
+            id,
+            name,
+            driver: driver.to_string(),
+            kind: kind.to_string(),
+        };
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                surface: Surface::Inventory,
+                object: &manager.path(),
+                action: "allocate",
+                summary: json!({"resource": entity.path()}),
+            },
+        )
+        .await?;
         tx.commit().await?;
         return Ok(entity);
     }
-    Err(InventoryError::Conflict(format!("no free name could be allocated from {} after {RETRIES} tries", manager.name)))
+    Err(InventoryError::Conflict(format!(
+        "no free name could be allocated from {} after {RETRIES} tries",
+        manager.name
+    )))
 }
 
 /// An IP manager's network: its addresses from network+1 to the last before broadcast.
@@ -121,7 +191,11 @@ struct Network {
 
 impl Network {
     fn bits(&self) -> u8 {
-        if self.base.is_ipv4() { 32 } else { 128 }
+        if self.base.is_ipv4() {
+            32
+        } else {
+            128
+        }
     }
 
     fn to_u128(ip: IpAddr) -> u128 {
@@ -140,48 +214,90 @@ impl Network {
 
     fn network(&self) -> u128 {
         let host_bits = (self.bits() - self.prefix) as u32;
-        let mask = if host_bits >= 128 { 0 } else { !((1u128 << host_bits) - 1) };
+        let mask = if host_bits >= 128 {
+            0
+        } else {
+            !((1u128 << host_bits) - 1)
+        };
         Self::to_u128(self.base) & mask
     }
 
     fn broadcast(&self) -> u128 {
         let host_bits = (self.bits() - self.prefix) as u32;
-        self.network() | if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 }
+        self.network()
+            | if host_bits >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << host_bits) - 1
+            }
     }
 
     fn contains(&self, ip: IpAddr) -> bool {
-        ip.is_ipv4() == self.base.is_ipv4() && (self.network()..=self.broadcast()).contains(&Self::to_u128(ip))
+        ip.is_ipv4() == self.base.is_ipv4()
+            && (self.network()..=self.broadcast()).contains(&Self::to_u128(ip))
     }
 
     fn usable(&self, ip: IpAddr) -> bool {
         let n = Self::to_u128(ip);
-        self.contains(ip) && n != self.network() && n != self.broadcast() && Some(ip) != self.gateway
+        self.contains(ip)
+            && n != self.network()
+            && n != self.broadcast()
+            && Some(ip) != self.gateway
     }
 }
 
 fn prefix_of_netmask(netmask: &str) -> InventoryResult<u8> {
-    let mask: std::net::Ipv4Addr = netmask.parse().map_err(|_| InventoryError::Invalid(format!("{netmask} is not a valid netmask")))?;
+    let mask: std::net::Ipv4Addr = netmask
+        .parse()
+        .map_err(|_| InventoryError::Invalid(format!("{netmask} is not a valid netmask")))?;
     let bits = u32::from(mask);
     if bits.leading_ones() + bits.trailing_zeros() != 32 {
-        return Err(InventoryError::Invalid(format!("{netmask} is not a valid netmask")));
+        return Err(InventoryError::Invalid(format!(
+            "{netmask} is not a valid netmask"
+        )));
     }
     Ok(bits.leading_ones() as u8)
 }
 
 async fn network_of(store: &Store, manager: &Entity) -> InventoryResult<Network> {
-    let base_text = property(store, manager, "baseip").await?.ok_or_else(|| InventoryError::Conflict(format!("{} has no baseip", manager.name)))?;
-    let base: IpAddr = base_text.parse().map_err(|_| InventoryError::Invalid(format!("{base_text} is not an IP address")))?;
-    let prefix = match (property(store, manager, "prefix").await?, property(store, manager, "netmask").await?) {
-        (Some(prefix), _) => prefix.parse().map_err(|_| InventoryError::Invalid(format!("{prefix} is not a prefix length")))?,
+    let base_text = property(store, manager, "baseip")
+        .await?
+        .ok_or_else(|| InventoryError::Conflict(format!("{} has no baseip", manager.name)))?;
+    let base: IpAddr = base_text
+        .parse()
+        .map_err(|_| InventoryError::Invalid(format!("{base_text} is not an IP address")))?;
+    let prefix = match (
+        property(store, manager, "prefix").await?,
+        property(store, manager, "netmask").await?,
+    ) {
+        (Some(prefix), _) => prefix
+            .parse()
+            .map_err(|_| InventoryError::Invalid(format!("{prefix} is not a prefix length")))?,
         (None, Some(netmask)) if base.is_ipv4() => prefix_of_netmask(&netmask)?,
-        _ => if base.is_ipv4() { 24 } else { 64 },
+        _ => {
+            if base.is_ipv4() {
+                24
+            } else {
+                64
+            }
+        }
     };
-    let gateway = property(store, manager, "gateway").await?.and_then(|g| g.parse().ok());
-    Ok(Network { base, prefix, gateway })
+    let gateway = property(store, manager, "gateway")
+        .await?
+        .and_then(|g| g.parse().ok());
+    Ok(Network {
+        base,
+        prefix,
+        gateway,
+    })
 }
 
 /// The usable addresses of an IP manager's network, in order, at most `limit` of them.
-pub async fn addresses(store: &Store, manager: &Entity, limit: usize) -> InventoryResult<Vec<String>> {
+pub async fn addresses(
+    store: &Store,
+    manager: &Entity,
+    limit: usize,
+) -> InventoryResult<Vec<String>> {
     let network = network_of(store, manager).await?;
     let mut found = Vec::new();
     let mut candidate = network.network() + 1;
@@ -205,13 +321,24 @@ pub fn clusto_ip_value(ip: IpAddr) -> serde_json::Value {
 
 /// Allocates an address from an IP manager to `object`: `requested`, or the lowest free one.
 /// Records `ip` (the value clusto stores), `ip/ipstring`, `ip/cidr` and `ip/manager` on it.
-pub async fn allocate_ip(store: &Store, actor: &Actor, manager: &Entity, object: &Entity, requested: Option<&str>) -> InventoryResult<Attribute> {
+pub async fn allocate_ip(
+    store: &Store,
+    actor: &Actor,
+    manager: &Entity,
+    object: &Entity,
+    requested: Option<&str>,
+) -> InventoryResult<Attribute> {
     actor.require_write()?;
     let network = network_of(store, manager).await?;
     if let Some(requested) = requested {
-        let ip: IpAddr = requested.parse().map_err(|_| InventoryError::Invalid(format!("{requested} is not an IP address")))?;
+        let ip: IpAddr = requested
+            .parse()
+            .map_err(|_| InventoryError::Invalid(format!("{requested} is not an IP address")))?;
         if !network.usable(ip) {
-            return Err(InventoryError::Conflict(format!("{ip} is not an address {} can allocate", manager.name)));
+            return Err(InventoryError::Conflict(format!(
+                "{ip} is not an address {} can allocate",
+                manager.name
+            )));
         }
     }
     for attempt in 0..RETRIES {
@@ -237,7 +364,10 @@ pub async fn allocate_ip(store: &Store, actor: &Actor, manager: &Entity, object:
                     candidate += 1;
                 }
                 if free.is_empty() {
-                    return Err(InventoryError::Conflict(format!("the network of {} is full: no free address is left", manager.name)));
+                    return Err(InventoryError::Conflict(format!(
+                        "the network of {} is full: no free address is left",
+                        manager.name
+                    )));
                 }
                 free[rand::Rng::gen_range(&mut rand::thread_rng(), 0..free.len())]
             }
@@ -253,21 +383,45 @@ pub async fn allocate_ip(store: &Store, actor: &Actor, manager: &Entity, object:
         match inserted {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) && requested.is_none() => continue,
-            Err(e) if is_unique_violation(&e) => return Err(InventoryError::Conflict(format!("{ip} is already allocated"))),
+            Err(e) if is_unique_violation(&e) => {
+                return Err(InventoryError::Conflict(format!(
+                    "{ip} is already allocated"
+                )))
+            }
             Err(e) => return Err(e.into()),
         }
         let value = clusto_ip_value(ip);
         let cidr = format!("{ip}/{}", network.prefix);
         let rows = [
             ("ip", None, Datatype::Int, value.to_string(), None),
-            ("ip", Some("ipstring"), Datatype::String, ip.to_string(), None),
+            (
+                "ip",
+                Some("ipstring"),
+                Datatype::String,
+                ip.to_string(),
+                None,
+            ),
             ("ip", Some("cidr"), Datatype::String, cidr, None),
-            ("ip", Some("manager"), Datatype::Relation, String::new(), Some(manager.id)),
+            (
+                "ip",
+                Some("manager"),
+                Datatype::Relation,
+                String::new(),
+                Some(manager.id),
+            ),
         ];
         for (key, subkey, datatype, text, relation) in rows {
             // An IPv6 address does not fit clusto's integer: keep it as text.
-            let datatype = if key == "ip" && subkey.is_none() && ip.is_ipv6() { Datatype::String } else { datatype };
-            let text = if datatype == Datatype::String && subkey.is_none() { ip.to_string() } else { text };
+            let datatype = if key == "ip" && subkey.is_none() && ip.is_ipv6() {
+                Datatype::String
+            } else {
+                datatype
+            };
+            let text = if datatype == Datatype::String && subkey.is_none() {
+                ip.to_string()
+            } else {
+                text
+            };
             sqlx::query(
                 "INSERT INTO inventory_attributes (entity_id, key, subkey, number, datatype, value, relation_id, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -283,17 +437,50 @@ pub async fn allocate_ip(store: &Store, actor: &Actor, manager: &Entity, object:
             .execute(&mut *tx)
             .await?;
         }
-        audit::record(&mut tx, actor, Change { surface: Surface::Inventory, object: &manager.path(), action: "allocate", summary: json!({"ip": ip.to_string(), "object": object.path()}) }).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            Change {
+                surface: Surface::Inventory,
+                object: &manager.path(),
+                action: "allocate",
+                summary: json!({"ip": ip.to_string(), "object": object.path()}),
+            },
+        )
+        .await?;
         tx.commit().await?;
-        let value = if ip.is_ipv6() { json!(ip.to_string()) } else { value };
-        let datatype = if ip.is_ipv6() { Datatype::String } else { Datatype::Int };
-        return Ok(Attribute { key: "ip".into(), subkey: None, number: Some(0), datatype, value });
+        let value = if ip.is_ipv6() {
+            json!(ip.to_string())
+        } else {
+            value
+        };
+        let datatype = if ip.is_ipv6() {
+            Datatype::String
+        } else {
+            Datatype::Int
+        };
+        return Ok(Attribute {
+            key: "ip".into(),
+            subkey: None,
+            number: Some(0),
+            datatype,
+            value,
+        });
     }
-    Err(InventoryError::Conflict(format!("no free address could be allocated from {} after {RETRIES} tries", manager.name)))
+    Err(InventoryError::Conflict(format!(
+        "no free address could be allocated from {} after {RETRIES} tries",
+        manager.name
+    )))
 }
 
 /// Releases what `manager` allocated to `object` (only `resource`, when given).
-pub async fn deallocate(store: &Store, actor: &Actor, manager: &Entity, object: &Entity, resource: Option<&str>) -> InventoryResult<()> {
+pub async fn deallocate(
+    store: &Store,
+    actor: &Actor,
+    manager: &Entity,
+    object: &Entity,
+    resource: Option<&str>,
+) -> InventoryResult<()> {
     actor.require_write()?;
     let now = time::now();
     let mut tx = store.begin_write().await?;
@@ -317,7 +504,10 @@ pub async fn deallocate(store: &Store, actor: &Actor, manager: &Entity, object: 
         }
     };
     if released.rows_affected() == 0 {
-        return Err(InventoryError::NotFound(format!("{} holds nothing from {}", object.name, manager.name)));
+        return Err(InventoryError::NotFound(format!(
+            "{} holds nothing from {}",
+            object.name, manager.name
+        )));
     }
     if super::drivers::type_of(&manager.driver).is_some() && manager.driver == "ipmanager" {
         sqlx::query("UPDATE inventory_attributes SET deleted_at = $1 WHERE entity_id = $2 AND key = 'ip' AND deleted_at IS NULL")
@@ -326,7 +516,17 @@ pub async fn deallocate(store: &Store, actor: &Actor, manager: &Entity, object: 
             .execute(&mut *tx)
             .await?;
     }
-    audit::record(&mut tx, actor, Change { surface: Surface::Inventory, object: &manager.path(), action: "deallocate", summary: json!({"object": object.path()}) }).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            surface: Surface::Inventory,
+            object: &manager.path(),
+            action: "deallocate",
+            summary: json!({"object": object.path()}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -337,6 +537,11 @@ pub fn properties(params: &[(String, String)]) -> Vec<NewAttribute> {
     names.sort_by(|a, b| a.0.cmp(&b.0));
     names
         .into_iter()
-        .map(|(key, value)| NewAttribute { key: key.clone(), subkey: Some("property".into()), value: value.clone(), ..Default::default() })
+        .map(|(key, value)| NewAttribute {
+            key: key.clone(),
+            subkey: Some("property".into()),
+            value: value.clone(),
+            ..Default::default()
+        })
         .collect()
 }

@@ -78,8 +78,15 @@ impl Attribute {
     }
 }
 
-fn casting_error(value: &str, datatype: Datatype, reason: impl std::fmt::Display) -> InventoryError {
-    InventoryError::Invalid(format!("Error casting {value} into a(n) {}: {reason}", datatype.as_str()))
+fn casting_error(
+    value: &str,
+    datatype: Datatype,
+    reason: impl std::fmt::Display,
+) -> InventoryError {
+    InventoryError::Invalid(format!(
+        "Error casting {value} into a(n) {}: {reason}",
+        datatype.as_str()
+    ))
 }
 
 /// clusto's default datetime mask, in Python's notation.
@@ -107,16 +114,31 @@ pub fn cast(value: &str, datatype: Datatype, mask: Option<&str>) -> InventoryRes
             .trim()
             .parse::<i64>()
             .map(|n| n.to_string())
-            .map_err(|_| casting_error(value, datatype, format!("invalid literal for int() with base 10: '{value}'"))),
+            .map_err(|_| {
+                casting_error(
+                    value,
+                    datatype,
+                    format!("invalid literal for int() with base 10: '{value}'"),
+                )
+            }),
         Datatype::String | Datatype::Relation => Ok(value.to_string()),
         Datatype::Datetime => {
             let mask = mask.unwrap_or(DEFAULT_MASK);
             let format = chrono_mask(mask);
             NaiveDateTime::parse_from_str(value, &format)
                 .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
-                .or_else(|_| chrono::NaiveDate::parse_from_str(value, &format).map(|d| d.and_hms_opt(0, 0, 0).expect("midnight")))
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(value, &format)
+                        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight"))
+                })
                 .map(isoformat)
-                .map_err(|_| casting_error(value, datatype, format!("time data '{value}' does not match format '{mask}'")))
+                .map_err(|_| {
+                    casting_error(
+                        value,
+                        datatype,
+                        format!("time data '{value}' does not match format '{mask}'"),
+                    )
+                })
         }
         Datatype::Json => serde_json::from_str::<Value>(value)
             .map(|v| v.to_string())
@@ -146,9 +168,19 @@ mod tests {
             cast("x", Datatype::Int, None).unwrap_err().to_string(),
             "Error casting x into a(n) int: invalid literal for int() with base 10: 'x'"
         );
-        assert_eq!(cast("1991-07-09T14:46:51.321435", Datatype::Datetime, None).unwrap(), "1991-07-09T14:46:51.321435");
-        assert_eq!(cast("2015-01-02", Datatype::Datetime, Some("%Y-%m-%d")).unwrap_or_else(|e| e.to_string()), "2015-01-02T00:00:00");
+        assert_eq!(
+            cast("1991-07-09T14:46:51.321435", Datatype::Datetime, None).unwrap(),
+            "1991-07-09T14:46:51.321435"
+        );
+        assert_eq!(
+            cast("2015-01-02", Datatype::Datetime, Some("%Y-%m-%d"))
+                .unwrap_or_else(|e| e.to_string()),
+            "2015-01-02T00:00:00"
+        );
         assert!(cast("{bad", Datatype::Json, None).is_err());
-        assert!(Datatype::parse("float").unwrap_err().to_string().starts_with("float is not a valid datatype"));
+        assert!(Datatype::parse("float")
+            .unwrap_err()
+            .to_string()
+            .starts_with("float is not a valid datatype"));
     }
 }

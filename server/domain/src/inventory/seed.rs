@@ -11,9 +11,27 @@ use crate::store::Store;
 pub async fn demo(store: &Store) -> InventoryResult<()> {
     let actor = Actor::Local;
     let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
-    service::create(store, &actor, "pool", &names(&["emptypool", "singlepool", "multipool"])).await?;
-    let servers = service::create(store, &actor, "basicserver", &names(&["testserver1", "testserver2"])).await?;
-    let managers = service::create(store, &actor, "simpleentitynamemanager", &names(&["testnames"])).await?;
+    service::create(
+        store,
+        &actor,
+        "pool",
+        &names(&["emptypool", "singlepool", "multipool"]),
+    )
+    .await?;
+    let servers = service::create(
+        store,
+        &actor,
+        "basicserver",
+        &names(&["testserver1", "testserver2"]),
+    )
+    .await?;
+    let managers = service::create(
+        store,
+        &actor,
+        "simpleentitynamemanager",
+        &names(&["testnames"]),
+    )
+    .await?;
     if !servers.existing.is_empty() {
         return Ok(());
     }
@@ -28,9 +46,28 @@ pub async fn demo(store: &Store) -> InventoryResult<()> {
     service::add_attributes(store, &actor, server2, &[attribute("subkey2", "value2")]).await?;
     let singlepool = service::get(store, "singlepool", None, &None).await?;
     let multipool = service::get(store, "multipool", None, &None).await?;
-    service::insert_or_remove(store, &actor, &singlepool, &names(&["testserver1"]), Action::Insert).await?;
-    service::insert_or_remove(store, &actor, &multipool, &names(&["testserver1", "testserver2"]), Action::Insert).await?;
-    let basename = NewAttribute { key: "basename".into(), subkey: Some("property".into()), value: "s".into(), ..Default::default() };
+    service::insert_or_remove(
+        store,
+        &actor,
+        &singlepool,
+        &names(&["testserver1"]),
+        Action::Insert,
+    )
+    .await?;
+    service::insert_or_remove(
+        store,
+        &actor,
+        &multipool,
+        &names(&["testserver1", "testserver2"]),
+        Action::Insert,
+    )
+    .await?;
+    let basename = NewAttribute {
+        key: "basename".into(),
+        subkey: Some("property".into()),
+        value: "s".into(),
+        ..Default::default()
+    };
     service::add_attributes(store, &actor, &managers.entities[0], &[basename]).await?;
     Ok(())
 }

@@ -6,7 +6,9 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::drivers;
-use super::error::{invalid_driver, object_not_found, wrong_driver, InventoryError, InventoryResult};
+use super::error::{
+    invalid_driver, object_not_found, wrong_driver, InventoryError, InventoryResult,
+};
 use super::model::{cast, stored_value, Attribute, Datatype, Entity};
 use crate::audit::{self, Change, Surface};
 use crate::auth::actor::Actor;
@@ -26,19 +28,37 @@ fn live(alias: &str, as_of: &Option<Timestamp>, binds: &mut Vec<String>) -> Stri
 }
 
 fn entity_from(row: &AnyRow) -> InventoryResult<Entity> {
-    Ok(Entity { id: row.try_get("id")?, name: row.try_get("name")?, driver: row.try_get("driver")?, kind: row.try_get("type")? })
+    Ok(Entity {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        driver: row.try_get("driver")?,
+        kind: row.try_get("type")?,
+    })
 }
 
-async fn fetch_entities(store: &Store, sql: &str, binds: Vec<String>) -> InventoryResult<Vec<Entity>> {
+async fn fetch_entities(
+    store: &Store,
+    sql: &str,
+    binds: Vec<String>,
+) -> InventoryResult<Vec<Entity>> {
     let mut query = sqlx::query(sql);
     for bind in binds {
         query = query.bind(bind);
     }
-    query.fetch_all(store.pool()).await?.iter().map(entity_from).collect()
+    query
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(entity_from)
+        .collect()
 }
 
 /// The live entity called `name`, if any.
-pub async fn find(store: &Store, name: &str, as_of: &Option<Timestamp>) -> InventoryResult<Option<Entity>> {
+pub async fn find(
+    store: &Store,
+    name: &str,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Option<Entity>> {
     let mut binds = vec![name.to_string()];
     let condition = live("e", as_of, &mut binds);
     let sql = format!("SELECT e.id, e.name, e.driver, e.type FROM inventory_entities e WHERE e.name = $1 AND {condition} ORDER BY e.id DESC LIMIT 1");
@@ -46,11 +66,18 @@ pub async fn find(store: &Store, name: &str, as_of: &Option<Timestamp>) -> Inven
 }
 
 /// `name`, checked against `driver` when one is given (clusto's shared lookup rules).
-pub async fn get(store: &Store, name: &str, driver: Option<&str>, as_of: &Option<Timestamp>) -> InventoryResult<Entity> {
+pub async fn get(
+    store: &Store,
+    name: &str,
+    driver: Option<&str>,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Entity> {
     if let Some(driver) = driver {
         drivers::type_of(driver).ok_or_else(|| invalid_driver(driver))?;
     }
-    let entity = find(store, name, as_of).await?.ok_or_else(|| object_not_found(name))?;
+    let entity = find(store, name, as_of)
+        .await?
+        .ok_or_else(|| object_not_found(name))?;
     match driver {
         Some(driver) if entity.driver != driver => Err(wrong_driver(name, driver)),
         _ => Ok(entity),
@@ -58,7 +85,12 @@ pub async fn get(store: &Store, name: &str, driver: Option<&str>, as_of: &Option
 }
 
 /// Entities, oldest first, optionally of one driver and/or type.
-pub async fn list(store: &Store, driver: Option<&str>, kind: Option<&str>, as_of: &Option<Timestamp>) -> InventoryResult<Vec<Entity>> {
+pub async fn list(
+    store: &Store,
+    driver: Option<&str>,
+    kind: Option<&str>,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Vec<Entity>> {
     let mut binds = Vec::new();
     let mut conditions = vec![live("e", as_of, &mut binds)];
     if let Some(driver) = driver {
@@ -69,12 +101,31 @@ pub async fn list(store: &Store, driver: Option<&str>, kind: Option<&str>, as_of
         binds.push(kind.to_string());
         conditions.push(format!("e.type = ${}", binds.len()));
     }
-    let sql = format!("SELECT e.id, e.name, e.driver, e.type FROM inventory_entities e WHERE {} ORDER BY e.id", conditions.join(" AND "));
+    let sql = format!(
+        "SELECT e.id, e.name, e.driver, e.type FROM inventory_entities e WHERE {} ORDER BY e.id",
+        conditions.join(" AND ")
+    );
     fetch_entities(store, &sql, binds).await
 }
 
-async fn record(tx: &mut Tx, actor: &Actor, object: &str, action: &str, summary: serde_json::Value) -> InventoryResult<()> {
-    audit::record(tx, actor, Change { surface: Surface::Inventory, object, action, summary }).await?;
+async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    object: &str,
+    action: &str,
+    summary: serde_json::Value,
+) -> InventoryResult<()> {
+    audit::record(
+        tx,
+        actor,
+        Change {
+            surface: Surface::Inventory,
+            object,
+            action,
+            summary,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -85,14 +136,28 @@ pub struct Created {
 }
 
 /// Creates entities of `driver` named `names`; names that exist are reported, not recreated.
-pub async fn create(store: &Store, actor: &Actor, driver: &str, names: &[String]) -> InventoryResult<Created> {
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    driver: &str,
+    names: &[String],
+) -> InventoryResult<Created> {
     actor.require_write()?;
-    let kind = drivers::type_of(driver).ok_or_else(|| InventoryError::Precondition(format!("Requested driver \"{driver}\" does not exist")))?;
+    let kind = drivers::type_of(driver).ok_or_else(|| {
+        InventoryError::Precondition(format!("Requested driver \"{driver}\" does not exist"))
+    })?;
     if names.is_empty() {
-        return Err(InventoryError::Precondition("Provide at least one name to create".into()));
+        return Err(InventoryError::Precondition(
+            "Provide at least one name to create".into(),
+        ));
     }
-    if let Some(bad) = names.iter().find(|n| n.is_empty() || n.contains('/') || n.len() > 255) {
-        return Err(InventoryError::Invalid(format!("\"{bad}\" is not a valid name: 1 to 255 characters, no '/'")));
+    if let Some(bad) = names
+        .iter()
+        .find(|n| n.is_empty() || n.contains('/') || n.len() > 255)
+    {
+        return Err(InventoryError::Invalid(format!(
+            "\"{bad}\" is not a valid name: 1 to 255 characters, no '/'"
+        )));
     }
     let mut tx = store.begin_write().await?;
     let (mut entities, mut existing) = (Vec::new(), Vec::new());
@@ -125,7 +190,9 @@ pub async fn create(store: &Store, actor: &Actor, driver: &str, names: &[String]
 /// Deletes the entity, its attributes and its memberships (closing their rows).
 pub async fn delete(store: &Store, actor: &Actor, driver: &str, name: &str) -> InventoryResult<()> {
     actor.require_write()?;
-    drivers::type_of(driver).ok_or_else(|| InventoryError::Precondition(format!("Requested driver \"{driver}\" does not exist")))?;
+    drivers::type_of(driver).ok_or_else(|| {
+        InventoryError::Precondition(format!("Requested driver \"{driver}\" does not exist"))
+    })?;
     let entity = get(store, name, Some(driver), &None).await?;
     let now = time::now();
     let mut tx = store.begin_write().await?;
@@ -151,7 +218,10 @@ pub async fn attributes(
     as_of: &Option<Timestamp>,
 ) -> InventoryResult<Vec<Attribute>> {
     let mut binds = vec![entity.id.to_string()];
-    let mut conditions = vec!["a.entity_id = CAST($1 AS BIGINT)".to_string(), live("a", as_of, &mut binds)];
+    let mut conditions = vec![
+        "a.entity_id = CAST($1 AS BIGINT)".to_string(),
+        live("a", as_of, &mut binds),
+    ];
     if let Some(key) = key {
         binds.push(key.to_string());
         conditions.push(format!("a.key = ${}", binds.len()));
@@ -174,12 +244,20 @@ pub async fn attributes(
     for bind in binds {
         query = query.bind(bind);
     }
-    query.fetch_all(store.pool()).await?.iter().map(attribute_from).collect()
+    query
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(attribute_from)
+        .collect()
 }
 
 fn attribute_from(row: &AnyRow) -> InventoryResult<Attribute> {
     let datatype = Datatype::parse(&row.try_get::<String, _>("datatype")?)?;
-    let relation = match (row.try_get::<Option<String>, _>("relation_driver")?, row.try_get::<Option<String>, _>("relation_name")?) {
+    let relation = match (
+        row.try_get::<Option<String>, _>("relation_driver")?,
+        row.try_get::<Option<String>, _>("relation_name")?,
+    ) {
         (Some(driver), Some(name)) => Some(format!("/{driver}/{name}")),
         _ => None,
     };
@@ -204,16 +282,27 @@ pub struct NewAttribute {
     pub mask: Option<String>,
 }
 
-async fn insert_attribute(tx: &mut Tx, store: &Store, entity: &Entity, attribute: &NewAttribute) -> InventoryResult<()> {
+async fn insert_attribute(
+    tx: &mut Tx,
+    store: &Store,
+    entity: &Entity,
+    attribute: &NewAttribute,
+) -> InventoryResult<()> {
     let datatype = Datatype::parse(attribute.datatype.as_deref().unwrap_or("string"))?;
     let (value, relation_id) = if datatype == Datatype::Relation {
         let name = attribute.value.rsplit('/').next().unwrap_or_default();
-        let target = find(store, name, &None)
-            .await?
-            .ok_or_else(|| InventoryError::Invalid(format!("Error casting {} into a(n) relation: {name} does not exist", attribute.value)))?;
+        let target = find(store, name, &None).await?.ok_or_else(|| {
+            InventoryError::Invalid(format!(
+                "Error casting {} into a(n) relation: {name} does not exist",
+                attribute.value
+            ))
+        })?;
         (None, Some(target.id))
     } else {
-        (Some(cast(&attribute.value, datatype, attribute.mask.as_deref())?), None)
+        (
+            Some(cast(&attribute.value, datatype, attribute.mask.as_deref())?),
+            None,
+        )
     };
     sqlx::query(
         "INSERT INTO inventory_attributes (entity_id, key, subkey, number, datatype, value, relation_id, created_at) \
@@ -233,21 +322,39 @@ async fn insert_attribute(tx: &mut Tx, store: &Store, entity: &Entity, attribute
 }
 
 /// Adds attributes (duplicates allowed) and returns all of the entity's attributes.
-pub async fn add_attributes(store: &Store, actor: &Actor, entity: &Entity, new: &[NewAttribute]) -> InventoryResult<Vec<Attribute>> {
+pub async fn add_attributes(
+    store: &Store,
+    actor: &Actor,
+    entity: &Entity,
+    new: &[NewAttribute],
+) -> InventoryResult<Vec<Attribute>> {
     actor.require_write()?;
     let mut tx = store.begin_write().await?;
     for attribute in new {
         insert_attribute(&mut tx, store, entity, attribute).await?;
     }
     let keys: Vec<&str> = new.iter().map(|a| a.key.as_str()).collect();
-    record(&mut tx, actor, &entity.path(), "add-attributes", json!({"keys": keys})).await?;
+    record(
+        &mut tx,
+        actor,
+        &entity.path(),
+        "add-attributes",
+        json!({"keys": keys}),
+    )
+    .await?;
     tx.commit().await?;
     attributes(store, entity, None, None, None, &None).await
 }
 
 /// Closes the attributes of `entity` with exactly this key, subkey and number (NULL matching
 /// NULL), as a set does before it writes the new value.
-async fn close_matching(tx: &mut Tx, entity: &Entity, key: &str, subkey: Option<&str>, number: Option<i64>) -> InventoryResult<u64> {
+async fn close_matching(
+    tx: &mut Tx,
+    entity: &Entity,
+    key: &str,
+    subkey: Option<&str>,
+    number: Option<i64>,
+) -> InventoryResult<u64> {
     let mut sql = String::from("UPDATE inventory_attributes SET deleted_at = $1 WHERE entity_id = $2 AND key = $3 AND deleted_at IS NULL");
     let mut binds: Vec<String> = Vec::new();
     match subkey {
@@ -260,11 +367,17 @@ async fn close_matching(tx: &mut Tx, entity: &Entity, key: &str, subkey: Option<
     match number {
         Some(number) => {
             binds.push(number.to_string());
-            sql.push_str(&format!(" AND number = CAST(${} AS BIGINT)", 3 + binds.len()));
+            sql.push_str(&format!(
+                " AND number = CAST(${} AS BIGINT)",
+                3 + binds.len()
+            ));
         }
         None => sql.push_str(" AND number IS NULL"),
     }
-    let mut query = sqlx::query(&sql).bind(time::now()).bind(entity.id).bind(key);
+    let mut query = sqlx::query(&sql)
+        .bind(time::now())
+        .bind(entity.id)
+        .bind(key);
     for bind in binds {
         query = query.bind(bind);
     }
@@ -272,18 +385,44 @@ async fn close_matching(tx: &mut Tx, entity: &Entity, key: &str, subkey: Option<
 }
 
 /// Sets an attribute: replaces those with the same key, subkey and number, or adds it.
-pub async fn set_attribute(store: &Store, actor: &Actor, entity: &Entity, attribute: &NewAttribute) -> InventoryResult<Vec<Attribute>> {
+pub async fn set_attribute(
+    store: &Store,
+    actor: &Actor,
+    entity: &Entity,
+    attribute: &NewAttribute,
+) -> InventoryResult<Vec<Attribute>> {
     actor.require_write()?;
     let mut tx = store.begin_write().await?;
-    close_matching(&mut tx, entity, &attribute.key, attribute.subkey.as_deref(), attribute.number).await?;
+    close_matching(
+        &mut tx,
+        entity,
+        &attribute.key,
+        attribute.subkey.as_deref(),
+        attribute.number,
+    )
+    .await?;
     insert_attribute(&mut tx, store, entity, attribute).await?;
-    record(&mut tx, actor, &entity.path(), "set-attribute", json!({"key": attribute.key, "subkey": attribute.subkey})).await?;
+    record(
+        &mut tx,
+        actor,
+        &entity.path(),
+        "set-attribute",
+        json!({"key": attribute.key, "subkey": attribute.subkey}),
+    )
+    .await?;
     tx.commit().await?;
     attributes(store, entity, None, None, None, &None).await
 }
 
 /// Deletes the attributes with this key (and subkey, number when given); returns the rest.
-pub async fn delete_attributes(store: &Store, actor: &Actor, entity: &Entity, key: &str, subkey: Option<&str>, number: Option<i64>) -> InventoryResult<Vec<Attribute>> {
+pub async fn delete_attributes(
+    store: &Store,
+    actor: &Actor,
+    entity: &Entity,
+    key: &str,
+    subkey: Option<&str>,
+    number: Option<i64>,
+) -> InventoryResult<Vec<Attribute>> {
     actor.require_write()?;
     let mut tx = store.begin_write().await?;
     let mut sql = String::from("UPDATE inventory_attributes SET deleted_at = $1 WHERE entity_id = $2 AND key = $3 AND deleted_at IS NULL");
@@ -294,29 +433,56 @@ pub async fn delete_attributes(store: &Store, actor: &Actor, entity: &Entity, ke
     }
     if let Some(number) = number {
         query_binds.push(number.to_string());
-        sql.push_str(&format!(" AND number = CAST(${} AS BIGINT)", 3 + query_binds.len()));
+        sql.push_str(&format!(
+            " AND number = CAST(${} AS BIGINT)",
+            3 + query_binds.len()
+        ));
     }
-    let mut query = sqlx::query(&sql).bind(time::now()).bind(entity.id).bind(key);
+    let mut query = sqlx::query(&sql)
+        .bind(time::now())
+        .bind(entity.id)
+        .bind(key);
     for bind in query_binds {
         query = query.bind(bind);
     }
     query.execute(&mut *tx).await?;
-    record(&mut tx, actor, &entity.path(), "delete-attributes", json!({"key": key, "subkey": subkey, "number": number})).await?;
+    record(
+        &mut tx,
+        actor,
+        &entity.path(),
+        "delete-attributes",
+        json!({"key": key, "subkey": subkey, "number": number}),
+    )
+    .await?;
     tx.commit().await?;
     attributes(store, entity, None, None, None, &None).await
 }
 
 /// What `entity` contains, in the order it was put there.
-pub async fn contents(store: &Store, entity: &Entity, as_of: &Option<Timestamp>) -> InventoryResult<Vec<Entity>> {
+pub async fn contents(
+    store: &Store,
+    entity: &Entity,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Vec<Entity>> {
     related(store, entity, "parent_id", "child_id", as_of).await
 }
 
 /// What contains `entity`, in the order it was put there.
-pub async fn parents(store: &Store, entity: &Entity, as_of: &Option<Timestamp>) -> InventoryResult<Vec<Entity>> {
+pub async fn parents(
+    store: &Store,
+    entity: &Entity,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Vec<Entity>> {
     related(store, entity, "child_id", "parent_id", as_of).await
 }
 
-async fn related(store: &Store, entity: &Entity, from: &str, to: &str, as_of: &Option<Timestamp>) -> InventoryResult<Vec<Entity>> {
+async fn related(
+    store: &Store,
+    entity: &Entity,
+    from: &str,
+    to: &str,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Vec<Entity>> {
     let mut binds = vec![entity.id.to_string()];
     let link = live("c", as_of, &mut binds);
     let sql = format!(
@@ -333,7 +499,13 @@ pub enum Action {
 }
 
 /// Puts `devices` into `container`, or takes them out, checking pool rules; all or nothing.
-pub async fn insert_or_remove(store: &Store, actor: &Actor, container: &Entity, devices: &[String], action: Action) -> InventoryResult<()> {
+pub async fn insert_or_remove(
+    store: &Store,
+    actor: &Actor,
+    container: &Entity,
+    devices: &[String],
+    action: Action,
+) -> InventoryResult<()> {
     actor.require_write()?;
     let mut members = Vec::new();
     let mut missing = Vec::new();
@@ -380,37 +552,75 @@ pub async fn insert_or_remove(store: &Store, actor: &Actor, container: &Entity, 
             }
         }
     }
-    let action_name = if action == Action::Insert { "insert" } else { "remove" };
-    record(&mut tx, actor, &container.path(), action_name, json!({"devices": devices})).await?;
+    let action_name = if action == Action::Insert {
+        "insert"
+    } else {
+        "remove"
+    };
+    record(
+        &mut tx,
+        actor,
+        &container.path(),
+        action_name,
+        json!({"devices": devices}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// clusto's pool kinds: a member of an `exclusive_pool` is in no other pool; an entity is in at
 /// most one `unique_pool`.
-async fn check_pool_rules(store: &Store, container: &Entity, member: &Entity) -> InventoryResult<()> {
+async fn check_pool_rules(
+    store: &Store,
+    container: &Entity,
+    member: &Entity,
+) -> InventoryResult<()> {
     if !drivers::is_pool(&container.driver) {
         return Ok(());
     }
-    let pools: Vec<Entity> = parents(store, member, &None).await?.into_iter().filter(|p| drivers::is_pool(&p.driver) && p.id != container.id).collect();
+    let pools: Vec<Entity> = parents(store, member, &None)
+        .await?
+        .into_iter()
+        .filter(|p| drivers::is_pool(&p.driver) && p.id != container.id)
+        .collect();
     if let Some(exclusive) = pools.iter().find(|p| p.driver == "exclusive_pool") {
-        return Err(InventoryError::Conflict(format!("{} is in the exclusive pool {} and cannot join another pool", member.name, exclusive.name)));
+        return Err(InventoryError::Conflict(format!(
+            "{} is in the exclusive pool {} and cannot join another pool",
+            member.name, exclusive.name
+        )));
     }
     if container.driver == "exclusive_pool" && !pools.is_empty() {
-        return Err(InventoryError::Conflict(format!("{} is already in other pools and cannot join the exclusive pool {}", member.name, container.name)));
+        return Err(InventoryError::Conflict(format!(
+            "{} is already in other pools and cannot join the exclusive pool {}",
+            member.name, container.name
+        )));
     }
     if container.driver == "unique_pool" {
         if let Some(other) = pools.iter().find(|p| p.driver == "unique_pool") {
-            return Err(InventoryError::Conflict(format!("{} is already in the unique pool {}", member.name, other.name)));
+            return Err(InventoryError::Conflict(format!(
+                "{} is already in the unique pool {}",
+                member.name, other.name
+            )));
         }
     }
     Ok(())
 }
 
 /// Entities having an attribute with this key (and subkey, value when given).
-pub async fn by_attribute(store: &Store, key: &str, subkey: Option<&str>, value: Option<&str>, as_of: &Option<Timestamp>) -> InventoryResult<Vec<Entity>> {
+pub async fn by_attribute(
+    store: &Store,
+    key: &str,
+    subkey: Option<&str>,
+    value: Option<&str>,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Vec<Entity>> {
     let mut binds = vec![key.to_string()];
-    let mut conditions = vec!["a.key = $1".to_string(), live("a", as_of, &mut binds), live("e", as_of, &mut binds)];
+    let mut conditions = vec![
+        "a.key = $1".to_string(),
+        live("a", as_of, &mut binds),
+        live("e", as_of, &mut binds),
+    ];
     if let Some(subkey) = subkey {
         binds.push(subkey.to_string());
         conditions.push(format!("a.subkey = ${}", binds.len()));
@@ -428,7 +638,12 @@ pub async fn by_attribute(store: &Store, key: &str, subkey: Option<&str>, value:
 }
 
 /// Entities in every one of `pools` (directly, or anywhere below with `children`).
-pub async fn from_pools(store: &Store, pools: &[Entity], children: bool, as_of: &Option<Timestamp>) -> InventoryResult<Vec<Entity>> {
+pub async fn from_pools(
+    store: &Store,
+    pools: &[Entity],
+    children: bool,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Vec<Entity>> {
     let mut result: Option<Vec<Entity>> = None;
     for pool in pools {
         let mut members = contents(store, pool, as_of).await?;
@@ -446,7 +661,10 @@ pub async fn from_pools(store: &Store, pools: &[Entity], children: bool, as_of: 
         }
         result = Some(match result {
             None => members,
-            Some(previous) => previous.into_iter().filter(|e| members.iter().any(|m| m.id == e.id)).collect(),
+            Some(previous) => previous
+                .into_iter()
+                .filter(|e| members.iter().any(|m| m.id == e.id))
+                .collect(),
         });
     }
     Ok(result.unwrap_or_default())

@@ -118,7 +118,10 @@ impl Store {
     /// A transaction for work that writes: everything in it becomes visible at once on commit,
     /// or not at all.
     pub async fn begin_write(&self) -> DomainResult<Tx> {
-        Ok(self.pool.begin_with(self.backend.begin_write_statement()).await?)
+        Ok(self
+            .pool
+            .begin_with(self.backend.begin_write_statement())
+            .await?)
     }
 
     /// Whether the store answers a trivial query (the readiness probe).
@@ -134,12 +137,21 @@ impl Store {
 
 /// Creates the SQLite file's folder and asks sqlx to create the file itself when it is missing.
 fn prepare_sqlite_url(url: &str) -> DomainResult<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path != ":memory:" {
-        if let Some(folder) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(folder) = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(folder).map_err(|e| {
-                DomainError::invalid(format!("cannot create the data folder {}: {e}", folder.display()))
+                DomainError::invalid(format!(
+                    "cannot create the data folder {}: {e}",
+                    folder.display()
+                ))
             })?;
         }
     }
@@ -159,8 +171,14 @@ mod tests {
 
     #[test]
     fn backend_is_chosen_by_url_scheme() {
-        assert_eq!(Backend::from_url("sqlite://./data/depot.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::from_url("postgres://postgres@127.0.0.1/x").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::from_url("sqlite://./data/depot.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::from_url("postgres://postgres@127.0.0.1/x").unwrap(),
+            Backend::Postgres
+        );
         let error = Backend::from_url("mysql://root@localhost/x").unwrap_err();
         assert!(error.to_string().contains("mysql"), "{error}");
     }
@@ -169,8 +187,12 @@ mod tests {
     fn sqlite_urls_get_create_mode_unless_one_is_given() {
         let dir = std::env::temp_dir().join("depot-url-test");
         let url = format!("sqlite://{}/sub/depot.db", dir.display());
-        assert!(prepare_sqlite_url(&url).unwrap().ends_with("depot.db?mode=rwc"));
+        assert!(prepare_sqlite_url(&url)
+            .unwrap()
+            .ends_with("depot.db?mode=rwc"));
         assert!(dir.join("sub").is_dir());
-        assert!(prepare_sqlite_url("sqlite://:memory:?mode=memory").unwrap().ends_with("?mode=memory"));
+        assert!(prepare_sqlite_url("sqlite://:memory:?mode=memory")
+            .unwrap()
+            .ends_with("?mode=memory"));
     }
 }

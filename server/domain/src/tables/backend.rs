@@ -10,7 +10,9 @@ use std::str::FromStr;
 
 use serde_json::{Number, Value};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
 use sqlx::{Row as _, TypeInfo, ValueRef};
 use tokio::sync::mpsc;
 
@@ -24,7 +26,12 @@ use crate::error::DomainError;
 pub enum CellKind {
     /// SQLite: whatever the value's storage class is; `datetime` rewrites `2009-01-01 00:00:00`
     /// as ISO 8601 (`2009-01-01T00:00:00`).
-    Dynamic { integer: bool, real: bool, text: bool, datetime: bool },
+    Dynamic {
+        integer: bool,
+        real: bool,
+        text: bool,
+        datetime: bool,
+    },
     PgInt16,
     PgInt32,
     PgInt64,
@@ -40,16 +47,29 @@ pub enum CellKind {
 
 impl CellKind {
     pub fn is_text(self) -> bool {
-        matches!(self, CellKind::PgText | CellKind::Dynamic { text: true, .. })
+        matches!(
+            self,
+            CellKind::PgText | CellKind::Dynamic { text: true, .. }
+        )
     }
 
     /// Whether values must be whole numbers (checked before writing, to name the column).
     pub fn is_integer(self) -> bool {
-        matches!(self, CellKind::PgInt16 | CellKind::PgInt32 | CellKind::PgInt64 | CellKind::Dynamic { integer: true, .. })
+        matches!(
+            self,
+            CellKind::PgInt16
+                | CellKind::PgInt32
+                | CellKind::PgInt64
+                | CellKind::Dynamic { integer: true, .. }
+        )
     }
 
     pub fn is_number(self) -> bool {
-        self.is_integer() || matches!(self, CellKind::PgFloat32 | CellKind::PgFloat64 | CellKind::Dynamic { real: true, .. })
+        self.is_integer()
+            || matches!(
+                self,
+                CellKind::PgFloat32 | CellKind::PgFloat64 | CellKind::Dynamic { real: true, .. }
+            )
     }
 }
 
@@ -76,19 +96,36 @@ impl Connection {
                 .busy_timeout(std::time::Duration::from_secs(5));
             let file = options.get_filename().to_path_buf();
             let read_only = url.contains("mode=ro")
-                || std::fs::metadata(&file).map(|m| m.permissions().readonly()).unwrap_or(false);
+                || std::fs::metadata(&file)
+                    .map(|m| m.permissions().readonly())
+                    .unwrap_or(false);
             let options = if read_only {
                 options.read_only(true)
             } else {
                 options.journal_mode(SqliteJournalMode::Wal)
             };
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
             Ok((Self::Sqlite(pool), read_only))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(|e| DomainError::invalid(format!("bad PostgreSQL URL: {e}")))?;
-            Ok((Self::Postgres(PgPoolOptions::new().max_connections(16).connect_with(options).await?), false))
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| DomainError::invalid(format!("bad PostgreSQL URL: {e}")))?;
+            Ok((
+                Self::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(16)
+                        .connect_with(options)
+                        .await?,
+                ),
+                false,
+            ))
         } else {
-            Err(DomainError::invalid(format!("database URL must start with sqlite:// or postgres://, not {url:?}")).into())
+            Err(DomainError::invalid(format!(
+                "database URL must start with sqlite:// or postgres://, not {url:?}"
+            ))
+            .into())
         }
     }
 
@@ -109,21 +146,43 @@ impl Connection {
 
     pub async fn rows(&self, query: &Query, columns: &[Column]) -> TablesResult<Vec<Vec<Value>>> {
         match self {
-            Self::Sqlite(pool) => bind(sqlx::query(&query.sql), &query.args).fetch_all(pool).await?.iter().map(|r| decode_sqlite(r, columns)).collect(),
-            Self::Postgres(pool) => bind(sqlx::query(&query.sql), &query.args).fetch_all(pool).await?.iter().map(|r| decode_postgres(r, columns)).collect(),
+            Self::Sqlite(pool) => bind(sqlx::query(&query.sql), &query.args)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| decode_sqlite(r, columns))
+                .collect(),
+            Self::Postgres(pool) => bind(sqlx::query(&query.sql), &query.args)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| decode_postgres(r, columns))
+                .collect(),
         }
     }
 
     pub async fn count(&self, query: &Query) -> TablesResult<i64> {
         Ok(match self {
-            Self::Sqlite(pool) => bind_scalar(sqlx::query_scalar(&query.sql), &query.args).fetch_one(pool).await?,
-            Self::Postgres(pool) => bind_scalar(sqlx::query_scalar(&query.sql), &query.args).fetch_one(pool).await?,
+            Self::Sqlite(pool) => {
+                bind_scalar(sqlx::query_scalar(&query.sql), &query.args)
+                    .fetch_one(pool)
+                    .await?
+            }
+            Self::Postgres(pool) => {
+                bind_scalar(sqlx::query_scalar(&query.sql), &query.args)
+                    .fetch_one(pool)
+                    .await?
+            }
         })
     }
 
     /// Streams rows through a bounded channel: the producer waits while the consumer (the HTTP
     /// body) is slow, so memory stays bounded however large the table is.
-    pub fn stream(&self, query: Query, columns: Vec<Column>) -> mpsc::Receiver<TablesResult<Vec<Value>>> {
+    pub fn stream(
+        &self,
+        query: Query,
+        columns: Vec<Column>,
+    ) -> mpsc::Receiver<TablesResult<Vec<Value>>> {
         use futures_util::StreamExt;
         let (sender, receiver) = mpsc::channel(256);
         let connection = self.clone();
@@ -132,7 +191,9 @@ impl Connection {
                 ($pool:expr, $decode:ident) => {{
                     let mut rows = bind(sqlx::query(&query.sql), &query.args).fetch($pool);
                     while let Some(row) = rows.next().await {
-                        let item = row.map_err(TablesError::from).and_then(|r| $decode(&r, &columns));
+                        let item = row
+                            .map_err(TablesError::from)
+                            .and_then(|r| $decode(&r, &columns));
                         let failed = item.is_err();
                         if sender.send(item).await.is_err() || failed {
                             break;
@@ -153,7 +214,11 @@ impl Connection {
         Ok(match self {
             Self::Sqlite(pool) => {
                 let sql = format!("SELECT MAX(rowid) FROM {}", quote(&table.name));
-                sqlx::query_scalar::<_, Option<i64>>(&sql).fetch_one(pool).await.ok().flatten()
+                sqlx::query_scalar::<_, Option<i64>>(&sql)
+                    .fetch_one(pool)
+                    .await
+                    .ok()
+                    .flatten()
             }
             Self::Postgres(pool) => sqlx::query_scalar::<_, f32>(
                 "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -216,17 +281,37 @@ impl Connection {
 }
 
 impl Tx {
-    pub async fn rows(&mut self, query: &Query, columns: &[Column]) -> TablesResult<Vec<Vec<Value>>> {
+    pub async fn rows(
+        &mut self,
+        query: &Query,
+        columns: &[Column],
+    ) -> TablesResult<Vec<Vec<Value>>> {
         match self {
-            Tx::Sqlite(tx) => bind(sqlx::query(&query.sql), &query.args).fetch_all(&mut **tx).await?.iter().map(|r| decode_sqlite(r, columns)).collect(),
-            Tx::Postgres(tx) => bind(sqlx::query(&query.sql), &query.args).fetch_all(&mut **tx).await?.iter().map(|r| decode_postgres(r, columns)).collect(),
+            Tx::Sqlite(tx) => bind(sqlx::query(&query.sql), &query.args)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| decode_sqlite(r, columns))
+                .collect(),
+            Tx::Postgres(tx) => bind(sqlx::query(&query.sql), &query.args)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| decode_postgres(r, columns))
+                .collect(),
         }
     }
 
     pub async fn execute(&mut self, query: &Query) -> TablesResult<u64> {
         Ok(match self {
-            Tx::Sqlite(tx) => bind(sqlx::query(&query.sql), &query.args).execute(&mut **tx).await?.rows_affected(),
-            Tx::Postgres(tx) => bind(sqlx::query(&query.sql), &query.args).execute(&mut **tx).await?.rows_affected(),
+            Tx::Sqlite(tx) => bind(sqlx::query(&query.sql), &query.args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(tx) => bind(sqlx::query(&query.sql), &query.args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
         })
     }
 
@@ -273,7 +358,9 @@ where
 }
 
 fn number(value: f64) -> Value {
-    Number::from_f64(value).map(Value::Number).unwrap_or(Value::Null)
+    Number::from_f64(value)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 fn base64(bytes: &[u8]) -> String {
@@ -297,7 +384,9 @@ fn decode_sqlite(row: &SqliteRow, columns: &[Column]) -> TablesResult<Vec<Value>
             _ => {
                 let text: String = row.try_get_unchecked(index)?;
                 match column.kind {
-                    CellKind::Dynamic { datetime: true, .. } if text.len() >= 19 && text.as_bytes()[10] == b' ' => {
+                    CellKind::Dynamic { datetime: true, .. }
+                        if text.len() >= 19 && text.as_bytes()[10] == b' ' =>
+                    {
                         Value::String(format!("{}T{}", &text[..10], &text[11..]))
                     }
                     _ => Value::String(text),
@@ -316,14 +405,20 @@ fn decode_postgres(row: &PgRow, columns: &[Column]) -> TablesResult<Vec<Value>> 
             CellKind::PgInt16 => row.try_get::<Option<i16>, _>(index)?.map(Value::from),
             CellKind::PgInt32 => row.try_get::<Option<i32>, _>(index)?.map(Value::from),
             CellKind::PgInt64 => row.try_get::<Option<i64>, _>(index)?.map(Value::from),
-            CellKind::PgFloat32 => row.try_get::<Option<f32>, _>(index)?.map(|v| number(v as f64)),
+            CellKind::PgFloat32 => row
+                .try_get::<Option<f32>, _>(index)?
+                .map(|v| number(v as f64)),
             CellKind::PgFloat64 => row.try_get::<Option<f64>, _>(index)?.map(number),
             CellKind::PgBool => row.try_get::<Option<bool>, _>(index)?.map(Value::Bool),
-            CellKind::PgText | CellKind::PgBase64 => row.try_get::<Option<String>, _>(index)?.map(Value::String),
+            CellKind::PgText | CellKind::PgBase64 => {
+                row.try_get::<Option<String>, _>(index)?.map(Value::String)
+            }
             CellKind::PgJson => row
                 .try_get::<Option<String>, _>(index)?
                 .map(|text| serde_json::from_str(&text).unwrap_or(Value::String(text))),
-            CellKind::Dynamic { .. } => row.try_get_unchecked::<Option<String>, _>(index)?.map(Value::String),
+            CellKind::Dynamic { .. } => row
+                .try_get_unchecked::<Option<String>, _>(index)?
+                .map(Value::String),
         };
         values.push(value.unwrap_or(Value::Null));
     }
@@ -334,10 +429,18 @@ fn decode_postgres(row: &PgRow, columns: &[Column]) -> TablesResult<Vec<Value>> 
 fn sqlite_kind(declared: &str) -> CellKind {
     let upper = declared.to_ascii_uppercase();
     let integer = upper.contains("INT");
-    let text = !integer && (upper.contains("CHAR") || upper.contains("CLOB") || upper.contains("TEXT"));
-    let real = !integer && !text && (upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB"));
+    let text =
+        !integer && (upper.contains("CHAR") || upper.contains("CLOB") || upper.contains("TEXT"));
+    let real = !integer
+        && !text
+        && (upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB"));
     let datetime = upper.contains("DATE") || upper.contains("TIME");
-    CellKind::Dynamic { integer, real, text, datetime }
+    CellKind::Dynamic {
+        integer,
+        real,
+        text,
+        datetime,
+    }
 }
 
 async fn introspect_sqlite(pool: &SqlitePool) -> TablesResult<Vec<Table>> {
@@ -349,7 +452,9 @@ async fn introspect_sqlite(pool: &SqlitePool) -> TablesResult<Vec<Table>> {
     let mut tables = Vec::new();
     for name in names {
         // PRAGMA arguments cannot be bound; the name comes from sqlite_master and is quoted.
-        let info = sqlx::query(&format!("PRAGMA table_info({})", quote(&name))).fetch_all(pool).await?;
+        let info = sqlx::query(&format!("PRAGMA table_info({})", quote(&name)))
+            .fetch_all(pool)
+            .await?;
         let mut columns = Vec::new();
         let mut key: Vec<(i64, usize)> = Vec::new();
         for (index, row) in info.iter().enumerate() {
@@ -378,20 +483,34 @@ async fn introspect_sqlite(pool: &SqlitePool) -> TablesResult<Vec<Table>> {
         }
         let mut foreign_keys: Vec<ForeignKey> = Vec::new();
         let mut current_id = None;
-        for row in sqlx::query(&format!("PRAGMA foreign_key_list({})", quote(&name))).fetch_all(pool).await? {
+        for row in sqlx::query(&format!("PRAGMA foreign_key_list({})", quote(&name)))
+            .fetch_all(pool)
+            .await?
+        {
             let id: i64 = row.try_get("id")?;
             let from: String = row.try_get("from")?;
             let to: Option<String> = row.try_get("to")?;
             let table: String = row.try_get("table")?;
             if current_id != Some(id) {
-                foreign_keys.push(ForeignKey { columns: Vec::new(), table, referenced: Vec::new() });
+                foreign_keys.push(ForeignKey {
+                    columns: Vec::new(),
+                    table,
+                    referenced: Vec::new(),
+                });
                 current_id = Some(id);
             }
             let fk = foreign_keys.last_mut().expect("pushed above");
             fk.columns.push(from);
             fk.referenced.push(to.unwrap_or_default());
         }
-        tables.push(Table { resource: name.to_lowercase(), name, columns, primary_key, foreign_keys, read_only: None });
+        tables.push(Table {
+            resource: name.to_lowercase(),
+            name,
+            columns,
+            primary_key,
+            foreign_keys,
+            read_only: None,
+        });
     }
     resolve_implicit_references(&mut tables);
     Ok(tables)
@@ -399,12 +518,22 @@ async fn introspect_sqlite(pool: &SqlitePool) -> TablesResult<Vec<Table>> {
 
 /// A SQLite foreign key may omit the referenced columns, meaning the referenced primary key.
 fn resolve_implicit_references(tables: &mut [Table]) {
-    let keys: Vec<(String, Vec<String>)> =
-        tables.iter().map(|t| (t.name.clone(), t.key_columns().map(|c| c.name.clone()).collect())).collect();
+    let keys: Vec<(String, Vec<String>)> = tables
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.key_columns().map(|c| c.name.clone()).collect(),
+            )
+        })
+        .collect();
     for table in tables.iter_mut() {
         for fk in &mut table.foreign_keys {
             if fk.referenced.iter().any(String::is_empty) {
-                if let Some((_, key)) = keys.iter().find(|(name, _)| name.eq_ignore_ascii_case(&fk.table)) {
+                if let Some((_, key)) = keys
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(&fk.table))
+                {
                     fk.referenced = key.clone();
                 }
             }
@@ -458,14 +587,18 @@ async fn introspect_postgres(pool: &PgPool) -> TablesResult<Vec<Table>> {
         let type_name: String = row.try_get("type_name")?;
         let identity: bool = row.try_get("identity")?;
         let serial: bool = row.try_get("serial")?;
-        tables.last_mut().expect("pushed above").columns.push(Column {
-            name: row.try_get("column_name")?,
-            declared_type: row.try_get("declared")?,
-            not_null: row.try_get("not_null")?,
-            has_default: row.try_get::<bool, _>("has_default")? || identity,
-            autoincrement: identity || serial,
-            kind: postgres_kind(&type_name),
-        });
+        tables
+            .last_mut()
+            .expect("pushed above")
+            .columns
+            .push(Column {
+                name: row.try_get("column_name")?,
+                declared_type: row.try_get("declared")?,
+                not_null: row.try_get("not_null")?,
+                has_default: row.try_get::<bool, _>("has_default")? || identity,
+                autoincrement: identity || serial,
+                kind: postgres_kind(&type_name),
+            });
     }
     let constraints = sqlx::query(
         "SELECT c.relname AS table_name, k.contype AS kind, \
@@ -485,7 +618,9 @@ async fn introspect_postgres(pool: &PgPool) -> TablesResult<Vec<Table>> {
     .await?;
     for row in &constraints {
         let table_name: String = row.try_get("table_name")?;
-        let Some(table) = tables.iter_mut().find(|t| t.name == table_name) else { continue };
+        let Some(table) = tables.iter_mut().find(|t| t.name == table_name) else {
+            continue;
+        };
         let kind: i8 = row.try_get("kind")?;
         let key_columns: Vec<String> = row.try_get("columns")?;
         if kind as u8 == b'p' {
@@ -515,7 +650,10 @@ pub fn constraint_error(error: sqlx::Error) -> TablesError {
                 // PostgreSQL names the column of a NOT NULL violation; a unique violation's
                 // detail reads `Key (name)=(value) already exists.`
                 let column = pg.column().map(str::to_string).or_else(|| {
-                    pg.detail().and_then(|d| d.strip_prefix("Key (")).and_then(|d| d.split(')').next()).map(str::to_string)
+                    pg.detail()
+                        .and_then(|d| d.strip_prefix("Key ("))
+                        .and_then(|d| d.split(')').next())
+                        .map(str::to_string)
                 });
                 return TablesError::constraint(message, column);
             }
@@ -539,7 +677,10 @@ pub fn constraint_error(error: sqlx::Error) -> TablesError {
 pub fn read_error(error: TablesError) -> TablesError {
     if let TablesError::Domain(DomainError::Store(sqlx::Error::Database(db))) = &error {
         if db.code().is_some_and(|c| c.starts_with("22")) {
-            return TablesError::BadParameter(format!("a value does not fit its column: {}", db.message()));
+            return TablesError::BadParameter(format!(
+                "a value does not fit its column: {}",
+                db.message()
+            ));
         }
     }
     error

@@ -28,7 +28,10 @@ impl Column {
     pub fn meta_type(&self) -> String {
         let declared = self.declared_type.trim();
         let (name, params) = match declared.find('(') {
-            Some(open) => (&declared[..open], declared[open + 1..].trim_end_matches(|c| c == ')' || c == ' ')),
+            Some(open) => (
+                &declared[..open],
+                declared[open + 1..].trim_end_matches(|c| c == ')' || c == ' '),
+            ),
             None => (declared, ""),
         };
         let name = name.trim().to_ascii_uppercase();
@@ -116,7 +119,10 @@ pub struct Database {
 
 impl Database {
     pub fn table(&self, resource: &str) -> TablesResult<Arc<Table>> {
-        self.tables.get(resource).cloned().ok_or(TablesError::NotFound)
+        self.tables
+            .get(resource)
+            .cloned()
+            .ok_or(TablesError::NotFound)
     }
 
     pub fn table_by_name(&self, name: &str) -> Option<Arc<Table>> {
@@ -136,21 +142,30 @@ pub struct Attachment {
 impl Attachment {
     /// Parses `NAME=URL`.
     pub fn parse(spec: &str) -> Result<Self, DomainError> {
-        let (name, url) = spec
-            .split_once('=')
-            .ok_or_else(|| DomainError::invalid(format!("--attach takes NAME=URL, not {spec:?}")))?;
+        let (name, url) = spec.split_once('=').ok_or_else(|| {
+            DomainError::invalid(format!("--attach takes NAME=URL, not {spec:?}"))
+        })?;
         let valid_name = !name.is_empty()
             && name.len() <= 64
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !valid_name {
             return Err(DomainError::invalid(format!(
                 "database name must be 1 to 64 letters, digits, '_' or '-', not {name:?}"
             )));
         }
         if name == MAIN {
-            return Err(DomainError::invalid("the name main is Depot's own store; attach under another name"));
+            return Err(DomainError::invalid(
+                "the name main is Depot's own store; attach under another name",
+            ));
         }
-        Ok(Self { name: name.to_string(), url: url.to_string(), read_only: false, excluded: Vec::new() })
+        Ok(Self {
+            name: name.to_string(),
+            url: url.to_string(),
+            read_only: false,
+            excluded: Vec::new(),
+        })
     }
 }
 
@@ -171,14 +186,23 @@ pub(crate) fn main_policy(table: &str) -> MainPolicy {
             reason: "API keys are managed through /api/keys, which enforces their rules",
             hidden_columns: &["key_hash"],
         },
-        "audit_log" => MainPolicy::ReadOnly { reason: "the audit log is history and cannot be edited", hidden_columns: &[] },
-        _ => MainPolicy::ReadOnly { reason: "Depot's own tables change only through their services", hidden_columns: &[] },
+        "audit_log" => MainPolicy::ReadOnly {
+            reason: "the audit log is history and cannot be edited",
+            hidden_columns: &[],
+        },
+        _ => MainPolicy::ReadOnly {
+            reason: "Depot's own tables change only through their services",
+            hidden_columns: &[],
+        },
     }
 }
 
 pub(crate) enum MainPolicy {
     Hidden,
-    ReadOnly { reason: &'static str, hidden_columns: &'static [&'static str] },
+    ReadOnly {
+        reason: &'static str,
+        hidden_columns: &'static [&'static str],
+    },
 }
 
 /// Every attached database, shared by all requests; [`Catalog::reload`] swaps one in place.
@@ -194,7 +218,11 @@ pub const DEFAULT_EXACT_COUNT_LIMIT: i64 = 100_000;
 
 impl Default for Catalog {
     fn default() -> Self {
-        Self { databases: Default::default(), attachments: Default::default(), exact_count_limit: DEFAULT_EXACT_COUNT_LIMIT }
+        Self {
+            databases: Default::default(),
+            attachments: Default::default(),
+            exact_count_limit: DEFAULT_EXACT_COUNT_LIMIT,
+        }
     }
 }
 
@@ -202,11 +230,24 @@ impl Catalog {
     /// Opens and introspects `main` (Depot's store at `main_url`) and every attachment.
     pub async fn open(main_url: &str, attachments: Vec<Attachment>) -> TablesResult<Self> {
         let catalog = Catalog::default();
-        let main = Attachment { name: MAIN.into(), url: main_url.into(), read_only: true, excluded: Vec::new() };
+        let main = Attachment {
+            name: MAIN.into(),
+            url: main_url.into(),
+            read_only: true,
+            excluded: Vec::new(),
+        };
         for attachment in std::iter::once(main).chain(attachments) {
-            catalog.attachments.write().unwrap().insert(attachment.name.clone(), attachment.clone());
+            catalog
+                .attachments
+                .write()
+                .unwrap()
+                .insert(attachment.name.clone(), attachment.clone());
             let database = load(&attachment).await?;
-            catalog.databases.write().unwrap().insert(attachment.name.clone(), Arc::new(database));
+            catalog
+                .databases
+                .write()
+                .unwrap()
+                .insert(attachment.name.clone(), Arc::new(database));
         }
         Ok(catalog)
     }
@@ -222,7 +263,12 @@ impl Catalog {
     }
 
     pub fn database(&self, name: &str) -> TablesResult<Arc<Database>> {
-        self.databases.read().unwrap().get(name).cloned().ok_or(TablesError::NotFound)
+        self.databases
+            .read()
+            .unwrap()
+            .get(name)
+            .cloned()
+            .ok_or(TablesError::NotFound)
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -231,44 +277,74 @@ impl Catalog {
 
     /// Introspects `name` again, so tables created or changed since are seen.
     pub async fn reload(&self, name: &str) -> TablesResult<Arc<Database>> {
-        let attachment = self.attachments.read().unwrap().get(name).cloned().ok_or(TablesError::NotFound)?;
+        let attachment = self
+            .attachments
+            .read()
+            .unwrap()
+            .get(name)
+            .cloned()
+            .ok_or(TablesError::NotFound)?;
         let database = Arc::new(load(&attachment).await?);
-        self.databases.write().unwrap().insert(name.to_string(), database.clone());
+        self.databases
+            .write()
+            .unwrap()
+            .insert(name.to_string(), database.clone());
         Ok(database)
     }
 }
 
 async fn load(attachment: &Attachment) -> TablesResult<Database> {
-    let (connection, file_read_only) = Connection::open(&attachment.url).await.map_err(|e| match e {
-        TablesError::Domain(DomainError::Store(error)) => TablesError::Domain(DomainError::invalid(format!(
-            "cannot open database {}: {error}",
-            attachment.name
-        ))),
-        other => other,
-    })?;
+    let (connection, file_read_only) =
+        Connection::open(&attachment.url)
+            .await
+            .map_err(|e| match e {
+                TablesError::Domain(DomainError::Store(error)) => {
+                    TablesError::Domain(DomainError::invalid(format!(
+                        "cannot open database {}: {error}",
+                        attachment.name
+                    )))
+                }
+                other => other,
+            })?;
     let mut tables = BTreeMap::new();
     for mut table in connection.introspect().await? {
-        if attachment.excluded.iter().any(|t| t.eq_ignore_ascii_case(&table.name)) {
+        if attachment
+            .excluded
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&table.name))
+        {
             continue;
         }
         if attachment.name == MAIN {
             match main_policy(&table.name) {
                 MainPolicy::Hidden => continue,
-                MainPolicy::ReadOnly { reason, hidden_columns } => {
+                MainPolicy::ReadOnly {
+                    reason,
+                    hidden_columns,
+                } => {
                     let key: Vec<String> = table.key_columns().map(|c| c.name.clone()).collect();
-                    table.columns.retain(|c| !hidden_columns.contains(&c.name.as_str()));
+                    table
+                        .columns
+                        .retain(|c| !hidden_columns.contains(&c.name.as_str()));
                     table.primary_key = key.iter().filter_map(|k| table.column(k)).collect();
                     table.read_only = Some(reason.to_string());
                 }
             }
         } else if attachment.read_only {
-            table.read_only = Some(format!("database {} is attached read-only", attachment.name));
+            table.read_only = Some(format!(
+                "database {} is attached read-only",
+                attachment.name
+            ));
         } else if file_read_only {
             table.read_only = Some(format!("database {} is a read-only file", attachment.name));
         }
         tables.insert(table.resource.clone(), Arc::new(table));
     }
-    Ok(Database { name: attachment.name.clone(), connection, tables })
+    Ok(Database {
+        name: attachment.name.clone(),
+        connection,
+        tables,
+    })
 }
 
 #[cfg(test)]

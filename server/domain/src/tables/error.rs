@@ -30,7 +30,10 @@ pub enum TablesError {
     /// A unique, foreign-key, check or type constraint refused the write; `column` names the
     /// column when it is known, so a form can show the message at that field.
     #[error("{message}")]
-    Constraint { message: String, column: Option<String> },
+    Constraint {
+        message: String,
+        column: Option<String>,
+    },
     /// The table or database may not be written through this surface; says why.
     #[error("{0}")]
     ReadOnly(String),
@@ -48,6 +51,9 @@ pub type TablesResult<T> = Result<T, TablesError>;
 
 impl TablesError {
     pub fn constraint(message: impl Into<String>, column: Option<String>) -> Self {
-        TablesError::Constraint { message: message.into(), column }
+        TablesError::Constraint {
+            message: message.into(),
+            column,
+        }
     }
 }

@@ -63,7 +63,9 @@ pub struct Selection {
 fn positive(name: &str, value: &str, max: u64) -> TablesResult<u64> {
     match value.trim().parse::<u64>() {
         Ok(n) if n >= 1 && n <= max => Ok(n),
-        _ => Err(TablesError::BadParameter(format!("{name} must be a whole number from 1 to {max}, not {value:?}"))),
+        _ => Err(TablesError::BadParameter(format!(
+            "{name} must be a whole number from 1 to {max}, not {value:?}"
+        ))),
     }
 }
 
@@ -72,7 +74,8 @@ impl Selection {
     pub fn parse(table: &Table, params: &[(String, String)]) -> TablesResult<Self> {
         let mut filters = Vec::new();
         let mut sort = Vec::new();
-        let (mut page, mut limit, mut after, mut export, mut search) = (None, None, None, false, None);
+        let (mut page, mut limit, mut after, mut export, mut search) =
+            (None, None, None, false, None);
         for (key, value) in params {
             match key.as_str() {
                 "page" => page = Some(positive("page", value, u64::MAX)?),
@@ -88,7 +91,9 @@ impl Selection {
                             Some(name) => (name, true),
                             None => (part, false),
                         };
-                        let column = table.column(name).ok_or_else(|| TablesError::InvalidField(name.to_string()))?;
+                        let column = table
+                            .column(name)
+                            .ok_or_else(|| TablesError::InvalidField(name.to_string()))?;
                         sort.push(SortKey { column, descending });
                     }
                 }
@@ -96,18 +101,37 @@ impl Selection {
             }
         }
         let paging = match (after, page) {
-            (Some(_), Some(_)) => return Err(TablesError::BadParameter("use either page or after, not both".into())),
+            (Some(_), Some(_)) => {
+                return Err(TablesError::BadParameter(
+                    "use either page or after, not both".into(),
+                ))
+            }
             (Some(cursor), None) => Paging::After {
                 cursor: decode_cursor(&cursor)?,
                 limit: limit.unwrap_or(DEFAULT_PAGE_SIZE),
             },
-            (None, Some(page)) => Paging::Page { page, size: limit.unwrap_or(DEFAULT_PAGE_SIZE) },
+            (None, Some(page)) => Paging::Page {
+                page,
+                size: limit.unwrap_or(DEFAULT_PAGE_SIZE),
+            },
             (None, None) => match limit {
-                Some(limit) => Paging::First { limit, capped: false },
-                None => Paging::First { limit: DEFAULT_CAP, capped: true },
+                Some(limit) => Paging::First {
+                    limit,
+                    capped: false,
+                },
+                None => Paging::First {
+                    limit: DEFAULT_CAP,
+                    capped: true,
+                },
             },
         };
-        Ok(Self { filters, search, sort, paging, export })
+        Ok(Self {
+            filters,
+            search,
+            sort,
+            paging,
+            export,
+        })
     }
 }
 
@@ -132,20 +156,38 @@ fn parse_filter(table: &Table, key: &str, value: &str) -> TablesResult<Filter> {
             let is_null = match value {
                 "true" | "1" => true,
                 "false" | "0" => false,
-                other => return Err(TablesError::BadParameter(format!("{key} takes true or false, not {other:?}"))),
+                other => {
+                    return Err(TablesError::BadParameter(format!(
+                        "{key} takes true or false, not {other:?}"
+                    )))
+                }
             };
             (column, Operator::Null(is_null))
         }
         Some(found) => found,
         None => {
-            let column = table.column(key).ok_or_else(|| TablesError::InvalidField(key.to_string()))?;
+            let column = table
+                .column(key)
+                .ok_or_else(|| TablesError::InvalidField(key.to_string()))?;
             // sandman2: a value starting with % is a LIKE pattern.
-            (column, if value.starts_with('%') { Operator::Like } else { Operator::Eq })
+            (
+                column,
+                if value.starts_with('%') {
+                    Operator::Like
+                } else {
+                    Operator::Eq
+                },
+            )
         }
     };
     let target = &table.columns[column];
     let compared: Vec<&str> = match &operator {
-        Operator::Eq | Operator::Ne | Operator::Gt | Operator::Gte | Operator::Lt | Operator::Lte => vec![value],
+        Operator::Eq
+        | Operator::Ne
+        | Operator::Gt
+        | Operator::Gte
+        | Operator::Lt
+        | Operator::Lte => vec![value],
         Operator::In(values) => values.iter().map(String::as_str).collect(),
         Operator::Like | Operator::ILike | Operator::Null(_) => Vec::new(),
     };
@@ -158,16 +200,28 @@ fn parse_filter(table: &Table, key: &str, value: &str) -> TablesResult<Filter> {
             true
         };
         if !fits {
-            let expected = if target.kind.is_integer() { "whole numbers" } else { "numbers" };
-            return Err(TablesError::BadParameter(format!("{} takes {expected}, not {candidate:?}", target.name)));
+            let expected = if target.kind.is_integer() {
+                "whole numbers"
+            } else {
+                "numbers"
+            };
+            return Err(TablesError::BadParameter(format!(
+                "{} takes {expected}, not {candidate:?}",
+                target.name
+            )));
         }
     }
-    Ok(Filter { column, operator, value: value.to_string() })
+    Ok(Filter {
+        column,
+        operator,
+        value: value.to_string(),
+    })
 }
 
 /// The opaque `after=` token: the sort-order values of the last row of a page.
 pub fn encode_cursor(values: &[Value]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(values).unwrap_or_default())
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(values).unwrap_or_default())
 }
 
 fn decode_cursor(cursor: &str) -> TablesResult<Vec<Value>> {
@@ -175,5 +229,7 @@ fn decode_cursor(cursor: &str) -> TablesResult<Vec<Value>> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<Vec<Value>>(&bytes).ok())
-        .ok_or_else(|| TablesError::BadParameter("after must be a cursor taken from a next link".into()))
+        .ok_or_else(|| {
+            TablesError::BadParameter("after must be a cursor taken from a next link".into())
+        })
 }

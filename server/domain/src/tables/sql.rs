@@ -8,7 +8,10 @@ pub struct Query {
 
 impl Query {
     pub fn new(sql: impl Into<String>) -> Self {
-        Self { sql: sql.into(), args: Vec::new() }
+        Self {
+            sql: sql.into(),
+            args: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, sql: &str) -> &mut Self {
