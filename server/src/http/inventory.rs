@@ -156,19 +156,20 @@ impl Presentation {
                 .map(str::to_string)
         };
         let minify = text("clusto-minify");
-        let mode =
-            match text("clusto-mode").as_deref() {
-                None => None,
-                Some("compact") => Some(Mode::Compact),
-                Some("expanded") => Some(Mode::Expanded),
-                Some(other) => return Err(render_with(
+        let mode = match text("clusto-mode").as_deref() {
+            None => None,
+            Some("compact") => Some(Mode::Compact),
+            Some("expanded") => Some(Mode::Expanded),
+            Some(other) => {
+                return Err(render_with(
                     StatusCode::CONFLICT,
                     &json!(format!(
                         "'{other}' is not a valid mode. Please choose from: {{compact,expanded}}."
                     )),
                     minify.as_deref(),
-                )),
-            };
+                ))
+            }
+        };
         let integer = |name: &str| -> Result<Option<u64>, Response> {
             match text(name) {
                 None => Ok(None),

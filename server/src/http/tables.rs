@@ -520,25 +520,30 @@ fn tokio_stream_from(
     futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
 }
 
+/// Appends the audit record of a write to `row`. The row lives in another database than the
+/// audit log, so the record follows the commit.
 async fn record(
     state: &AppState,
-    actor: &Actor,
-    database: &Database,
-    table: &Table,
-    key: &str,
+    target: &TableTarget,
+    row: &Map<String, Value>,
     action: &str,
     fields: Vec<String>,
 ) {
+    let object = format!(
+        "{}/{}/{}",
+        target.database.name,
+        target.table.resource,
+        RowKey::of(&target.table, row)
+    );
     let change = Change {
         surface: Surface::Tables,
-        object: &format!("{}/{}/{key}", database.name, table.resource),
+        object: &object,
         action,
         summary: json!({"fields": fields}),
     };
-    // The row lives in another database than the audit log, so the record follows the commit.
     let result = async {
         let mut tx = state.store.begin_write().await?;
-        audit::record(&mut tx, actor, change).await?;
+        audit::record(&mut tx, &target.actor, change).await?;
         tx.commit().await?;
         Ok::<_, DomainError>(())
     }
@@ -548,6 +553,19 @@ async fn record(
     }
 }
 
+/// Records a write and answers with the row as it now is.
+async fn written(
+    state: &AppState,
+    target: &TableTarget,
+    row: &Map<String, Value>,
+    action: &str,
+    fields: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    record(state, target, row, action, fields).await;
+    row_response(status, &target.database, &target.table, row)
+}
+
 fn field_names(body: &Option<Value>) -> Vec<String> {
     match body {
         Some(Value::Object(map)) => map.keys().cloned().collect(),
@@ -555,25 +573,20 @@ fn field_names(body: &Option<Value>) -> Vec<String> {
     }
 }
 
-async fn create(
-    State(state): State<AppState>,
-    TableTarget {
-        actor,
-        database,
-        table,
-    }: TableTarget,
-    body: Bytes,
-) -> Response {
+async fn create(State(state): State<AppState>, target: TableTarget, body: Bytes) -> Response {
     let body = json_body(&body);
     let fields = field_names(&body);
-    match service::create(&database, &table, body).await {
+    match service::create(&target.database, &target.table, body).await {
         Ok(Created::Row(row)) => {
-            let key = RowKey::of(&table, &row);
-            record(&state, &actor, &database, &table, &key, "create", fields).await;
-            let mut response = row_response(StatusCode::CREATED, &database, &table, &row);
-            if let Ok(location) =
-                HeaderValue::from_str(&format!("/db/{}/{}/{key}", database.name, table.resource))
-            {
+            let mut response =
+                written(&state, &target, &row, "create", fields, StatusCode::CREATED).await;
+            let location = format!(
+                "/db/{}/{}/{}",
+                target.database.name,
+                target.table.resource,
+                RowKey::of(&target.table, &row)
+            );
+            if let Ok(location) = HeaderValue::from_str(&location) {
                 response.headers_mut().insert(header::LOCATION, location);
             }
             response
@@ -585,123 +598,52 @@ async fn create(
 
 async fn upsert(
     State(state): State<AppState>,
-    RowTarget {
-        target: TableTarget {
-            actor,
-            database,
-            table,
-        },
-        key,
-    }: RowTarget,
+    RowTarget { target, key }: RowTarget,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let body = json_body(&body);
     let fields = field_names(&body);
-    match service::upsert(
-        &database,
-        &table,
-        &key,
-        body,
-        header_text(&headers, header::IF_MATCH),
-    )
-    .await
-    {
-        Ok((row, created)) => {
-            let action = if created { "create" } else { "update" };
-            record(
-                &state,
-                &actor,
-                &database,
-                &table,
-                &RowKey::of(&table, &row),
-                action,
-                fields,
-            )
-            .await;
-            let status = if created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            row_response(status, &database, &table, &row)
+    let if_match = header_text(&headers, header::IF_MATCH);
+    match service::upsert(&target.database, &target.table, &key, body, if_match).await {
+        Ok((row, true)) => {
+            written(&state, &target, &row, "create", fields, StatusCode::CREATED).await
         }
+        Ok((row, false)) => written(&state, &target, &row, "update", fields, StatusCode::OK).await,
         Err(e) => refuse(e),
     }
 }
 
 async fn update(
     State(state): State<AppState>,
-    RowTarget {
-        target: TableTarget {
-            actor,
-            database,
-            table,
-        },
-        key,
-    }: RowTarget,
+    RowTarget { target, key }: RowTarget,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let body = json_body(&body);
     let fields = field_names(&body);
-    match service::update(
-        &database,
-        &table,
-        &key,
-        body,
-        header_text(&headers, header::IF_MATCH),
-    )
-    .await
-    {
-        Ok(row) => {
-            record(
-                &state,
-                &actor,
-                &database,
-                &table,
-                &RowKey::of(&table, &row),
-                "update",
-                fields,
-            )
-            .await;
-            row_response(StatusCode::OK, &database, &table, &row)
-        }
+    let if_match = header_text(&headers, header::IF_MATCH);
+    match service::update(&target.database, &target.table, &key, body, if_match).await {
+        Ok(row) => written(&state, &target, &row, "update", fields, StatusCode::OK).await,
         Err(e) => refuse(e),
     }
 }
 
 async fn remove(
     State(state): State<AppState>,
-    RowTarget {
-        target: TableTarget {
-            actor,
-            database,
-            table,
-        },
-        key,
-    }: RowTarget,
+    RowTarget { target, key }: RowTarget,
     headers: HeaderMap,
 ) -> Response {
     match service::delete(
-        &database,
-        &table,
+        &target.database,
+        &target.table,
         &key,
         header_text(&headers, header::IF_MATCH),
     )
     .await
     {
         Ok(row) => {
-            record(
-                &state,
-                &actor,
-                &database,
-                &table,
-                &RowKey::of(&table, &row),
-                "delete",
-                Vec::new(),
-            )
-            .await;
+            record(&state, &target, &row, "delete", Vec::new()).await;
             StatusCode::NO_CONTENT.into_response()
         }
         Err(e) => refuse(e),

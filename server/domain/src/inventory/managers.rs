@@ -71,6 +71,30 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// Records that `manager` hands `resource` to entity `holder`. False when another allocation
+/// holds it already: the unique index decided, whichever process asked first.
+async fn claim(
+    tx: &mut crate::store::Tx,
+    manager: &Entity,
+    resource: &str,
+    holder: i64,
+) -> InventoryResult<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO inventory_allocations (manager_id, resource, entity_id, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(manager.id)
+    .bind(resource)
+    .bind(holder)
+    .bind(time::now())
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// What an allocation produced: a new entity (name managers) or an attribute (IP managers).
 pub enum Allocated {
     Entity(Entity),
@@ -139,22 +163,13 @@ pub async fn allocate_name(
             }
             Err(e) => return Err(e.into()),
         };
-        let allocated = sqlx::query("INSERT INTO inventory_allocations (manager_id, resource, entity_id, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(manager.id)
-            .bind(&suffix)
-            .bind(id)
-            .bind(time::now())
-            .execute(&mut *tx)
-            .await;
-        match allocated {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) && resource.is_none() => continue,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(InventoryError::Conflict(format!(
-                    "{name} is already allocated"
-                )))
+        if !claim(&mut tx, manager, &suffix, id).await? {
+            if resource.is_none() {
+                continue;
             }
-            Err(e) => return Err(e.into()),
+            return Err(InventoryError::Conflict(format!(
+                "{name} is already allocated"
+            )));
         }
         let entity = Entity {
             id,
@@ -373,22 +388,13 @@ pub async fn allocate_ip(
             }
         };
         let mut tx = store.begin_write().await?;
-        let inserted = sqlx::query("INSERT INTO inventory_allocations (manager_id, resource, entity_id, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(manager.id)
-            .bind(ip.to_string())
-            .bind(object.id)
-            .bind(time::now())
-            .execute(&mut *tx)
-            .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) && requested.is_none() => continue,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(InventoryError::Conflict(format!(
-                    "{ip} is already allocated"
-                )))
+        if !claim(&mut tx, manager, &ip.to_string(), object.id).await? {
+            if requested.is_none() {
+                continue;
             }
-            Err(e) => return Err(e.into()),
+            return Err(InventoryError::Conflict(format!(
+                "{ip} is already allocated"
+            )));
         }
         let value = clusto_ip_value(ip);
         let cidr = format!("{ip}/{}", network.prefix);
