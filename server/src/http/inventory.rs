@@ -495,6 +495,12 @@ impl axum::extract::FromRequest<AppState> for Call {
 }
 
 impl Call {
+    /// For a read: checks the caller may read, and gives the `as_of` time asked for.
+    fn reading(&self) -> Result<Option<Timestamp>, InventoryError> {
+        self.actor.require_read()?;
+        as_of(&self.params)
+    }
+
     /// The handler's result, or its error rendered the clusto way.
     fn finish(&self, result: Result<Response, InventoryError>) -> Response {
         result.unwrap_or_else(|e| error_response(e, self.presentation.minify.as_deref()))
@@ -504,9 +510,8 @@ impl Call {
 async fn by_name(State(state): State<AppState>, Path(name): Path<String>, call: Call) -> Response {
     call.finish(
         async {
-            call.actor.require_read()?;
+            let at = call.reading()?;
             let params = &call.params;
-            let at = as_of(&params)?;
             let entity =
                 service::get(&state.store, &name, params.get("driver").as_deref(), &at).await?;
             one_entity(&state, &call.presentation, &entity, &at).await
@@ -518,9 +523,8 @@ async fn by_name(State(state): State<AppState>, Path(name): Path<String>, call: 
 async fn by_names(State(state): State<AppState>, call: Call) -> Response {
     call.finish(
         async {
-            call.actor.require_read()?;
+            let at = call.reading()?;
             let params = &call.params;
-            let at = as_of(&params)?;
             let names = params.all("name");
             if names.is_empty() {
                 return Err(InventoryError::Precondition(
@@ -559,9 +563,8 @@ async fn by_names(State(state): State<AppState>, call: Call) -> Response {
 async fn by_attr(State(state): State<AppState>, call: Call) -> Response {
     call.finish(
         async {
-            call.actor.require_read()?;
+            let at = call.reading()?;
             let params = &call.params;
-            let at = as_of(&params)?;
             let key = params.get("key").ok_or_else(|| {
                 InventoryError::Precondition("Provide a key to use get_by_attr".into())
             })?;
@@ -582,9 +585,8 @@ async fn by_attr(State(state): State<AppState>, call: Call) -> Response {
 async fn from_pools(State(state): State<AppState>, call: Call) -> Response {
     call.finish(
         async {
-            call.actor.require_read()?;
+            let at = call.reading()?;
             let params = &call.params;
-            let at = as_of(&params)?;
             let names = params.all("pool");
             if names.is_empty() {
                 return Err(InventoryError::Precondition(
@@ -619,9 +621,7 @@ async fn list_entities(
 ) -> Response {
     call.finish(
         async {
-            call.actor.require_read()?;
-            let params = &call.params;
-            let at = as_of(&params)?;
+            let at = call.reading()?;
             let driver = driver.map(|Path(d)| d);
             if let Some(driver) = &driver {
                 drivers::type_of(driver).ok_or_else(|| {
@@ -678,9 +678,7 @@ async fn show_entity(
 ) -> Response {
     call.finish(
         async {
-            call.actor.require_read()?;
-            let params = &call.params;
-            let at = as_of(&params)?;
+            let at = call.reading()?;
             let entity = service::get(&state.store, &name, Some(&driver), &at).await?;
             one_entity(&state, &call.presentation, &entity, &at).await
         }
@@ -880,9 +878,7 @@ async fn list_managers(
 ) -> Response {
     call.finish(
         async {
-            call.actor.require_read()?;
-            let params = &call.params;
-            let at = as_of(&params)?;
+            let at = call.reading()?;
             let driver = driver.map(|Path(d)| d);
             if let Some(driver) = &driver {
                 manager_driver(driver)?;
