@@ -125,6 +125,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub inventory_headers: Vec<String>,
+    /// Where file contents (dot files) are kept, by SHA-256: `file:DIR`. Replicas must share
+    /// it. Default: `file:<data-dir>/blobs`.
+    #[arg(long, env = "DEPOT_BLOB_STORE")]
+    pub blob_store: Option<String>,
     /// How long a browser session lasts, in seconds.
     #[arg(long, env = "DEPOT_SESSION_TTL", default_value_t = 12 * 3600)]
     pub session_ttl: u64,

@@ -97,7 +97,12 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
         depot_domain::tables::Catalog::open(&store_args.url(), config.attachments.clone())
             .await?
             .with_exact_count_limit(config.exact_count_limit);
-    let app = http::router(http::AppState::new(store.clone(), catalog, config));
+    let blob_store = args
+        .blob_store
+        .clone()
+        .unwrap_or_else(|| format!("file:{}/blobs", store_args.data_dir.display()));
+    let blobs = depot_domain::blobs::BlobStore::open(&blob_store)?;
+    let app = http::router(http::AppState::new(store.clone(), catalog, blobs, config));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

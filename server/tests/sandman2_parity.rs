@@ -31,24 +31,7 @@ const SANDMAN2: &[&str] = &[
 
 /// A virtualenv with sandman2, made once per machine under ~/.cache/depot.
 fn sandman2ctl() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    let venv = PathBuf::from(home).join(".cache/depot/sandman2-1.2.3");
-    let ctl = venv.join("bin/sandman2ctl");
-    if !ctl.exists() {
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3");
-        assert!(made.success(), "python3 -m venv failed");
-        let installed = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q"])
-            .args(SANDMAN2)
-            .status()
-            .expect("pip");
-        assert!(installed.success(), "installing sandman2 from PyPI failed");
-    }
-    ctl
+    support::python_venv("sandman2-1.2.3", SANDMAN2).join("bin/sandman2ctl")
 }
 
 struct Sandman2 {

@@ -1,4 +1,5 @@
-//! Depot's domain: the store, users and credentials, and the audit log.
+//! Depot's domain: the store, the blob store, users and credentials, the audit log, and one
+//! module per surface (tables, inventory, versioning).
 //!
 //! Nothing in this crate knows about HTTP. Each service takes typed input plus the [`Actor`]
 //! doing the work, enforces its own rules (including who may do what), and returns a typed
@@ -12,6 +13,8 @@
 pub mod audit;
 pub mod auth;
 #[cfg(feature = "services")]
+pub mod blobs;
+#[cfg(feature = "services")]
 pub mod error;
 pub mod inventory;
 #[cfg(feature = "services")]
@@ -20,6 +23,7 @@ pub mod store;
 pub mod tables;
 #[cfg(feature = "services")]
 pub mod time;
+pub mod versioning;
 
 pub use auth::Role;
 #[cfg(feature = "services")]

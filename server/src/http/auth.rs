@@ -13,6 +13,7 @@ use axum::{Form, Json};
 use base64::Engine;
 use chrono::Duration;
 use depot_app::urlencode;
+use depot_domain::auth::secrets::API_KEY_PREFIX;
 use depot_domain::auth::{credentials, sessions};
 use depot_domain::{Actor, DomainError};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -93,6 +94,33 @@ fn decode_basic(encoded: &str) -> Result<(String, String), DomainError> {
         .split_once(':')
         .ok_or_else(|| unauthenticated("the Basic credentials need the form user:secret"))?;
     Ok((user.to_string(), secret.to_string()))
+}
+
+/// How the caller proved who it is, for the few methods that care which secret it used
+/// (Dotmesh's `GetApiKey` and `ResetApiKey`).
+pub enum Presented {
+    ApiKey(String),
+    Password,
+    Other,
+}
+
+pub fn presented(headers: &HeaderMap) -> Presented {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Presented::Other;
+    };
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    match scheme.to_ascii_lowercase().as_str() {
+        "bearer" => Presented::ApiKey(credentials.trim().to_string()),
+        "basic" => match decode_basic(credentials.trim()) {
+            Ok((_, secret)) if secret.starts_with(API_KEY_PREFIX) => Presented::ApiKey(secret),
+            Ok(_) => Presented::Password,
+            Err(_) => Presented::Other,
+        },
+        _ => Presented::Other,
+    }
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {

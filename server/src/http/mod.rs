@@ -1,8 +1,9 @@
 //! The HTTP face of Depot: one router carrying the admin UI, its `/api/` server functions,
 //! sign-in, and the operational endpoints, wrapped in the layers every request passes.
 //!
-//! A request goes: metrics → CORS → timeout → body limit → cross-site check → authentication
-//! (which attaches the [`Actor`](depot_domain::Actor)) → the route.
+//! A request goes: metrics → CORS → cross-site check → authentication (which attaches the
+//! [`Actor`](depot_domain::Actor)) → timeout → body limit → the route. File uploads to dots
+//! skip the last two: they stream to the blob store in bounded memory, however large.
 
 mod auth;
 mod error;
@@ -11,6 +12,7 @@ mod metrics;
 mod openapi;
 mod ops;
 mod tables;
+mod versioning;
 
 use std::sync::Arc;
 
@@ -18,6 +20,7 @@ use axum::extract::FromRef;
 use axum::routing::{any, get, post};
 use axum::{middleware, Router};
 use depot_app::{shell, App};
+use depot_domain::blobs::BlobStore;
 use depot_domain::tables::Catalog;
 use depot_domain::Store;
 use http::{HeaderValue, Method, StatusCode};
@@ -38,16 +41,19 @@ pub struct AppState {
     pub store: Store,
     /// The attached databases of the Tables surface (and Depot's own, as `main`).
     pub catalog: Catalog,
+    /// File contents by hash (dot files); shared by replicas like the store.
+    pub blobs: BlobStore,
     pub config: Arc<ServeConfig>,
     pub leptos_options: LeptosOptions,
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    pub fn new(store: Store, catalog: Catalog, config: ServeConfig) -> Self {
+    pub fn new(store: Store, catalog: Catalog, blobs: BlobStore, config: ServeConfig) -> Self {
         Self {
             store,
             catalog,
+            blobs,
             config: Arc::new(config),
             leptos_options: leptos_options(),
             metrics: Arc::new(Metrics::default()),
@@ -92,7 +98,7 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let config = state.config.clone();
 
-    Router::new()
+    let limited = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -101,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .merge(tables::routes())
         .merge(inventory::routes(&state))
+        .merge(versioning::routes())
         .leptos_routes_with_context(
             &state,
             ui_routes,
@@ -112,6 +119,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/{*rest}", any(error::unknown_api_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ));
+
+    limited
+        .merge(versioning::upload_routes())
         .route_layer(middleware::from_fn(metrics::note_route))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -120,11 +135,6 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::refuse_cross_site_writes,
-        ))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
         ))
         .layer(tower::util::option_layer(cors_layer(&config)))
         .layer(middleware::from_fn_with_state(

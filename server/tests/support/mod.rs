@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use depot::config::ServeConfig;
 use depot::http::{router, AppState};
 use depot_domain::auth::users;
+use depot_domain::blobs::BlobStore;
 use depot_domain::tables::Catalog;
 use depot_domain::Store;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
@@ -29,6 +30,8 @@ pub fn postgres_admin_url() -> String {
 pub struct TestStore {
     pub store: Store,
     pub url: String,
+    /// The blob store's folder, removed with the store.
+    pub blob_dir: std::path::PathBuf,
     cleanup: Cleanup,
 }
 
@@ -40,6 +43,7 @@ enum Cleanup {
 impl TestStore {
     pub async fn new(backend: Backend) -> Self {
         let unique = format!("depot_test_{}_{}", std::process::id(), rand_suffix());
+        let blob_dir = std::env::temp_dir().join(format!("{unique}_blobs"));
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let folder = std::env::temp_dir().join(&unique);
@@ -68,6 +72,7 @@ impl TestStore {
         Self {
             store,
             url,
+            blob_dir,
             cleanup,
         }
     }
@@ -88,6 +93,7 @@ impl Drop for TestStore {
             .ok();
         }
         drop_cleanup(&self.cleanup);
+        let _ = std::fs::remove_dir_all(&self.blob_dir);
     }
 }
 
@@ -131,7 +137,8 @@ impl TestServer {
             .await
             .unwrap()
             .with_exact_count_limit(config.exact_count_limit);
-        let app = router(AppState::new(db.store.clone(), catalog, config));
+        let blobs = BlobStore::open(&format!("file:{}", db.blob_dir.display())).unwrap();
+        let app = router(AppState::new(db.store.clone(), catalog, blobs, config));
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -414,4 +421,37 @@ impl TestServer {
         .await;
         (server, chinook)
     }
+}
+
+/// A Python virtual environment with `packages` from PyPI, made once per machine under
+/// ~/.cache/depot/NAME (a marker file says the install finished, so a broken one is redone).
+pub fn python_venv(name: &str, packages: &[&str]) -> std::path::PathBuf {
+    use std::process::Command;
+    // Tests of one binary run in parallel; only one of them makes the environment.
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = MAKING.lock().unwrap_or_else(|e| e.into_inner());
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let venv = std::path::PathBuf::from(home)
+        .join(".cache/depot")
+        .join(name);
+    let installed_marker = venv.join(".depot-installed");
+    if !installed_marker.exists() {
+        let made = Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv)
+            .status()
+            .expect("python3");
+        assert!(made.success(), "python3 -m venv failed");
+        let installed = Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "--disable-pip-version-check"])
+            .args(packages)
+            .status()
+            .expect("pip");
+        assert!(
+            installed.success(),
+            "installing {packages:?} from PyPI failed"
+        );
+        std::fs::write(&installed_marker, packages.join("\n")).unwrap();
+    }
+    venv
 }

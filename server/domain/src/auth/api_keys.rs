@@ -171,3 +171,35 @@ pub async fn revoke(store: &Store, actor: &Actor, id: i64) -> DomainResult<ApiKe
         ..key
     })
 }
+
+/// Replaces the actor's own keys called `name` with one new key, in one transaction: the
+/// earlier ones are revoked. Dotmesh clients use this (`GetApiKey` after a password sign-in,
+/// `ResetApiKey`), since Depot keeps only hashes and cannot show a key again.
+pub async fn replace_own(store: &Store, actor: &Actor, name: &str) -> DomainResult<CreatedKey> {
+    let Actor::User { id: user_id, .. } = actor else {
+        return Err(DomainError::invalid(
+            "only a signed-in user has API keys; authentication is off or missing",
+        ));
+    };
+    let mut tx = store.begin_write().await?;
+    sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND name = $3 AND revoked_at IS NULL")
+        .bind(time::now())
+        .bind(user_id)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    let created = insert(&mut tx, *user_id, name).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Change {
+            surface: Surface::Auth,
+            object: &format!("key/{}", created.key.id),
+            action: "replace",
+            summary: json!({"user": actor.name(), "name": created.key.name, "prefix": created.key.prefix}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}

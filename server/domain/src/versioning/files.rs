@@ -1,0 +1,297 @@
+//! The files of a dot: writing into a branch's working tree, deleting, reading as of the
+//! working tree or any commit, and listing. Contents stream through the blob store; only a
+//! completely written blob is ever named by a row.
+
+use std::io;
+
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+use tokio::io::AsyncRead;
+
+use super::model::DotFile;
+use super::service::{self, Branch, Dot, DotPath};
+use super::tree::{FileRef, Trees};
+use crate::auth::actor::Actor;
+use crate::blobs::BlobStore;
+use crate::error::{DomainError, DomainResult};
+use crate::store::Store;
+use crate::time;
+
+const MAX_PATH_BYTES: usize = 1024;
+
+/// A file path inside a dot: relative, `/`-separated, no empty, `.` or `..` segments.
+pub fn check_file_path(path: &str) -> DomainResult<()> {
+    let problem = if path.is_empty() {
+        Some("it is empty")
+    } else if path.len() > MAX_PATH_BYTES {
+        Some("it is longer than 1024 bytes")
+    } else if path.chars().any(char::is_control) {
+        Some("it contains control characters")
+    } else if path
+        .split('/')
+        .any(|segment| segment.is_empty() || segment == "." || segment == "..")
+    {
+        Some("segments must not be empty, '.' or '..'")
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(DomainError::invalid(format!(
+            "File path {path:?} is invalid: {problem}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn no_such_file(dot: &Dot, at: &str, path: &str) -> DomainError {
+    DomainError::not_found(format!("No file '{path}' in {} at {at}", dot.path.label()))
+}
+
+/// Whether a failed upload was the client's doing (it went away, or sent a broken body) rather
+/// than the server's (a full disk).
+fn upload_error(error: io::Error) -> DomainError {
+    match error.kind() {
+        io::ErrorKind::Other
+        | io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::InvalidData => {
+            DomainError::invalid(format!("the upload did not complete: {error}"))
+        }
+        _ => DomainError::Internal(format!("storing the upload failed: {error}")),
+    }
+}
+
+/// Writes `content` to `file_path` in the branch's working tree, making it dirty (unless the
+/// content is what the head commit already has).
+#[allow(clippy::too_many_arguments)]
+pub async fn write(
+    store: &Store,
+    blobs: &BlobStore,
+    actor: &Actor,
+    path: &DotPath,
+    branch_given: &str,
+    file_path: &str,
+    content: impl AsyncRead + Unpin,
+) -> DomainResult<DotFile> {
+    actor.require_write()?;
+    check_file_path(file_path)?;
+    {
+        // Refuse before storing anything when the dot or branch is not there.
+        let mut conn = store.pool().acquire().await?;
+        let dot = service::dot(&mut conn, path).await?;
+        service::branch(&mut conn, &dot, branch_given).await?;
+    }
+    let blob = blobs.put(content).await.map_err(upload_error)?;
+    let mut tx = store.begin_write().await?;
+    let dot = service::dot(&mut tx, path).await?;
+    let branch = service::lock_branch(&mut tx, &dot, branch_given).await?;
+    let head = service::head(&mut tx, &branch).await?;
+    let in_head = Trees::default()
+        .find(&mut tx, &head.root, file_path)
+        .await?;
+    let dirty = in_head.as_ref().map(|f| &f.blob) != Some(&blob.hash);
+    if dirty {
+        sqlx::query(
+            "INSERT INTO dot_changes (branch_id, path, blob, size_bytes, base_size_bytes, written_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (branch_id, path) DO UPDATE SET blob = excluded.blob, \
+                 size_bytes = excluded.size_bytes, written_at = excluded.written_at",
+        )
+        .bind(&branch.id)
+        .bind(file_path)
+        .bind(&blob.hash)
+        .bind(blob.size)
+        .bind(in_head.map(|f| f.size).unwrap_or(0))
+        .bind(time::now())
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        forget_change(&mut tx, &branch, file_path).await?;
+    }
+    service::record(
+        &mut tx,
+        actor,
+        &dot.path.label(),
+        "write file",
+        json!({ "branch": branch.name, "path": file_path, "size": blob.size, "sha256": blob.hash }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(DotFile {
+        path: file_path.to_string(),
+        size_bytes: blob.size,
+        sha256: blob.hash,
+        dirty,
+    })
+}
+
+async fn forget_change(
+    conn: &mut AnyConnection,
+    branch: &Branch,
+    file_path: &str,
+) -> DomainResult<()> {
+    sqlx::query("DELETE FROM dot_changes WHERE branch_id = $1 AND path = $2")
+        .bind(&branch.id)
+        .bind(file_path)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes `file_path` from the branch's working tree.
+pub async fn delete(
+    store: &Store,
+    actor: &Actor,
+    path: &DotPath,
+    branch_given: &str,
+    file_path: &str,
+) -> DomainResult<()> {
+    actor.require_write()?;
+    check_file_path(file_path)?;
+    let mut tx = store.begin_write().await?;
+    let dot = service::dot(&mut tx, path).await?;
+    let branch = service::lock_branch(&mut tx, &dot, branch_given).await?;
+    let head = service::head(&mut tx, &branch).await?;
+    let in_head = Trees::default()
+        .find(&mut tx, &head.root, file_path)
+        .await?;
+    let written: Option<Option<String>> =
+        sqlx::query("SELECT blob FROM dot_changes WHERE branch_id = $1 AND path = $2")
+            .bind(&branch.id)
+            .bind(file_path)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get("blob"))
+            .transpose()?;
+    let exists = match &written {
+        Some(blob) => blob.is_some(),
+        None => in_head.is_some(),
+    };
+    if !exists {
+        return Err(no_such_file(&dot, &branch.name, file_path));
+    }
+    match in_head {
+        Some(old) => {
+            sqlx::query(
+                "INSERT INTO dot_changes (branch_id, path, blob, size_bytes, base_size_bytes, written_at) \
+                 VALUES ($1, $2, NULL, 0, $3, $4) \
+                 ON CONFLICT (branch_id, path) DO UPDATE SET blob = NULL, size_bytes = 0, \
+                     written_at = excluded.written_at",
+            )
+            .bind(&branch.id)
+            .bind(file_path)
+            .bind(old.size)
+            .bind(time::now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => forget_change(&mut tx, &branch, file_path).await?,
+    }
+    service::record(
+        &mut tx,
+        actor,
+        &dot.path.label(),
+        "delete file",
+        json!({ "branch": branch.name, "path": file_path }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Where a file is read from: a branch's working tree or a commit.
+#[derive(Clone, Copy, Debug)]
+pub enum Version<'a> {
+    WorkingTree { branch: &'a str },
+    Commit(&'a str),
+}
+
+/// The content of `file_path` as of `version`.
+pub async fn read(
+    store: &Store,
+    actor: &Actor,
+    path: &DotPath,
+    version: Version<'_>,
+    file_path: &str,
+) -> DomainResult<FileRef> {
+    actor.require_read()?;
+    check_file_path(file_path)?;
+    let mut conn = store.pool().acquire().await?;
+    let dot = service::dot(&mut conn, path).await?;
+    let mut trees = Trees::default();
+    let (root, at) = root_of(&mut conn, &mut trees, &dot, version).await?;
+    trees
+        .find(&mut conn, &root, file_path)
+        .await?
+        .ok_or_else(|| no_such_file(&dot, &at, file_path))
+}
+
+async fn root_of(
+    conn: &mut AnyConnection,
+    trees: &mut Trees,
+    dot: &Dot,
+    version: Version<'_>,
+) -> DomainResult<(String, String)> {
+    match version {
+        Version::WorkingTree { branch } => {
+            let branch = service::branch(conn, dot, branch).await?;
+            let root = service::working_root(conn, trees, &branch).await?;
+            Ok((root, branch.name))
+        }
+        Version::Commit(commit) => Ok((
+            service::commit_root(conn, dot, commit).await?,
+            commit.to_string(),
+        )),
+    }
+}
+
+/// Every file as of `version`, sorted by path; in a working tree, files written since the last
+/// commit are marked dirty.
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    path: &DotPath,
+    version: Version<'_>,
+) -> DomainResult<Vec<DotFile>> {
+    actor.require_read()?;
+    let mut conn = store.pool().acquire().await?;
+    let dot = service::dot(&mut conn, path).await?;
+    let mut trees = Trees::default();
+    let (root, _) = root_of(&mut conn, &mut trees, &dot, version).await?;
+    let dirty_paths = match version {
+        Version::WorkingTree { branch } => {
+            let branch = service::branch(&mut conn, &dot, branch).await?;
+            service::changes(&mut conn, &branch).await?
+        }
+        Version::Commit(_) => Default::default(),
+    };
+    Ok(trees
+        .files(&mut conn, &root)
+        .await?
+        .into_iter()
+        .map(|(file_path, file)| DotFile {
+            dirty: dirty_paths.contains_key(&file_path),
+            path: file_path,
+            size_bytes: file.size,
+            sha256: file.blob,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_paths_stay_inside_the_dot() {
+        assert!(check_file_path("data/2026/readings.csv").is_ok());
+        for bad in ["", "/etc/passwd", "a//b", "a/../b", "./a", "a/", "a\0b"] {
+            let error = check_file_path(bad).unwrap_err();
+            assert!(
+                error.to_string().starts_with("File path"),
+                "{bad:?}: {error}"
+            );
+        }
+    }
+}
