@@ -14,6 +14,7 @@ pub use components::layout::urlencode;
 use components::layout::Layout;
 use pages::inventory::{EntityPage, InventoryPage};
 use pages::tables::{RowEditor, TablePageView, TablesIndex};
+use pages::versioning::{DotPage, DotsPage};
 use pages::{
     audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, planned::Planned,
     users::UsersPage,
@@ -61,7 +62,8 @@ pub fn App() -> impl IntoView {
                     // Not /inventory: that is clusto's API.
                     <Route path=path!("entities") view=InventoryPage/>
                     <Route path=path!("entities/:name") view=EntityPage/>
-                    <Route path=path!("versioning") view=|| view! { <Planned title="Versioning" what="data dots with branches, commits and diffs, Dotmesh-compatible"/> }/>
+                    <Route path=path!("versioning") view=DotsPage/>
+                    <Route path=path!("versioning/:ns/:dot") view=DotPage/>
                     <Route path=path!("artifacts") view=|| view! { <Planned title="Artifacts" what="versioned artifacts, plugins and apps pinned to versions, CDAP-compatible"/> }/>
                     <Route path=path!("specs") view=|| view! { <Planned title="Specs" what="source-spec revisions and pipeline status, specstore-compatible"/> }/>
                 </ParentRoute>

@@ -7,6 +7,7 @@ pub mod audit;
 mod error;
 pub mod inventory;
 pub mod tables;
+pub mod versioning;
 
 pub use error::ApiError;
 
@@ -58,6 +59,14 @@ pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
         ("POST", inventory::SetAttribute::PATH, "Set an attribute {name, key, subkey?, value, datatype}"),
         ("POST", inventory::ChangeMembership::PATH, "Put a device in a pool or take it out {pool, device, insert}"),
         ("POST", inventory::AllocateIp::PATH, "Allocate an address from an IP manager {manager, object}"),
+        ("GET", versioning::ListDots::PATH, "Every dot with its size, commit count and dirty bytes"),
+        ("POST", versioning::CreateDot::PATH, "Create a dot {namespace, name}"),
+        ("GET", versioning::LoadDot::PATH, "A dot with its branches and commit graph (?namespace=&name=)"),
+        ("GET", versioning::DotFiles::PATH, "Files of a branch's working tree or of a commit (?namespace=&name=&branch=&commit=)"),
+        ("GET", versioning::DotDiff::PATH, "Files changed between two commits, or a commit and the working tree (?namespace=&name=&branch=&from=&to=)"),
+        ("POST", versioning::CommitDot::PATH, "Commit a branch {namespace, name, branch, message, metadata: name=value lines}"),
+        ("POST", versioning::BranchDot::PATH, "Start a branch {namespace, name, from_branch, commit, new_branch}"),
+        ("POST", versioning::RollbackDot::PATH, "Roll a branch back to a commit {namespace, name, branch, commit}"),
         ("GET", audit::ListAudit::PATH, "Read the audit log, newest first (?user=&surface=&object=&since=&until=&before=&limit=)"),
     ]
 }

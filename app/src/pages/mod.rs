@@ -8,3 +8,4 @@ pub mod not_found;
 pub mod planned;
 pub mod tables;
 pub mod users;
+pub mod versioning;

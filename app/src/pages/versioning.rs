@@ -1,0 +1,617 @@
+//! Versioning pages: the dots by namespace, and a dot's page — its branches drawn as a commit
+//! graph, the files of any commit or working tree, uploads with progress, commit, branch,
+//! rollback, and the diff between any two versions. All view state is in the URL.
+
+use depot_domain::versioning::{ChangeKind, DotFile, GraphCommit, Volume};
+use leptos::html;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+use crate::api::versioning::{
+    dot_diff, dot_files, list_dots, load_dot, BranchDot, CommitDot, CreateDot, DotOverview,
+    RollbackDot,
+};
+use crate::api::ApiError;
+use crate::components::error_view::ApiErrorView;
+use crate::components::use_hydrated;
+use crate::urlencode;
+
+/// Bytes as a person reads them.
+fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+fn dot_href(namespace: &str, name: &str) -> String {
+    format!("/versioning/{}/{}", urlencode(namespace), urlencode(name))
+}
+
+#[component]
+pub fn DotsPage() -> impl IntoView {
+    let create = ServerAction::<CreateDot>::new();
+    let dots = Resource::new(move || create.version().get(), |_| list_dots());
+    let hydrated = use_hydrated();
+    let (namespace, name) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(created)) = create.value().get() {
+            navigate(&dot_href(&created.name.namespace, &created.name.name), Default::default());
+        }
+    });
+    let on_create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let (Some(namespace), Some(name)) = (namespace.get(), name.get()) {
+            create.dispatch(CreateDot { namespace: namespace.value(), name: name.value() });
+        }
+    };
+    view! {
+        <Title text="Versioning"/>
+        <h1>"Versioning"</h1>
+        <p class="lead">"Data dots: file trees with branches and commits. Dotmesh clients use "
+            <code>"/rpc"</code> "; scripts can also use " <code>"/dots/…"</code> "."</p>
+        <form class="inline-form" on:submit=on_create aria-label="Create dot">
+            <label>"Namespace" <input type="text" name="namespace" value="admin" node_ref=namespace required/></label>
+            <label>"Name" <input type="text" name="name" node_ref=name required pattern="[a-zA-Z0-9_\\-]{1,64}"/></label>
+            <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create dot"</button>
+        </form>
+        {move || create.value().get().and_then(Result::err).map(|error| view! { <ApiErrorView error/> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match dots.await {
+                    Ok(dots) if dots.is_empty() => view! { <p class="empty">"No dots yet."</p> }.into_any(),
+                    Ok(dots) => view! { <DotsTable dots/> }.into_any(),
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DotsTable(dots: Vec<Volume>) -> impl IntoView {
+    view! {
+        <table class="data dots">
+            <thead><tr><th>"Namespace"</th><th>"Dot"</th><th>"Size"</th><th>"Commits"</th><th>"State"</th><th>"Owner"</th></tr></thead>
+            <tbody>
+                {dots.into_iter().map(|dot| {
+                    let dirty = dot.dirty_bytes > 0;
+                    view! {
+                        <tr>
+                            <td>{dot.name.namespace.clone()}</td>
+                            <td><a href=dot_href(&dot.name.namespace, &dot.name.name)>{dot.name.name.clone()}</a></td>
+                            <td class="number">{human_size(dot.size_bytes)}</td>
+                            <td class="number">{dot.commit_count}</td>
+                            <td>{if dirty {
+                                view! { <span class="badge dirty" title="files written since the last commit">{format!("dirty ({})", human_size(dot.dirty_bytes))}</span> }.into_any()
+                            } else {
+                                view! { <span class="badge clean">"clean"</span> }.into_any()
+                            }}</td>
+                            <td>{dot.owner}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Where the dot page looks: the dot, the branch, the commit shown (none: the working tree),
+/// and the two ends of the diff.
+#[derive(Clone, Debug, PartialEq)]
+struct DotView {
+    namespace: String,
+    name: String,
+    branch: String,
+    at: String,
+    from: String,
+    to: String,
+}
+
+impl DotView {
+    fn href(&self, branch: &str, at: &str) -> String {
+        format!(
+            "{}?branch={}&at={}",
+            dot_href(&self.namespace, &self.name),
+            urlencode(branch),
+            urlencode(at)
+        )
+    }
+}
+
+#[component]
+pub fn DotPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let view_state = Memo::new(move |_| {
+        let q = query.read();
+        let value = |name: &str| q.get(name).unwrap_or_default();
+        DotView {
+            namespace: params.read().get("ns").unwrap_or_default(),
+            name: params.read().get("dot").unwrap_or_default(),
+            branch: Some(value("branch")).filter(|b| !b.is_empty()).unwrap_or_else(|| "master".into()),
+            at: value("at"),
+            from: value("from"),
+            to: value("to"),
+        }
+    });
+    let commit = ServerAction::<CommitDot>::new();
+    let branch = ServerAction::<BranchDot>::new();
+    let rollback = ServerAction::<RollbackDot>::new();
+    let (uploads, set_uploads) = signal(0u32);
+    let changes = move || {
+        (commit.version().get(), branch.version().get(), rollback.version().get(), uploads.get())
+    };
+    let overview = Resource::new(
+        move || (view_state.get(), changes()),
+        |(v, _)| load_dot(v.namespace, v.name),
+    );
+    let files = Resource::new(
+        move || (view_state.get(), changes()),
+        |(v, _)| dot_files(v.namespace, v.name, v.branch, Some(v.at)),
+    );
+    let diff = Resource::new(
+        move || (view_state.get(), changes()),
+        |(v, _)| dot_diff(v.namespace, v.name, v.branch, v.from, v.to),
+    );
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        // After branching, show the new branch; after a rollback, the branch's working tree.
+        let target = match (branch.value().get(), rollback.value().get()) {
+            (Some(Ok(new_branch)), _) => Some(new_branch),
+            (_, Some(Ok(()))) => Some(view_state.get_untracked().branch),
+            _ => None,
+        };
+        if let Some(target) = target {
+            navigate(&view_state.get_untracked().href(&target, ""), Default::default());
+        }
+    });
+    let failures = move || {
+        [
+            commit.value().get().and_then(Result::err),
+            branch.value().get().and_then(Result::err),
+            rollback.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|error| view! { <ApiErrorView error/> })
+        .collect_view()
+    };
+    view! {
+        <p><a href="/versioning">"← Versioning"</a></p>
+        {failures}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! { <DotHeader overview view_state/> }.into_any(),
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <div class="dot-columns">
+            <section class="dot-files" aria-label="Files">
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let listing = files.await;
+                        view! { <FileList listing view_state/> }
+                    })}
+                </Transition>
+                {move || {
+                    let v = view_state.get();
+                    if v.at.is_empty() {
+                        view! {
+                            <Upload view_state on_done=move || set_uploads.update(|n| *n += 1)/>
+                            <CommitForm view_state commit/>
+                        }.into_any()
+                    } else {
+                        view! { <CommitActions view_state branch rollback/> }.into_any()
+                    }
+                }}
+            </section>
+            <section class="dot-diff" aria-label="Diff">
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        let overview = overview.await;
+                        let changed = diff.await;
+                        view! { <DiffView overview changed view_state/> }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn DotHeader(overview: DotOverview, view_state: Memo<DotView>) -> impl IntoView {
+    let volume = overview.volume.clone();
+    let v = view_state.get_untracked();
+    view! {
+        <Title text=format!("{}/{} · Versioning", volume.name.namespace, volume.name.name)/>
+        <h1>{format!("{}/{}", volume.name.namespace, volume.name.name)}</h1>
+        <p class="lead">
+            {format!("{} · {} commits on master · owner {}", human_size(volume.size_bytes), volume.commit_count, volume.owner)}
+            {(volume.dirty_bytes > 0).then(|| view! { " " <span class="badge dirty">{format!("dirty ({})", human_size(volume.dirty_bytes))}</span> })}
+        </p>
+        <nav class="branches" aria-label="Branches">
+            {overview.branches.iter().map(|b| {
+                let current = b.name == v.branch && v.at.is_empty();
+                view! {
+                    <a href=v.href(&b.name, "") class:current=current aria-current=current.then_some("page")>
+                        {b.name.clone()}
+                        {(b.dirty_bytes > 0).then(|| view! { <span class="badge dirty" title="uncommitted changes">"●"</span> })}
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+        <CommitGraph overview view_state/>
+    }
+}
+
+/// The commits as a graph: one lane per branch, newest on top, a line from each commit to its
+/// parent. The lanes are drawn in SVG; each commit's label beside them is a plain link (it shows
+/// the commit's files), so the graph works without JavaScript.
+#[component]
+fn CommitGraph(overview: DotOverview, view_state: Memo<DotView>) -> impl IntoView {
+    const LANE: i32 = 22;
+    const ROW: i32 = 26;
+    let mut lanes: Vec<String> = overview.branches.iter().map(|b| b.name.clone()).collect();
+    for commit in &overview.commits {
+        if !lanes.contains(&commit.branch) {
+            lanes.push(commit.branch.clone());
+        }
+    }
+    let commits: Vec<GraphCommit> = overview.commits.iter().rev().cloned().collect();
+    if commits.is_empty() {
+        return view! { <p class="empty">"No commits yet: write files, then commit them."</p> }.into_any();
+    }
+    let position = |id: &str| -> Option<(i32, i32)> {
+        let row = commits.iter().position(|c| c.id == id)? as i32;
+        let lane = lanes.iter().position(|l| *l == commits[row as usize].branch)? as i32;
+        Some((12 + lane * LANE, ROW / 2 + row * ROW))
+    };
+    let width = 12 + lanes.len() as i32 * LANE;
+    let height = commits.len() as i32 * ROW;
+    let v = view_state.get_untracked();
+    let lines = commits
+        .iter()
+        .filter_map(|c| {
+            let (x1, y1) = position(&c.id)?;
+            let (x2, y2) = position(c.parent.as_deref()?)?;
+            Some(view! { <line x1=x1 y1=y1 x2=x2 y2=y2 class="edge"/> })
+        })
+        .collect_view();
+    let dots = commits
+        .iter()
+        .map(|c| {
+            let (x, y) = position(&c.id).unwrap_or((12, ROW / 2));
+            let class = if v.at == c.id { "selected" } else if c.dropped { "dropped" } else { "" };
+            view! { <circle cx=x cy=y r=6 class=class/> }
+        })
+        .collect_view();
+    let labels = commits
+        .iter()
+        .map(|c| {
+            let branch = if c.branch.is_empty() { v.branch.clone() } else { c.branch.clone() };
+            let on = if c.branch.is_empty() { "a deleted branch".to_string() } else { c.branch.clone() };
+            let title = format!("{} · {} files · {}", c.id, c.file_count, human_size(c.size_bytes));
+            view! {
+                <li class:dropped=c.dropped class:selected=v.at == c.id>
+                    <a href=v.href(&branch, &c.id) title=title>
+                        <code>{short(&c.id).to_string()}</code>" "{c.message.clone()}
+                    </a>
+                    <span class="commit-meta">{format!(" — {} on {}{}", c.author, on, if c.dropped { " (rolled back)" } else { "" })}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="commit-graph" role="group" aria-label="Commit graph">
+            <svg width=width height=height aria-hidden="true">{lines}{dots}</svg>
+            <ol style=format!("padding-left: {}px", width + 4)>{labels}</ol>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn FileList(listing: Result<Vec<DotFile>, ApiError>, view_state: Memo<DotView>) -> impl IntoView {
+    let v = view_state.get_untracked();
+    let heading = if v.at.is_empty() {
+        format!("Working tree of {}", v.branch)
+    } else {
+        format!("Files at commit {}", short(&v.at))
+    };
+    let base = format!("/dots/{}/{}", urlencode(&v.namespace), urlencode(&v.name));
+    let href = move |path: &str| {
+        let path: String = path.split('/').map(urlencode).collect::<Vec<_>>().join("/");
+        if v.at.is_empty() {
+            format!("{base}/branches/{}/files/{path}", urlencode(&v.branch))
+        } else {
+            format!("{base}/commits/{}/files/{path}", urlencode(&v.at))
+        }
+    };
+    view! {
+        <h2>{heading}</h2>
+        {match listing {
+            Ok(files) if files.is_empty() => view! { <p class="empty">"No files."</p> }.into_any(),
+            Ok(files) => view! {
+                <table class="data files">
+                    <thead><tr><th>"Path"</th><th>"Size"</th><th></th></tr></thead>
+                    <tbody>
+                        {files.into_iter().map(|f| view! {
+                            <tr>
+                                <td><a href=href(&f.path) download>{f.path.clone()}</a></td>
+                                <td class="number">{human_size(f.size_bytes)}</td>
+                                <td>{f.dirty.then(|| view! { <span class="badge dirty">"changed"</span> })}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any(),
+            Err(error) => view! { <ApiErrorView error/> }.into_any(),
+        }}
+    }
+}
+
+/// Uploads a file into the working tree with `PUT /dots/…/files/{path}`, showing progress.
+#[component]
+fn Upload(view_state: Memo<DotView>, on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let (file_input, path_input) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
+    let (progress, set_progress) = signal(None::<f64>);
+    let (problem, set_problem) = signal(None::<String>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(file_input), Some(path_input)) = (file_input.get(), path_input.get()) else {
+            return;
+        };
+        let Some(file) = file_input.files().and_then(|files| files.get(0)) else {
+            set_problem.set(Some("choose a file to upload".into()));
+            return;
+        };
+        let path = Some(path_input.value().trim().to_string())
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| file.name());
+        let v = view_state.get_untracked();
+        let url = format!(
+            "/dots/{}/{}/branches/{}/files/{}",
+            urlencode(&v.namespace),
+            urlencode(&v.name),
+            urlencode(&v.branch),
+            path.split('/').map(urlencode).collect::<Vec<_>>().join("/")
+        );
+        set_problem.set(None);
+        set_progress.set(Some(0.0));
+        let on_done = on_done.clone();
+        upload::put_with_progress(&url, &file, move |fraction| set_progress.set(Some(fraction)), move |outcome| {
+            set_progress.set(None);
+            match outcome {
+                Ok(()) => {
+                    path_input.set_value("");
+                    file_input.set_value("");
+                    on_done();
+                }
+                Err(message) => set_problem.set(Some(message)),
+            }
+        });
+    };
+    view! {
+        <form class="upload" on:submit=on_submit aria-label="Upload file">
+            <h3>"Upload a file"</h3>
+            <label>"File" <input type="file" name="file" node_ref=file_input/></label>
+            <label>"Path in the dot (default: the file's name)" <input type="text" name="path" node_ref=path_input placeholder="data/readings.csv"/></label>
+            <button type="submit" disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
+            {move || progress.get().map(|fraction| view! {
+                <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
+                <span class="progress-text">{format!("{:.0}%", fraction * 100.0)}</span>
+            })}
+            {move || problem.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+        </form>
+    }
+}
+
+#[component]
+fn CommitForm(view_state: Memo<DotView>, commit: ServerAction<CommitDot>) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let (message, metadata) = (NodeRef::<html::Input>::new(), NodeRef::<html::Textarea>::new());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let (Some(message), Some(metadata)) = (message.get(), metadata.get()) {
+            let v = view_state.get_untracked();
+            commit.dispatch(CommitDot {
+                namespace: v.namespace,
+                name: v.name,
+                branch: v.branch,
+                message: message.value(),
+                metadata: metadata.value(),
+            });
+            message.set_value("");
+            metadata.set_value("");
+        }
+    };
+    view! {
+        <form class="commit" on:submit=on_submit aria-label="Commit">
+            <h3>{move || format!("Commit {}", view_state.get().branch)}</h3>
+            <label>"Message" <input type="text" name="message" node_ref=message required/></label>
+            <label>"Metadata, one name=value per line" <textarea name="metadata" rows="2" node_ref=metadata></textarea></label>
+            <button type="submit" disabled=move || !hydrated.get() || commit.pending().get()>"Commit"</button>
+        </form>
+    }
+}
+
+/// What can be done from a selected commit: start a branch there, or roll the branch back to it.
+#[component]
+fn CommitActions(
+    view_state: Memo<DotView>,
+    branch: ServerAction<BranchDot>,
+    rollback: ServerAction<RollbackDot>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let new_branch = NodeRef::<html::Input>::new();
+    let on_branch = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(input) = new_branch.get() {
+            let v = view_state.get_untracked();
+            branch.dispatch(BranchDot {
+                namespace: v.namespace,
+                name: v.name,
+                from_branch: v.branch,
+                commit: v.at,
+                new_branch: input.value(),
+            });
+        }
+    };
+    let on_rollback = move |_| {
+        let v = view_state.get_untracked();
+        let question = format!(
+            "Roll {} back to commit {}? Later commits leave the branch and uncommitted changes are discarded.",
+            v.branch,
+            short(&v.at)
+        );
+        if window().confirm_with_message(&question).unwrap_or(false) {
+            rollback.dispatch(RollbackDot {
+                namespace: v.namespace,
+                name: v.name,
+                branch: v.branch,
+                commit: v.at,
+            });
+        }
+    };
+    view! {
+        <form class="branch" on:submit=on_branch aria-label="Branch from this commit">
+            <h3>"Branch from this commit"</h3>
+            <label>"New branch" <input type="text" name="new_branch" node_ref=new_branch required/></label>
+            <button type="submit" disabled=move || !hydrated.get() || branch.pending().get()>"Create branch"</button>
+        </form>
+        <p>
+            <button type="button" class="danger" on:click=on_rollback disabled=move || !hydrated.get() || rollback.pending().get()>
+                {move || format!("Roll {} back to this commit…", view_state.get().branch)}
+            </button>
+        </p>
+    }
+}
+
+/// The files changed between two versions, chosen in a form that keeps them in the URL.
+#[component]
+fn DiffView(
+    overview: Result<DotOverview, ApiError>,
+    changed: Result<Vec<depot_domain::versioning::FileDiff>, ApiError>,
+    view_state: Memo<DotView>,
+) -> impl IntoView {
+    let v = view_state.get_untracked();
+    let commits = overview.map(|o| o.commits).unwrap_or_default();
+    let options = move |selected: &str, empty_label: &str| {
+        let mut choices = vec![view! { <option value="" selected=selected.is_empty()>{empty_label.to_string()}</option> }.into_any()];
+        for c in commits.iter().rev() {
+            choices.push(view! {
+                <option value=c.id.clone() selected=selected == c.id>{format!("{} {} ({})", short(&c.id), c.message, c.branch)}</option>
+            }.into_any());
+        }
+        choices
+    };
+    view! {
+        <h2>"Diff"</h2>
+        <form method="get" class="inline-form" aria-label="Choose what to compare">
+            <input type="hidden" name="branch" value=v.branch.clone()/>
+            <input type="hidden" name="at" value=v.at.clone()/>
+            <label>"From" <select name="from">{options(&v.from, &format!("head of {}", v.branch))}</select></label>
+            <label>"To" <select name="to">{options(&v.to, &format!("working tree of {}", v.branch))}</select></label>
+            <button type="submit">"Compare"</button>
+        </form>
+        {match changed {
+            Ok(files) if files.is_empty() => view! { <p class="empty">"No differences."</p> }.into_any(),
+            Ok(files) => view! {
+                <table class="data diff">
+                    <thead><tr><th>"Change"</th><th>"Path"</th><th>"Size"</th></tr></thead>
+                    <tbody>
+                        {files.into_iter().map(|f| {
+                            let kind = match f.change {
+                                ChangeKind::Added => "added",
+                                ChangeKind::Modified => "modified",
+                                ChangeKind::Deleted => "deleted",
+                            };
+                            view! {
+                                <tr class=format!("change-{kind}")>
+                                    <td><span class=format!("badge {kind}")>{kind}</span></td>
+                                    <td>{f.path}</td>
+                                    <td class="number">{human_size(f.size_bytes)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any(),
+            Err(error) => view! { <ApiErrorView error/> }.into_any(),
+        }}
+    }
+}
+
+/// The browser's XMLHttpRequest, for its upload progress events (fetch has none).
+mod upload {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    pub fn put_with_progress(
+        url: &str,
+        file: &web_sys::File,
+        on_progress: impl Fn(f64) + 'static,
+        on_finish: impl Fn(Result<(), String>) + 'static,
+    ) {
+        let Ok(request) = web_sys::XmlHttpRequest::new() else {
+            on_finish(Err("this browser cannot upload files".into()));
+            return;
+        };
+        if request.open("PUT", url).is_err() {
+            on_finish(Err("the upload could not be started".into()));
+            return;
+        }
+        let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                on_progress(event.loaded() / event.total());
+            }
+        });
+        if let Ok(upload) = request.upload() {
+            upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+        }
+        let finished = request.clone();
+        let on_finish = std::rc::Rc::new(on_finish);
+        let on_error = on_finish.clone();
+        let done = Closure::<dyn Fn()>::new(move || {
+            let status = finished.status().unwrap_or(0);
+            if (200..300).contains(&status) {
+                on_finish(Ok(()));
+            } else {
+                let text = finished.response_text().ok().flatten().unwrap_or_default();
+                let message = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|body| body["error"].as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("the upload failed with status {status}"));
+                on_finish(Err(message));
+            }
+        });
+        let failed = Closure::<dyn Fn()>::new(move || on_error(Err("the upload was interrupted".into())));
+        request.set_onload(Some(done.as_ref().unchecked_ref()));
+        request.set_onerror(Some(failed.as_ref().unchecked_ref()));
+        if request.send_with_opt_blob(Some(file)).is_err() {
+            return;
+        }
+        // The browser calls these later; they live as long as the page.
+        progress.forget();
+        done.forget();
+        failed.forget();
+    }
+}

@@ -1,0 +1,73 @@
+// Issue: create a dot, upload a file, commit, branch, change the file, and see the diff — all
+// in the browser.
+import { expect, test } from "@playwright/test";
+
+const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+
+test("a dot is versioned in the browser: upload, commit, branch, change, diff", async ({ page, request }) => {
+  await page.goto("/login");
+  await page.getByLabel("User").fill("admin");
+  await page.getByLabel("Password or API key").fill(adminKey());
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Versioning", exact: true }).click();
+  await expect(page).toHaveURL(/\/versioning$/);
+
+  const create = page.getByRole("form", { name: "Create dot" });
+  await create.getByLabel("Name", { exact: true }).fill("e2e-dot");
+  await expect(create.getByRole("button", { name: "Create dot" })).toBeEnabled();
+  await create.getByRole("button", { name: "Create dot" }).click();
+  await expect(page).toHaveURL(/\/versioning\/admin\/e2e-dot$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("admin/e2e-dot");
+
+  // Upload a file into master's working tree; it shows as changed until committed.
+  const upload = page.getByRole("form", { name: "Upload file" });
+  await upload.getByLabel("File", { exact: true }).setInputFiles({
+    name: "readings.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("sensor,value\na,1\n"),
+  });
+  await expect(upload.getByRole("button", { name: "Upload" })).toBeEnabled();
+  await upload.getByRole("button", { name: "Upload" }).click();
+  const files = page.locator("table.files");
+  await expect(files).toContainText("readings.csv");
+  await expect(files).toContainText("changed");
+
+  const commit = page.getByRole("form", { name: "Commit" });
+  await commit.getByLabel("Message").fill("first readings");
+  await commit.getByLabel("Metadata, one name=value per line").fill("source=e2e");
+  await commit.getByRole("button", { name: "Commit" }).click();
+  const graph = page.getByRole("group", { name: "Commit graph" });
+  await expect(graph).toContainText("first readings");
+  await expect(files).not.toContainText("changed");
+
+  // Select the commit in the graph and start a branch there.
+  await graph.getByRole("link", { name: /first readings/ }).click();
+  await expect(page).toHaveURL(/at=/);
+  await expect(page.getByRole("heading", { name: /Files at commit/ })).toBeVisible();
+  const branch = page.getByRole("form", { name: "Branch from this commit" });
+  await branch.getByLabel("New branch").fill("fix");
+  await expect(branch.getByRole("button", { name: "Create branch" })).toBeEnabled();
+  await branch.getByRole("button", { name: "Create branch" }).click();
+  await expect(page).toHaveURL(/branch=fix/);
+  await expect(page.getByRole("heading", { name: "Working tree of fix" })).toBeVisible();
+
+  // Change the file on the branch: the diff against the head shows it modified.
+  const onBranch = page.getByRole("form", { name: "Upload file" });
+  await onBranch.getByLabel("File", { exact: true }).setInputFiles({
+    name: "readings.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("sensor,value\na,1\nb,2\n"),
+  });
+  await onBranch.getByRole("button", { name: "Upload" }).click();
+  await expect(files).toContainText("changed");
+  const diff = page.locator("table.diff");
+  await expect(diff).toContainText("modified");
+  await expect(diff).toContainText("readings.csv");
+
+  // Master is untouched, and the REST face agrees with the page.
+  const auth = { Authorization: `Bearer ${adminKey()}` };
+  const onMaster = await request.get("/dots/admin/e2e-dot/branches/master/files/readings.csv", { headers: auth });
+  expect(await onMaster.text()).toBe("sensor,value\na,1\n");
+  const log = await request.get("/dots/admin/e2e-dot/branches/master/commits", { headers: auth });
+  expect((await log.json())[0].Metadata.source).toBe("e2e");
+});
