@@ -7,11 +7,13 @@ Run by bench/run.py with the chart virtual environment's Python (it has matplotl
 
 import json
 import sys
+import textwrap
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on a server
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 SERIES = [
     ("sandman2", "keep_alive", "vs sandman2, keep-alive", "#1f77b4"),
@@ -42,8 +44,12 @@ def main(source, target):
     axes.axhline(20, color="#1f77b4", linestyle="--", linewidth=0.8, label="target vs sandman2 (20×, workloads 1–3)")
     axes.axhline(5, color="#d62728", linestyle="--", linewidth=0.8, label="target vs Datasette (5×, workloads 1–2)")
     axes.set_xticks(range(len(workloads)))
-    axes.set_xticklabels([label if len(label) < 28 else label[:26] + "…" for label in labels],
-                         rotation=15, ha="right", fontsize=8)
+    axes.set_xticklabels([textwrap.fill(label, 24) for label in labels], fontsize=8)
+    # Plain "3×", "20×" on the log axis instead of powers of ten.
+    times = FuncFormatter(lambda value, _: f"{value:g}×")
+    axes.yaxis.set_major_formatter(times)
+    axes.yaxis.set_minor_formatter(times)
+    axes.tick_params(axis="y", which="minor", labelsize=7)
     axes.set_ylabel("Depot requests/s ÷ peer requests/s (log)")
     meta = results["meta"]
     axes.set_title(f"Depot ({meta['depot_build']} build) against its peers, {meta['connections']} connections, "

@@ -71,7 +71,8 @@ def wasm(binary):
     for path in prepare.wasm_bundle(binary):
         with open(path, "rb") as f:
             raw = f.read()
-        files.append({"file": path, "bytes": len(raw), "gzip_bytes": len(gzip.compress(raw, 9))})
+        files.append({"file": path, "bytes": len(raw), "gzip_bytes": len(gzip.compress(raw, 9)),
+                      "modified": time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(path)))})
     return files
 
 

@@ -112,11 +112,17 @@ def depot_build_kind(binary):
 
 
 def wasm_bundle(binary):
-    """The .wasm files next to a build: target/site/pkg beside target/<profile>/depot."""
-    site = os.path.join(os.path.dirname(os.path.dirname(binary)), "site", "pkg")
-    if not os.path.isdir(site):
-        return []
-    return sorted(os.path.join(site, f) for f in os.listdir(site) if f.endswith(".wasm"))
+    """The .wasm files of the last `cargo leptos build` of this checkout: cargo-leptos writes the
+    site to target/site of the checkout (site-root in Cargo.toml), whatever CARGO_TARGET_DIR is;
+    a site beside the binary's target folder is looked at too. Debug and release builds write the
+    same place, so the bundle is the release one only if the last build was --release."""
+    for site in (os.path.join(ROOT, "target", "site", "pkg"),
+                 os.path.join(os.path.dirname(os.path.dirname(binary)), "site", "pkg")):
+        if os.path.isdir(site):
+            found = sorted(os.path.join(site, f) for f in os.listdir(site) if f.endswith(".wasm"))
+            if found:
+                return found
+    return []
 
 
 def generate_rows(path, table, rows):

@@ -91,10 +91,12 @@ def targets(results):
     if bundle:
         packed = sum(f["gzip_bytes"] for f in bundle)
         raw = sum(f["bytes"] for f in bundle)
-        rows.append({"target": label, "figure": f"{packed / 1000:.0f} KB gzip ({raw / 1e6:.2f} MB raw)",
+        origin = ("" if results["meta"].get("built_release_here")
+                  else "; the bundle of the last `cargo leptos build` here, release or not")
+        rows.append({"target": label, "figure": f"{packed / 1000:.0f} KB gzip ({raw / 1e6:.2f} MB raw{origin})",
                      "met": packed < 500_000})
     else:
-        rows.append({"target": label, "figure": "not measured (no target/site/pkg/*.wasm beside the binary)",
+        rows.append({"target": label, "figure": "not measured (no target/site/pkg/*.wasm: no `cargo leptos build` here yet)",
                      "met": None})
     return rows
 
@@ -220,10 +222,10 @@ def markdown(results):
           + ("" if a["has_the_rows"] else "; **the rows were not in the page**") + ") |")
         if only["wasm"]:
             for f in only["wasm"]:
-                w(f"| WebAssembly `{f['file'].rsplit('/', 1)[-1]}` | {f['bytes'] / 1e6:.2f} MB raw, "
-                  f"{f['gzip_bytes'] / 1000:.0f} KB gzip |")
+                w(f"| WebAssembly `{f['file']}` (written {f['modified']} by the last `cargo leptos build` here; "
+                  f"release only if that build was) | {f['bytes'] / 1e6:.2f} MB raw, {f['gzip_bytes'] / 1000:.0f} KB gzip |")
         else:
-            w("| WebAssembly bundle | not found beside the binary |")
+            w("| WebAssembly bundle | not found (target/site/pkg/*.wasm: no `cargo leptos build` in this checkout) |")
         w("")
         w(f"| 20-row page of {meta['deep_rows']:,} rows, median ms | `after=` (keyset) | `page=` (offset) |")
         w("|---|---|---|")

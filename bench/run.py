@@ -93,7 +93,9 @@ def measure_workload(workload, kinds, settings, template, work, binary, tools):
             else:
                 run_wrk(settings, server, workload, path, close=False, duration=1)  # warm-up, discarded
                 for mode, close in (("keep_alive", False), ("close", True)):
-                    entry[mode] = run_wrk(settings, server, workload, path, close=close)
+                    server.wait_until_idle()
+                    entry[mode] = run_wrk(settings, server, workload, path, close=close,
+                                          duration=settings.duration * workload.duration_factor)
                     f = entry[mode]
                     print(f"   {mode:10} {f['requests_per_s']:10,.0f} req/s  p50 {f['p50_ms']:8.2f} ms  "
                           f"p99 {f['p99_ms']:8.2f} ms  errors {f['errors']}", flush=True)
@@ -145,6 +147,8 @@ def main():
                 "depot_binary": binary, "depot_build": prepare.depot_build_kind(binary) if binary else "no", "commit": git_commit(),
                 "threads": args.threads, "connections": args.connections, "duration_s": args.duration,
                 "deep_rows": args.deep_rows, "servers": args.servers,
+                # Built by this run with --release: then target/site/pkg holds the release bundle.
+                "built_release_here": needs_depot and not os.environ.get("DEPOT_BIN"),
                 "versions": {"wrk": wrk_version(wrk), "sandman2": "1.2.3", "datasette": "0.65.5"},
                 "notes": [
                     "Depot runs with --no-auth against the peers, which check no credentials; "

@@ -127,6 +127,32 @@ class Server:
         """Resident memory now (VmRSS) summed over the server's processes."""
         return sum(status_kib(pid, "VmRSS") for pid in self.pids()) / 1024
 
+    def cpu_seconds(self):
+        """CPU time used so far by the server's processes (user + system)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / ticks
+
+    def wait_until_idle(self, limit=15):
+        """Waits until the server has finished what the last wrk run left in flight (wrk stops
+        on time, not when the server is done), so it does not spill into the next run: until it
+        uses under a tenth of a CPU over half a second, or `limit` seconds."""
+        deadline = time.monotonic() + limit
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if now - before < 0.05:
+                return
+            before = now
+
     def stop(self):
         if self.process.poll() is None:
             try:
