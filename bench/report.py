@@ -4,6 +4,7 @@ Ratios are all "how many times better Depot is": requests/s Depot ÷ peer, p99 p
 peak RSS peer ÷ Depot. Above 1× Depot is ahead."""
 
 PEERS = ("sandman2", "datasette")
+DISPLAY = {"sandman2": "sandman2", "datasette": "Datasette"}
 MODES = (("keep_alive", "keep-alive"), ("close", "Connection: close"))
 
 
@@ -45,7 +46,7 @@ def targets(results):
         for n in numbers:
             w = by_number.get(n)
             r = w and w["ratios"].get(peer)
-            label = f"≥ {times}× {peer} requests/s, workload {n}"
+            label = f"≥ {times}× {DISPLAY[peer]} requests/s, workload {n}"
             if not r:
                 rows.append({"target": label, "figure": "not measured", "met": None})
                 continue
@@ -238,5 +239,9 @@ def markdown(results):
             for e in only["export"]:
                 w(f"| {e['table']} | {e['csv_mb']:.1f} MB | {e['seconds']:.2f} s | {e['peak_rss_mib']:.1f} MiB |")
     w("")
-    w(f"Run time {meta['run_seconds'] / 60:.1f} min.")
+    w("## Notes")
+    w("")
+    for note in meta.get("notes", []):
+        w(f"- {note}")
+    w(f"- Run time {meta['run_seconds'] / 60:.1f} min.")
     return "\n".join(out) + "\n"

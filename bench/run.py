@@ -153,9 +153,12 @@ def main():
                 "notes": [
                     "Depot runs with --no-auth against the peers, which check no credentials; "
                     "'depot (Bearer key)' carries the admin API key on every request.",
-                    "Depot runs with RUST_LOG=warn; Datasette's uvicorn logs every request (to /dev/null here).",
+                    "Every server logs as it does by default, to a file: Datasette's uvicorn writes a line "
+                    "per request, gunicorn and Depot do not.",
                     "The generated table `reading` is added to the Chinook copy every server serves, "
                     "because sandman2 serves one database.",
+                    "wrk and the server share the machine's CPUs; compare ratios within one run, "
+                    "not figures across runs or machines.",
                 ],
             },
             "workloads": [],
@@ -190,6 +193,12 @@ def main():
         print(f"Written to {folder}/ (report.md, report.json" + (", ratios.png)" if chart.returncode == 0 else ")"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    # Figures never fail the run; a workload that could not be measured does (the harness or a
+    # server is broken), so a CI smoke run catches that.
+    unmeasured = [f"workload {w['number']} on {name}: {s['problem']}"
+                  for w in results["workloads"] for name, s in w["servers"].items() if s.get("problem")]
+    if unmeasured:
+        sys.exit("could not measure:\n  " + "\n  ".join(unmeasured))
 
 
 if __name__ == "__main__":

@@ -204,9 +204,9 @@ class Depot(Server):
             args += ["--attach", attach]
         if not auth:
             args.append("--no-auth")
-        # Warnings only: Depot's request log at info level would be work the peers' defaults
-        # (gunicorn) do not do. Datasette's uvicorn logs every request and cannot be told not to.
-        env = {**os.environ, "RUST_LOG": "warn"}
+        # Default logging, as a user runs it: Depot logs no line per request (Datasette's uvicorn
+        # does, gunicorn does not).
+        env = {k: v for k, v in os.environ.items() if k != "RUST_LOG"}
         self.auth = auth
         self._key = None
         super().__init__(args, cwd=data, env=env, log_name="depot.log")
