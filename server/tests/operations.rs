@@ -173,7 +173,7 @@ async fn signed_in_pages_render_on_the_server(backend: Backend) {
         "the audit page lists entries"
     );
     let planned = server
-        .as_admin(server.get("/versioning"))
+        .as_admin(server.get("/artifacts"))
         .send()
         .await
         .unwrap()
@@ -181,6 +181,25 @@ async fn signed_in_pages_render_on_the_server(backend: Backend) {
         .await
         .unwrap();
     assert!(planned.contains("Not built yet"));
+    let created = server
+        .as_admin(server.post("/dots/admin"))
+        .json(&serde_json::json!({"name": "rendered"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let dots = server
+        .as_admin(server.get("/versioning"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dots.contains("/versioning/admin/rendered") && dots.contains("clean"),
+        "the versioning page lists dots without JavaScript"
+    );
 }
 
 async fn unknown_pages_are_404_with_a_page(backend: Backend) {
