@@ -640,6 +640,22 @@ async fn files_commits_diffs_and_rollback(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+    let part = server
+        .as_admin(server.get(&files_url("master", "a.txt")))
+        .header("range", "bytes=7-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.headers()["content-range"], "bytes 7-11/12");
+    assert_eq!(part.text().await.unwrap(), "world");
+    let beyond = server
+        .as_admin(server.get(&files_url("master", "a.txt")))
+        .header("range", "bytes=50-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
 
     // Branch from the first commit, change a file there; master does not see it.
     let (status, _) = status_and_json(

@@ -94,13 +94,18 @@ pub async fn commit_dot(
     let mut fields = serde_json::Map::new();
     for line in metadata.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let (key, value) = line.split_once('=').ok_or_else(|| {
-            ApiError::new(400, format!("metadata lines take the form name=value, not {line:?}"))
+            ApiError::new(
+                400,
+                format!("metadata lines take the form name=value, not {line:?}"),
+            )
         })?;
         fields.insert(key.trim().to_string(), value.trim().into());
     }
     Ok(
-        depot_domain::versioning::service::commit(&store, &actor, &path, &branch, &message, &fields)
-            .await?,
+        depot_domain::versioning::service::commit(
+            &store, &actor, &path, &branch, &message, &fields,
+        )
+        .await?,
     )
 }
 
@@ -137,5 +142,8 @@ pub async fn rollback_dot(
 ) -> Result<(), ApiError> {
     let (store, actor) = super::caller().await?;
     let path = dot_path(&namespace, &name)?;
-    Ok(depot_domain::versioning::service::rollback(&store, &actor, &path, &branch, &commit).await?)
+    Ok(
+        depot_domain::versioning::service::rollback(&store, &actor, &path, &branch, &commit)
+            .await?,
+    )
 }

@@ -50,13 +50,19 @@ pub fn DotsPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(created)) = create.value().get() {
-            navigate(&dot_href(&created.name.namespace, &created.name.name), Default::default());
+            navigate(
+                &dot_href(&created.name.namespace, &created.name.name),
+                Default::default(),
+            );
         }
     });
     let on_create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let (Some(namespace), Some(name)) = (namespace.get(), name.get()) {
-            create.dispatch(CreateDot { namespace: namespace.value(), name: name.value() });
+            create.dispatch(CreateDot {
+                namespace: namespace.value(),
+                name: name.value(),
+            });
         }
     };
     view! {
@@ -143,7 +149,9 @@ pub fn DotPage() -> impl IntoView {
         DotView {
             namespace: params.read().get("ns").unwrap_or_default(),
             name: params.read().get("dot").unwrap_or_default(),
-            branch: Some(value("branch")).filter(|b| !b.is_empty()).unwrap_or_else(|| "master".into()),
+            branch: Some(value("branch"))
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| "master".into()),
             at: value("at"),
             from: value("from"),
             to: value("to"),
@@ -154,7 +162,12 @@ pub fn DotPage() -> impl IntoView {
     let rollback = ServerAction::<RollbackDot>::new();
     let (uploads, set_uploads) = signal(0u32);
     let changes = move || {
-        (commit.version().get(), branch.version().get(), rollback.version().get(), uploads.get())
+        (
+            commit.version().get(),
+            branch.version().get(),
+            rollback.version().get(),
+            uploads.get(),
+        )
     };
     let overview = Resource::new(
         move || (view_state.get(), changes()),
@@ -177,7 +190,10 @@ pub fn DotPage() -> impl IntoView {
             _ => None,
         };
         if let Some(target) = target {
-            navigate(&view_state.get_untracked().href(&target, ""), Default::default());
+            navigate(
+                &view_state.get_untracked().href(&target, ""),
+                Default::default(),
+            );
         }
     });
     let failures = move || {
@@ -276,11 +292,14 @@ fn CommitGraph(overview: DotOverview, view_state: Memo<DotView>) -> impl IntoVie
     }
     let commits: Vec<GraphCommit> = overview.commits.iter().rev().cloned().collect();
     if commits.is_empty() {
-        return view! { <p class="empty">"No commits yet: write files, then commit them."</p> }.into_any();
+        return view! { <p class="empty">"No commits yet: write files, then commit them."</p> }
+            .into_any();
     }
     let position = |id: &str| -> Option<(i32, i32)> {
         let row = commits.iter().position(|c| c.id == id)? as i32;
-        let lane = lanes.iter().position(|l| *l == commits[row as usize].branch)? as i32;
+        let lane = lanes
+            .iter()
+            .position(|l| *l == commits[row as usize].branch)? as i32;
         Some((12 + lane * LANE, ROW / 2 + row * ROW))
     };
     let width = 12 + lanes.len() as i32 * LANE;
@@ -298,7 +317,13 @@ fn CommitGraph(overview: DotOverview, view_state: Memo<DotView>) -> impl IntoVie
         .iter()
         .map(|c| {
             let (x, y) = position(&c.id).unwrap_or((12, ROW / 2));
-            let class = if v.at == c.id { "selected" } else if c.dropped { "dropped" } else { "" };
+            let class = if v.at == c.id {
+                "selected"
+            } else if c.dropped {
+                "dropped"
+            } else {
+                ""
+            };
             view! { <circle cx=x cy=y r=6 class=class/> }
         })
         .collect_view();
@@ -369,7 +394,10 @@ fn FileList(listing: Result<Vec<DotFile>, ApiError>, view_state: Memo<DotView>) 
 
 /// Uploads a file into the working tree with `PUT /dots/…/files/{path}`, showing progress.
 #[component]
-fn Upload(view_state: Memo<DotView>, on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn Upload(
+    view_state: Memo<DotView>,
+    on_done: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let hydrated = use_hydrated();
     let (file_input, path_input) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
     let (progress, set_progress) = signal(None::<f64>);
@@ -397,17 +425,22 @@ fn Upload(view_state: Memo<DotView>, on_done: impl Fn() + Clone + Send + Sync + 
         set_problem.set(None);
         set_progress.set(Some(0.0));
         let on_done = on_done.clone();
-        upload::put_with_progress(&url, &file, move |fraction| set_progress.set(Some(fraction)), move |outcome| {
-            set_progress.set(None);
-            match outcome {
-                Ok(()) => {
-                    path_input.set_value("");
-                    file_input.set_value("");
-                    on_done();
+        upload::put_with_progress(
+            &url,
+            &file,
+            move |fraction| set_progress.set(Some(fraction)),
+            move |outcome| {
+                set_progress.set(None);
+                match outcome {
+                    Ok(()) => {
+                        path_input.set_value("");
+                        file_input.set_value("");
+                        on_done();
+                    }
+                    Err(message) => set_problem.set(Some(message)),
                 }
-                Err(message) => set_problem.set(Some(message)),
-            }
-        });
+            },
+        );
     };
     view! {
         <form class="upload" on:submit=on_submit aria-label="Upload file">
@@ -427,7 +460,10 @@ fn Upload(view_state: Memo<DotView>, on_done: impl Fn() + Clone + Send + Sync + 
 #[component]
 fn CommitForm(view_state: Memo<DotView>, commit: ServerAction<CommitDot>) -> impl IntoView {
     let hydrated = use_hydrated();
-    let (message, metadata) = (NodeRef::<html::Input>::new(), NodeRef::<html::Textarea>::new());
+    let (message, metadata) = (
+        NodeRef::<html::Input>::new(),
+        NodeRef::<html::Textarea>::new(),
+    );
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let (Some(message), Some(metadata)) = (message.get(), metadata.get()) {
@@ -579,11 +615,12 @@ mod upload {
             on_finish(Err("the upload could not be started".into()));
             return;
         }
-        let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
-            if event.length_computable() && event.total() > 0.0 {
-                on_progress(event.loaded() / event.total());
-            }
-        });
+        let progress =
+            Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+                if event.length_computable() && event.total() > 0.0 {
+                    on_progress(event.loaded() / event.total());
+                }
+            });
         if let Ok(upload) = request.upload() {
             upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
         }
@@ -603,7 +640,8 @@ mod upload {
                 on_finish(Err(message));
             }
         });
-        let failed = Closure::<dyn Fn()>::new(move || on_error(Err("the upload was interrupted".into())));
+        let failed =
+            Closure::<dyn Fn()>::new(move || on_error(Err("the upload was interrupted".into())));
         request.set_onload(Some(done.as_ref().unchecked_ref()));
         request.set_onerror(Some(failed.as_ref().unchecked_ref()));
         if request.send_with_opt_blob(Some(file)).is_err() {

@@ -6,6 +6,7 @@
 //! skip the last two: they stream to the blob store in bounded memory, however large.
 
 mod auth;
+mod download;
 mod error;
 mod inventory;
 mod metrics;

@@ -11,16 +11,14 @@ use depot_domain::versioning::files::{self, Version};
 use depot_domain::versioning::service::{self, DotPath};
 use depot_domain::{Actor, DomainError};
 use futures_util::TryStreamExt;
-use http::{header, HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use tokio_util::io::{ReaderStream, StreamReader};
+use tokio_util::io::StreamReader;
 
+use crate::http::download::blob_response;
 use crate::http::AppState;
-
-/// How much of a file is read at once while it streams out.
-const DOWNLOAD_CHUNK_BYTES: usize = 256 * 1024;
 
 type Answer = Result<Response, Response>;
 
@@ -231,7 +229,7 @@ pub async fn get_commit_file(
     .await
 }
 
-/// Streams a file's content, with its SHA-256 as the ETag (so an unchanged file is a 304).
+/// Streams a file's content: ETag (its SHA-256, so an unchanged file is a 304) and byte ranges.
 async fn download(
     state: &AppState,
     actor: &Actor,
@@ -243,38 +241,15 @@ async fn download(
     let file = files::read(&state.store, actor, path, version, file_path)
         .await
         .map_err(refuse)?;
-    let etag = format!("\"{}\"", file.blob);
-    let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| {
-            tags.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        });
-    let etag_header = HeaderValue::from_str(&etag).expect("a hex digest is a valid header");
-    if unchanged {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_header)]).into_response());
-    }
-    let content = state.blobs.open_blob(&file.blob).await.map_err(|e| {
-        refuse(DomainError::Internal(format!(
-            "blob {} of {file_path}: {e}",
-            file.blob
-        )))
-    })?;
-    let body = Body::from_stream(ReaderStream::with_capacity(content, DOWNLOAD_CHUNK_BYTES));
-    Ok((
-        StatusCode::OK,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            ),
-            (header::CONTENT_LENGTH, HeaderValue::from(file.size)),
-            (header::ETAG, etag_header),
-        ],
-        body,
+    Ok(blob_response(
+        &state.blobs,
+        &file.blob,
+        file.size as u64,
+        "application/octet-stream",
+        headers,
+        |fault| refuse(DomainError::Internal(fault)),
     )
-        .into_response())
+    .await)
 }
 
 pub async fn list_working_files(

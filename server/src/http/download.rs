@@ -1,0 +1,176 @@
+//! Streaming a stored blob to the client: `ETag` (its SHA-256), `If-None-Match` → 304, and a
+//! single byte range (`Range: bytes=a-b`, `a-`, `-n`) → 206 with `Content-Range`, or 416 when
+//! the range lies outside the content. Shared by every surface that hands out files.
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use depot_domain::blobs::BlobStore;
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::ReaderStream;
+
+/// How much of a file is read at once while it streams out.
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// A byte range `start..=end` within content of some length.
+#[derive(Debug, PartialEq, Eq)]
+struct ByteRange {
+    start: u64,
+    end: u64,
+}
+
+/// `None`: no (usable) Range header, send everything. `Some(Err(()))`: unsatisfiable.
+fn requested_range(headers: &HeaderMap, size: u64) -> Option<Result<ByteRange, ()>> {
+    let value = headers.get(header::RANGE)?.to_str().ok()?;
+    let spec = value.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        // Several ranges would need a multipart answer; the whole content is a valid reply.
+        return None;
+    }
+    let (first, last) = spec.split_once('-')?;
+    let range = match (first.trim(), last.trim()) {
+        ("", suffix) => {
+            let length: u64 = suffix.parse().ok()?;
+            if length == 0 || size == 0 {
+                return Some(Err(()));
+            }
+            ByteRange {
+                start: size.saturating_sub(length),
+                end: size - 1,
+            }
+        }
+        (start, "") => ByteRange {
+            start: start.parse().ok()?,
+            end: size.saturating_sub(1),
+        },
+        (start, end) => {
+            let (start, end): (u64, u64) = (start.parse().ok()?, end.parse().ok()?);
+            if end < start {
+                return None;
+            }
+            ByteRange {
+                start,
+                end: end.min(size.saturating_sub(1)),
+            }
+        }
+    };
+    if range.start >= size {
+        return Some(Err(()));
+    }
+    Some(Ok(range))
+}
+
+/// The response for blob `hash` of `size` bytes, honouring the request's conditional and range
+/// headers. A blob that cannot be opened is a server fault, answered by `on_fault`.
+pub async fn blob_response(
+    blobs: &BlobStore,
+    hash: &str,
+    size: u64,
+    content_type: &'static str,
+    headers: &HeaderMap,
+    on_fault: impl FnOnce(String) -> Response,
+) -> Response {
+    let etag =
+        HeaderValue::from_str(&format!("\"{hash}\"")).expect("a hex digest is a valid header");
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag.to_str().unwrap_or_default() || tag.trim() == "*")
+        });
+    if unchanged {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    let range = match requested_range(headers, size) {
+        Some(Err(())) => {
+            return (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(
+                    header::CONTENT_RANGE,
+                    HeaderValue::from_str(&format!("bytes */{size}")).unwrap(),
+                )],
+            )
+                .into_response()
+        }
+        Some(Ok(range)) => Some(range),
+        None => None,
+    };
+    let mut file = match blobs.open_blob(hash).await {
+        Ok(file) => file,
+        Err(error) => return on_fault(format!("blob {hash}: {error}")),
+    };
+    let common = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (header::ETAG, etag),
+        (header::ACCEPT_RANGES, HeaderValue::from_static("bytes")),
+    ];
+    match range {
+        None => (
+            StatusCode::OK,
+            common,
+            [(header::CONTENT_LENGTH, HeaderValue::from(size))],
+            Body::from_stream(ReaderStream::with_capacity(file, CHUNK_BYTES)),
+        )
+            .into_response(),
+        Some(ByteRange { start, end }) => {
+            if let Err(error) = file.seek(std::io::SeekFrom::Start(start)).await {
+                return on_fault(format!("blob {hash}: {error}"));
+            }
+            let length = end - start + 1;
+            let part = file.take(length);
+            (
+                StatusCode::PARTIAL_CONTENT,
+                common,
+                [
+                    (header::CONTENT_LENGTH, HeaderValue::from(length)),
+                    (
+                        header::CONTENT_RANGE,
+                        HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")).unwrap(),
+                    ),
+                ],
+                Body::from_stream(ReaderStream::with_capacity(part, CHUNK_BYTES)),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(value: &str, size: u64) -> Option<Result<ByteRange, ()>> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RANGE, HeaderValue::from_str(value).unwrap());
+        requested_range(&headers, size)
+    }
+
+    #[test]
+    fn byte_ranges_follow_rfc_9110() {
+        assert_eq!(
+            range("bytes=0-4", 10),
+            Some(Ok(ByteRange { start: 0, end: 4 }))
+        );
+        assert_eq!(
+            range("bytes=5-", 10),
+            Some(Ok(ByteRange { start: 5, end: 9 }))
+        );
+        assert_eq!(
+            range("bytes=-3", 10),
+            Some(Ok(ByteRange { start: 7, end: 9 }))
+        );
+        assert_eq!(
+            range("bytes=8-100", 10),
+            Some(Ok(ByteRange { start: 8, end: 9 }))
+        );
+        assert_eq!(range("bytes=10-", 10), Some(Err(())), "starts past the end");
+        assert_eq!(
+            range("bytes=0-1,4-5", 10),
+            None,
+            "several ranges: send it all"
+        );
+        assert_eq!(range("items=0-1", 10), None, "unknown unit: send it all");
+        assert_eq!(range("bytes=5-2", 10), None, "malformed: ignored");
+    }
+}
