@@ -135,6 +135,13 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "DEPOT_BODY_LIMIT", default_value_t = 16 * 1024 * 1024)]
     pub body_limit: usize,
+    /// Largest accepted file or archive upload (dot files, artifacts), in bytes.
+    #[arg(long, env = "DEPOT_UPLOAD_LIMIT", default_value_t = crate::config::DEFAULT_UPLOAD_LIMIT)]
+    pub upload_limit: usize,
+    /// A folder of system artifacts (`name-version.jar`, optional `name-version.json`), loaded
+    /// into the `system` namespace at start-up and on `POST /v3/namespaces/system/artifacts`.
+    #[arg(long, env = "DEPOT_SYSTEM_ARTIFACTS")]
+    pub system_artifacts: Option<PathBuf>,
     /// Longest a request may take, in seconds, before it is answered 408.
     #[arg(long, env = "DEPOT_REQUEST_TIMEOUT", default_value_t = 60)]
     pub request_timeout: u64,

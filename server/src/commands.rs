@@ -102,6 +102,16 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
         .clone()
         .unwrap_or_else(|| format!("file:{}/blobs", store_args.data_dir.display()));
     let blobs = depot_domain::blobs::BlobStore::open(&blob_store)?;
+    if let Some(folder) = &config.system_artifacts {
+        let loaded = depot_domain::artifacts::service::load_system_folder(
+            &store,
+            &blobs,
+            &depot_domain::Actor::Local,
+            folder,
+        )
+        .await?;
+        tracing::info!(folder = %folder.display(), loaded, "system artifacts loaded");
+    }
     let app = http::router(http::AppState::new(store.clone(), catalog, blobs, config));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -7,6 +7,9 @@ use depot_domain::tables::catalog::Attachment;
 
 use crate::cli::ServeArgs;
 
+/// 64 GiB: uploads stream to disk, so the limit guards the disk, not memory.
+pub const DEFAULT_UPLOAD_LIMIT: usize = 64 << 30;
+
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
     pub bind: SocketAddr,
@@ -20,6 +23,10 @@ pub struct ServeConfig {
     pub exact_count_limit: i64,
     /// Headers added to every Inventory response.
     pub inventory_headers: Vec<(String, String)>,
+    /// Largest accepted file or archive upload (dot files, artifacts), in bytes.
+    pub upload_limit: usize,
+    /// Where system artifacts are loaded from (at start-up and on request).
+    pub system_artifacts: Option<std::path::PathBuf>,
 }
 
 impl ServeConfig {
@@ -89,6 +96,8 @@ impl ServeConfig {
             attachments,
             exact_count_limit: args.exact_count_limit,
             inventory_headers,
+            upload_limit: args.upload_limit,
+            system_artifacts: args.system_artifacts.clone(),
         })
     }
 
@@ -105,6 +114,8 @@ impl ServeConfig {
             attachments: Vec::new(),
             exact_count_limit: depot_domain::tables::catalog::DEFAULT_EXACT_COUNT_LIMIT,
             inventory_headers: Vec::new(),
+            upload_limit: DEFAULT_UPLOAD_LIMIT,
+            system_artifacts: None,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Depot's domain: the store, the blob store, users and credentials, the audit log, and one
-//! module per surface (tables, inventory, versioning).
+//! module per surface (tables, inventory, versioning, artifacts).
 //!
 //! Nothing in this crate knows about HTTP. Each service takes typed input plus the [`Actor`]
 //! doing the work, enforces its own rules (including who may do what), and returns a typed
@@ -10,6 +10,7 @@
 //! Without the `services` feature only the types that cross the wire are compiled, so the
 //! browser build can share them.
 
+pub mod artifacts;
 pub mod audit;
 pub mod auth;
 #[cfg(feature = "services")]

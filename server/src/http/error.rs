@@ -22,6 +22,14 @@ pub async fn unknown_api_route(uri: Uri) -> Response {
 pub fn refusal_for(path: &str, status: StatusCode, message: impl Into<String>) -> Response {
     if path.starts_with("/db/") {
         (status, Json(serde_json::json!({"message": message.into()}))).into_response()
+    } else if path.starts_with("/v3/") {
+        // CDAP answers in plain text.
+        (
+            status,
+            [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            message.into(),
+        )
+            .into_response()
     } else if path == "/rpc" {
         // Dotmesh answers refusals in plain text; its clients show the text as it is.
         let text = if status == StatusCode::UNAUTHORIZED {

@@ -2,9 +2,11 @@
 //! sign-in, and the operational endpoints, wrapped in the layers every request passes.
 //!
 //! A request goes: metrics → CORS → cross-site check → authentication (which attaches the
-//! [`Actor`](depot_domain::Actor)) → timeout → body limit → the route. File uploads to dots
-//! skip the last two: they stream to the blob store in bounded memory, however large.
+//! [`Actor`](depot_domain::Actor)) → timeout → body limit → the route. Routes that take files or
+//! archives skip the last two (the larger upload limit applies): they stream to the blob store in
+//! bounded memory, however large.
 
+mod artifacts;
 mod auth;
 mod download;
 mod error;
@@ -109,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tables::routes())
         .merge(inventory::routes(&state))
         .merge(versioning::routes())
+        .merge(artifacts::routes())
         .leptos_routes_with_context(
             &state,
             ui_routes,
@@ -126,8 +129,12 @@ pub fn router(state: AppState) -> Router {
             config.request_timeout,
         ));
 
+    let uploads = versioning::upload_routes()
+        .merge(artifacts::upload_routes())
+        .layer(RequestBodyLimitLayer::new(config.upload_limit));
+
     limited
-        .merge(versioning::upload_routes())
+        .merge(uploads)
         .route_layer(middleware::from_fn(metrics::note_route))
         .layer(middleware::from_fn_with_state(
             state.clone(),
