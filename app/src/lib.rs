@@ -12,6 +12,7 @@ use leptos_router::{path, SsrMode};
 
 pub use components::layout::urlencode;
 use components::layout::Layout;
+use pages::artifacts::{ArtifactPage, ArtifactsPage};
 use pages::inventory::{EntityPage, InventoryPage};
 use pages::tables::{RowEditor, TablePageView, TablesIndex};
 use pages::versioning::{DotPage, DotsPage};
@@ -64,7 +65,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("entities/:name") view=EntityPage/>
                     <Route path=path!("versioning") view=DotsPage/>
                     <Route path=path!("versioning/:ns/:dot") view=DotPage/>
-                    <Route path=path!("artifacts") view=|| view! { <Planned title="Artifacts" what="versioned artifacts, plugins and apps pinned to versions, CDAP-compatible"/> }/>
+                    <Route path=path!("artifacts") view=ArtifactsPage/>
+                    <Route path=path!("artifacts/:ns/:name") view=ArtifactPage/>
                     <Route path=path!("specs") view=|| view! { <Planned title="Specs" what="source-spec revisions and pipeline status, specstore-compatible"/> }/>
                 </ParentRoute>
             </Routes>

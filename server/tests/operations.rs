@@ -179,7 +179,7 @@ async fn signed_in_pages_render_on_the_server(backend: Backend) {
         "the audit page lists entries"
     );
     let planned = server
-        .as_admin(server.get("/artifacts"))
+        .as_admin(server.get("/specs"))
         .send()
         .await
         .unwrap()

@@ -3,6 +3,7 @@
 //! the UI does a script can do too.
 
 pub mod accounts;
+pub mod artifacts;
 pub mod audit;
 mod error;
 pub mod inventory;
@@ -67,6 +68,9 @@ pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
         ("POST", versioning::CommitDot::PATH, "Commit a branch {namespace, name, branch, message, metadata: name=value lines}"),
         ("POST", versioning::BranchDot::PATH, "Start a branch {namespace, name, from_branch, commit, new_branch}"),
         ("POST", versioning::RollbackDot::PATH, "Roll a branch back to a commit {namespace, name, branch, commit}"),
+        ("GET", artifacts::LoadNamespace::PATH, "An artifact namespace: the namespaces, its artifacts and apps (?namespace=)"),
+        ("GET", artifacts::LoadArtifact::PATH, "Every version of an artifact in full, and the apps running it (?namespace=&name=)"),
+        ("POST", artifacts::ChangeAppVersion::PATH, "Upgrade or roll back an app {namespace, app, version, config?}"),
         ("GET", audit::ListAudit::PATH, "Read the audit log, newest first (?user=&surface=&object=&since=&until=&before=&limit=)"),
     ]
 }

@@ -2,6 +2,7 @@
 
 pub mod error_view;
 pub mod layout;
+pub mod upload;
 
 use leptos::prelude::*;
 

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod artifacts;
 pub mod audit;
 pub mod home;
 pub mod inventory;

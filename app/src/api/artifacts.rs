@@ -1,0 +1,76 @@
+//! The Artifacts pages' server functions: the same domain services as `/v3/…`. Archives are
+//! uploaded through the REST route (streamed, with progress), not through here.
+
+use depot_domain::artifacts::{AppDetail, AppSummary, ArtifactDetail, ArtifactSummary};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use server_fn::codec::{GetUrl, Json};
+
+use super::ApiError;
+
+/// A namespace's page: the namespaces to switch to, its artifacts and its apps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceOverview {
+    pub namespaces: Vec<String>,
+    pub artifacts: Vec<ArtifactSummary>,
+    pub apps: Vec<AppSummary>,
+}
+
+/// An artifact's page: every version in full, and the apps that run any of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactOverview {
+    pub versions: Vec<ArtifactDetail>,
+    pub apps: Vec<AppDetail>,
+}
+
+#[server(prefix = "/api", endpoint = "artifacts/overview", input = GetUrl, output = Json)]
+pub async fn load_namespace(namespace: String) -> Result<NamespaceOverview, ApiError> {
+    use depot_domain::artifacts::{apps, service};
+    let (store, actor) = super::caller().await?;
+    Ok(NamespaceOverview {
+        namespaces: service::namespaces(&store, &actor).await?,
+        artifacts: service::list(&store, &actor, &namespace, true, None).await?,
+        apps: apps::list(&store, &actor, &namespace, &[], None).await?,
+    })
+}
+
+#[server(prefix = "/api", endpoint = "artifacts/artifact", input = GetUrl, output = Json)]
+pub async fn load_artifact(namespace: String, name: String) -> Result<ArtifactOverview, ApiError> {
+    use depot_domain::artifacts::{apps, service};
+    let (store, actor) = super::caller().await?;
+    let mut versions = Vec::new();
+    for summary in service::versions(&store, &actor, &namespace, &name, None).await? {
+        versions.push(service::detail(&store, &actor, &namespace, &name, &summary.version).await?);
+    }
+    let mut details = Vec::new();
+    for app in apps::list(&store, &actor, &namespace, std::slice::from_ref(&name), None).await? {
+        details.push(apps::detail(&store, &actor, &namespace, &app.name).await?);
+    }
+    Ok(ArtifactOverview {
+        versions,
+        apps: details,
+    })
+}
+
+/// Moves an app to another version of its artifact (upgrade or rollback), with `config` when
+/// given (else the app keeps its config).
+#[server(prefix = "/api", endpoint = "artifacts/apps/version", input = Json, output = Json)]
+pub async fn change_app_version(
+    namespace: String,
+    app: String,
+    version: String,
+    config: Option<Value>,
+) -> Result<(), ApiError> {
+    use depot_domain::artifacts::apps::{self, AppRequest, ArtifactChoice};
+    let (store, actor) = super::caller().await?;
+    let request = AppRequest {
+        artifact: Some(ArtifactChoice {
+            version: Some(version),
+            ..Default::default()
+        }),
+        config,
+        description: None,
+    };
+    Ok(apps::update(&store, &actor, &namespace, &app, request).await?)
+}

@@ -1,0 +1,375 @@
+//! Artifacts pages: a namespace's artifacts and apps with an upload (and its progress); an
+//! artifact's versions (size, sha256, created, plugins, properties, the apps on each) and its
+//! apps, each movable to another version after a confirmation that shows the config change.
+
+use std::collections::BTreeSet;
+
+use depot_domain::artifacts::{AppDetail, ArtifactDetail, ArtifactSummary, Scope};
+use leptos::html;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde_json::Value;
+
+use crate::api::artifacts::{load_artifact, load_namespace, ArtifactOverview, ChangeAppVersion};
+use crate::components::error_view::ApiErrorView;
+use crate::components::upload::send_with_progress;
+use crate::components::use_hydrated;
+use crate::urlencode;
+
+fn artifact_href(namespace: &str, name: &str) -> String {
+    format!("/artifacts/{}/{}", urlencode(namespace), urlencode(name))
+}
+
+fn short(text: &str) -> &str {
+    &text[..text.len().min(12)]
+}
+
+#[component]
+pub fn ArtifactsPage() -> impl IntoView {
+    let query = use_query_map();
+    let namespace = move || query.read().get("ns").filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
+    let (uploads, set_uploads) = signal(0u32);
+    let overview = Resource::new(move || (namespace(), uploads.get()), |(ns, _)| load_namespace(ns));
+    view! {
+        <Title text="Artifacts"/>
+        <h1>"Artifacts"</h1>
+        <p class="lead">"Versioned archives with plugins, and the apps pinned to them. CDAP clients use "
+            <code>"/v3/namespaces/…"</code> "."</p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => {
+                        let ns = namespace();
+                        view! {
+                            <nav class="branches" aria-label="Namespaces">
+                                {overview.namespaces.iter().map(|n| {
+                                    let current = *n == ns;
+                                    view! { <a href=format!("/artifacts?ns={}", urlencode(n)) class:current=current aria-current=current.then_some("page")>{n.clone()}</a> }
+                                }).collect_view()}
+                            </nav>
+                            <ArtifactList namespace=ns.clone() artifacts=overview.artifacts/>
+                            <h2>"Apps"</h2>
+                            {if overview.apps.is_empty() {
+                                view! { <p class="empty">"No apps in this namespace."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <table class="data apps">
+                                        <thead><tr><th>"App"</th><th>"Artifact"</th><th>"Version"</th><th>"Scope"</th></tr></thead>
+                                        <tbody>
+                                            {overview.apps.into_iter().map(|app| view! {
+                                                <tr>
+                                                    <td>{app.name}</td>
+                                                    <td><a href=artifact_href(&ns, &app.artifact.name)>{app.artifact.name.clone()}</a></td>
+                                                    <td>{app.artifact.version}</td>
+                                                    <td>{scope_badge(app.artifact.scope)}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                }.into_any()
+                            }}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <UploadArtifact namespace=Signal::derive(namespace) on_done=move || set_uploads.update(|n| *n += 1)/>
+    }
+}
+
+fn scope_badge(scope: Scope) -> impl IntoView {
+    match scope {
+        Scope::System => view! { <span class="badge system">"system"</span> },
+        Scope::User => view! { <span class="badge">"user"</span> },
+    }
+}
+
+#[component]
+fn ArtifactList(namespace: String, artifacts: Vec<ArtifactSummary>) -> impl IntoView {
+    if artifacts.is_empty() {
+        return view! { <p class="empty">"No artifacts yet: upload one below."</p> }.into_any();
+    }
+    // Listed ascending by version; show each name once with its versions, newest first.
+    let mut names: Vec<(String, Scope, Vec<String>)> = Vec::new();
+    for artifact in artifacts {
+        match names.iter_mut().find(|(n, s, _)| *n == artifact.name && *s == artifact.scope) {
+            Some((_, _, versions)) => versions.insert(0, artifact.version),
+            None => names.push((artifact.name, artifact.scope, vec![artifact.version])),
+        }
+    }
+    view! {
+        <table class="data artifacts">
+            <thead><tr><th>"Artifact"</th><th>"Versions, newest first"</th><th>"Scope"</th></tr></thead>
+            <tbody>
+                {names.into_iter().map(|(name, scope, versions)| view! {
+                    <tr>
+                        <td><a href=artifact_href(&namespace, &name)>{name.clone()}</a></td>
+                        <td>{versions.join(", ")}</td>
+                        <td>{scope_badge(scope)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Uploads an archive with `POST /v3/namespaces/{ns}/artifacts/{name}`, showing progress.
+#[component]
+fn UploadArtifact(namespace: Signal<String>, on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let (name_input, version_input, file_input) =
+        (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
+    let (progress, set_progress) = signal(None::<f64>);
+    let (outcome, set_outcome) = signal(None::<Result<String, String>>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (Some(name_input), Some(version_input), Some(file_input)) =
+            (name_input.get(), version_input.get(), file_input.get())
+        else {
+            return;
+        };
+        let Some(file) = file_input.files().and_then(|files| files.get(0)) else {
+            set_outcome.set(Some(Err("choose an archive (.jar or .zip) to upload".into())));
+            return;
+        };
+        let name = name_input.value().trim().to_string();
+        let version = version_input.value().trim().to_string();
+        let url = format!("/v3/namespaces/{}/artifacts/{}", urlencode(&namespace.get_untracked()), urlencode(&name));
+        let headers: Vec<(&str, &str)> = if version.is_empty() { vec![] } else { vec![("Artifact-Version", version.as_str())] };
+        set_outcome.set(None);
+        set_progress.set(Some(0.0));
+        let on_done = on_done.clone();
+        let label = format!("{name} {version}");
+        send_with_progress("POST", &url, &headers, &file, move |fraction| set_progress.set(Some(fraction)), move |result| {
+            set_progress.set(None);
+            match result {
+                Ok(()) => {
+                    file_input.set_value("");
+                    set_outcome.set(Some(Ok(format!("Added {}", label.trim()))));
+                    on_done();
+                }
+                Err(message) => set_outcome.set(Some(Err(message))),
+            }
+        });
+    };
+    view! {
+        <form class="upload" on:submit=on_submit aria-label="Upload artifact">
+            <h3>{move || format!("Upload an artifact to {}", namespace.get())}</h3>
+            <label>"Name" <input type="text" name="name" node_ref=name_input required pattern="[A-Za-z0-9_\\-]+"/></label>
+            <label>"Version (default: the manifest's Bundle-Version)" <input type="text" name="version" node_ref=version_input placeholder="1.0.0"/></label>
+            <label>"Archive" <input type="file" name="archive" accept=".jar,.zip" node_ref=file_input/></label>
+            <button type="submit" disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
+            {move || progress.get().map(|fraction| view! {
+                <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
+            })}
+            {move || outcome.get().map(|result| match result {
+                Ok(message) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
+                Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+            })}
+        </form>
+    }
+}
+
+#[component]
+pub fn ArtifactPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || {
+        let p = params.read();
+        (p.get("ns").unwrap_or_default(), p.get("name").unwrap_or_default())
+    };
+    let change = ServerAction::<ChangeAppVersion>::new();
+    let overview = Resource::new(
+        move || (key(), change.version().get()),
+        |((ns, name), _)| load_artifact(ns, name),
+    );
+    view! {
+        <p><a href=move || format!("/artifacts?ns={}", urlencode(&key().0))>"← Artifacts"</a></p>
+        <h1>{move || format!("{} / {}", key().0, key().1)}</h1>
+        {move || change.value().get().and_then(Result::err).map(|error| view! { <ApiErrorView error/> })}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! { <ArtifactView namespace=key().0 overview change/> }.into_any(),
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ArtifactView(namespace: String, overview: ArtifactOverview, change: ServerAction<ChangeAppVersion>) -> impl IntoView {
+    let ArtifactOverview { versions, apps } = overview;
+    let version_names: Vec<String> = versions.iter().map(|v| v.version.clone()).collect();
+    let apps_on = |version: &str| -> String {
+        apps.iter()
+            .filter(|a| a.artifact.version == version)
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rows = versions
+        .iter()
+        .rev()
+        .map(|v| version_row(&namespace, v, apps_on(&v.version)))
+        .collect_view();
+    view! {
+        <Title text=format!("{} · Artifacts", versions.first().map(|v| v.name.clone()).unwrap_or_default())/>
+        <table class="data versions">
+            <thead><tr><th>"Version"</th><th>"Size"</th><th>"SHA-256"</th><th>"Created"</th><th>"Plugins"</th><th>"Properties"</th><th>"Apps"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <h2>"Apps on this artifact"</h2>
+        {if apps.is_empty() {
+            view! { <p class="empty">"No app runs this artifact."</p> }.into_any()
+        } else {
+            apps.into_iter().map(|app| view! {
+                <AppCard namespace=namespace.clone() app versions=version_names.clone() change/>
+            }).collect_view().into_any()
+        }}
+    }
+}
+
+fn version_row(namespace: &str, v: &ArtifactDetail, apps: String) -> impl IntoView {
+    let download = format!(
+        "/v3/namespaces/{}/artifacts/{}/versions/{}/download",
+        urlencode(namespace),
+        urlencode(&v.name),
+        urlencode(&v.version)
+    );
+    let plugins = v
+        .classes
+        .plugins
+        .iter()
+        .map(|p| format!("{}:{}", p.kind, p.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let properties = v
+        .properties
+        .iter()
+        .map(|(k, value)| format!("{k}={}", value.as_str().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <tr>
+            <td><a href=download download>{v.version.clone()}</a> " " {scope_badge(v.scope)}</td>
+            <td class="number">{format!("{} B", v.size)}</td>
+            <td><code title=v.sha256.clone()>{short(&v.sha256).to_string()}</code></td>
+            <td>{v.created.clone()}</td>
+            <td>{plugins}</td>
+            <td>{properties}</td>
+            <td>{apps}</td>
+        </tr>
+    }
+}
+
+/// One line per top-level config key that differs: (key, now, after).
+fn config_changes(now: &Value, after: &Value) -> Vec<(String, String, String)> {
+    let empty = serde_json::Map::new();
+    let (now, after) = (now.as_object().unwrap_or(&empty), after.as_object().unwrap_or(&empty));
+    let keys: BTreeSet<&String> = now.keys().chain(after.keys()).collect();
+    let shown = |v: Option<&Value>| v.map(Value::to_string).unwrap_or_else(|| "—".into());
+    keys.into_iter()
+        .filter(|k| now.get(*k) != after.get(*k))
+        .map(|k| (k.clone(), shown(now.get(k)), shown(after.get(k))))
+        .collect()
+}
+
+/// An app: its version, config and history, and moving it to another version. Moving back to a
+/// version it ran before restores the config it had then; the confirmation shows what changes.
+#[component]
+fn AppCard(namespace: String, app: AppDetail, versions: Vec<String>, change: ServerAction<ChangeAppVersion>) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let target = NodeRef::<html::Select>::new();
+    let (pending, set_pending) = signal(None::<String>);
+    let current = app.artifact.version.clone();
+    let config = app.config.clone();
+    let history = app.history.clone();
+    let config_for = move |version: &str| -> Value {
+        history
+            .iter()
+            .rev()
+            .find(|h| h.artifact.version == version)
+            .map(|h| h.config.clone())
+            .unwrap_or_else(|| config.clone())
+    };
+    let direction = {
+        let versions = versions.clone();
+        let current = current.clone();
+        move |to: &str| {
+            let position = |v: &str| versions.iter().position(|x| x == v);
+            if position(to) > position(&current) { "Upgrade" } else { "Roll back" }
+        }
+    };
+    let confirmation = {
+        let (name, current, app_config, namespace) = (app.name.clone(), current.clone(), app.config.clone(), namespace.clone());
+        let direction = direction.clone();
+        let config_for = config_for.clone();
+        move || {
+            pending.get().map(|to| {
+                let after = config_for(&to);
+                let changes = config_changes(&app_config, &after);
+                let request = ChangeAppVersion {
+                    namespace: namespace.clone(),
+                    app: name.clone(),
+                    version: to.clone(),
+                    config: Some(after),
+                };
+                view! {
+                    <div class="confirm" role="dialog" aria-label="Confirm version change">
+                        <p><strong>{format!("{} {} from {} to {}?", direction(&to), name, current, to)}</strong></p>
+                        {if changes.is_empty() {
+                            view! { <p>"The config stays as it is."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="data config-diff">
+                                    <thead><tr><th>"Config key"</th><th>"Now"</th><th>"After"</th></tr></thead>
+                                    <tbody>
+                                        {changes.into_iter().map(|(k, before, after)| view! {
+                                            <tr><td>{k}</td><td><code>{before}</code></td><td><code>{after}</code></td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                        <button type="button" on:click=move |_| { change.dispatch(request.clone()); set_pending.set(None); }>"Confirm"</button>
+                        " "
+                        <button type="button" class="secondary" on:click=move |_| set_pending.set(None)>"Cancel"</button>
+                    </div>
+                }
+            })
+        }
+    };
+    let others: Vec<String> = versions.iter().filter(|v| **v != current).cloned().collect();
+    let on_move = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(select) = target.get() {
+            set_pending.set(Some(select.value()));
+        }
+    };
+    view! {
+        <section class="app-card" aria-label=format!("App {}", app.name)>
+            <h3>{app.name.clone()} " — " <span class="app-version">{current.clone()}</span></h3>
+            <pre class="config">{serde_json::to_string_pretty(&app.config).unwrap_or_default()}</pre>
+            {(!others.is_empty()).then(|| view! {
+                <form class="inline-form" on:submit=on_move aria-label=format!("Change version of {}", app.name)>
+                    <label>"Move to version"
+                        <select node_ref=target>
+                            {others.iter().map(|v| view! { <option value=v.clone()>{v.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <button type="submit" disabled=move || !hydrated.get() || change.pending().get()>"Change version…"</button>
+                </form>
+            })}
+            {confirmation}
+            <ol class="history" aria-label=format!("History of {}", app.name)>
+                {app.history.iter().map(|h| view! {
+                    <li>{format!("{} · {} to {} · by {}", h.at, h.action, h.artifact.version, h.by)}</li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,76 @@
+// Issue: upload an artifact through the UI, then upgrade an app to it and roll it back.
+import { expect, test } from "@playwright/test";
+import { strToU8, zipSync } from "../support/zip";
+
+const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+
+/// A jar whose manifest names no version (the form gives it).
+const jar = (marker: string) =>
+  Buffer.from(zipSync({ "META-INF/MANIFEST.MF": strToU8("Manifest-Version: 1.0\r\n"), "Main.class": strToU8(marker) }));
+
+test("an artifact is uploaded in the browser and an app is upgraded and rolled back", async ({ page, request }) => {
+  await page.goto("/login");
+  await page.getByLabel("User").fill("admin");
+  await page.getByLabel("Password or API key").fill(adminKey());
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Artifacts", exact: true }).click();
+  await expect(page).toHaveURL(/\/artifacts$/);
+
+  const upload = async (version: string) => {
+    const form = page.getByRole("form", { name: "Upload artifact" });
+    await form.getByLabel("Name", { exact: true }).fill("shop");
+    await form.getByLabel(/^Version/).fill(version);
+    await form.getByLabel("Archive").setInputFiles({ name: `shop-${version}.jar`, mimeType: "application/java-archive", buffer: jar(version) });
+    await expect(form.getByRole("button", { name: "Upload" })).toBeEnabled();
+    await form.getByRole("button", { name: "Upload" }).click();
+    await expect(form.getByRole("status")).toHaveText(`Added shop ${version}`);
+  };
+  await upload("1.0.0");
+  await expect(page.locator("table.artifacts")).toContainText("shop");
+
+  // An app from 1.0.0, made the CDAP way; then 1.0.1 arrives.
+  const auth = { Authorization: `Bearer ${adminKey()}` };
+  const deployed = await request.put("/v3/namespaces/default/apps/checkout", {
+    headers: auth,
+    data: { artifact: { name: "shop", version: "1.0.0" }, config: { table: "orders" } },
+  });
+  expect(await deployed.text()).toBe("Deploy Complete");
+  await upload("1.0.1");
+  await expect(page.locator("table.artifacts")).toContainText("1.0.1, 1.0.0");
+
+  await page.getByRole("link", { name: "shop" }).first().click();
+  await expect(page).toHaveURL(/\/artifacts\/default\/shop$/);
+  const card = page.getByRole("region", { name: "App checkout" });
+  await expect(card.locator(".app-version")).toHaveText("1.0.0");
+
+  // Upgrade, confirmed.
+  await card.getByLabel("Move to version").selectOption("1.0.1");
+  await expect(card.getByRole("button", { name: "Change version…" })).toBeEnabled();
+  await card.getByRole("button", { name: "Change version…" }).click();
+  await expect(card.getByRole("dialog")).toContainText("Upgrade checkout from 1.0.0 to 1.0.1?");
+  await expect(card.getByRole("dialog")).toContainText("The config stays as it is.");
+  await card.getByRole("button", { name: "Confirm" }).click();
+  await expect(card.locator(".app-version")).toHaveText("1.0.1");
+
+  // The config changes on 1.0.1; rolling back restores the config it had on 1.0.0.
+  const changed = await request.put("/v3/namespaces/default/apps/checkout/properties", {
+    headers: auth,
+    data: { config: { table: "orders_v2" } },
+  });
+  expect(await changed.text()).toBe("Update complete.");
+  await page.reload();
+  await card.getByLabel("Move to version").selectOption("1.0.0");
+  await card.getByRole("button", { name: "Change version…" }).click();
+  const dialog = card.getByRole("dialog");
+  await expect(dialog).toContainText("Roll back checkout from 1.0.1 to 1.0.0?");
+  await expect(dialog.locator("table.config-diff")).toContainText('"orders_v2"');
+  await expect(dialog.locator("table.config-diff")).toContainText('"orders"');
+  await card.getByRole("button", { name: "Confirm" }).click();
+  await expect(card.locator(".app-version")).toHaveText("1.0.0");
+  await expect(card.getByRole("list", { name: "History of checkout" })).toContainText("rollback to 1.0.0");
+
+  const detail = await (await request.get("/v3/namespaces/default/apps/checkout", { headers: auth })).json();
+  expect(detail.artifact.version).toBe("1.0.0");
+  expect(detail.config.table).toBe("orders");
+  expect(detail.history.map((h: { action: string }) => h.action)).toEqual(["deploy", "upgrade", "update", "rollback"]);
+});
