@@ -20,14 +20,15 @@ import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from prepare import depot_binary, depot_build_kind, say  # noqa: E402
 from servers import Depot  # noqa: E402
+import output  # noqa: E402
+import transfer  # noqa: E402
+from transfer import timed  # noqa: E402
 
 FILES = 10_000
 REPEATS = 5
@@ -49,12 +50,6 @@ class Client:
         if response.status not in expect:
             raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
         return json.loads(payload) if payload and payload[:1] in b"{[" else payload
-
-
-def timed(action):
-    started = time.perf_counter()
-    result = action()
-    return time.perf_counter() - started, result
 
 
 def store_bytes(data_dir):
@@ -148,17 +143,8 @@ def commits_and_diffs(binary, work):
 
 def big_file(binary, work, size):
     source = os.path.join(work, "big.bin")
-    say(f"making a {size / 2**30:.0f} GiB file of random bytes")
-    with open(source, "wb") as f:
-        remaining = size
-        while remaining:
-            chunk = os.urandom(min(remaining, 16 * 2**20))
-            f.write(chunk)
-            remaining -= len(chunk)
-    copy = os.path.join(work, "copy.bin")
-    cp_seconds, _ = timed(lambda: subprocess.run(["bash", "-c", f"cp {source} {copy} && sync {copy}"], check=True))
-    os.remove(copy)
-
+    say(f"making a {size / 2**20:,.0f} MiB file of random bytes")
+    transfer.random_file(source, size)
     database = os.path.join(work, "empty2.sqlite")
     sqlite3.connect(database).close()
     server = Depot(binary, database)
@@ -166,31 +152,10 @@ def big_file(binary, work, size):
         server.wait_until_answers("/readyz")
         Client(server.base).call("POST", "/dots/bench", {"name": "big"})
         url = f"{server.base}/dots/bench/big/branches/master/files/big.bin"
-        say("uploading it")
-        up_seconds, _ = timed(lambda: subprocess.run(
-            ["curl", "-sS", "-f", "-o", "/dev/null", "-T", source, url], check=True))
-        back = os.path.join(work, "back.bin")
-        say("downloading it")
-        down_seconds, _ = timed(lambda: subprocess.run(
-            ["bash", "-c", f"curl -sS -f -o {back} {url} && sync {back}"], check=True))
-        same = subprocess.run(["cmp", "-s", source, back]).returncode == 0
-        peak = server.peak_rss_mib()
+        say("uploading it and downloading it")
+        return transfer.round_trip(server, source, work, ["-T", source, url], url)
     finally:
         server.stop()
-    mib = size / 2**20
-    return {
-        "bytes": size,
-        "cp_seconds": cp_seconds,
-        "upload_seconds": up_seconds,
-        "download_seconds": down_seconds,
-        "cp_mib_per_second": mib / cp_seconds,
-        "upload_mib_per_second": mib / up_seconds,
-        "download_mib_per_second": mib / down_seconds,
-        "upload_vs_cp": cp_seconds / up_seconds,
-        "download_vs_cp": cp_seconds / down_seconds,
-        "downloaded_identical": same,
-        "server_peak_rss_mib": peak,
-    }
 
 
 def kib(n):
@@ -216,14 +181,7 @@ def markdown(results, build):
         "",
         f"Writing files one PUT each over one keep-alive connection: {many['write_files_per_second']:,.0f} files/s.",
         "",
-        f"| {big['bytes'] / 2**20:,.0f} MiB file | time | MiB/s | ÷ cp |",
-        "|---|---|---|---|",
-        f"| `cp` + `sync` on this disk | {big['cp_seconds']:.2f} s | {big['cp_mib_per_second']:,.0f} | 1.00 |",
-        f"| upload (`curl -T`, PUT) | {big['upload_seconds']:.2f} s | {big['upload_mib_per_second']:,.0f} | {big['upload_vs_cp']:.2f} |",
-        f"| download (GET) + `sync` | {big['download_seconds']:.2f} s | {big['download_mib_per_second']:,.0f} | {big['download_vs_cp']:.2f} |",
-        "",
-        f"Server peak RSS during the upload and download: {big['server_peak_rss_mib']:.1f} MiB"
-        f" (download identical: {big['downloaded_identical']}).",
+        *transfer.markdown_rows(big, "file in a dot"),
     ]
     return "\n".join(lines)
 
@@ -239,14 +197,7 @@ def main():
     for dot in results["dots"].values():
         dot.pop("commit_ids", None)
     report = markdown(results, depot_build_kind(binary))
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
-    os.makedirs(out, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    with open(os.path.join(out, f"versioning-{stamp}.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    with open(os.path.join(out, f"versioning-{stamp}.md"), "w") as f:
-        f.write(report + "\n")
-    print(report)
+    output.save("versioning", results, report)
 
 
 if __name__ == "__main__":

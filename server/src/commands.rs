@@ -90,9 +90,6 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     if config.no_auth {
         tracing::warn!("authentication is OFF (--no-auth): every request acts as an admin");
     }
-    let listener = tokio::net::TcpListener::bind(config.bind).await?;
-    let shutdown = shutdown_signal()?;
-    tracing::info!(address = %listener.local_addr()?, store = %redact(&store_args.url()), "Depot is serving");
     let catalog =
         depot_domain::tables::Catalog::open(&store_args.url(), config.attachments.clone())
             .await?
@@ -112,6 +109,9 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
         .await?;
         tracing::info!(folder = %folder.display(), loaded, "system artifacts loaded");
     }
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let shutdown = shutdown_signal()?;
+    tracing::info!(address = %listener.local_addr()?, store = %redact(&store_args.url()), "Depot is serving");
     let app = http::router(http::AppState::new(store.clone(), catalog, blobs, config));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -186,3 +186,38 @@ fn json_logs_are_one_json_object_per_line() {
     assert_eq!(ready["fields"]["message"], "Depot is serving");
     assert_eq!(ready["level"], "INFO");
 }
+
+#[test]
+fn system_artifacts_are_loaded_at_start_up() {
+    let data = DataDir::new("system_artifacts");
+    let folder = data.0.with_extension("artifacts");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut jar = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    jar.start_file(
+        "META-INF/MANIFEST.MF",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    jar.write_all(b"Manifest-Version: 1.0\r\n").unwrap();
+    std::fs::write(
+        folder.join("etl-3.1.0.jar"),
+        jar.finish().unwrap().into_inner(),
+    )
+    .unwrap();
+    let folder_arg = folder.to_str().unwrap().to_string();
+    let (_, _, logs) = serve_until_ready(&data, &["--system-artifacts", &folder_arg]);
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("system artifacts loaded") && l.contains("loaded=1")),
+        "{logs:?}"
+    );
+    // Loading again finds nothing new: the same archive is the same version.
+    let (_, _, again) = serve_until_ready(&data, &["--system-artifacts", &folder_arg]);
+    assert!(
+        again
+            .iter()
+            .any(|l| l.contains("system artifacts loaded") && l.contains("loaded=0")),
+        "{again:?}"
+    );
+    std::fs::remove_dir_all(&folder).ok();
+}

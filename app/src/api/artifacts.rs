@@ -39,12 +39,17 @@ pub async fn load_namespace(namespace: String) -> Result<NamespaceOverview, ApiE
 pub async fn load_artifact(namespace: String, name: String) -> Result<ArtifactOverview, ApiError> {
     use depot_domain::artifacts::{apps, service};
     let (store, actor) = super::caller().await?;
-    let mut versions = Vec::new();
-    for summary in service::versions(&store, &actor, &namespace, &name, None).await? {
-        versions.push(service::detail(&store, &actor, &namespace, &name, &summary.version).await?);
-    }
+    let versions = service::version_details(&store, &actor, &namespace, &name).await?;
     let mut details = Vec::new();
-    for app in apps::list(&store, &actor, &namespace, std::slice::from_ref(&name), None).await? {
+    for app in apps::list(
+        &store,
+        &actor,
+        &namespace,
+        std::slice::from_ref(&name),
+        None,
+    )
+    .await?
+    {
         details.push(apps::detail(&store, &actor, &namespace, &app.name).await?);
     }
     Ok(ArtifactOverview {

@@ -26,11 +26,12 @@ pub fn send_with_progress(
     for (name, value) in headers {
         let _ = request.set_request_header(name, value);
     }
-    let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
-        if event.length_computable() && event.total() > 0.0 {
-            on_progress(event.loaded() / event.total());
-        }
-    });
+    let progress =
+        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |event: web_sys::ProgressEvent| {
+            if event.length_computable() && event.total() > 0.0 {
+                on_progress(event.loaded() / event.total());
+            }
+        });
     if let Ok(upload) = request.upload() {
         upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
     }
@@ -51,7 +52,8 @@ pub fn send_with_progress(
             on_finish(Err(message));
         }
     });
-    let failed = Closure::<dyn Fn()>::new(move || on_error(Err("the upload was interrupted".into())));
+    let failed =
+        Closure::<dyn Fn()>::new(move || on_error(Err("the upload was interrupted".into())));
     request.set_onload(Some(done.as_ref().unchecked_ref()));
     request.set_onerror(Some(failed.as_ref().unchecked_ref()));
     if request.send_with_opt_blob(Some(file)).is_err() {

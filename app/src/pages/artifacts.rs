@@ -28,9 +28,18 @@ fn short(text: &str) -> &str {
 #[component]
 pub fn ArtifactsPage() -> impl IntoView {
     let query = use_query_map();
-    let namespace = move || query.read().get("ns").filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
+    let namespace = move || {
+        query
+            .read()
+            .get("ns")
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default".into())
+    };
     let (uploads, set_uploads) = signal(0u32);
-    let overview = Resource::new(move || (namespace(), uploads.get()), |(ns, _)| load_namespace(ns));
+    let overview = Resource::new(
+        move || (namespace(), uploads.get()),
+        |(ns, _)| load_namespace(ns),
+    );
     view! {
         <Title text="Artifacts"/>
         <h1>"Artifacts"</h1>
@@ -94,7 +103,10 @@ fn ArtifactList(namespace: String, artifacts: Vec<ArtifactSummary>) -> impl Into
     // Listed ascending by version; show each name once with its versions, newest first.
     let mut names: Vec<(String, Scope, Vec<String>)> = Vec::new();
     for artifact in artifacts {
-        match names.iter_mut().find(|(n, s, _)| *n == artifact.name && *s == artifact.scope) {
+        match names
+            .iter_mut()
+            .find(|(n, s, _)| *n == artifact.name && *s == artifact.scope)
+        {
             Some((_, _, versions)) => versions.insert(0, artifact.version),
             None => names.push((artifact.name, artifact.scope, vec![artifact.version])),
         }
@@ -118,10 +130,16 @@ fn ArtifactList(namespace: String, artifacts: Vec<ArtifactSummary>) -> impl Into
 
 /// Uploads an archive with `POST /v3/namespaces/{ns}/artifacts/{name}`, showing progress.
 #[component]
-fn UploadArtifact(namespace: Signal<String>, on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn UploadArtifact(
+    namespace: Signal<String>,
+    on_done: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let hydrated = use_hydrated();
-    let (name_input, version_input, file_input) =
-        (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
+    let (name_input, version_input, file_input) = (
+        NodeRef::<html::Input>::new(),
+        NodeRef::<html::Input>::new(),
+        NodeRef::<html::Input>::new(),
+    );
     let (progress, set_progress) = signal(None::<f64>);
     let (outcome, set_outcome) = signal(None::<Result<String, String>>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -132,28 +150,45 @@ fn UploadArtifact(namespace: Signal<String>, on_done: impl Fn() + Clone + Send +
             return;
         };
         let Some(file) = file_input.files().and_then(|files| files.get(0)) else {
-            set_outcome.set(Some(Err("choose an archive (.jar or .zip) to upload".into())));
+            set_outcome.set(Some(Err(
+                "choose an archive (.jar or .zip) to upload".into()
+            )));
             return;
         };
         let name = name_input.value().trim().to_string();
         let version = version_input.value().trim().to_string();
-        let url = format!("/v3/namespaces/{}/artifacts/{}", urlencode(&namespace.get_untracked()), urlencode(&name));
-        let headers: Vec<(&str, &str)> = if version.is_empty() { vec![] } else { vec![("Artifact-Version", version.as_str())] };
+        let url = format!(
+            "/v3/namespaces/{}/artifacts/{}",
+            urlencode(&namespace.get_untracked()),
+            urlencode(&name)
+        );
+        let headers: Vec<(&str, &str)> = if version.is_empty() {
+            vec![]
+        } else {
+            vec![("Artifact-Version", version.as_str())]
+        };
         set_outcome.set(None);
         set_progress.set(Some(0.0));
         let on_done = on_done.clone();
         let label = format!("{name} {version}");
-        send_with_progress("POST", &url, &headers, &file, move |fraction| set_progress.set(Some(fraction)), move |result| {
-            set_progress.set(None);
-            match result {
-                Ok(()) => {
-                    file_input.set_value("");
-                    set_outcome.set(Some(Ok(format!("Added {}", label.trim()))));
-                    on_done();
+        send_with_progress(
+            "POST",
+            &url,
+            &headers,
+            &file,
+            move |fraction| set_progress.set(Some(fraction)),
+            move |result| {
+                set_progress.set(None);
+                match result {
+                    Ok(()) => {
+                        file_input.set_value("");
+                        set_outcome.set(Some(Ok(format!("Added {}", label.trim()))));
+                        on_done();
+                    }
+                    Err(message) => set_outcome.set(Some(Err(message))),
                 }
-                Err(message) => set_outcome.set(Some(Err(message))),
-            }
-        });
+            },
+        );
     };
     view! {
         <form class="upload" on:submit=on_submit aria-label="Upload artifact">
@@ -178,7 +213,10 @@ pub fn ArtifactPage() -> impl IntoView {
     let params = use_params_map();
     let key = move || {
         let p = params.read();
-        (p.get("ns").unwrap_or_default(), p.get("name").unwrap_or_default())
+        (
+            p.get("ns").unwrap_or_default(),
+            p.get("name").unwrap_or_default(),
+        )
     };
     let change = ServerAction::<ChangeAppVersion>::new();
     let overview = Resource::new(
@@ -201,7 +239,11 @@ pub fn ArtifactPage() -> impl IntoView {
 }
 
 #[component]
-fn ArtifactView(namespace: String, overview: ArtifactOverview, change: ServerAction<ChangeAppVersion>) -> impl IntoView {
+fn ArtifactView(
+    namespace: String,
+    overview: ArtifactOverview,
+    change: ServerAction<ChangeAppVersion>,
+) -> impl IntoView {
     let ArtifactOverview { versions, apps } = overview;
     let version_names: Vec<String> = versions.iter().map(|v| v.version.clone()).collect();
     let apps_on = |version: &str| -> String {
@@ -269,7 +311,10 @@ fn version_row(namespace: &str, v: &ArtifactDetail, apps: String) -> impl IntoVi
 /// One line per top-level config key that differs: (key, now, after).
 fn config_changes(now: &Value, after: &Value) -> Vec<(String, String, String)> {
     let empty = serde_json::Map::new();
-    let (now, after) = (now.as_object().unwrap_or(&empty), after.as_object().unwrap_or(&empty));
+    let (now, after) = (
+        now.as_object().unwrap_or(&empty),
+        after.as_object().unwrap_or(&empty),
+    );
     let keys: BTreeSet<&String> = now.keys().chain(after.keys()).collect();
     let shown = |v: Option<&Value>| v.map(Value::to_string).unwrap_or_else(|| "—".into());
     keys.into_iter()
@@ -281,7 +326,12 @@ fn config_changes(now: &Value, after: &Value) -> Vec<(String, String, String)> {
 /// An app: its version, config and history, and moving it to another version. Moving back to a
 /// version it ran before restores the config it had then; the confirmation shows what changes.
 #[component]
-fn AppCard(namespace: String, app: AppDetail, versions: Vec<String>, change: ServerAction<ChangeAppVersion>) -> impl IntoView {
+fn AppCard(
+    namespace: String,
+    app: AppDetail,
+    versions: Vec<String>,
+    change: ServerAction<ChangeAppVersion>,
+) -> impl IntoView {
     let hydrated = use_hydrated();
     let target = NodeRef::<html::Select>::new();
     let (pending, set_pending) = signal(None::<String>);
@@ -301,11 +351,20 @@ fn AppCard(namespace: String, app: AppDetail, versions: Vec<String>, change: Ser
         let current = current.clone();
         move |to: &str| {
             let position = |v: &str| versions.iter().position(|x| x == v);
-            if position(to) > position(&current) { "Upgrade" } else { "Roll back" }
+            if position(to) > position(&current) {
+                "Upgrade"
+            } else {
+                "Roll back"
+            }
         }
     };
     let confirmation = {
-        let (name, current, app_config, namespace) = (app.name.clone(), current.clone(), app.config.clone(), namespace.clone());
+        let (name, current, app_config, namespace) = (
+            app.name.clone(),
+            current.clone(),
+            app.config.clone(),
+            namespace.clone(),
+        );
         let direction = direction.clone();
         let config_for = config_for.clone();
         move || {
@@ -343,7 +402,11 @@ fn AppCard(namespace: String, app: AppDetail, versions: Vec<String>, change: Ser
             })
         }
     };
-    let others: Vec<String> = versions.iter().filter(|v| **v != current).cloned().collect();
+    let others: Vec<String> = versions
+        .iter()
+        .filter(|v| **v != current)
+        .cloned()
+        .collect();
     let on_move = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Some(select) = target.get() {

@@ -426,8 +426,10 @@ fn Upload(
         set_problem.set(None);
         set_progress.set(Some(0.0));
         let on_done = on_done.clone();
-        upload::put_with_progress(
+        send_with_progress(
+            "PUT",
             &url,
+            &[],
             &file,
             move |fraction| set_progress.set(Some(fraction)),
             move |outcome| {

@@ -142,6 +142,21 @@ fn random_name() -> String {
     hex::encode(bytes)
 }
 
+/// Why a [`BlobStore::put`] of a client's upload failed, as the caller should hear it: the
+/// client's doing (it went away or sent a broken body: 400) or the server's (a full disk: 500).
+pub fn upload_error(error: io::Error) -> DomainError {
+    match error.kind() {
+        io::ErrorKind::Other
+        | io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::InvalidData => {
+            DomainError::invalid(format!("the upload did not complete: {error}"))
+        }
+        _ => DomainError::Internal(format!("storing the upload failed: {error}")),
+    }
+}
+
 pub fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }

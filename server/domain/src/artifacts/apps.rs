@@ -298,7 +298,10 @@ pub async fn deploy_archive(
         let mut conn = store.pool().acquire().await?;
         service::namespace_exists(&mut conn, namespace).await?;
     }
-    let blob = blobs.put(content).await.map_err(service::upload_error)?;
+    let blob = blobs
+        .put(content)
+        .await
+        .map_err(crate::blobs::upload_error)?;
     let headers = UploadHeaders {
         version: Some(version),
         ..Default::default()

@@ -18,7 +18,7 @@ use super::model::{
 use super::version::{is_valid_name, Version, VersionRange};
 use crate::audit::{self, Change, Surface};
 use crate::auth::actor::Actor;
-use crate::blobs::{BlobStore, StoredBlob};
+use crate::blobs::{upload_error, BlobStore, StoredBlob};
 use crate::error::{DomainError, DomainResult};
 use crate::store::{Store, Tx};
 use crate::time;
@@ -279,6 +279,30 @@ pub async fn versions(
     Ok(found)
 }
 
+/// Every version of one artifact in full, ascending (the namespace's own and system ones).
+pub async fn version_details(
+    store: &Store,
+    actor: &Actor,
+    namespace: &str,
+    name: &str,
+) -> DomainResult<Vec<ArtifactDetail>> {
+    actor.require_read()?;
+    let mut conn = store.pool().acquire().await?;
+    namespace_exists(&mut conn, namespace).await?;
+    let found: Vec<ArtifactDetail> = visible(&mut conn, namespace)
+        .await?
+        .iter()
+        .filter(|a| a.name == name)
+        .map(Stored::detail)
+        .collect();
+    if found.is_empty() {
+        return Err(DomainError::not_found(format!(
+            "Artifacts named {name} not found."
+        )));
+    }
+    Ok(found)
+}
+
 pub async fn detail(
     store: &Store,
     actor: &Actor,
@@ -413,19 +437,6 @@ async fn inspect(blobs: &BlobStore, blob: &StoredBlob) -> DomainResult<archive::
                 DomainError::invalid(format!("Invalid artifact descriptor {message}"))
             }
         })
-}
-
-pub(super) fn upload_error(error: std::io::Error) -> DomainError {
-    match error.kind() {
-        std::io::ErrorKind::Other
-        | std::io::ErrorKind::UnexpectedEof
-        | std::io::ErrorKind::ConnectionReset
-        | std::io::ErrorKind::ConnectionAborted
-        | std::io::ErrorKind::InvalidData => {
-            DomainError::invalid(format!("the upload did not complete: {error}"))
-        }
-        _ => DomainError::Internal(format!("storing the upload failed: {error}")),
-    }
 }
 
 /// A new artifact version, before it is written.

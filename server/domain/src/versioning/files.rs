@@ -2,8 +2,6 @@
 //! working tree or any commit, and listing. Contents stream through the blob store; only a
 //! completely written blob is ever named by a row.
 
-use std::io;
-
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use tokio::io::AsyncRead;
@@ -12,7 +10,7 @@ use super::model::DotFile;
 use super::service::{self, Branch, Dot, DotPath};
 use super::tree::{FileRef, Trees};
 use crate::auth::actor::Actor;
-use crate::blobs::BlobStore;
+use crate::blobs::{upload_error, BlobStore};
 use crate::error::{DomainError, DomainResult};
 use crate::store::Store;
 use crate::time;
@@ -45,21 +43,6 @@ pub fn check_file_path(path: &str) -> DomainResult<()> {
 
 fn no_such_file(dot: &Dot, at: &str, path: &str) -> DomainError {
     DomainError::not_found(format!("No file '{path}' in {} at {at}", dot.path.label()))
-}
-
-/// Whether a failed upload was the client's doing (it went away, or sent a broken body) rather
-/// than the server's (a full disk).
-fn upload_error(error: io::Error) -> DomainError {
-    match error.kind() {
-        io::ErrorKind::Other
-        | io::ErrorKind::UnexpectedEof
-        | io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::InvalidData => {
-            DomainError::invalid(format!("the upload did not complete: {error}"))
-        }
-        _ => DomainError::Internal(format!("storing the upload failed: {error}")),
-    }
 }
 
 /// Writes `content` to `file_path` in the branch's working tree, making it dirty (unless the
