@@ -69,7 +69,8 @@ def main():
         say("uploading and downloading it")
         big = transfer.round_trip(
             server, source, work,
-            ["--data-binary", f"@{source}", "-H", "Content-Type: application/octet-stream", f"{server.base}{NS}/artifacts/big"],
+            # -T streams the file (--data-binary would read it whole into memory first).
+            ["-X", "POST", "-T", source, "-H", "Content-Type: application/octet-stream", f"{server.base}{NS}/artifacts/big"],
             f"{server.base}{NS}/artifacts/big/versions/1.0.0/download",
         )
         say(f"adding {versions:,} versions of one artifact")

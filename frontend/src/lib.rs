@@ -1,3 +1,6 @@
+// Leptos view types nest deeply; the release build of the whole app needs more than the
+// default query depth to lay them out.
+#![recursion_limit = "256"]
 //! The browser entry point: hydrate the server-rendered page into the live Leptos app.
 
 #[wasm_bindgen::prelude::wasm_bindgen]
