@@ -37,30 +37,42 @@ use crate::config::ServeConfig;
 pub use error::error_response;
 pub use metrics::Metrics;
 
-/// Everything a handler may need, cheap to clone. Nothing here is the only copy of any state:
-/// all of it can be rebuilt from the configuration and the store, so processes are replicas.
+/// Everything a handler may need. Cloned for every request (each route holds its own copy), so
+/// it is one `Arc`: a clone is a counter increment, not a copy of every setting. Nothing here is
+/// the only copy of any state: all of it can be rebuilt from the configuration and the store,
+/// so processes are replicas.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: Store,
     /// The attached databases of the Tables surface (and Depot's own, as `main`).
     pub catalog: Catalog,
-    /// File contents by hash (dot files); shared by replicas like the store.
+    /// File contents by hash (dot files, artifact archives); shared by replicas like the store.
     pub blobs: BlobStore,
     pub config: Arc<ServeConfig>,
     pub leptos_options: LeptosOptions,
     pub metrics: Arc<Metrics>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(store: Store, catalog: Catalog, blobs: BlobStore, config: ServeConfig) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             store,
             catalog,
             blobs,
             config: Arc::new(config),
             leptos_options: leptos_options(),
             metrics: Arc::new(Metrics::default()),
-        }
+        }))
     }
 }
 
