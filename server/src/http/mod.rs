@@ -135,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/{*rest}", any(error::unknown_api_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .route_layer(middleware::from_fn(run_to_completion))
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -143,6 +144,7 @@ pub fn router(state: AppState) -> Router {
 
     let uploads = versioning::upload_routes()
         .merge(artifacts::upload_routes())
+        .route_layer(middleware::from_fn(run_to_completion))
         .layer(RequestBodyLimitLayer::new(config.upload_limit));
 
     limited
@@ -162,6 +164,24 @@ pub fn router(state: AppState) -> Router {
             metrics::measure,
         ))
         .with_state(state)
+}
+
+/// Runs the handler in a task of its own, so a client that hangs up (or the request timeout)
+/// does not cancel it half-way. A cancelled future can leave a store connection inside a
+/// transaction it began (SQLite's `BEGIN IMMEDIATE` still completes on sqlx's worker thread
+/// after the caller is gone), holding the write lock for every later writer; a finished
+/// handler always commits or rolls back.
+async fn run_to_completion(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(fault) => {
+            tracing::error!(error = %fault, "a request handler panicked");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+        }
+    }
 }
 
 /// Browsers on the configured origins may call Depot with credentials; nobody else may.
