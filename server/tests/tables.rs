@@ -1252,3 +1252,86 @@ on_both_backends!(
     sql_injection_through_every_parameter_changes_nothing,
     depots_own_store_is_readable_but_guarded,
 );
+
+/// A client that hangs up while its write waits for SQLite's write lock must not leave a pooled
+/// connection inside the transaction it was beginning (which would hold the lock for every later
+/// writer): the write runs to completion without the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_hanging_up_mid_write_leaves_no_transaction_open() {
+    use sqlx::Connection;
+    use std::io::Write;
+    let (server, chinook) = TestServer::with_chinook(Backend::Sqlite).await;
+    // Another writer holds the lock, so Depot's write waits in BEGIN IMMEDIATE.
+    let mut holder = sqlx::sqlite::SqliteConnection::connect(&chinook.attachment.url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let address = server.base.trim_start_matches("http://").to_string();
+    let key = server.admin_key.clone();
+    tokio::task::spawn_blocking(move || {
+        let body = r#"{"Name": "written after the client left"}"#;
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "POST /db/chinook/artist/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // Hang up while the write still waits for the lock.
+    })
+    .await
+    .unwrap();
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+    holder.close().await.unwrap();
+
+    // Later writes go through at once, and the abandoned one was completed, not half-done.
+    for name in ["after 1", "after 2", "after 3"] {
+        let started = std::time::Instant::now();
+        let (status, body) = status_and_json(
+            server
+                .as_admin(server.post("/db/chinook/artist/"))
+                .json(&json!({"Name": name}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "the write lock was free"
+        );
+    }
+    // The abandoned write finishes on its own once the lock is free (it may come after the
+    // three above: SQLite's busy handler sleeps between tries).
+    let mut found = Value::Null;
+    for _ in 0..60 {
+        found = status_and_json(
+            server
+                .as_admin(
+                    server.get("/db/chinook/artist/?Name=written%20after%20the%20client%20left"),
+                )
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .1;
+        if found["resources"]
+            .as_array()
+            .is_some_and(|rows| !rows.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        found["resources"].as_array().map(Vec::len),
+        Some(1),
+        "{found}"
+    );
+}
