@@ -63,6 +63,10 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
   const diff = page.locator("table.diff");
   await expect(diff).toContainText("modified");
   await expect(diff).toContainText("readings.csv");
+  await diff.getByRole("link", { name: "readings.csv" }).click();
+  const lines = page.getByLabel("Line diff of readings.csv");
+  await expect(lines.locator(".added")).toHaveText("+ b,2");
+  await expect(lines.locator(".kept").first()).toHaveText("  sensor,value");
 
   // Master is untouched, and the REST face agrees with the page.
   const auth = { Authorization: `Bearer ${adminKey()}` };

@@ -607,6 +607,23 @@ async fn files_commits_diffs_and_rollback(backend: Backend) {
     .await;
     assert_eq!(rpc_diff["result"]["Files"], expected);
 
+    // One file's changed lines between the two commits.
+    let (status, lines) = status_and_json(
+        server
+            .as_admin(server.get(&format!(
+                "/api/dots/file-diff?namespace=admin&name=data&branch=master&from={first}&to={second}&path=a.txt"
+            )))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{lines}");
+    assert_eq!(
+        lines["lines"],
+        json!([{"change": "removed", "text": "hello"}, {"change": "added", "text": "hello, world"}])
+    );
+
     // A file as of any commit, and the working tree's.
     assert_eq!(
         read(

@@ -65,6 +65,7 @@ pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
         ("GET", versioning::LoadDot::PATH, "A dot with its branches and commit graph (?namespace=&name=)"),
         ("GET", versioning::DotFiles::PATH, "Files of a branch's working tree or of a commit (?namespace=&name=&branch=&commit=)"),
         ("GET", versioning::DotDiff::PATH, "Files changed between two commits, or a commit and the working tree (?namespace=&name=&branch=&from=&to=)"),
+        ("GET", versioning::DotFileDiff::PATH, "One file's line diff between two versions (?namespace=&name=&branch=&from=&to=&path=)"),
         ("POST", versioning::CommitDot::PATH, "Commit a branch {namespace, name, branch, message, metadata: name=value lines}"),
         ("POST", versioning::BranchDot::PATH, "Start a branch {namespace, name, from_branch, commit, new_branch}"),
         ("POST", versioning::RollbackDot::PATH, "Roll a branch back to a commit {namespace, name, branch, commit}"),

@@ -1,7 +1,7 @@
 //! The Versioning pages' server functions: the same domain service as `/rpc` and `/dots/…`.
 //! File contents go through the REST routes (streamed, with upload progress), not through here.
 
-use depot_domain::versioning::{BranchInfo, DotFile, FileDiff, GraphCommit, Volume};
+use depot_domain::versioning::{BranchInfo, DotFile, FileDiff, FileTextDiff, GraphCommit, Volume};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::{GetUrl, Json};
@@ -78,6 +78,27 @@ pub async fn dot_diff(
     let (store, actor) = super::caller().await?;
     let path = dot_path(&namespace, &name)?;
     Ok(depot_domain::versioning::service::diff(&store, &actor, &path, &branch, &from, &to).await?)
+}
+
+/// The line diff of one file between the same two versions as [`dot_diff`].
+#[server(prefix = "/api", endpoint = "dots/file-diff", input = GetUrl, output = Json)]
+pub async fn dot_file_diff(
+    namespace: String,
+    name: String,
+    branch: String,
+    from: String,
+    to: String,
+    path: String,
+) -> Result<FileTextDiff, ApiError> {
+    // Context first: it is gone after the first real await.
+    let blobs = use_context::<depot_domain::blobs::BlobStore>()
+        .ok_or_else(|| ApiError::new(500, "the blob store is not available"))?;
+    let (store, actor) = super::caller().await?;
+    let dot = dot_path(&namespace, &name)?;
+    Ok(depot_domain::versioning::files::text_diff(
+        &store, &blobs, &actor, &dot, &branch, &from, &to, &path,
+    )
+    .await?)
 }
 
 /// Commits a branch's working tree. `metadata` is `name=value` lines.

@@ -9,8 +9,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::versioning::{
-    dot_diff, dot_files, list_dots, load_dot, BranchDot, CommitDot, CreateDot, DotOverview,
-    RollbackDot,
+    dot_diff, dot_file_diff, dot_files, list_dots, load_dot, BranchDot, CommitDot, CreateDot,
+    DotOverview, RollbackDot,
 };
 use crate::api::ApiError;
 use crate::components::error_view::ApiErrorView;
@@ -127,9 +127,22 @@ struct DotView {
     at: String,
     from: String,
     to: String,
+    /// The file whose line diff is shown under the diff.
+    file: String,
 }
 
 impl DotView {
+    /// This view with the line diff of `file` shown.
+    fn with_file(&self, file: &str) -> String {
+        format!(
+            "{}&from={}&to={}&file={}",
+            self.href(&self.branch, &self.at),
+            urlencode(&self.from),
+            urlencode(&self.to),
+            urlencode(file)
+        )
+    }
+
     fn href(&self, branch: &str, at: &str) -> String {
         format!(
             "{}?branch={}&at={}",
@@ -156,6 +169,7 @@ pub fn DotPage() -> impl IntoView {
             at: value("at"),
             from: value("from"),
             to: value("to"),
+            file: value("file"),
         }
     });
     let commit = ServerAction::<CommitDot>::new();
@@ -181,6 +195,15 @@ pub fn DotPage() -> impl IntoView {
     let diff = Resource::new(
         move || (view_state.get(), changes()),
         |(v, _)| dot_diff(v.namespace, v.name, v.branch, v.from, v.to),
+    );
+    let file_diff = Resource::new(
+        move || (view_state.get(), changes()),
+        |(v, _)| async move {
+            if v.file.is_empty() {
+                return None;
+            }
+            Some(dot_file_diff(v.namespace, v.name, v.branch, v.from, v.to, v.file).await)
+        },
     );
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -245,6 +268,14 @@ pub fn DotPage() -> impl IntoView {
                         let overview = overview.await;
                         let changed = diff.await;
                         view! { <DiffView overview changed view_state/> }
+                    })}
+                </Transition>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        file_diff.await.map(|result| match result {
+                            Ok(text) => view! { <TextDiffView text/> }.into_any(),
+                            Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                        })
                     })}
                 </Transition>
             </section>
@@ -544,6 +575,26 @@ fn CommitActions(
     }
 }
 
+/// One file's changed lines, as a unified listing.
+#[component]
+fn TextDiffView(text: depot_domain::versioning::FileTextDiff) -> impl IntoView {
+    use depot_domain::versioning::LineChange;
+    view! {
+        <h3>{format!("Lines of {}", text.path)}</h3>
+        {text.note.map(|note| view! { <p class="notice">{note}</p> })}
+        <pre class="text-diff" aria-label=format!("Line diff of {}", text.path)>
+            {text.lines.into_iter().map(|line| {
+                let (mark, class) = match line.change {
+                    LineChange::Kept => (' ', "kept"),
+                    LineChange::Added => ('+', "added"),
+                    LineChange::Removed => ('-', "removed"),
+                };
+                view! { <span class=class>{format!("{mark} {}\n", line.text)}</span> }
+            }).collect_view()}
+        </pre>
+    }
+}
+
 /// The files changed between two versions, chosen in a form that keeps them in the URL.
 #[component]
 fn DiffView(
@@ -586,7 +637,7 @@ fn DiffView(
                             view! {
                                 <tr class=format!("change-{kind}")>
                                     <td><span class=format!("badge {kind}")>{kind}</span></td>
-                                    <td>{f.path}</td>
+                                    <td><a href=v.with_file(&f.path) title="Show the changed lines">{f.path.clone()}</a></td>
                                     <td class="number">{human_size(f.size_bytes)}</td>
                                 </tr>
                             }

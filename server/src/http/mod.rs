@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
     let ui_routes = ui_routes();
     let store = state.store.clone();
     let catalog = state.catalog.clone();
+    let blobs = state.blobs.clone();
     let leptos_options = state.leptos_options.clone();
     let config = state.config.clone();
 
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(store.clone());
                 provide_context(catalog.clone());
+                provide_context(blobs.clone());
             },
             move || shell(leptos_options.clone()),
         )

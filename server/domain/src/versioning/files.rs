@@ -6,8 +6,9 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use tokio::io::AsyncRead;
 
-use super::model::DotFile;
+use super::model::{DotFile, FileTextDiff};
 use super::service::{self, Branch, Dot, DotPath};
+use super::text_diff;
 use super::tree::{FileRef, Trees};
 use crate::auth::actor::Actor;
 use crate::blobs::{upload_error, BlobStore};
@@ -260,6 +261,83 @@ pub async fn list(
             sha256: file.blob,
         })
         .collect())
+}
+
+/// The most bytes of each side read for a line diff.
+const MAX_TEXT_BYTES: u64 = 512 * 1024;
+
+/// The line diff of one file between the same two versions [`service::diff`] compares. A side
+/// where the file does not exist counts as empty; binary or very large content gets a note
+/// instead of lines.
+#[allow(clippy::too_many_arguments)]
+pub async fn text_diff(
+    store: &Store,
+    blobs: &BlobStore,
+    actor: &Actor,
+    path: &DotPath,
+    branch_given: &str,
+    from: &str,
+    to: &str,
+    file_path: &str,
+) -> DomainResult<FileTextDiff> {
+    actor.require_read()?;
+    check_file_path(file_path)?;
+    let mut conn = store.pool().acquire().await?;
+    let dot = service::dot(&mut conn, path).await?;
+    let mut trees = Trees::default();
+    let (from_root, to_root) =
+        service::diff_roots(&mut conn, &mut trees, &dot, branch_given, from, to).await?;
+    let before = trees.find(&mut conn, &from_root, file_path).await?;
+    let after = trees.find(&mut conn, &to_root, file_path).await?;
+    drop(conn);
+    if before.is_none() && after.is_none() {
+        return Err(no_such_file(&dot, "either version", file_path));
+    }
+    let note = |text: &str| FileTextDiff {
+        path: file_path.to_string(),
+        lines: Vec::new(),
+        note: Some(text.to_string()),
+    };
+    if [&before, &after]
+        .iter()
+        .any(|f| f.as_ref().is_some_and(|f| f.size as u64 > MAX_TEXT_BYTES))
+    {
+        return Ok(note(
+            "The file is too large to compare line by line (over 512 KiB).",
+        ));
+    }
+    let (Some(old), Some(new)) = (
+        text_of(blobs, before.as_ref()).await?,
+        text_of(blobs, after.as_ref()).await?,
+    ) else {
+        return Ok(note("Binary content: not compared line by line."));
+    };
+    match text_diff::line_diff(&old, &new) {
+        Some(lines) => Ok(FileTextDiff {
+            path: file_path.to_string(),
+            lines,
+            note: None,
+        }),
+        None => Ok(note("The file has too many lines to compare line by line.")),
+    }
+}
+
+/// The file's content as text: empty when the file is absent, `None` when it is not UTF-8.
+async fn text_of(blobs: &BlobStore, file: Option<&FileRef>) -> DomainResult<Option<String>> {
+    use tokio::io::AsyncReadExt;
+    let Some(file) = file else {
+        return Ok(Some(String::new()));
+    };
+    let mut bytes = Vec::new();
+    blobs
+        .open_blob(&file.blob)
+        .await
+        .map_err(|e| DomainError::Internal(format!("blob {}: {e}", file.blob)))?
+        .take(MAX_TEXT_BYTES)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| DomainError::Internal(format!("blob {}: {e}", file.blob)))?;
+    Ok(String::from_utf8(bytes).ok())
 }
 
 #[cfg(test)]

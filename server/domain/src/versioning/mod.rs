@@ -11,6 +11,8 @@ pub mod model;
 #[cfg(feature = "services")]
 pub mod service;
 #[cfg(feature = "services")]
+pub mod text_diff;
+#[cfg(feature = "services")]
 pub mod tree;
 
 pub use model::*;

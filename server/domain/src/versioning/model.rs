@@ -118,3 +118,26 @@ pub struct DotFile {
     /// Written since the branch's last commit (always false in a commit).
     pub dirty: bool,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineChange {
+    Kept,
+    Added,
+    Removed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffLine {
+    pub change: LineChange,
+    pub text: String,
+}
+
+/// The lines of one file that differ between two versions, or why they are not shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileTextDiff {
+    pub path: String,
+    pub lines: Vec<DiffLine>,
+    /// Set when no line diff is shown: binary content, or too large.
+    pub note: Option<String>,
+}

@@ -881,6 +881,34 @@ pub(super) async fn commit_root(
         .ok_or_else(|| no_such_commit(&dot.path, commit))
 }
 
+/// The roots of the two trees a diff compares: commit `from` (the branch head when empty) and
+/// commit `to` (the branch's working tree when empty).
+pub(super) async fn diff_roots(
+    conn: &mut AnyConnection,
+    trees: &mut Trees,
+    dot: &Dot,
+    branch_given: &str,
+    from: &str,
+    to: &str,
+) -> DomainResult<(String, String)> {
+    if !from.is_empty() && !to.is_empty() {
+        return Ok((
+            commit_root(conn, dot, from).await?,
+            commit_root(conn, dot, to).await?,
+        ));
+    }
+    let branch = branch(conn, dot, branch_given).await?;
+    let from_root = match from {
+        "" => head(conn, &branch).await?.root,
+        commit => commit_root(conn, dot, commit).await?,
+    };
+    let to_root = match to {
+        "" => working_root(conn, trees, &branch).await?,
+        commit => commit_root(conn, dot, commit).await?,
+    };
+    Ok((from_root, to_root))
+}
+
 /// Files that differ from commit `from` (the branch head when empty) to commit `to` (the
 /// branch's working tree when empty).
 pub async fn diff(
@@ -895,23 +923,8 @@ pub async fn diff(
     let mut conn = store.pool().acquire().await?;
     let dot = dot(&mut conn, path).await?;
     let mut trees = Trees::default();
-    let (from_root, to_root) = if !from.is_empty() && !to.is_empty() {
-        (
-            commit_root(&mut conn, &dot, from).await?,
-            commit_root(&mut conn, &dot, to).await?,
-        )
-    } else {
-        let branch = branch(&mut conn, &dot, branch_given).await?;
-        let from_root = match from {
-            "" => head(&mut conn, &branch).await?.root,
-            commit => commit_root(&mut conn, &dot, commit).await?,
-        };
-        let to_root = match to {
-            "" => working_root(&mut conn, &mut trees, &branch).await?,
-            commit => commit_root(&mut conn, &dot, commit).await?,
-        };
-        (from_root, to_root)
-    };
+    let (from_root, to_root) =
+        diff_roots(&mut conn, &mut trees, &dot, branch_given, from, to).await?;
     trees.diff(&mut conn, &from_root, &to_root).await
 }
 
