@@ -501,6 +501,28 @@ async fn plugins_extend_a_range_of_versions(backend: Backend) {
     .await;
     assert_eq!(wide.as_array().unwrap().len(), 1);
 
+    // A third-party archive described afterwards: its own plugins are visible from it.
+    let described =
+        json!([{"type": "writer", "name": "table", "className": "co.cask.TableWriter"}]);
+    let (status, text) =
+        answer(call(&server, reqwest::Method::PUT, &version("2.0.0", "/plugins")).json(&described))
+            .await;
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::OK, "Plugins updated successfully")
+    );
+    let (_, types) = answer_json(call(
+        &server,
+        reqwest::Method::GET,
+        &version("2.0.0", "/extensions"),
+    ))
+    .await;
+    assert_eq!(types, json!(["writer"]));
+    let (status, _) =
+        answer(call(&server, reqwest::Method::PUT, &version("2.0.0", "/plugins")).body("not json"))
+            .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     // The rules of Artifact-Extends and Artifact-Plugins, with CDAP's texts.
     let duplicate =
         json!([{"type": "reader", "name": "default"}, {"type": "reader", "name": "default"}])

@@ -13,3 +13,19 @@ pub fn use_hydrated() -> ReadSignal<bool> {
     Effect::new(move |_| set_hydrated.set(true));
     hydrated
 }
+
+/// Bytes as a person reads them.
+pub fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::api::artifacts::{load_artifact, load_namespace, ArtifactOverview, ChangeAppVersion};
 use crate::components::error_view::ApiErrorView;
 use crate::components::upload::send_with_progress;
-use crate::components::use_hydrated;
+use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
 
 fn artifact_href(namespace: &str, name: &str) -> String {
@@ -298,7 +298,7 @@ fn version_row(namespace: &str, v: &ArtifactDetail, apps: String) -> impl IntoVi
     view! {
         <tr>
             <td><a href=download download>{v.version.clone()}</a> " " {scope_badge(v.scope)}</td>
-            <td class="number">{format!("{} B", v.size)}</td>
+            <td class="number">{human_size(v.size)}</td>
             <td><code title=v.sha256.clone()>{short(&v.sha256).to_string()}</code></td>
             <td>{v.created.clone()}</td>
             <td>{plugins}</td>

@@ -15,24 +15,8 @@ use crate::api::versioning::{
 use crate::api::ApiError;
 use crate::components::error_view::ApiErrorView;
 use crate::components::upload::send_with_progress;
-use crate::components::use_hydrated;
+use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
-
-/// Bytes as a person reads them.
-fn human_size(bytes: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
 
 fn short(id: &str) -> &str {
     &id[..id.len().min(8)]

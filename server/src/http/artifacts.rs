@@ -532,17 +532,6 @@ async fn namespace_plugin(
     found_plugins(plugins, &kind, &plugin)
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        })
-}
-
 /// `PUT …/apps/{app}`: JSON creates the app from an existing artifact; anything else is the
 /// legacy deploy of an archive.
 async fn put_app(
@@ -552,7 +541,7 @@ async fn put_app(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    if is_json(&headers) {
+    if super::sends_json(&headers) {
         let request: AppRequest = json_body(&state, body).await?;
         apps::deploy(&state.store, &actor, &ns, &app, request)
             .await

@@ -193,10 +193,7 @@ pub async fn login(
     headers: HeaderMap,
     request: Request,
 ) -> Response {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let is_json = super::sends_json(&headers);
     let form: LoginForm = if is_json {
         match Json::<LoginForm>::from_request(request, &state).await {
             Ok(Json(form)) => form,

@@ -107,11 +107,7 @@ impl Params {
             form_urlencoded::parse(query.unwrap_or_default().as_bytes())
                 .into_owned()
                 .collect();
-        let is_json = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if !is_json {
+        if !super::sends_json(headers) {
             pairs.extend(form_urlencoded::parse(body).into_owned());
         }
         Self(pairs)
@@ -477,11 +473,7 @@ impl axum::extract::FromRequest<AppState> for Call {
             .await
             .map_err(|_| refuse("the request body could not be read"))?;
         let query = parts.uri.query().map(str::to_string);
-        let is_json = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+        let is_json = super::sends_json(&parts.headers);
         let params = Params::from(query.clone(), &parts.headers, &body);
         Ok(Self {
             actor,

@@ -168,6 +168,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Whether the request says its body is JSON (`Content-Type: application/json`, any case,
+/// parameters allowed): the one check every surface uses to choose how to read a body.
+pub(crate) fn sends_json(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        })
+}
+
 /// Runs the handler in a task of its own, so a client that hangs up (or the request timeout)
 /// does not cancel it half-way. A cancelled future can leave a store connection inside a
 /// transaction it began (SQLite's `BEGIN IMMEDIATE` still completes on sqlx's worker thread

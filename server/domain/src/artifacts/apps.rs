@@ -13,6 +13,7 @@ use tokio::io::AsyncRead;
 use super::archive;
 use super::model::{AppChange, AppDetail, AppSummary, ArtifactRef, Scope, SYSTEM};
 use super::service::{self, check_name, Stored, UploadHeaders};
+use crate::audit::Surface;
 use crate::auth::actor::Actor;
 use crate::blobs::BlobStore;
 use crate::error::{DomainError, DomainResult};
@@ -181,8 +182,7 @@ async fn write_history(
     .bind(time::now())
     .execute(&mut **tx)
     .await?;
-    service::record(
-        tx,
+    Surface::Artifacts.record(tx,
         actor,
         &format!("{namespace}/apps/{app}"),
         action,
@@ -483,14 +483,15 @@ pub async fn delete(store: &Store, actor: &Actor, namespace: &str, app: &str) ->
         .bind(app)
         .execute(&mut *tx)
         .await?;
-    service::record(
-        &mut tx,
-        actor,
-        &format!("{namespace}/apps/{app}"),
-        "delete",
-        json!({}),
-    )
-    .await?;
+    Surface::Artifacts
+        .record(
+            &mut tx,
+            actor,
+            &format!("{namespace}/apps/{app}"),
+            "delete",
+            json!({}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -16,7 +16,7 @@ use super::model::{
     Scope, SYSTEM,
 };
 use super::version::{is_valid_name, Version, VersionRange};
-use crate::audit::{self, Change, Surface};
+use crate::audit::Surface;
 use crate::auth::actor::Actor;
 use crate::blobs::{upload_error, BlobStore, StoredBlob};
 use crate::error::{DomainError, DomainResult};
@@ -138,7 +138,9 @@ pub async fn create_namespace(store: &Store, actor: &Actor, namespace: &str) -> 
     .rows_affected()
         == 1;
     if created {
-        record(&mut tx, actor, namespace, "create namespace", json!({})).await?;
+        Surface::Artifacts
+            .record(&mut tx, actor, namespace, "create namespace", json!({}))
+            .await?;
     }
     tx.commit().await?;
     Ok(created)
@@ -151,26 +153,6 @@ pub async fn namespaces(store: &Store, actor: &Actor) -> DomainResult<Vec<String
             .fetch_all(store.pool())
             .await?,
     )
-}
-
-pub(super) async fn record(
-    tx: &mut Tx,
-    actor: &Actor,
-    object: &str,
-    action: &str,
-    summary: Value,
-) -> DomainResult<()> {
-    audit::record(
-        tx,
-        actor,
-        Change {
-            surface: Surface::Artifacts,
-            object,
-            action,
-            summary,
-        },
-    )
-    .await
 }
 
 /// Every artifact version a namespace sees: its own and the system ones.
@@ -513,14 +495,15 @@ pub(super) async fn insert(tx: &mut Tx, actor: &Actor, new: &NewArtifact) -> Dom
             })?;
         }
     }
-    record(
-        tx,
-        actor,
-        &format!("{}/{}/{}", new.namespace, new.name, new.version),
-        "add",
-        json!({"sha256": new.blob.hash, "size": new.blob.size, "parents": parents}),
-    )
-    .await?;
+    Surface::Artifacts
+        .record(
+            tx,
+            actor,
+            &format!("{}/{}/{}", new.namespace, new.name, new.version),
+            "add",
+            json!({"sha256": new.blob.hash, "size": new.blob.size, "parents": parents}),
+        )
+        .await?;
     Ok(true)
 }
 
@@ -650,14 +633,15 @@ pub async fn delete(
             .await?
             .rows_affected();
     if deleted > 0 {
-        record(
-            &mut tx,
-            actor,
-            &format!("{namespace}/{name}/{version}"),
-            "delete",
-            json!({}),
-        )
-        .await?;
+        Surface::Artifacts
+            .record(
+                &mut tx,
+                actor,
+                &format!("{namespace}/{name}/{version}"),
+                "delete",
+                json!({}),
+            )
+            .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -767,14 +751,15 @@ async fn update_own(
         .bind(version)
         .execute(&mut *tx)
         .await?;
-    record(
-        &mut tx,
-        actor,
-        &format!("{namespace}/{name}/{version}"),
-        action,
-        json!({"properties": stored.properties, "plugins": stored.classes.plugins.len()}),
-    )
-    .await?;
+    Surface::Artifacts
+        .record(
+            &mut tx,
+            actor,
+            &format!("{namespace}/{name}/{version}"),
+            action,
+            json!({"properties": stored.properties, "plugins": stored.classes.plugins.len()}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -34,6 +34,31 @@ pub async fn record(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> DomainRes
     Ok(())
 }
 
+impl Surface {
+    /// Records a write on this surface, in the writer's transaction: the form every surface's
+    /// service uses, so none needs a wrapper of its own.
+    pub async fn record(
+        self,
+        tx: &mut Tx,
+        actor: &Actor,
+        object: &str,
+        action: &str,
+        summary: serde_json::Value,
+    ) -> DomainResult<()> {
+        record(
+            tx,
+            actor,
+            Change {
+                surface: self,
+                object,
+                action,
+                summary,
+            },
+        )
+        .await
+    }
+}
+
 pub const DEFAULT_PAGE: i64 = 100;
 pub const MAX_PAGE: i64 = 1000;
 

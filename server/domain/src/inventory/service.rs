@@ -10,7 +10,7 @@ use super::error::{
     invalid_driver, object_not_found, wrong_driver, InventoryError, InventoryResult,
 };
 use super::model::{cast, stored_value, Attribute, Datatype, Entity};
-use crate::audit::{self, Change, Surface};
+use crate::audit::Surface;
 use crate::auth::actor::Actor;
 use crate::store::{Store, Tx};
 use crate::time::{self, Timestamp};
@@ -108,27 +108,6 @@ pub async fn list(
     fetch_entities(store, &sql, binds).await
 }
 
-async fn record(
-    tx: &mut Tx,
-    actor: &Actor,
-    object: &str,
-    action: &str,
-    summary: serde_json::Value,
-) -> InventoryResult<()> {
-    audit::record(
-        tx,
-        actor,
-        Change {
-            surface: Surface::Inventory,
-            object,
-            action,
-            summary,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// The outcome of creating entities: all of them, and those that existed already.
 pub struct Created {
     pub entities: Vec<Entity>,
@@ -180,7 +159,9 @@ pub async fn create(
             .fetch_one(&mut *tx)
             .await?;
         let entity = entity_from(&row)?;
-        record(&mut tx, actor, &entity.path(), "create", json!({})).await?;
+        Surface::Inventory
+            .record(&mut tx, actor, &entity.path(), "create", json!({}))
+            .await?;
         entities.push(entity);
     }
     tx.commit().await?;
@@ -203,7 +184,9 @@ pub async fn delete(store: &Store, actor: &Actor, driver: &str, name: &str) -> I
     ] {
         sqlx::query(sql).bind(&now).bind(entity.id).execute(&mut *tx).await?;
     }
-    record(&mut tx, actor, &entity.path(), "delete", json!({})).await?;
+    Surface::Inventory
+        .record(&mut tx, actor, &entity.path(), "delete", json!({}))
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -334,14 +317,15 @@ pub async fn add_attributes(
         insert_attribute(&mut tx, store, entity, attribute).await?;
     }
     let keys: Vec<&str> = new.iter().map(|a| a.key.as_str()).collect();
-    record(
-        &mut tx,
-        actor,
-        &entity.path(),
-        "add-attributes",
-        json!({"keys": keys}),
-    )
-    .await?;
+    Surface::Inventory
+        .record(
+            &mut tx,
+            actor,
+            &entity.path(),
+            "add-attributes",
+            json!({"keys": keys}),
+        )
+        .await?;
     tx.commit().await?;
     attributes(store, entity, None, None, None, &None).await
 }
@@ -402,14 +386,15 @@ pub async fn set_attribute(
     )
     .await?;
     insert_attribute(&mut tx, store, entity, attribute).await?;
-    record(
-        &mut tx,
-        actor,
-        &entity.path(),
-        "set-attribute",
-        json!({"key": attribute.key, "subkey": attribute.subkey}),
-    )
-    .await?;
+    Surface::Inventory
+        .record(
+            &mut tx,
+            actor,
+            &entity.path(),
+            "set-attribute",
+            json!({"key": attribute.key, "subkey": attribute.subkey}),
+        )
+        .await?;
     tx.commit().await?;
     attributes(store, entity, None, None, None, &None).await
 }
@@ -446,14 +431,15 @@ pub async fn delete_attributes(
         query = query.bind(bind);
     }
     query.execute(&mut *tx).await?;
-    record(
-        &mut tx,
-        actor,
-        &entity.path(),
-        "delete-attributes",
-        json!({"key": key, "subkey": subkey, "number": number}),
-    )
-    .await?;
+    Surface::Inventory
+        .record(
+            &mut tx,
+            actor,
+            &entity.path(),
+            "delete-attributes",
+            json!({"key": key, "subkey": subkey, "number": number}),
+        )
+        .await?;
     tx.commit().await?;
     attributes(store, entity, None, None, None, &None).await
 }
@@ -557,14 +543,15 @@ pub async fn insert_or_remove(
     } else {
         "remove"
     };
-    record(
-        &mut tx,
-        actor,
-        &container.path(),
-        action_name,
-        json!({"devices": devices}),
-    )
-    .await?;
+    Surface::Inventory
+        .record(
+            &mut tx,
+            actor,
+            &container.path(),
+            action_name,
+            json!({"devices": devices}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use super::model::{DotFile, FileTextDiff};
 use super::service::{self, Branch, Dot, DotPath};
 use super::text_diff;
 use super::tree::{FileRef, Trees};
+use crate::audit::Surface;
 use crate::auth::actor::Actor;
 use crate::blobs::{upload_error, BlobStore};
 use crate::error::{DomainError, DomainResult};
@@ -93,8 +94,7 @@ pub async fn write(
     } else {
         forget_change(&mut tx, &branch, file_path).await?;
     }
-    service::record(
-        &mut tx,
+    Surface::Versioning.record(&mut tx,
         actor,
         &dot.path.label(),
         "write file",
@@ -172,14 +172,15 @@ pub async fn delete(
         }
         None => forget_change(&mut tx, &branch, file_path).await?,
     }
-    service::record(
-        &mut tx,
-        actor,
-        &dot.path.label(),
-        "delete file",
-        json!({ "branch": branch.name, "path": file_path }),
-    )
-    .await?;
+    Surface::Versioning
+        .record(
+            &mut tx,
+            actor,
+            &dot.path.label(),
+            "delete file",
+            json!({ "branch": branch.name, "path": file_path }),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use super::model::{
     is_valid_name, BranchInfo, CommitEntry, FileDiff, GraphCommit, Volume, VolumeName, MASTER,
 };
 use super::tree::{self, Changes, FileRef, Trees};
-use crate::audit::{self, Change, Surface};
+use crate::audit::Surface;
 use crate::auth::actor::Actor;
 use crate::error::{DomainError, DomainResult};
 use crate::store::{Store, Tx};
@@ -115,19 +115,26 @@ pub(super) async fn find_dot(
     conn: &mut AnyConnection,
     path: &DotPath,
 ) -> DomainResult<Option<Dot>> {
-    let row = sqlx::query("SELECT id, owner FROM dots WHERE namespace = $1 AND name = $2")
+    let sql = format!("SELECT {DOT_COLUMNS} FROM dots d WHERE d.namespace = $1 AND d.name = $2");
+    let row = sqlx::query(&sql)
         .bind(&path.namespace)
         .bind(&path.name)
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|row| {
-        Ok(Dot {
-            id: row.try_get("id")?,
-            path: path.clone(),
-            owner: row.try_get("owner")?,
-        })
+    row.as_ref().map(dot_from).transpose()
+}
+
+const DOT_COLUMNS: &str = "d.id, d.namespace, d.name, d.owner";
+
+fn dot_from(row: &AnyRow) -> DomainResult<Dot> {
+    Ok(Dot {
+        id: row.try_get("id")?,
+        path: DotPath {
+            namespace: row.try_get("namespace")?,
+            name: row.try_get("name")?,
+        },
+        owner: row.try_get("owner")?,
     })
-    .transpose()
 }
 
 pub(super) async fn dot(conn: &mut AnyConnection, path: &DotPath) -> DomainResult<Dot> {
@@ -292,26 +299,6 @@ async fn volume_of(conn: &mut AnyConnection, dot: &Dot, branch: &Branch) -> Doma
     })
 }
 
-pub(super) async fn record(
-    tx: &mut Tx,
-    actor: &Actor,
-    object: &str,
-    action: &str,
-    summary: Value,
-) -> DomainResult<()> {
-    audit::record(
-        tx,
-        actor,
-        Change {
-            surface: Surface::Versioning,
-            object,
-            action,
-            summary,
-        },
-    )
-    .await
-}
-
 pub async fn create(store: &Store, actor: &Actor, path: &DotPath) -> DomainResult<Volume> {
     actor.require_write()?;
     let mut tx = store.begin_write().await?;
@@ -346,7 +333,9 @@ pub async fn create(store: &Store, actor: &Actor, path: &DotPath) -> DomainResul
         .bind(&now)
         .execute(&mut *tx)
         .await?;
-    record(&mut tx, actor, &path.label(), "create", json!({ "id": id })).await?;
+    Surface::Versioning
+        .record(&mut tx, actor, &path.label(), "create", json!({ "id": id }))
+        .await?;
     let dot = dot(&mut tx, path).await?;
     let master = branch(&mut tx, &dot, MASTER).await?;
     let volume = volume_of(&mut tx, &dot, &master).await?;
@@ -384,18 +373,17 @@ pub async fn exists(
 pub async fn get(store: &Store, actor: &Actor, id: &str) -> DomainResult<Volume> {
     actor.require_read()?;
     let mut conn = store.pool().acquire().await?;
-    let row = sqlx::query(
-        "SELECT d.namespace, d.name FROM dot_branches b JOIN dots d ON d.id = b.dot_id WHERE b.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| DomainError::not_found(format!("No such volume with id '{id}'")))?;
-    let path = DotPath {
-        namespace: row.try_get("namespace")?,
-        name: row.try_get("name")?,
-    };
-    let dot = dot(&mut conn, &path).await?;
+    let sql = format!(
+        "SELECT {DOT_COLUMNS} FROM dot_branches b JOIN dots d ON d.id = b.dot_id WHERE b.id = $1"
+    );
+    let dot = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(dot_from)
+        .transpose()?
+        .ok_or_else(|| DomainError::not_found(format!("No such volume with id '{id}'")))?;
     let sql = format!("SELECT {BRANCH_COLUMNS} FROM dot_branches b WHERE b.id = $1");
     let branch = branch_from(&sqlx::query(&sql).bind(id).fetch_one(&mut *conn).await?)?;
     volume_of(&mut conn, &dot, &branch).await
@@ -421,19 +409,16 @@ pub async fn list(
         check_name("Namespace", namespace)?;
     }
     let mut conn = store.pool().acquire().await?;
-    let rows = sqlx::query(
-        "SELECT namespace, name FROM dots WHERE ($1 = '' OR namespace = $1) ORDER BY namespace, name",
-    )
-    .bind(namespace.unwrap_or(""))
-    .fetch_all(&mut *conn)
-    .await?;
+    let sql = format!(
+        "SELECT {DOT_COLUMNS} FROM dots d WHERE ($1 = '' OR d.namespace = $1) ORDER BY d.namespace, d.name"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(namespace.unwrap_or(""))
+        .fetch_all(&mut *conn)
+        .await?;
     let mut volumes = Vec::with_capacity(rows.len());
-    for row in rows {
-        let path = DotPath {
-            namespace: row.try_get("namespace")?,
-            name: row.try_get("name")?,
-        };
-        let dot = dot(&mut conn, &path).await?;
+    for row in &rows {
+        let dot = dot_from(row)?;
         let master = branch(&mut conn, &dot, MASTER).await?;
         volumes.push(volume_of(&mut conn, &dot, &master).await?);
     }
@@ -571,14 +556,15 @@ pub async fn create_branch(
             format!("A branch called {new_name} already exists on {}", path.label()),
         )
     })?;
-    record(
-        &mut tx,
-        actor,
-        &path.label(),
-        "branch",
-        json!({ "branch": new_name, "from": source.name, "commit": commit }),
-    )
-    .await?;
+    Surface::Versioning
+        .record(
+            &mut tx,
+            actor,
+            &path.label(),
+            "branch",
+            json!({ "branch": new_name, "from": source.name, "commit": commit }),
+        )
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -656,8 +642,7 @@ pub async fn commit(
     .execute(&mut *tx)
     .await?;
     move_head(&mut tx, &branch, &id).await?;
-    record(
-        &mut tx,
+    Surface::Versioning.record(&mut tx,
         actor,
         &path.label(),
         "commit",
@@ -797,14 +782,15 @@ pub async fn rollback(
         .execute(&mut *tx)
         .await?;
     move_head(&mut tx, &branch, snapshot).await?;
-    record(
-        &mut tx,
-        actor,
-        &path.label(),
-        "rollback",
-        json!({ "branch": branch.name, "from": branch.head, "to": snapshot }),
-    )
-    .await?;
+    Surface::Versioning
+        .record(
+            &mut tx,
+            actor,
+            &path.label(),
+            "rollback",
+            json!({ "branch": branch.name, "from": branch.head, "to": snapshot }),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -824,14 +810,15 @@ pub async fn delete(store: &Store, actor: &Actor, path: &DotPath) -> DomainResul
         .bind(&dot.id)
         .execute(&mut *tx)
         .await?;
-    record(
-        &mut tx,
-        actor,
-        &path.label(),
-        "delete",
-        json!({ "id": dot.id }),
-    )
-    .await?;
+    Surface::Versioning
+        .record(
+            &mut tx,
+            actor,
+            &path.label(),
+            "delete",
+            json!({ "id": dot.id }),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -855,14 +842,15 @@ pub async fn delete_branch(
         .bind(&branch.id)
         .execute(&mut *tx)
         .await?;
-    record(
-        &mut tx,
-        actor,
-        &path.label(),
-        "delete branch",
-        json!({ "branch": branch.name, "head": branch.head }),
-    )
-    .await?;
+    Surface::Versioning
+        .record(
+            &mut tx,
+            actor,
+            &path.label(),
+            "delete branch",
+            json!({ "branch": branch.name, "head": branch.head }),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }

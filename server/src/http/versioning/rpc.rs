@@ -68,15 +68,7 @@ pub async fn handle(
         // Dotmesh has no anonymous access: a client without credentials is told to sign in.
         return refusal_for("/rpc", StatusCode::UNAUTHORIZED, "Unauthorized.");
     }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
-    if !is_json {
+    if !crate::http::sends_json(&headers) {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
