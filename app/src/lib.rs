@@ -14,11 +14,11 @@ pub use components::layout::urlencode;
 use components::layout::Layout;
 use pages::artifacts::{ArtifactPage, ArtifactsPage};
 use pages::inventory::{EntityPage, InventoryPage};
+use pages::specs::{SpecDatasetPage, SpecOwnerPage, SpecRevisionPage, SpecsPage};
 use pages::tables::{RowEditor, TablePageView, TablesIndex};
 use pages::versioning::{DotPage, DotsPage};
 use pages::{
-    audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, planned::Planned,
-    users::UsersPage,
+    audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage,
 };
 
 /// The HTML document around the app, rendered on the server for every page.
@@ -67,7 +67,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("versioning/:ns/:dot") view=DotPage/>
                     <Route path=path!("artifacts") view=ArtifactsPage/>
                     <Route path=path!("artifacts/:ns/:name") view=ArtifactPage/>
-                    <Route path=path!("specs") view=|| view! { <Planned title="Specs" what="source-spec revisions and pipeline status, specstore-compatible"/> }/>
+                    <Route path=path!("specs") view=SpecsPage/>
+                    <Route path=path!("specs/:owner") view=SpecOwnerPage/>
+                    <Route path=path!("specs/:owner/:dataset") view=SpecDatasetPage/>
+                    <Route path=path!("specs/:owner/:dataset/:revision") view=SpecRevisionPage/>
                 </ParentRoute>
             </Routes>
         </Router>

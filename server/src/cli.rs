@@ -142,6 +142,17 @@ pub struct ServeArgs {
     /// into the `system` namespace at start-up and on `POST /v3/namespaces/system/artifacts`.
     #[arg(long, env = "DEPOT_SYSTEM_ARTIFACTS")]
     pub system_artifacts: Option<PathBuf>,
+    /// The auth server's RSA public key (PEM) that verifies the tokens sent to
+    /// `/source/upload`. Without it the key is fetched from `http://$AUTH_SERVER/auth/public-key`
+    /// at start-up when AUTH_SERVER is set.
+    #[arg(long, env = "DEPOT_AUTH_PUBLIC_KEY")]
+    pub auth_public_key: Option<PathBuf>,
+    /// The auth server (host:port) to fetch the public key from (specstore's AUTH_SERVER).
+    #[arg(long, env = "AUTH_SERVER")]
+    pub auth_server: Option<String>,
+    /// The pipeline runner each new spec revision is POSTed to (specstore's DPP_URL).
+    #[arg(long, env = "DEPOT_DPP_URL")]
+    pub dpp_url: Option<String>,
     /// Longest a request may take, in seconds, before it is answered 408.
     #[arg(long, env = "DEPOT_REQUEST_TIMEOUT", default_value_t = 60)]
     pub request_timeout: u64,

@@ -12,6 +12,7 @@ use crate::cli::{
 };
 use crate::config::ServeConfig;
 use crate::http;
+use depot_domain::specs::token::TokenVerifier;
 
 pub type CommandResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -78,7 +79,8 @@ fn redact(url: &str) -> String {
 }
 
 async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
-    let config = ServeConfig::from_args(args)?;
+    let mut config = ServeConfig::from_args(args)?;
+    config.token_verifier = token_verifier(args).await?;
     let store = open_store(store_args).await?;
     if let Some(key) = users::bootstrap_admin(&store).await? {
         println!(
@@ -121,13 +123,40 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
     });
+    let workers = crate::background::spawn(store.clone(), config.dpp_url.clone());
     let app = http::router(http::AppState::new(store.clone(), catalog, blobs, config));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("in-flight requests finished; shutting down");
+    for worker in workers {
+        worker.abort();
+    }
     store.close().await;
     Ok(())
+}
+
+/// The verifier of the auth server's tokens: from `--auth-public-key`, else fetched once from
+/// `AUTH_SERVER`, else none (then only Depot credentials upload specs).
+async fn token_verifier(
+    args: &ServeArgs,
+) -> Result<Option<TokenVerifier>, Box<dyn std::error::Error>> {
+    let (pem, source) = if let Some(path) = &args.auth_public_key {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| format!("--auth-public-key {}: cannot read it: {e}", path.display()))?;
+        (pem, format!("--auth-public-key {}", path.display()))
+    } else if let Some(server) = args.auth_server.as_deref().filter(|s| !s.trim().is_empty()) {
+        (
+            crate::background::fetch_public_key(server.trim()).await?,
+            format!("the auth server {server}"),
+        )
+    } else {
+        return Ok(None);
+    };
+    let verifier = TokenVerifier::from_pem(&pem)
+        .map_err(|e| format!("the public key from {source} is unusable: {e}"))?;
+    tracing::info!(%source, "auth server tokens are verified with its public key");
+    Ok(Some(verifier))
 }
 
 /// Listens for Ctrl-C and SIGTERM from now on; the returned future resolves on either, and the

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use depot_domain::specs::token::TokenVerifier;
 use depot_domain::tables::catalog::Attachment;
 
 use crate::cli::ServeArgs;
@@ -27,6 +28,11 @@ pub struct ServeConfig {
     pub upload_limit: usize,
     /// Where system artifacts are loaded from (at start-up and on request).
     pub system_artifacts: Option<std::path::PathBuf>,
+    /// Verifies the auth server's tokens on `/source/upload` (from `--auth-public-key` or
+    /// fetched from `AUTH_SERVER` at start-up).
+    pub token_verifier: Option<TokenVerifier>,
+    /// The pipeline runner new spec revisions are sent to (`DPP_URL`).
+    pub dpp_url: Option<String>,
 }
 
 impl ServeConfig {
@@ -98,6 +104,13 @@ impl ServeConfig {
             inventory_headers,
             upload_limit: args.upload_limit,
             system_artifacts: args.system_artifacts.clone(),
+            token_verifier: None,
+            dpp_url: args
+                .dpp_url
+                .clone()
+                .or_else(|| std::env::var("DPP_URL").ok())
+                .map(|url| url.trim().to_string())
+                .filter(|url| !url.is_empty()),
         })
     }
 
@@ -116,6 +129,8 @@ impl ServeConfig {
             inventory_headers: Vec::new(),
             upload_limit: DEFAULT_UPLOAD_LIMIT,
             system_artifacts: None,
+            token_verifier: None,
+            dpp_url: None,
         }
     }
 }

@@ -178,7 +178,7 @@ async fn signed_in_pages_render_on_the_server(backend: Backend) {
         audit.contains("user/admin") && audit.contains("bootstrap"),
         "the audit page lists entries"
     );
-    let planned = server
+    let specs = server
         .as_admin(server.get("/specs"))
         .send()
         .await
@@ -186,7 +186,7 @@ async fn signed_in_pages_render_on_the_server(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(planned.contains("Not built yet"));
+    assert!(specs.contains("No specs yet") && specs.contains("Upload a spec"));
     let created = server
         .as_admin(server.post("/dots/admin"))
         .json(&serde_json::json!({"name": "rendered"}))

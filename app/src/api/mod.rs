@@ -7,6 +7,7 @@ pub mod artifacts;
 pub mod audit;
 mod error;
 pub mod inventory;
+pub mod specs;
 pub mod tables;
 pub mod versioning;
 
@@ -72,6 +73,12 @@ pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
         ("GET", artifacts::LoadNamespace::PATH, "An artifact namespace: the namespaces, its artifacts and apps (?namespace=)"),
         ("GET", artifacts::LoadArtifact::PATH, "Every version of an artifact in full, and the apps running it (?namespace=&name=)"),
         ("POST", artifacts::ChangeAppVersion::PATH, "Upgrade or roll back an app {namespace, app, version, config?}"),
+        ("GET", specs::ListSpecOwners::PATH, "Owners with spec datasets, and how many each has"),
+        ("GET", specs::ListSpecDatasets::PATH, "An owner's spec datasets with their latest state (?owner=)"),
+        ("GET", specs::LoadSpecDataset::PATH, "A spec dataset with its current spec and revisions, newest first (?owner=&dataset=)"),
+        ("GET", specs::LoadSpecRevision::PATH, "A revision with its pipelines, logs and dispatch (?owner=&dataset=&revision=N|latest|successful)"),
+        ("POST", specs::UploadSpec::PATH, "Upload a spec {spec: JSON text} as the signed-in user; answers like POST /source/upload"),
+        ("POST", specs::RerunSpec::PATH, "Run a dataset's current spec again as a new revision {owner, dataset}"),
         ("GET", audit::ListAudit::PATH, "Read the audit log, newest first (?user=&surface=&object=&since=&until=&before=&limit=)"),
     ]
 }

@@ -6,7 +6,7 @@ pub mod home;
 pub mod inventory;
 pub mod login;
 pub mod not_found;
-pub mod planned;
+pub mod specs;
 pub mod tables;
 pub mod users;
 pub mod versioning;

@@ -1,5 +1,5 @@
 //! Depot's domain: the store, the blob store, users and credentials, the audit log, and one
-//! module per surface (tables, inventory, versioning, artifacts).
+//! module per surface (tables, inventory, versioning, artifacts, specs).
 //!
 //! Nothing in this crate knows about HTTP. Each service takes typed input plus the [`Actor`]
 //! doing the work, enforces its own rules (including who may do what), and returns a typed
@@ -18,6 +18,7 @@ pub mod blobs;
 #[cfg(feature = "services")]
 pub mod error;
 pub mod inventory;
+pub mod specs;
 #[cfg(feature = "services")]
 pub mod store;
 #[cfg(feature = "services")]

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use tokio_util::io::StreamReader;
 
 use super::download::blob_response;
+use super::error::refusal_status;
 use super::AppState;
 
 const NS: &str = "/v3/namespaces/{ns}";
@@ -27,18 +28,13 @@ const VERSION: &str = "/v3/namespaces/{ns}/artifacts/{name}/versions/{version}";
 type Answer = Result<Response, Response>;
 
 fn refuse(error: DomainError) -> Response {
-    let status = match &error {
-        DomainError::Invalid(_) => StatusCode::BAD_REQUEST,
-        DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-        DomainError::NotFound(_) => StatusCode::NOT_FOUND,
-        DomainError::Conflict(_) => StatusCode::CONFLICT,
-        DomainError::Store(_) | DomainError::Internal(_) => {
+    match refusal_status(&error) {
+        Some(status) => text(status, &error.to_string()),
+        None => {
             tracing::error!(error = %error, "artifacts request failed");
-            return text(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
+            text(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
         }
-    };
-    text(status, &error.to_string())
+    }
 }
 
 fn text(status: StatusCode, message: &str) -> Response {

@@ -4,7 +4,21 @@
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use depot_app::api::ApiError;
+use depot_domain::DomainError;
 use http::{StatusCode, Uri};
+
+/// The status every surface answers a domain refusal with; `None` for a fault of the store or
+/// the server, which the surface logs and answers 500 without details.
+pub fn refusal_status(error: &DomainError) -> Option<StatusCode> {
+    match error {
+        DomainError::Invalid(_) => Some(StatusCode::BAD_REQUEST),
+        DomainError::Unauthenticated(_) => Some(StatusCode::UNAUTHORIZED),
+        DomainError::Forbidden(_) => Some(StatusCode::FORBIDDEN),
+        DomainError::NotFound(_) => Some(StatusCode::NOT_FOUND),
+        DomainError::Conflict(_) => Some(StatusCode::CONFLICT),
+        DomainError::Store(_) | DomainError::Internal(_) => None,
+    }
+}
 
 pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(ApiError::new(status.as_u16(), message))).into_response()
@@ -43,6 +57,8 @@ pub fn refusal_for(path: &str, status: StatusCode, message: impl Into<String>) -
             text,
         )
             .into_response()
+    } else if path.starts_with("/source/") {
+        super::specs::refusal(status, message.into())
     } else if path == "/inventory" || path.starts_with("/inventory/") {
         (status, Json(serde_json::Value::String(message.into()))).into_response()
     } else {

@@ -14,9 +14,10 @@ use depot_domain::inventory::managers::{self, Allocated};
 use depot_domain::inventory::service::{self, Action, NewAttribute};
 use depot_domain::inventory::{Entity, InventoryError};
 use depot_domain::time::Timestamp;
-use depot_domain::{Actor, DomainError};
+use depot_domain::Actor;
 use serde_json::{json, Map, Value};
 
+use super::error::refusal_status;
 use super::AppState;
 
 /// The clusto-apiserver version Depot answers for.
@@ -238,13 +239,9 @@ pub fn error_response(error: InventoryError, minify: Option<&str>) -> Response {
         InventoryError::NotFound(_) => StatusCode::NOT_FOUND,
         InventoryError::Conflict(_) => StatusCode::CONFLICT,
         InventoryError::Precondition(_) => StatusCode::PRECONDITION_FAILED,
-        InventoryError::Domain(domain) => match domain {
-            DomainError::Invalid(_) => StatusCode::BAD_REQUEST,
-            DomainError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-            DomainError::NotFound(_) => StatusCode::NOT_FOUND,
-            DomainError::Conflict(_) => StatusCode::CONFLICT,
-            DomainError::Store(_) | DomainError::Internal(_) => {
+        InventoryError::Domain(domain) => match refusal_status(domain) {
+            Some(status) => status,
+            None => {
                 tracing::error!(error = %domain, "inventory request failed");
                 return render_with(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -14,6 +14,7 @@ mod inventory;
 mod metrics;
 mod openapi;
 mod ops;
+mod specs;
 mod tables;
 mod versioning;
 
@@ -24,6 +25,8 @@ use axum::routing::{any, get, post};
 use axum::{middleware, Router};
 use depot_app::{shell, App};
 use depot_domain::blobs::BlobStore;
+use depot_domain::specs::service::Dispatching;
+use depot_domain::specs::token::TokenVerifier;
 use depot_domain::tables::Catalog;
 use depot_domain::Store;
 use http::{HeaderValue, Method, StatusCode};
@@ -53,6 +56,8 @@ pub struct Shared {
     pub config: Arc<ServeConfig>,
     pub leptos_options: LeptosOptions,
     pub metrics: Arc<Metrics>,
+    /// Verifies the auth server's tokens on `/source/upload`; `None` when no key is configured.
+    pub token_verifier: Option<TokenVerifier>,
 }
 
 impl std::ops::Deref for AppState {
@@ -65,6 +70,7 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(store: Store, catalog: Catalog, blobs: BlobStore, config: ServeConfig) -> Self {
+        let token_verifier = config.token_verifier.clone();
         Self(Arc::new(Shared {
             store,
             catalog,
@@ -72,7 +78,13 @@ impl AppState {
             config: Arc::new(config),
             leptos_options: leptos_options(),
             metrics: Arc::new(Metrics::default()),
+            token_verifier,
         }))
+    }
+
+    /// Whether new spec revisions go to the pipeline runner's outbox.
+    pub fn dispatching(&self) -> Dispatching {
+        Dispatching(self.config.dpp_url.is_some())
     }
 }
 
@@ -113,6 +125,7 @@ pub fn router(state: AppState) -> Router {
     let blobs = state.blobs.clone();
     let leptos_options = state.leptos_options.clone();
     let config = state.config.clone();
+    let dispatching = state.dispatching();
 
     let limited = Router::new()
         .route("/healthz", get(ops::healthz))
@@ -125,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(inventory::routes(&state))
         .merge(versioning::routes())
         .merge(artifacts::routes())
+        .merge(specs::routes())
         .leptos_routes_with_context(
             &state,
             ui_routes,
@@ -132,6 +146,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(store.clone());
                 provide_context(catalog.clone());
                 provide_context(blobs.clone());
+                provide_context(dispatching);
             },
             move || shell(leptos_options.clone()),
         )

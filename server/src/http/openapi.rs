@@ -65,6 +65,12 @@ const SERVER_ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/v3/namespaces/{ns}/apps/{app}", "Apps: detail with the history of artifact versions it ran", "application/json"),
     ("DELETE", "/v3/namespaces/{ns}/apps/{app}", "Apps: delete", "text/plain"),
     ("PUT", "/v3/namespaces/{ns}/apps/{app}/properties", "Apps: upgrade or roll back {artifact: {version}, config?}; also POST …/update", "text/plain"),
+    ("POST", "/source/upload", "Specs: upload a spec (JSON) with Auth-Token: <RS256 token> or ?jwt=, or a Depot key of the owner; always 200 {success, dataset_id, flow_id, errors}", "application/json"),
+    ("POST", "/source/update", "Specs: a pipeline event {pipeline_id, event: queue|start|progress|finish, success, errors, log, stats, flow_id?} (writer)", "application/json"),
+    ("GET", "/source/schema", "Specs: the JSON Schema an uploaded spec must satisfy", "application/schema+json"),
+    ("GET", "/source/{owner}", "Specs: the owner's datasets with their latest state", "application/json"),
+    ("GET", "/source/{owner}/{dataset}", "Specs: a dataset with its current spec and revisions, newest first", "application/json"),
+    ("GET", "/source/{owner}/{dataset}/{revision}", "Specs: a revision (N, latest or successful) with state, logs, stats and pipelines (specstore's shape)", "application/json"),
     ("POST", "/api/db/{db}/reload", "Tables: introspect a database again (admin)", "application/json"),
 ];
 

@@ -455,3 +455,112 @@ pub fn python_venv(name: &str, packages: &[&str]) -> std::path::PathBuf {
     }
     venv
 }
+
+/// A `depot serve` process of the real binary on a test store — for what only whole processes
+/// show: start-up flags, restarts, several replicas on one store. It logs JSON so the test can
+/// read the address it bound.
+pub struct DepotProcess {
+    pub base: String,
+    child: std::process::Child,
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    data_dir: std::path::PathBuf,
+}
+
+impl DepotProcess {
+    /// Starts `depot serve` on `store_url` with `args` and `envs`, and waits until it serves.
+    pub fn start(store_url: &str, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        use std::io::BufRead;
+        let data_dir = std::env::temp_dir().join(format!(
+            "depot_process_{}_{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args([
+                "--database-url",
+                store_url,
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+            ])
+            .args(["--log-format", "json"])
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env_remove("DPP_URL")
+            .env_remove("AUTH_SERVER")
+            .env("RUST_LOG", "info")
+            .envs(envs.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the depot binary runs");
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let kept = logs.clone();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                if let Ok(entry) = serde_json::from_str::<Value>(&line) {
+                    if entry["fields"]["message"] == "Depot is serving" {
+                        let _ = ready_tx.send(
+                            entry["fields"]["address"]
+                                .as_str()
+                                .unwrap_or("")
+                                .to_string(),
+                        );
+                    }
+                }
+                kept.lock().unwrap().push(line);
+            }
+        });
+        let address = match ready_rx.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(address) => address,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("depot did not start: {:?}", logs.lock().unwrap());
+            }
+        };
+        Self {
+            base: format!("http://{address}"),
+            child,
+            logs,
+            data_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
+    }
+
+    /// Stops it as an operator would (SIGTERM) and waits until it has exited.
+    pub fn stop(mut self) {
+        self.terminate();
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    fn terminate(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for DepotProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.terminate();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}

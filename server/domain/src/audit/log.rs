@@ -19,12 +19,18 @@ pub struct Change<'a> {
 }
 
 pub async fn record(tx: &mut Tx, actor: &Actor, change: Change<'_>) -> DomainResult<()> {
+    record_as(tx, actor.name(), change).await
+}
+
+/// Records a write by a party that is not a Depot user: the holder of an auth-server token, or
+/// Depot itself (the scheduler).
+pub async fn record_as(tx: &mut Tx, actor_name: &str, change: Change<'_>) -> DomainResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor, surface, object, action, summary) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(time::now())
-    .bind(actor.name())
+    .bind(actor_name)
     .bind(change.surface.as_str())
     .bind(change.object)
     .bind(change.action)
@@ -45,9 +51,22 @@ impl Surface {
         action: &str,
         summary: serde_json::Value,
     ) -> DomainResult<()> {
-        record(
+        self.record_as(tx, actor.name(), object, action, summary)
+            .await
+    }
+
+    /// [`Surface::record`] for a writer known only by name (see [`record_as`]).
+    pub async fn record_as(
+        self,
+        tx: &mut Tx,
+        actor_name: &str,
+        object: &str,
+        action: &str,
+        summary: serde_json::Value,
+    ) -> DomainResult<()> {
+        record_as(
             tx,
-            actor,
+            actor_name,
             Change {
                 surface: self,
                 object,

@@ -10,7 +10,7 @@ use crate::auth::Timestamp;
 #[cfg(feature = "services")]
 mod log;
 #[cfg(feature = "services")]
-pub use log::{query, record, Change, DEFAULT_PAGE, MAX_PAGE};
+pub use log::{query, record, record_as, Change, DEFAULT_PAGE, MAX_PAGE};
 
 /// The part of Depot a write happened on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

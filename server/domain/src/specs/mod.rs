@@ -1,0 +1,26 @@
+//! Specs: DataHQ's specstore — source specs uploaded per `owner/dataset`, each upload a new
+//! revision whose pipelines (planned from the spec's outputs) report their progress back.
+//!
+//! [`model`] has the shapes that cross the wire (compiled for the browser too); [`plan`] turns a
+//! spec into pipelines with dependencies; [`schedule`] reads `every 30m`; [`schema`] is the JSON
+//! Schema a spec must satisfy; [`token`] verifies the auth server's RS256 tokens; [`service`]
+//! uploads, revisions and pipeline events; [`outbox`] the durable queue of revisions for the
+//! pipeline runner; [`schedules`] the re-submission of due specs.
+
+pub mod model;
+#[cfg(feature = "services")]
+pub mod outbox;
+#[cfg(feature = "services")]
+pub mod plan;
+#[cfg(feature = "services")]
+pub mod schedule;
+#[cfg(feature = "services")]
+pub mod schedules;
+#[cfg(feature = "services")]
+pub mod schema;
+#[cfg(feature = "services")]
+pub mod service;
+#[cfg(feature = "services")]
+pub mod token;
+
+pub use model::*;

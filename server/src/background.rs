@@ -1,0 +1,131 @@
+//! Work a Depot process does besides answering requests: handing spec revisions to the
+//! pipeline runner, and making scheduled revisions. Both keep all their state in the store, so
+//! any number of processes can run them side by side and a restart loses nothing.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use depot_domain::specs::outbox::{self, Claimed};
+use depot_domain::specs::schedules;
+use depot_domain::specs::service::Dispatching;
+use depot_domain::Store;
+use tokio::task::JoinHandle;
+
+/// How often each process looks for due work.
+const POLL: Duration = Duration::from_millis(500);
+/// How long the runner has to accept a revision.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Starts the scheduler, and the dispatcher when a runner is configured. Dropping the handles
+/// does not stop them; abort them to.
+pub fn spawn(store: Store, dpp_url: Option<String>) -> Vec<JoinHandle<()>> {
+    let dispatching = Dispatching(dpp_url.is_some());
+    let mut tasks = vec![tokio::spawn(run_schedules(store.clone(), dispatching))];
+    if let Some(url) = dpp_url {
+        tasks.push(tokio::spawn(dispatch(store, url)));
+    }
+    tasks
+}
+
+async fn run_schedules(store: Store, dispatching: Dispatching) {
+    loop {
+        match schedules::run_due(&store, Utc::now(), dispatching).await {
+            Ok(made) => {
+                for flow_id in made {
+                    tracing::info!(%flow_id, "scheduled revision made");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not run due schedules"),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Sends each queued revision to `POST {url}` until the runner answers 2xx. The runner gets
+/// the flow id as `Idempotency-Key` too, so a send repeated after a crash between its
+/// acceptance and our record of it can be recognised.
+async fn dispatch(store: Store, url: String) {
+    let client = match reqwest::Client::builder().timeout(SEND_TIMEOUT).build() {
+        Ok(client) => client,
+        Err(error) => {
+            tracing::error!(%error, "cannot make an HTTP client; revisions will not be dispatched");
+            return;
+        }
+    };
+    loop {
+        match outbox::claim_next(&store, Utc::now()).await {
+            Ok(Some(claimed)) => {
+                send(&store, &client, &url, &claimed).await;
+                continue;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not read the dispatch outbox"),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn send(store: &Store, client: &reqwest::Client, url: &str, claimed: &Claimed) {
+    let result = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("Idempotency-Key", &claimed.flow_id)
+        .body(claimed.payload.clone())
+        .send()
+        .await;
+    let failure = match result {
+        Ok(response) if response.status().is_success() => None,
+        Ok(response) => Some(format!("the runner answered {}", response.status())),
+        Err(error) => Some(format!("the runner could not be reached: {error}")),
+    };
+    let recorded = match &failure {
+        None => {
+            tracing::info!(flow_id = %claimed.flow_id, attempt = claimed.attempt, "revision dispatched");
+            outbox::delivered(store, &claimed.flow_id, Utc::now()).await
+        }
+        Some(error) => {
+            tracing::warn!(flow_id = %claimed.flow_id, attempt = claimed.attempt, %error, "dispatch failed; will retry");
+            outbox::failed(store, claimed, error, Utc::now()).await
+        }
+    };
+    if let Err(error) = recorded {
+        tracing::warn!(%error, flow_id = %claimed.flow_id, "could not record a dispatch attempt");
+    }
+}
+
+/// The auth server's public key, from `http://{server}/auth/public-key`.
+pub async fn fetch_public_key(server: &str) -> Result<String, String> {
+    let url = if server.starts_with("http://") || server.starts_with("https://") {
+        format!("{}/auth/public-key", server.trim_end_matches('/'))
+    } else {
+        format!("http://{}/auth/public-key", server.trim_end_matches('/'))
+    };
+    let response = reqwest::Client::builder()
+        .timeout(SEND_TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())?
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("cannot fetch the auth server's public key from {url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!(
+            "the auth server answered {} for its public key at {url}",
+            response.status()
+        ));
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|e| format!("cannot read the auth server's public key from {url}: {e}"))?;
+    // Some auth servers wrap the PEM in JSON: `"…"` or `{"public_key": "…"}`.
+    Ok(match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::String(pem)) => pem,
+        Ok(value) => value
+            .get("public_key")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .unwrap_or(text),
+        Err(_) => text,
+    })
+}

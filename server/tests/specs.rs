@@ -1,0 +1,1173 @@
+//! API.md §5, Specs: specstore's `/source/…` over HTTP — tokens, uploads, revisions, pipeline
+//! events, dispatch to the pipeline runner and schedules — on SQLite and PostgreSQL.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use depot_domain::specs::service::Dispatching;
+use depot_domain::specs::token::TokenVerifier;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use support::{status_and_json, Backend, DepotProcess, TestServer, TestStore};
+
+const NOT_AUTHORISED: &str = "No token or token not authorised for owner";
+
+/// RSA key pairs made with `openssl` once per test run: the auth server's and a stranger's.
+struct Keys {
+    folder: PathBuf,
+}
+
+impl Keys {
+    fn get() -> &'static Keys {
+        static KEYS: OnceLock<Keys> = OnceLock::new();
+        KEYS.get_or_init(|| {
+            let folder =
+                std::env::temp_dir().join(format!("depot_spec_keys_{}", std::process::id()));
+            std::fs::create_dir_all(&folder).unwrap();
+            for name in ["auth", "stranger"] {
+                let private = folder.join(format!("{name}.pem"));
+                openssl(
+                    &[
+                        "genpkey",
+                        "-algorithm",
+                        "RSA",
+                        "-pkeyopt",
+                        "rsa_keygen_bits:2048",
+                        "-out",
+                        private.to_str().unwrap(),
+                    ],
+                    b"",
+                );
+                openssl(
+                    &[
+                        "pkey",
+                        "-in",
+                        private.to_str().unwrap(),
+                        "-pubout",
+                        "-out",
+                        folder.join(format!("{name}.pub.pem")).to_str().unwrap(),
+                    ],
+                    b"",
+                );
+            }
+            Keys { folder }
+        })
+    }
+
+    fn public_pem(&self) -> String {
+        std::fs::read_to_string(self.public_path()).unwrap()
+    }
+
+    fn public_path(&self) -> PathBuf {
+        self.folder.join("auth.pub.pem")
+    }
+
+    fn verifier(&self) -> TokenVerifier {
+        TokenVerifier::from_pem(&self.public_pem()).unwrap()
+    }
+
+    /// An RS256 JWT with `claims`, signed by the key `signer` (`auth` or `stranger`).
+    fn token_signed_by(&self, signer: &str, claims: Value) -> String {
+        let signed = format!(
+            "{}.{}",
+            part(&json!({"alg": "RS256", "typ": "JWT"})),
+            part(&claims)
+        );
+        let key = self.folder.join(format!("{signer}.pem"));
+        let signature = openssl(
+            &["dgst", "-sha256", "-sign", key.to_str().unwrap()],
+            signed.as_bytes(),
+        );
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    fn token(&self, userid: &str, max_datasets: i64) -> String {
+        self.token_signed_by("auth", claims(userid, max_datasets))
+    }
+}
+
+fn claims(userid: &str, max_datasets: i64) -> Value {
+    json!({"userid": userid, "permissions": {"max_dataset_num": max_datasets}, "service": "source",
+           "exp": chrono::Utc::now().timestamp() + 3600})
+}
+
+fn part(value: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+fn openssl(args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("openssl")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl is installed");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+fn spec(owner: &str, dataset: &str) -> Value {
+    json!({
+        "meta": {"ownerid": owner, "owner": owner, "dataset": dataset, "version": 1, "findability": "published"},
+        "inputs": [{"kind": "datapackage", "url": "http://example.com/datapackage.json", "parameters": {}}],
+        "outputs": [{"kind": "csv"}, {"kind": "json"}, {"kind": "zip"}]
+    })
+}
+
+async fn start(backend: Backend) -> TestServer {
+    TestServer::start_with(backend, |config| {
+        config.token_verifier = Some(Keys::get().verifier())
+    })
+    .await
+}
+
+async fn upload_with_token(server: &TestServer, token: &str, spec: &Value) -> Value {
+    let response = server
+        .post("/source/upload")
+        .header("Auth-Token", token)
+        .json(spec)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, StatusCode::OK, "uploads always answer 200: {body}");
+    body
+}
+
+fn refused_with(body: &Value, errors: &[&str]) {
+    assert_eq!(body["success"], false, "{body}");
+    assert_eq!(body["dataset_id"], Value::Null, "{body}");
+    assert_eq!(body["flow_id"], Value::Null, "{body}");
+    assert_eq!(body["errors"], json!(errors), "{body}");
+}
+
+async fn tokens_from_the_header_or_jwt_parameter_upload_for_their_owner(backend: Backend) {
+    let server = start(backend).await;
+    let keys = Keys::get();
+    let first = upload_with_token(&server, &keys.token("me", 5), &spec("me", "ds")).await;
+    assert_eq!(
+        first,
+        json!({"success": true, "dataset_id": "me/ds", "flow_id": "me/ds/1", "errors": []})
+    );
+    // Any case of the header name.
+    let second = server
+        .post("/source/upload")
+        .header("auth-token", keys.token("me", 5))
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(second).await.1["flow_id"], "me/ds/2");
+    let third = server
+        .post(&format!("/source/upload?jwt={}", keys.token("me", 5)))
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(third).await.1["flow_id"], "me/ds/3");
+}
+
+async fn bad_tokens_are_not_authorised_for_the_owner(backend: Backend) {
+    let server = start(backend).await;
+    let keys = Keys::get();
+    let now = chrono::Utc::now().timestamp();
+    let expired = json!({"userid": "me", "permissions": {"max_dataset_num": 5}, "service": "source", "exp": now - 60});
+    let not_yet = json!({"userid": "me", "permissions": {"max_dataset_num": 5}, "nbf": now + 600});
+    let other_service =
+        json!({"userid": "me", "permissions": {"max_dataset_num": 5}, "service": "rawstore"});
+    let unsigned = format!(
+        "{}.{}.",
+        part(&json!({"alg": "none", "typ": "JWT"})),
+        part(&claims("me", 5))
+    );
+    // HS256 with the public key as the secret: the classic algorithm-confusion forgery.
+    let hs_signed = format!(
+        "{}.{}",
+        part(&json!({"alg": "HS256", "typ": "JWT"})),
+        part(&claims("me", 5))
+    );
+    let mac = openssl(
+        &["dgst", "-sha256", "-hmac", &keys.public_pem(), "-binary"],
+        hs_signed.as_bytes(),
+    );
+    let hs256 = format!("{hs_signed}.{}", URL_SAFE_NO_PAD.encode(mac));
+    let mut tampered = keys.token("me", 5);
+    tampered.insert_str(tampered.find('.').unwrap() + 1, "x");
+    for (what, token) in [
+        (
+            "signed by another key",
+            keys.token_signed_by("stranger", claims("me", 5)),
+        ),
+        ("expired", keys.token_signed_by("auth", expired)),
+        ("not valid yet", keys.token_signed_by("auth", not_yet)),
+        (
+            "for another service",
+            keys.token_signed_by("auth", other_service),
+        ),
+        ("alg none", unsigned),
+        ("HS256", hs256),
+        ("tampered", tampered),
+        ("for another user", keys.token("you", 5)),
+        ("garbage", "not.a.token".to_string()),
+    ] {
+        let body = upload_with_token(&server, &token, &spec("me", "ds")).await;
+        assert_eq!(
+            body["errors"],
+            json!([NOT_AUTHORISED]),
+            "a token {what}: {body}"
+        );
+    }
+    let anonymous = server
+        .post("/source/upload")
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    refused_with(&status_and_json(anonymous).await.1, &[NOT_AUTHORISED]);
+    // Nothing was made by any of them.
+    let owner = server
+        .as_admin(server.get("/source/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(owner.status(), StatusCode::NOT_FOUND);
+}
+
+async fn depot_api_keys_of_the_owner_upload_too(backend: Backend) {
+    let server = start(backend).await;
+    let writer = server.user_with_key("me", "writer").await;
+    let by_key = server
+        .post("/source/upload")
+        .bearer_auth(&writer)
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(by_key).await.1["flow_id"], "me/ds/1");
+    // A writer uploads only for the owner of its own name; an admin for anyone.
+    let elsewhere = server
+        .post("/source/upload")
+        .bearer_auth(&writer)
+        .json(&spec("you", "ds"))
+        .send()
+        .await
+        .unwrap();
+    refused_with(&status_and_json(elsewhere).await.1, &[NOT_AUTHORISED]);
+    let reader = server.user_with_key("reader", "reader").await;
+    let by_reader = server
+        .post("/source/upload")
+        .bearer_auth(&reader)
+        .json(&spec("reader", "ds"))
+        .send()
+        .await
+        .unwrap();
+    refused_with(&status_and_json(by_reader).await.1, &[NOT_AUTHORISED]);
+    let by_admin = server
+        .as_admin(server.post("/source/upload"))
+        .json(&spec("you", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(by_admin).await.1["flow_id"], "you/ds/1");
+    // The upload is in the audit log under the uploader.
+    let audit = server
+        .as_admin(server.get("/api/audit?surface=specs"))
+        .send()
+        .await
+        .unwrap();
+    let entries = status_and_json(audit).await.1;
+    assert!(
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["object"] == "me/ds/1" && e["actor"] == "me"),
+        "{entries}"
+    );
+}
+
+async fn the_owner_check_stays_on_under_no_auth(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| {
+        config.no_auth = true;
+        config.token_verifier = Some(Keys::get().verifier());
+    })
+    .await;
+    let anonymous = server
+        .post("/source/upload")
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    refused_with(&status_and_json(anonymous).await.1, &[NOT_AUTHORISED]);
+    let by_token = upload_with_token(&server, &Keys::get().token("me", 1), &spec("me", "ds")).await;
+    assert_eq!(by_token["flow_id"], "me/ds/1");
+    let writer = server.user_with_key("me", "writer").await;
+    let by_key = server
+        .post("/source/upload")
+        .bearer_auth(&writer)
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(by_key).await.1["flow_id"], "me/ds/2");
+    // Pipeline events need no credentials under --no-auth.
+    let event = server
+        .post("/source/update")
+        .json(&json!({"pipeline_id": "me/ds:source", "event": "start"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(event).await.1["success"], true);
+}
+
+async fn every_upload_error_has_specstores_text(backend: Backend) {
+    let server = start(backend).await;
+    let token = Keys::get().token("me", 5);
+    let empty = server
+        .post("/source/upload")
+        .header("Auth-Token", &token)
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    refused_with(
+        &status_and_json(empty).await.1,
+        &["Received empty contents (make sure your content-type is correct)"],
+    );
+    let not_json_type = server
+        .post("/source/upload")
+        .header("Auth-Token", &token)
+        .header("Content-Type", "text/plain")
+        .body(spec("me", "ds").to_string())
+        .send()
+        .await
+        .unwrap();
+    refused_with(
+        &status_and_json(not_json_type).await.1,
+        &["Received empty contents (make sure your content-type is correct)"],
+    );
+    let malformed = server
+        .post("/source/upload")
+        .header("Auth-Token", &token)
+        .header("Content-Type", "application/json")
+        .body("{\"meta\": ")
+        .send()
+        .await
+        .unwrap();
+    let body = status_and_json(malformed).await.1;
+    assert!(
+        body["errors"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("The spec is not valid JSON"),
+        "{body}"
+    );
+    refused_with(
+        &upload_with_token(&server, &token, &json!({"meta": {"dataset": "ds"}})).await,
+        &["Missing owner in spec"],
+    );
+    refused_with(
+        &upload_with_token(&server, &token, &json!({})).await,
+        &["Missing owner in spec"],
+    );
+
+    for (schedule, text) in [
+        (json!(5), "Schedule should be a string"),
+        (json!("daily"), "Schedule should start with 'every'"),
+        (
+            json!("every 5y"),
+            "Bad time unit for schedule, only s/m/h/d/w are allowed",
+        ),
+        (json!("every xm"), "Failed to parse time number"),
+        (
+            json!("every 30s"),
+            "Can't schedule tasks for less than one minute",
+        ),
+    ] {
+        let mut scheduled = spec("me", "ds");
+        scheduled["schedule"] = schedule;
+        refused_with(
+            &upload_with_token(&server, &token, &scheduled).await,
+            &[text],
+        );
+    }
+
+    // The JSON Schema's errors name the field.
+    let mut bad = spec("me", "ds");
+    bad["meta"]["dataset"] = json!("no spaces allowed");
+    bad["outputs"] = json!([{"kind": "csv"}, {}]);
+    bad["inputs"] = json!("http://example.com");
+    let body = upload_with_token(&server, &token, &bad).await;
+    let errors: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert_eq!(body["success"], false);
+    assert!(
+        errors.iter().any(|e| e.starts_with("meta.dataset: ")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("outputs[1]: \"kind\" is a required property")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.starts_with("inputs: ")),
+        "{errors:?}"
+    );
+    // No refused upload left anything behind.
+    let owner = server
+        .as_admin(server.get("/source/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(owner.status(), StatusCode::NOT_FOUND);
+
+    // The schema the errors come from is published.
+    let schema = status_and_json(server.get("/source/schema").send().await.unwrap())
+        .await
+        .1;
+    assert_eq!(schema["$id"], "/source/schema");
+    assert_eq!(
+        schema["properties"]["meta"]["required"],
+        json!(["ownerid", "dataset"])
+    );
+}
+
+async fn the_plan_limit_counts_datasets_and_allows_re_uploads_at_the_limit(backend: Backend) {
+    let server = start(backend).await;
+    let token = Keys::get().token("me", 2);
+    assert_eq!(
+        upload_with_token(&server, &token, &spec("me", "one")).await["success"],
+        true
+    );
+    assert_eq!(
+        upload_with_token(&server, &token, &spec("me", "two")).await["success"],
+        true
+    );
+    refused_with(
+        &upload_with_token(&server, &token, &spec("me", "three")).await,
+        &["Max datasets for user exceeded plan limit (2)"],
+    );
+    let again = upload_with_token(&server, &token, &spec("me", "two")).await;
+    assert_eq!(again["flow_id"], "me/two/2", "{again}");
+    // A token without a plan may make no dataset at all, as in specstore.
+    let planless =
+        Keys::get().token_signed_by("auth", json!({"userid": "new", "service": "source"}));
+    refused_with(
+        &upload_with_token(&server, &planless, &spec("new", "ds")).await,
+        &["Max datasets for user exceeded plan limit (0)"],
+    );
+    let owners = status_and_json(
+        server
+            .as_admin(server.get("/api/specs/owners"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    assert_eq!(owners, json!([{"owner": "me", "datasets": 2}]));
+}
+
+async fn event(server: &TestServer, body: Value) -> (StatusCode, Value) {
+    status_and_json(
+        server
+            .as_admin(server.post("/source/update"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn revision(server: &TestServer, which: &str) -> Value {
+    let (status, body) = status_and_json(
+        server
+            .as_admin(server.get(&format!("/source/me/ds/{which}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn statuses(revision: &Value) -> Vec<(String, String)> {
+    revision["pipelines"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, p)| (id.clone(), p["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_state(
+    backend: Backend,
+) {
+    let server = start(backend).await;
+    upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
+    let first = revision(&server, "1").await;
+    assert_eq!(first["id"], "me/ds/1");
+    assert_eq!(first["state"], "QUEUED");
+    assert_eq!(first["spec_contents"], spec("me", "ds"));
+    assert_eq!(
+        first["pipelines"]["me/ds:csv"],
+        json!({"title": "Creating CSV", "status": "QUEUED", "stats": {}, "error_log": []})
+    );
+    let titles: Vec<&str> = first["pipelines"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Copying source data",
+            "Creating CSV",
+            "Creating JSON",
+            "Creating ZIP",
+            "Creating Package"
+        ]
+    );
+    // Dependencies, as the admin API shows them.
+    let detail = status_and_json(
+        server
+            .as_admin(server.get("/api/specs/revision?owner=me&dataset=ds&revision=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    let zip = detail["pipelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "me/ds:zip")
+        .unwrap()
+        .clone();
+    assert_eq!(zip["dependencies"], json!(["me/ds:csv", "me/ds:json"]));
+
+    let (status, answer) = event(
+        &server,
+        json!({"pipeline_id": "me/ds:source", "event": "queue"}),
+    )
+    .await;
+    assert_eq!(
+        (status, answer),
+        (
+            StatusCode::OK,
+            json!({"success": true, "status": "pending", "id": "me/ds/1", "errors": []})
+        )
+    );
+    let (_, answer) = event(
+        &server,
+        json!({"pipeline": "me/ds:source", "event": "start", "log": ["fetching"]}),
+    )
+    .await;
+    assert_eq!(answer["status"], "running");
+    assert_eq!(revision(&server, "latest").await["state"], "INPROGRESS");
+    let (_, answer) = event(&server, json!({"pipeline_id": "me/ds:source", "event": "finish", "success": true, "stats": {"bytes": 10}})).await;
+    assert_eq!(
+        answer["status"], "running",
+        "pending pipelines remain after one finished"
+    );
+    let now = revision(&server, "1").await;
+    assert_eq!(now["state"], "INPROGRESS");
+    assert_eq!(now["pipelines"]["me/ds:source"]["status"], "SUCCEEDED");
+    assert_eq!(
+        now["pipelines"]["me/ds:source"]["stats"],
+        json!({"bytes": 10})
+    );
+    assert_eq!(now["logs"], json!(["fetching"]));
+    assert_eq!(now["stats"], json!({"bytes": 10}));
+    for id in ["me/ds:csv", "me/ds:json", "me/ds:zip", "me/ds"] {
+        event(
+            &server,
+            json!({"pipeline_id": id, "event": "finish", "success": true}),
+        )
+        .await;
+    }
+    let done = revision(&server, "1").await;
+    assert_eq!(done["state"], "SUCCEEDED");
+    assert!(statuses(&done).iter().all(|(_, s)| s == "SUCCEEDED"));
+    assert_eq!(revision(&server, "successful").await["id"], "me/ds/1");
+
+    // Revision 2 fails at the CSV: the ZIP and the package that depend on it fail with it.
+    upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
+    assert_eq!(revision(&server, "latest").await["state"], "QUEUED");
+    assert_eq!(revision(&server, "successful").await["id"], "me/ds/1");
+    event(
+        &server,
+        json!({"pipeline_id": "me/ds:source", "event": "finish", "success": true}),
+    )
+    .await;
+    event(
+        &server,
+        json!({"pipeline_id": "me/ds:json", "event": "progress"}),
+    )
+    .await;
+    let (_, answer) = event(&server, json!({"pipeline_id": "me/ds:csv", "event": "finish", "success": false, "errors": ["bad row 7"]})).await;
+    assert_eq!(
+        answer,
+        json!({"success": true, "status": "running", "id": "me/ds/2", "errors": ["bad row 7"]})
+    );
+    let failing = revision(&server, "latest").await;
+    assert_eq!(failing["id"], "me/ds/2");
+    assert_eq!(
+        failing["pipelines"]["me/ds:csv"]["error_log"],
+        json!(["bad row 7"])
+    );
+    assert_eq!(failing["pipelines"]["me/ds:zip"]["status"], "FAILED");
+    assert_eq!(
+        failing["pipelines"]["me/ds:zip"]["error_log"],
+        json!(["Dependency unsuccessful. Cannot run until dependency \"me/ds:csv\" is successfully executed"])
+    );
+    assert_eq!(failing["pipelines"]["me/ds"]["status"], "FAILED");
+    assert_eq!(
+        failing["pipelines"]["me/ds:json"]["status"], "INPROGRESS",
+        "a running pipeline is not cascaded"
+    );
+    assert_eq!(failing["state"], "INPROGRESS", "the JSON is still running");
+    assert_eq!(failing["error_log"], json!(["bad row 7"]));
+    let (_, answer) = event(
+        &server,
+        json!({"pipeline_id": "me/ds:json", "event": "finish", "success": true}),
+    )
+    .await;
+    assert_eq!(answer["status"], "failed");
+    assert_eq!(revision(&server, "2").await["state"], "FAILED");
+    assert_eq!(revision(&server, "latest").await["id"], "me/ds/2");
+    assert_eq!(revision(&server, "successful").await["id"], "me/ds/1");
+
+    // Revision 3 runs while an event for revision 2 is named by its flow id.
+    upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
+    let (_, answer) = event(
+        &server,
+        json!({"pipeline_id": "me/ds:source", "flow_id": "me/ds/3", "event": "start"}),
+    )
+    .await;
+    assert_eq!(answer["id"], "me/ds/3");
+    let (_, answer) = event(&server, json!({"pipeline_id": "me/ds:csv", "flow_id": "me/ds/2", "event": "finish", "success": true})).await;
+    assert_eq!(answer["id"], "me/ds/2");
+
+    // The dataset's own listing and the owner's.
+    let dataset = status_and_json(
+        server
+            .as_admin(server.get("/source/me/ds"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    let states: Vec<&str> = dataset["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["INPROGRESS", "FAILED", "SUCCEEDED"]);
+    let owner = status_and_json(
+        server
+            .as_admin(server.get("/source/me"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    assert_eq!(owner["datasets"][0]["id"], "me/ds");
+    assert_eq!(owner["datasets"][0]["latest_state"], "INPROGRESS");
+}
+
+async fn bad_events_and_missing_revisions_are_refused_in_the_surfaces_format(backend: Backend) {
+    let server = start(backend).await;
+    upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
+    let (status, body) = event(
+        &server,
+        json!({"pipeline_id": "me/other:csv", "event": "start"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::OK,
+            json!({"success": false, "status": null, "id": null, "errors": ["pipeline not found"]})
+        )
+    );
+    for (bad, text) in [
+        (
+            json!({"event": "start"}),
+            "pipeline_id (or pipeline) is required",
+        ),
+        (json!({"pipeline_id": "me/ds:csv"}), "event is required"),
+        (
+            json!({"pipeline_id": "me/ds:csv", "event": "explode"}),
+            "event must be one of queue, start, progress, finish",
+        ),
+        (
+            json!({"pipeline_id": "me/ds:csv", "event": "finish"}),
+            "a finish event needs \"success\"",
+        ),
+        (
+            json!({"pipeline_id": "me/ds:csv", "event": "finish", "success": "yes"}),
+            "success must be true or false",
+        ),
+        (
+            json!({"pipeline_id": "me/ds:csv", "event": "start", "stats": [1]}),
+            "stats must be an object",
+        ),
+        (json!([1, 2]), "the event must be a JSON object"),
+    ] {
+        let (status, body) = event(&server, bad.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["success"], false);
+        assert!(
+            body["errors"][0].as_str().unwrap().starts_with(text),
+            "{bad}: {body}"
+        );
+    }
+    // Events need a writer.
+    let anonymous = server
+        .post("/source/update")
+        .json(&json!({"pipeline_id": "me/ds:csv", "event": "start"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_and_json(anonymous).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["success"], false);
+    let reader = server.user_with_key("watcher", "reader").await;
+    let by_reader = server
+        .post("/source/update")
+        .bearer_auth(&reader)
+        .json(&json!({"pipeline_id": "me/ds:csv", "event": "start"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_reader.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        revision(&server, "1").await["state"],
+        "QUEUED",
+        "no refused event changed anything"
+    );
+
+    for (path, status) in [
+        ("/source/me/ds/2", StatusCode::NOT_FOUND),
+        ("/source/me/nope/1", StatusCode::NOT_FOUND),
+        ("/source/me/ds/successful", StatusCode::NOT_FOUND),
+        ("/source/me/ds/zero", StatusCode::BAD_REQUEST),
+        ("/source/me/ds/0", StatusCode::BAD_REQUEST),
+        ("/source/nobody", StatusCode::NOT_FOUND),
+    ] {
+        let (got, body) =
+            status_and_json(server.as_admin(server.get(path)).send().await.unwrap()).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert_eq!(body["success"], false, "{path}: {body}");
+        assert!(body["errors"][0].is_string(), "{path}: {body}");
+    }
+    let anonymous_read = server.get("/source/me/ds/1").send().await.unwrap();
+    assert_eq!(anonymous_read.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {
+    let server = start(backend).await;
+    let mut scheduled = spec("me", "ds");
+    scheduled["schedule"] = json!("every 1m");
+    upload_with_token(&server, &Keys::get().token("me", 5), &scheduled).await;
+    let dataset = status_and_json(
+        server
+            .as_admin(server.get("/source/me/ds"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    assert_eq!(dataset["summary"]["schedule"], "every 1m");
+    let next: chrono::DateTime<chrono::Utc> = dataset["summary"]["next_run"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let wait = next - chrono::Utc::now();
+    assert!(
+        wait > chrono::Duration::seconds(50) && wait <= chrono::Duration::seconds(60),
+        "{wait}"
+    );
+
+    // Not due yet: nothing happens. A minute later (an injected clock), four lookers at once
+    // make one revision between them.
+    use depot_domain::specs::schedules::run_due;
+    assert!(
+        run_due(&server.db.store, chrono::Utc::now(), Dispatching(false))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let later = next + chrono::Duration::seconds(1);
+    let lookers = (0..4).map(|_| {
+        let store = server.db.store.clone();
+        tokio::spawn(async move { run_due(&store, later, Dispatching(false)).await.unwrap() })
+    });
+    let mut made = Vec::new();
+    for looker in lookers {
+        made.extend(looker.await.unwrap());
+    }
+    assert_eq!(made, ["me/ds/2"]);
+    let second = revision(&server, "2").await;
+    assert_eq!(second["spec_contents"], scheduled);
+    let dataset = status_and_json(
+        server
+            .as_admin(server.get("/source/me/ds"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    assert_eq!(dataset["revisions"][0]["cause"], "schedule");
+    let next_again: chrono::DateTime<chrono::Utc> = dataset["summary"]["next_run"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(next_again, next + chrono::Duration::seconds(60));
+    // Re-uploading without a schedule ends it.
+    upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
+    assert!(run_due(
+        &server.db.store,
+        later + chrono::Duration::days(1),
+        Dispatching(false)
+    )
+    .await
+    .unwrap()
+    .is_empty());
+}
+
+on_both_backends!(
+    tokens_from_the_header_or_jwt_parameter_upload_for_their_owner,
+    bad_tokens_are_not_authorised_for_the_owner,
+    depot_api_keys_of_the_owner_upload_too,
+    the_owner_check_stays_on_under_no_auth,
+    every_upload_error_has_specstores_text,
+    the_plan_limit_counts_datasets_and_allows_re_uploads_at_the_limit,
+    pipelines_are_planned_and_events_drive_their_status_and_the_revision_state,
+    bad_events_and_missing_revisions_are_refused_in_the_surfaces_format,
+    a_due_schedule_makes_one_revision_however_many_look,
+    revisions_are_dispatched_exactly_once_across_a_restart,
+    two_processes_make_each_scheduled_run_once,
+);
+
+/// A tiny HTTP server on a fixed port that can be started and stopped: the pipeline runner
+/// (recording what it is sent) or the auth server (serving its public key).
+struct Fake {
+    port: u16,
+    received: Arc<Mutex<Vec<(String, Value)>>>,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Fake {
+    async fn reserve() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self {
+            port: listener.local_addr().unwrap().port(),
+            received: Default::default(),
+            running: None,
+        }
+    }
+
+    async fn serve(&mut self, router: axum::Router) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .unwrap();
+        self.running = Some(tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap()
+        }));
+    }
+
+    async fn start_runner(&mut self) {
+        let received = self.received.clone();
+        let router = axum::Router::new().route(
+            "/flows",
+            axum::routing::post(move |headers: http::HeaderMap, body: axum::Json<Value>| {
+                let received = received.clone();
+                async move {
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    received.lock().unwrap().push((key, body.0));
+                    "accepted"
+                }
+            }),
+        );
+        self.serve(router).await;
+    }
+
+    fn received(&self) -> Vec<(String, Value)> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..120 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("{what} did not happen within 30 s");
+}
+
+async fn detail(client: &reqwest::Client, process: &DepotProcess, key: &str, path: &str) -> Value {
+    status_and_json(
+        client
+            .get(process.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1
+}
+
+async fn revisions_are_dispatched_exactly_once_across_a_restart(backend: Backend) {
+    let db = TestStore::new(backend).await;
+    let key = depot_domain::auth::users::bootstrap_admin(&db.store)
+        .await
+        .unwrap()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut runner = Fake::reserve().await; // reserved, not listening: the runner is down
+    let dpp_url = format!("http://127.0.0.1:{}/flows", runner.port);
+    let first = DepotProcess::start(&db.url, &["--dpp-url", &dpp_url], &[]);
+    let uploaded = client
+        .post(first.url("/source/upload"))
+        .bearer_auth(&key)
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/1");
+    let path = "/api/specs/revision?owner=me&dataset=ds&revision=1";
+    eventually("a failed attempt", async || {
+        detail(&client, &first, &key, path).await["dispatch"]["attempts"].as_i64() >= Some(2)
+    })
+    .await;
+    let waiting = detail(&client, &first, &key, path).await["dispatch"].clone();
+    assert_eq!(waiting["delivered"], Value::Null);
+    assert!(
+        waiting["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{waiting}"
+    );
+    first.stop();
+
+    // A new process on the same store, then the runner comes up: the revision arrives once.
+    let second = DepotProcess::start(
+        &db.url,
+        &["--dpp-url", &dpp_url],
+        &[("DPP_URL", "http://ignored.invalid/")],
+    );
+    runner.start_runner().await;
+    eventually("the delivery", async || !runner.received().is_empty()).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = runner.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let (idempotency_key, flow) = &received[0];
+    assert_eq!(idempotency_key, "me/ds/1");
+    assert_eq!(flow["flow_id"], "me/ds/1");
+    assert_eq!(flow["spec"], spec("me", "ds"));
+    assert_eq!(flow["pipelines"][0]["id"], "me/ds:source");
+    let delivered = detail(&client, &second, &key, path).await["dispatch"].clone();
+    assert!(delivered["delivered"].is_string(), "{delivered}");
+    // A revision made now goes straight out.
+    let again = client
+        .post(second.url("/source/upload"))
+        .bearer_auth(&key)
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(again).await.1["flow_id"], "me/ds/2");
+    eventually("the second delivery", async || runner.received().len() == 2).await;
+    assert_eq!(runner.received()[1].1["flow_id"], "me/ds/2");
+}
+
+async fn two_processes_make_each_scheduled_run_once(backend: Backend) {
+    let db = TestStore::new(backend).await;
+    let key = depot_domain::auth::users::bootstrap_admin(&db.store)
+        .await
+        .unwrap()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let one = DepotProcess::start(&db.url, &[], &[]);
+    let two = DepotProcess::start(&db.url, &[], &[]);
+    let mut scheduled = spec("me", "ds");
+    scheduled["schedule"] = json!("every 1m");
+    let uploaded = client
+        .post(one.url("/source/upload"))
+        .bearer_auth(&key)
+        .json(&scheduled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/1");
+    // Both processes look for due runs every half second; make the run due now by moving the
+    // dataset's clock back, three times over.
+    for round in 2..=4 {
+        sqlx::query("UPDATE spec_datasets SET next_run_at = '2000-01-01T00:00:00.000Z'")
+            .execute(db.store.pool())
+            .await
+            .unwrap();
+        eventually("the scheduled revision", async || {
+            detail(&client, &two, &key, "/source/me/ds").await["summary"]["revisions"]
+                == json!(round)
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let dataset = detail(&client, &one, &key, "/source/me/ds").await;
+    assert_eq!(dataset["summary"]["revisions"], 4, "{dataset}");
+    let causes: Vec<&str> = dataset["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cause"].as_str().unwrap())
+        .collect();
+    assert_eq!(causes, ["schedule", "schedule", "schedule", "upload"]);
+    let next: chrono::DateTime<chrono::Utc> = dataset["summary"]["next_run"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        next > chrono::Utc::now(),
+        "the next run is in the future: {next}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_key_comes_from_a_file_or_the_auth_server() {
+    let db = TestStore::new(Backend::Sqlite).await;
+    let client = reqwest::Client::new();
+    let keys = Keys::get();
+    let path = keys.public_path();
+    let from_file =
+        DepotProcess::start(&db.url, &["--auth-public-key", path.to_str().unwrap()], &[]);
+    let uploaded = client
+        .post(from_file.url("/source/upload"))
+        .header("Auth-Token", keys.token("me", 1))
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/1");
+    from_file.stop();
+
+    let mut auth_server = Fake::reserve().await;
+    let pem = keys.public_pem();
+    auth_server
+        .serve(axum::Router::new().route(
+            "/auth/public-key",
+            axum::routing::get(move || async move { pem }),
+        ))
+        .await;
+    let address = format!("127.0.0.1:{}", auth_server.port);
+    let fetched = DepotProcess::start(&db.url, &[], &[("AUTH_SERVER", &address)]);
+    assert!(
+        fetched
+            .logs()
+            .iter()
+            .any(|l| l.contains("auth server tokens are verified")),
+        "{:?}",
+        fetched.logs()
+    );
+    let uploaded = client
+        .post(fetched.url("/source/upload?jwt=") + &keys.token("me", 1))
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/2");
+    let forged = client
+        .post(fetched.url("/source/upload"))
+        .header(
+            "Auth-Token",
+            keys.token_signed_by("stranger", claims("me", 1)),
+        )
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(forged).await.1["errors"],
+        json!([NOT_AUTHORISED])
+    );
+}
+
+#[test]
+fn a_missing_or_unusable_public_key_stops_start_up_with_a_reason() {
+    let folder = std::env::temp_dir().join(format!("depot_bad_key_{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let not_a_key = folder.join("not-a-key.pem");
+    std::fs::write(&not_a_key, "hello").unwrap();
+    for (args, envs, expected) in [
+        (
+            vec!["--auth-public-key", not_a_key.to_str().unwrap()],
+            vec![],
+            "unusable",
+        ),
+        (
+            vec!["--auth-public-key", "/nonexistent/key.pem"],
+            vec![],
+            "cannot read it",
+        ),
+        (
+            vec![],
+            vec![("AUTH_SERVER", "127.0.0.1:1")],
+            "cannot fetch the auth server's public key",
+        ),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+            .arg("--data-dir")
+            .arg(&folder)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(&args)
+            .envs(envs)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} started");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&folder).ok();
+}
