@@ -196,12 +196,13 @@ class Depot(Server):
 
     name = "depot"
 
-    def __init__(self, binary, database, auth=False, extra_attach=()):
+    def __init__(self, binary, database, auth=False, extra_attach=(), extra_args=()):
         data = tempfile.mkdtemp(prefix="data-", dir=os.path.dirname(database))
         args = [binary, "serve", "--bind", "127.0.0.1:{PORT}", "--data-dir", data,
                 "--attach", f"chinook=sqlite://{database}"]
         for attach in extra_attach:
             args += ["--attach", attach]
+        args += list(extra_args)
         if not auth:
             args.append("--no-auth")
         # Default logging, as a user runs it: Depot logs no line per request (Datasette's uvicorn

@@ -52,11 +52,17 @@ fn param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'stat
 }
 
 /// A counter that goes up every `every` once the page is live in the browser, to re-read what
-/// the pipeline runner may have changed. Nothing ticks during server rendering.
-fn refresh_ticks(every: Duration) -> ReadSignal<u32> {
+/// the pipeline runner may have changed — until `settled` says nothing more will change. Nothing
+/// ticks during server rendering.
+fn refresh_ticks(every: Duration, settled: RwSignal<bool>) -> ReadSignal<u32> {
     let (ticks, set_ticks) = signal(0u32);
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || set_ticks.update(|n| *n += 1), every) {
+        let tick = move || {
+            if !settled.get_untracked() {
+                set_ticks.update(|n| *n += 1)
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, every) {
             on_cleanup(move || handle.clear());
         }
     });
@@ -185,7 +191,8 @@ fn DatasetTable(datasets: Vec<DatasetSummary>) -> impl IntoView {
 pub fn SpecDatasetPage() -> impl IntoView {
     let (owner, name) = (param("owner"), param("dataset"));
     let rerun = ServerAction::<RerunSpec>::new();
-    let ticks = refresh_ticks(Duration::from_secs(3));
+    // A dataset may get a scheduled revision at any time: its page never settles.
+    let ticks = refresh_ticks(Duration::from_secs(3), RwSignal::new(false));
     let dataset = Resource::new(
         move || (owner(), name(), rerun.version().get(), ticks.get()),
         |(owner, dataset, _, _)| load_spec_dataset(owner, dataset),
@@ -259,7 +266,8 @@ fn DatasetView(dataset: Dataset) -> impl IntoView {
 pub fn SpecRevisionPage() -> impl IntoView {
     let (owner, name, number) = (param("owner"), param("dataset"), param("revision"));
     let rerun = ServerAction::<RerunSpec>::new();
-    let ticks = refresh_ticks(Duration::from_secs(2));
+    let settled = RwSignal::new(false);
+    let ticks = refresh_ticks(Duration::from_secs(2), settled);
     let revision = Resource::new(
         move || (owner(), name(), number(), ticks.get()),
         |(owner, dataset, revision, _)| load_spec_revision(owner, dataset, revision),
@@ -273,7 +281,14 @@ pub fn SpecRevisionPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match revision.await {
-                    Ok(revision) => view! { <RevisionView revision/> }.into_any(),
+                    Ok(revision) => {
+                        // Finished, and handed to the runner if there is one: nothing more comes.
+                        settled.set(
+                            revision.state.is_final()
+                                && revision.dispatch.as_ref().is_none_or(|d| d.delivered.is_some()),
+                        );
+                        view! { <RevisionView revision/> }.into_any()
+                    }
                     Err(error) => view! { <ApiErrorView error/> }.into_any(),
                 }
             })}

@@ -22,7 +22,7 @@ pub async fn run_due(
 ) -> DomainResult<Vec<String>> {
     let stamp = time::format(now);
     let due = sqlx::query(
-        "SELECT id, spec, schedule_seconds, next_run_at FROM spec_datasets \
+        "SELECT id, schedule_seconds, next_run_at FROM spec_datasets \
          WHERE next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY next_run_at",
     )
     .bind(&stamp)
