@@ -56,6 +56,7 @@ test("a spec uploaded in the browser shows its pipelines, which follow the runne
   const started = await update({ pipeline_id: "admin/weather:source", event: "start", log: ["fetching"] });
   expect(await started.json()).toMatchObject({ success: true, status: "running", id: "admin/weather/1" });
   await expect(card("Copying source data").locator(".state")).toHaveText("INPROGRESS");
+  await expect(card("Copying source data").locator("summary")).toHaveText("Log, 1 line");
   await expect(page.locator(".revision-state .state")).toHaveText("INPROGRESS");
 
   const failed = await update({ pipeline_id: "admin/weather:source", event: "finish", success: false, errors: ["source unreachable"] });

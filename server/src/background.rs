@@ -16,20 +16,29 @@ const POLL: Duration = Duration::from_millis(500);
 /// How long the runner has to accept a revision.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Starts the scheduler, and the dispatcher when a runner is configured. Dropping the handles
-/// does not stop them; abort them to.
-pub fn spawn(store: Store, dpp_url: Option<String>) -> Vec<JoinHandle<()>> {
-    let dispatching = Dispatching(dpp_url.is_some());
-    let mut tasks = vec![tokio::spawn(run_schedules(store.clone(), dispatching))];
-    if let Some(url) = dpp_url {
-        tasks.push(tokio::spawn(dispatch(store, url)));
+/// At most this many revisions are sent to the runner at once by one process.
+const SENDS_AT_ONCE: usize = 8;
+
+/// Starts the scheduler, and the dispatcher when `dispatching` is on (a runner is configured).
+/// Dropping the handles does not stop them; abort them to.
+pub fn spawn(
+    store: Store,
+    dpp_url: Option<String>,
+    dispatching: Dispatching,
+) -> Vec<JoinHandle<()>> {
+    let mut tasks = vec![tokio::spawn(run_schedules(
+        store.clone(),
+        dispatching.clone(),
+    ))];
+    if let Some(url) = dpp_url.filter(|_| dispatching.is_on()) {
+        tasks.push(tokio::spawn(dispatch(store, url, dispatching)));
     }
     tasks
 }
 
 async fn run_schedules(store: Store, dispatching: Dispatching) {
     loop {
-        match schedules::run_due(&store, Utc::now(), dispatching).await {
+        match schedules::run_due(&store, Utc::now(), &dispatching).await {
             Ok(made) => {
                 for flow_id in made {
                     tracing::info!(%flow_id, "scheduled revision made");
@@ -41,10 +50,12 @@ async fn run_schedules(store: Store, dispatching: Dispatching) {
     }
 }
 
-/// Sends each queued revision to `POST {url}` until the runner answers 2xx. The runner gets
-/// the flow id as `Idempotency-Key` too, so a send repeated after a crash between its
-/// acceptance and our record of it can be recognised.
-async fn dispatch(store: Store, url: String) {
+/// Sends queued revisions to `POST {url}` until the runner answers 2xx, several at a time. The
+/// runner gets the flow id as `Idempotency-Key` too, so a send repeated after a crash between
+/// its acceptance and our record of it can be recognised. Between looks it waits for this
+/// process's bell (a revision committed here) or the poll interval (one committed elsewhere,
+/// or a retry coming due).
+async fn dispatch(store: Store, url: String, dispatching: Dispatching) {
     let client = match reqwest::Client::builder().timeout(SEND_TIMEOUT).build() {
         Ok(client) => client,
         Err(error) => {
@@ -53,15 +64,27 @@ async fn dispatch(store: Store, url: String) {
         }
     };
     loop {
-        match outbox::claim_next(&store, Utc::now()).await {
-            Ok(Some(claimed)) => {
-                send(&store, &client, &url, &claimed).await;
-                continue;
+        let mut claimed = Vec::new();
+        while claimed.len() < SENDS_AT_ONCE {
+            match outbox::claim_next(&store, Utc::now()).await {
+                Ok(Some(entry)) => claimed.push(entry),
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "could not read the dispatch outbox");
+                    break;
+                }
             }
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "could not read the dispatch outbox"),
         }
-        tokio::time::sleep(POLL).await;
+        if claimed.is_empty() {
+            dispatching.wait(POLL).await;
+            continue;
+        }
+        futures_util::future::join_all(
+            claimed
+                .iter()
+                .map(|entry| send(&store, &client, &url, entry)),
+        )
+        .await;
     }
 }
 

@@ -123,8 +123,10 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
     });
-    let workers = crate::background::spawn(store.clone(), config.dpp_url.clone());
-    let app = http::router(http::AppState::new(store.clone(), catalog, blobs, config));
+    let dpp_url = config.dpp_url.clone();
+    let state = http::AppState::new(store.clone(), catalog, blobs, config);
+    let workers = crate::background::spawn(store.clone(), dpp_url, state.dispatching.clone());
+    let app = http::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -185,7 +185,8 @@ async fn bad_tokens_are_not_authorised_for_the_owner(backend: Backend) {
     let keys = Keys::get();
     let now = chrono::Utc::now().timestamp();
     let expired = json!({"userid": "me", "permissions": {"max_dataset_num": 5}, "service": "source", "exp": now - 60});
-    let not_yet = json!({"userid": "me", "permissions": {"max_dataset_num": 5}, "nbf": now + 600});
+    let not_yet = json!({"userid": "me", "permissions": {"max_dataset_num": 5}, "service": "source", "nbf": now + 600});
+    let no_service = json!({"userid": "me", "permissions": {"max_dataset_num": 5}});
     let other_service =
         json!({"userid": "me", "permissions": {"max_dataset_num": 5}, "service": "rawstore"});
     let unsigned = format!(
@@ -217,6 +218,7 @@ async fn bad_tokens_are_not_authorised_for_the_owner(backend: Backend) {
             "for another service",
             keys.token_signed_by("auth", other_service),
         ),
+        ("for no service", keys.token_signed_by("auth", no_service)),
         ("alg none", unsigned),
         ("HS256", hs256),
         ("tampered", tampered),
@@ -237,6 +239,17 @@ async fn bad_tokens_are_not_authorised_for_the_owner(backend: Backend) {
         .await
         .unwrap();
     refused_with(&status_and_json(anonymous).await.1, &[NOT_AUTHORISED]);
+    // Wrong Depot credentials get the same answer, still with 200.
+    let wrong_key = server
+        .post("/source/upload")
+        .bearer_auth("depot_0000000000000000000000000000000000000000")
+        .json(&spec("me", "ds"))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_and_json(wrong_key).await;
+    assert_eq!(status, StatusCode::OK);
+    refused_with(&body, &[NOT_AUTHORISED]);
     // Nothing was made by any of them.
     let owner = server
         .as_admin(server.get("/source/me"))
@@ -282,6 +295,18 @@ async fn depot_api_keys_of_the_owner_upload_too(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(status_and_json(by_admin).await.1["flow_id"], "you/ds/1");
+    // Re-running follows the same rule.
+    let rerun = |key: String, owner: &'static str| {
+        server
+            .post("/api/specs/rerun")
+            .bearer_auth(key)
+            .json(&json!({"owner": owner, "dataset": "ds"}))
+            .send()
+    };
+    let (status, flow) = status_and_json(rerun(writer.clone(), "me").await.unwrap()).await;
+    assert_eq!((status, flow), (StatusCode::OK, json!("me/ds/2")));
+    let (status, refused) = status_and_json(rerun(writer.clone(), "you").await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
     // The upload is in the audit log under the uploader.
     let audit = server
         .as_admin(server.get("/api/audit?surface=specs"))
@@ -671,6 +696,15 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
     assert_eq!(answer["id"], "me/ds/3");
     let (_, answer) = event(&server, json!({"pipeline_id": "me/ds:csv", "flow_id": "me/ds/2", "event": "finish", "success": true})).await;
     assert_eq!(answer["id"], "me/ds/2");
+    // Without a flow id an event goes to the newest unfinished revision: the runner runs the
+    // newest spec.
+    upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
+    let (_, answer) = event(
+        &server,
+        json!({"pipeline_id": "me/ds:json", "event": "start"}),
+    )
+    .await;
+    assert_eq!(answer["id"], "me/ds/4");
 
     // The dataset's own listing and the owner's.
     let dataset = status_and_json(
@@ -688,7 +722,7 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
         .iter()
         .map(|r| r["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states, ["INPROGRESS", "FAILED", "SUCCEEDED"]);
+    assert_eq!(states, ["INPROGRESS", "INPROGRESS", "FAILED", "SUCCEEDED"]);
     let owner = status_and_json(
         server
             .as_admin(server.get("/source/me"))
@@ -822,7 +856,7 @@ async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {
     // make one revision between them.
     use depot_domain::specs::schedules::run_due;
     assert!(
-        run_due(&server.db.store, chrono::Utc::now(), Dispatching(false))
+        run_due(&server.db.store, chrono::Utc::now(), &Dispatching::off())
             .await
             .unwrap()
             .is_empty()
@@ -830,7 +864,7 @@ async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {
     let later = next + chrono::Duration::seconds(1);
     let lookers = (0..4).map(|_| {
         let store = server.db.store.clone();
-        tokio::spawn(async move { run_due(&store, later, Dispatching(false)).await.unwrap() })
+        tokio::spawn(async move { run_due(&store, later, &Dispatching::off()).await.unwrap() })
     });
     let mut made = Vec::new();
     for looker in lookers {
@@ -860,7 +894,7 @@ async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {
     assert!(run_due(
         &server.db.store,
         later + chrono::Duration::days(1),
-        Dispatching(false)
+        &Dispatching::off()
     )
     .await
     .unwrap()

@@ -42,7 +42,7 @@ pub async fn load_spec_revision(
 #[server(prefix = "/api", endpoint = "specs/upload", input = Json, output = Json)]
 pub async fn upload_spec(spec: String) -> Result<UploadOutcome, ApiError> {
     use depot_domain::specs::service::{self, Dispatching, Uploader};
-    let dispatching = use_context::<Dispatching>().unwrap_or(Dispatching(false));
+    let dispatching = use_context::<Dispatching>().unwrap_or_default();
     let (store, actor) = super::caller().await?;
     let contents: serde_json::Value = match serde_json::from_str(&spec) {
         Ok(contents) => contents,
@@ -56,7 +56,7 @@ pub async fn upload_spec(spec: String) -> Result<UploadOutcome, ApiError> {
         &store,
         &Uploader::Depot(actor),
         Some(&contents),
-        dispatching,
+        &dispatching,
     )
     .await?)
 }
@@ -65,7 +65,7 @@ pub async fn upload_spec(spec: String) -> Result<UploadOutcome, ApiError> {
 #[server(prefix = "/api", endpoint = "specs/rerun", input = Json, output = Json)]
 pub async fn rerun_spec(owner: String, dataset: String) -> Result<String, ApiError> {
     use depot_domain::specs::service::{self, Dispatching};
-    let dispatching = use_context::<Dispatching>().unwrap_or(Dispatching(false));
+    let dispatching = use_context::<Dispatching>().unwrap_or_default();
     let (store, actor) = super::caller().await?;
-    Ok(service::rerun(&store, &actor, &owner, &dataset, dispatching).await?)
+    Ok(service::rerun(&store, &actor, &owner, &dataset, &dispatching).await?)
 }

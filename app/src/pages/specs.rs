@@ -282,9 +282,11 @@ pub fn SpecRevisionPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match revision.await {
                     Ok(revision) => {
-                        // Finished, and handed to the runner if there is one: nothing more comes.
+                        // A numbered revision that has finished, and was handed to the runner
+                        // if there is one, changes no more (`latest` may move on).
                         settled.set(
-                            revision.state.is_final()
+                            number().parse::<i64>().is_ok()
+                                && revision.state.is_final()
                                 && revision.dispatch.as_ref().is_none_or(|d| d.delivered.is_some()),
                         );
                         view! { <RevisionView revision/> }.into_any()
@@ -371,6 +373,11 @@ fn PipelineCard(pipeline: Pipeline) -> impl IntoView {
             {stats.map(|s| view! { <p class="stats">{s}</p> })}
             {(!pipeline.error_log.is_empty()).then(|| view! {
                 <pre class="log errors">{lines(&pipeline.error_log)}</pre>
+            })}
+            {(!pipeline.log.is_empty()).then(|| view! {
+                <details><summary>{format!("Log, {} line{}", pipeline.log.len(), if pipeline.log.len() == 1 { "" } else { "s" })}</summary>
+                    <pre class="log">{lines(&pipeline.log)}</pre>
+                </details>
             })}
         </li>
     }

@@ -23,6 +23,7 @@ use super::error::refusal_for;
 use super::{error_response, AppState};
 
 pub const SESSION_COOKIE: &str = "depot_session";
+const SPEC_UPLOAD: &str = "/source/upload";
 
 pub async fn authenticate(
     State(state): State<AppState>,
@@ -31,6 +32,13 @@ pub async fn authenticate(
 ) -> Response {
     let actor = match identify(&state, request.headers()).await {
         Ok(actor) => actor,
+        // specstore's upload answers every refusal with 200 and its own text; it looks at the
+        // credentials itself.
+        Err(DomainError::Unauthenticated(_)) if request.uri().path() == SPEC_UPLOAD => {
+            Actor::Anonymous {
+                may_read: state.config.public_read,
+            }
+        }
         Err(DomainError::Unauthenticated(message)) => {
             let mut response = refusal_for(request.uri().path(), StatusCode::UNAUTHORIZED, message);
             response.headers_mut().insert(

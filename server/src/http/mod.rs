@@ -58,6 +58,9 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Verifies the auth server's tokens on `/source/upload`; `None` when no key is configured.
     pub token_verifier: Option<TokenVerifier>,
+    /// Whether new spec revisions go to the pipeline runner's outbox, and the bell of this
+    /// process's dispatcher.
+    pub dispatching: Dispatching,
 }
 
 impl std::ops::Deref for AppState {
@@ -71,6 +74,11 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn new(store: Store, catalog: Catalog, blobs: BlobStore, config: ServeConfig) -> Self {
         let token_verifier = config.token_verifier.clone();
+        let dispatching = if config.dpp_url.is_some() {
+            Dispatching::to_runner()
+        } else {
+            Dispatching::off()
+        };
         Self(Arc::new(Shared {
             store,
             catalog,
@@ -79,12 +87,8 @@ impl AppState {
             leptos_options: leptos_options(),
             metrics: Arc::new(Metrics::default()),
             token_verifier,
+            dispatching,
         }))
-    }
-
-    /// Whether new spec revisions go to the pipeline runner's outbox.
-    pub fn dispatching(&self) -> Dispatching {
-        Dispatching(self.config.dpp_url.is_some())
     }
 }
 
@@ -125,7 +129,7 @@ pub fn router(state: AppState) -> Router {
     let blobs = state.blobs.clone();
     let leptos_options = state.leptos_options.clone();
     let config = state.config.clone();
-    let dispatching = state.dispatching();
+    let dispatching = state.dispatching.clone();
 
     let limited = Router::new()
         .route("/healthz", get(ops::healthz))
@@ -146,7 +150,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(store.clone());
                 provide_context(catalog.clone());
                 provide_context(blobs.clone());
-                provide_context(dispatching);
+                provide_context(dispatching.clone());
             },
             move || shell(leptos_options.clone()),
         )

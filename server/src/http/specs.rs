@@ -51,6 +51,7 @@ fn refuse(error: DomainError) -> Response {
 /// `--no-auth`: it is part of what specstore's clients rely on.
 async fn upload(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
@@ -67,13 +68,16 @@ async fn upload(
             .as_ref()
             .and_then(|verifier| verifier.verify(&token, chrono::Utc::now().timestamp()))
     });
-    let uploader = match claims {
-        Some(claims) => Uploader::Token(claims),
-        None => match super::auth::user_of(&state, &headers).await {
+    let uploader = match (claims, actor) {
+        (Some(claims), _) => Uploader::Token(claims),
+        (None, user @ Actor::User { .. }) => Uploader::Depot(user),
+        // Under --no-auth every caller is the local operator, so look at what it presented.
+        (None, Actor::Local) => match super::auth::user_of(&state, &headers).await {
             Ok(Some(user)) => Uploader::Depot(user),
             Ok(None) | Err(DomainError::Unauthenticated(_)) => Uploader::Nobody,
             Err(fault) => return refuse(fault),
         },
+        (None, Actor::Anonymous { .. }) => Uploader::Nobody,
     };
     let contents = if super::sends_json(&headers) && !body.iter().all(u8::is_ascii_whitespace) {
         match serde_json::from_slice::<Value>(&body) {
@@ -92,7 +96,7 @@ async fn upload(
         &state.store,
         &uploader,
         contents.as_ref(),
-        state.dispatching(),
+        &state.dispatching,
     )
     .await
     {
@@ -110,18 +114,21 @@ async fn update(
 ) -> Response {
     let event = match event_from(&headers, &body) {
         Ok(event) => event,
-        Err(message) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({"success": false, "status": null, "id": null, "errors": [message]})),
-            )
-                .into_response()
-        }
+        Err(message) => return refused_event(DomainError::Invalid(message)),
     };
     match service::update(&state.store, &actor, &event).await {
         Ok(outcome) => Json(outcome).into_response(),
-        Err(error) => refuse(error),
+        Err(error) => refused_event(error),
     }
+}
+
+/// A refused event, in `/source/update`'s own shape.
+fn refused_event(error: DomainError) -> Response {
+    let Some(status) = refusal_status(&error) else {
+        return refuse(error);
+    };
+    let body = json!({"success": false, "status": null, "id": null, "errors": [error.to_string()]});
+    (status, Json(body)).into_response()
 }
 
 fn event_from(headers: &HeaderMap, body: &[u8]) -> Result<PipelineEvent, String> {

@@ -1,4 +1,5 @@
-//! A spec's `schedule`: `every N<unit>` with unit s, m, h, d or w, at least one minute.
+//! A spec's `schedule`: `every N<unit>` with unit s, m, h, d or w, at least one minute and at
+//! most ten years.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -33,8 +34,14 @@ pub fn period_of(spec: &Value) -> Result<Option<i64>, &'static str> {
     if seconds < 60 {
         return Err("Can't schedule tasks for less than one minute");
     }
+    if seconds > MAX_PERIOD_SECONDS {
+        return Err("Can't schedule tasks less often than every 520 weeks");
+    }
     Ok(Some(seconds))
 }
+
+/// Ten years: beyond it a due time would leave the four-digit years timestamps are kept in.
+pub const MAX_PERIOD_SECONDS: i64 = 520 * 7 * 86_400;
 
 /// The first run strictly after `now` on the grid `due + k·period`: runs missed while no Depot
 /// process was up are skipped, not replayed one after another.
@@ -94,6 +101,15 @@ mod tests {
         assert_eq!(
             period(json!("every 59s")),
             Err("Can't schedule tasks for less than one minute")
+        );
+        assert_eq!(period(json!("every 520w")), Ok(Some(MAX_PERIOD_SECONDS)));
+        assert_eq!(
+            period(json!("every 521w")),
+            Err("Can't schedule tasks less often than every 520 weeks")
+        );
+        assert_eq!(
+            period(json!("every 1000000000000000m")),
+            Err("Can't schedule tasks less often than every 520 weeks")
         );
     }
 

@@ -23,7 +23,8 @@ pub fn document() -> &'static Value {
                     "required": ["ownerid", "dataset"],
                     "properties": {
                         "ownerid": {"type": "string", "pattern": NAME_PATTERN,
-                                    "description": "The owner's user id; a token's userid must equal it."},
+                                    "not": {"enum": ["upload", "update", "schema"]},
+                                    "description": "The owner's user id; a token's userid must equal it. upload, update and schema name routes of /source/."},
                         "owner": {"type": "string", "description": "The owner's display name."},
                         "dataset": {"type": "string", "pattern": NAME_PATTERN,
                                     "description": "The dataset's name, unique per owner."},

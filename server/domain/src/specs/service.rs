@@ -3,11 +3,13 @@
 //! audit record appear together.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use tokio::sync::Notify;
 
 use super::model::*;
 use super::plan::{plan, PlannedPipeline};
@@ -62,9 +64,47 @@ impl Uploader {
     }
 }
 
-/// Whether new revisions are queued for the pipeline runner (`DPP_URL` is set).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Dispatching(pub bool);
+/// Whether new revisions are queued for the pipeline runner (`DPP_URL` is set), and the bell
+/// that wakes this process's dispatcher once one is committed. The outbox in the store is the
+/// truth; the bell only saves the dispatcher's wait for its next look.
+#[derive(Clone, Debug, Default)]
+pub struct Dispatching {
+    bell: Option<Arc<Notify>>,
+}
+
+impl Dispatching {
+    /// No runner: revisions are not queued.
+    pub fn off() -> Self {
+        Self::default()
+    }
+
+    pub fn to_runner() -> Self {
+        Self {
+            bell: Some(Arc::new(Notify::new())),
+        }
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.bell.is_some()
+    }
+
+    /// Tells the dispatcher a queued revision has been committed.
+    pub fn ring(&self) {
+        if let Some(bell) = &self.bell {
+            bell.notify_one();
+        }
+    }
+
+    /// Waits for a ring, or `at_most`.
+    pub async fn wait(&self, at_most: std::time::Duration) {
+        match &self.bell {
+            Some(bell) => {
+                let _ = tokio::time::timeout(at_most, bell.notified()).await;
+            }
+            None => tokio::time::sleep(at_most).await,
+        }
+    }
+}
 
 /// `POST /source/upload`: the checks in specstore's order, then the new revision. Refusals are
 /// answers (`success: false`), not errors; only a store fault is an `Err`.
@@ -72,7 +112,7 @@ pub async fn upload(
     store: &Store,
     uploader: &Uploader,
     contents: Option<&Value>,
-    dispatching: Dispatching,
+    dispatching: &Dispatching,
 ) -> DomainResult<UploadOutcome> {
     let Some(spec) = contents.filter(|c| !c.is_null()) else {
         return Ok(UploadOutcome::refused(vec![EMPTY_CONTENTS.into()]));
@@ -175,6 +215,7 @@ pub async fn upload(
     )
     .await?;
     tx.commit().await?;
+    dispatching.ring();
     Ok(UploadOutcome {
         success: true,
         dataset_id: Some(dataset_id),
@@ -193,7 +234,7 @@ pub(super) async fn create_revision(
     cause: &str,
     by: &str,
     now: &str,
-    dispatching: Dispatching,
+    dispatching: &Dispatching,
 ) -> DomainResult<String> {
     sqlx::query("UPDATE spec_datasets SET last_revision = last_revision + 1 WHERE id = $1")
         .bind(dataset_id)
@@ -237,7 +278,7 @@ pub(super) async fn create_revision(
         .await?;
     }
     let flow_id = format!("{dataset_id}/{revision}");
-    if dispatching.0 {
+    if dispatching.is_on() {
         outbox::enqueue(
             tx,
             &flow_id,
@@ -252,7 +293,7 @@ pub(super) async fn create_revision(
             by,
             &flow_id,
             cause,
-            json!({"pipelines": pipelines.len(), "queued_for_runner": dispatching.0}),
+            json!({"pipelines": pipelines.len(), "queued_for_runner": dispatching.is_on()}),
         )
         .await?;
     Ok(flow_id)
@@ -309,7 +350,9 @@ pub async fn revision(
 ) -> DomainResult<Revision> {
     actor.require_read()?;
     let dataset_id = format!("{owner}/{dataset}");
-    let mut conn = store.pool().acquire().await?;
+    // One snapshot for the revision, its pipelines and its dispatch: an event committed in
+    // between cannot show half of itself.
+    let mut conn = store.begin_read().await?;
     dataset_exists(&mut conn, &dataset_id).await?;
     let (condition, number) = match which {
         Which::Number(n) => ("revision = $2", Some(n)),
@@ -383,7 +426,9 @@ async fn pipelines_of(
         .map(|row| {
             let status: String = row.try_get("status")?;
             let dependencies: Vec<String> =
-                serde_json::from_value(json_column(row, "dependencies")?).unwrap_or_default();
+                serde_json::from_value(json_column(row, "dependencies")?).map_err(|e| {
+                    DomainError::Internal(format!("stored dependencies are not a list: {e}"))
+                })?;
             Ok(Pipeline {
                 id: row.try_get("pipeline_id")?,
                 title: row.try_get("title")?,
@@ -424,7 +469,7 @@ fn json_list(row: &AnyRow, column: &str) -> DomainResult<Vec<Value>> {
 pub struct PipelineEvent {
     pub pipeline_id: String,
     /// `owner/dataset/N` when the runner says which revision; otherwise the event goes to the
-    /// oldest unfinished revision that has the pipeline.
+    /// newest unfinished revision that has the pipeline (the runner runs the newest spec).
     pub flow_id: Option<String>,
     pub event: EventKind,
     pub success: Option<bool>,
@@ -505,7 +550,7 @@ pub async fn update(
             "SELECT p.revision FROM spec_pipelines p JOIN spec_revisions r \
              ON r.dataset_id = p.dataset_id AND r.revision = p.revision \
              WHERE p.dataset_id = $1 AND p.pipeline_id = $2 AND r.state IN ('QUEUED', 'INPROGRESS') \
-             ORDER BY p.revision LIMIT 1",
+             ORDER BY p.revision DESC LIMIT 1",
         )
         .bind(dataset_id)
         .bind(pipeline_id)
@@ -725,7 +770,7 @@ pub async fn dataset(
 ) -> DomainResult<Dataset> {
     actor.require_read()?;
     let dataset_id = format!("{owner}/{name}");
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.begin_read().await?;
     let row = sqlx::query(&format!(
         "SELECT {DATASET_COLUMNS} FROM spec_datasets d WHERE d.id = $1"
     ))
@@ -768,9 +813,17 @@ pub async fn rerun(
     actor: &Actor,
     owner: &str,
     name: &str,
-    dispatching: Dispatching,
+    dispatching: &Dispatching,
 ) -> DomainResult<String> {
     actor.require_write()?;
+    if Uploader::Depot(actor.clone())
+        .may_upload_for(owner)
+        .is_none()
+    {
+        return Err(DomainError::forbidden(format!(
+            "only an admin or the user {owner} may run {owner}'s specs"
+        )));
+    }
     let dataset_id = format!("{owner}/{name}");
     let mut tx = store.begin_write().await?;
     let row = sqlx::query("SELECT spec FROM spec_datasets WHERE id = $1")
@@ -790,6 +843,7 @@ pub async fn rerun(
     )
     .await?;
     tx.commit().await?;
+    dispatching.ring();
     Ok(flow_id)
 }
 

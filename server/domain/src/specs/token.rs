@@ -40,8 +40,8 @@ impl TokenVerifier {
     }
 
     /// The token's claims when it is a well-formed RS256 JWT signed by this key, within its
-    /// validity (`exp`, `nbf`, in seconds since the epoch, against `now`), and meant for this
-    /// service; `None` otherwise.
+    /// validity (`exp` and `nbf` when present, in seconds since the epoch, against `now`), and
+    /// issued for the `source` service; `None` otherwise.
     pub fn verify(&self, token: &str, now: i64) -> Option<Claims> {
         let mut parts = token.trim().split('.');
         let (header, payload, signature) = (parts.next()?, parts.next()?, parts.next()?);
@@ -66,10 +66,9 @@ impl TokenVerifier {
                 return None;
             }
         }
-        if let Some(service) = payload.get("service") {
-            if service.as_str() != Some("source") {
-                return None;
-            }
+        // A token the auth server issued for another service is not one for uploading specs.
+        if payload.get("service").and_then(Value::as_str) != Some("source") {
+            return None;
         }
         let userid = match payload.get("userid")? {
             Value::String(id) => id.clone(),

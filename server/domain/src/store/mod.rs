@@ -54,6 +54,16 @@ impl Backend {
             Self::Postgres => "BEGIN",
         }
     }
+
+    /// The statement that opens a transaction whose reads all see one moment. PostgreSQL's
+    /// default (READ COMMITTED) takes a new snapshot per statement; SQLite's deferred
+    /// transaction keeps the one its first read took.
+    fn begin_read_statement(self) -> &'static str {
+        match self {
+            Self::Sqlite => "BEGIN",
+            Self::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -121,6 +131,15 @@ impl Store {
         Ok(self
             .pool
             .begin_with(self.backend.begin_write_statement())
+            .await?)
+    }
+
+    /// A transaction for reads that must agree with each other (a row and its children), so a
+    /// write committed between two of them cannot show half of itself.
+    pub async fn begin_read(&self) -> DomainResult<Tx> {
+        Ok(self
+            .pool
+            .begin_with(self.backend.begin_read_statement())
             .await?)
     }
 
