@@ -852,9 +852,9 @@ async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {
         "{wait}"
     );
 
-    // Not due yet: nothing happens. A minute later (an injected clock), four lookers at once
-    // make one revision between them.
-    use depot_domain::specs::schedules::run_due;
+    // Not due yet: nothing happens. A minute later (an injected clock), four processes see the
+    // run due at the same moment, then each tries to take it: one revision between them.
+    use depot_domain::specs::schedules::{due, run_due, take};
     assert!(
         run_due(&server.db.store, chrono::Utc::now(), &Dispatching::off())
             .await
@@ -862,13 +862,23 @@ async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {
             .is_empty()
     );
     let later = next + chrono::Duration::seconds(1);
-    let lookers = (0..4).map(|_| {
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let runs = due(&server.db.store, later).await.unwrap();
+        assert_eq!(runs.len(), 1);
+        seen.push(runs[0].clone());
+    }
+    let takers = seen.into_iter().map(|run| {
         let store = server.db.store.clone();
-        tokio::spawn(async move { run_due(&store, later, &Dispatching::off()).await.unwrap() })
+        tokio::spawn(async move {
+            take(&store, &run, later, &Dispatching::off())
+                .await
+                .unwrap()
+        })
     });
     let mut made = Vec::new();
-    for looker in lookers {
-        made.extend(looker.await.unwrap());
+    for taker in takers {
+        made.extend(taker.await.unwrap());
     }
     assert_eq!(made, ["me/ds/2"]);
     let second = revision(&server, "2").await;

@@ -3,7 +3,6 @@
 //! by moving the dataset's due time with a compare-and-set, so exactly one process makes it.
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::schedule::next_run_after;
@@ -15,52 +14,70 @@ use crate::time;
 /// The name scheduled revisions are recorded under.
 pub const SCHEDULER: &str = "scheduler";
 
+/// A run a process saw due: the dataset and the due time it saw, which taking the run moves on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueRun {
+    pub dataset_id: String,
+    was_due: String,
+    period_seconds: i64,
+}
+
 /// Makes every run due at `now`; returns the flow ids of the revisions made.
 pub async fn run_due(
     store: &Store,
     now: DateTime<Utc>,
     dispatching: &Dispatching,
 ) -> DomainResult<Vec<String>> {
-    let stamp = time::format(now);
-    let due = sqlx::query(
-        "SELECT id, schedule_seconds, next_run_at FROM spec_datasets \
-         WHERE next_run_at IS NOT NULL AND next_run_at <= $1 ORDER BY next_run_at",
-    )
-    .bind(&stamp)
-    .fetch_all(store.pool())
-    .await?;
     let mut made = Vec::new();
-    for row in due {
-        let id: String = row.try_get("id")?;
+    for run in due(store, now).await? {
         // One dataset's trouble must not hold up every other schedule.
-        match run_one(store, &row, now, &stamp, dispatching).await {
+        match take(store, &run, now, dispatching).await {
             Ok(Some(flow_id)) => made.push(flow_id),
             Ok(None) => {}
-            Err(error) => tracing::warn!(dataset = %id, %error, "a scheduled run failed"),
+            Err(error) => {
+                tracing::warn!(dataset = %run.dataset_id, %error, "a scheduled run failed")
+            }
         }
     }
     Ok(made)
 }
 
-/// Takes one due run and makes its revision, unless another process took it first.
-async fn run_one(
+/// The runs due at `now`, oldest first.
+pub async fn due(store: &Store, now: DateTime<Utc>) -> DomainResult<Vec<DueRun>> {
+    let rows = sqlx::query(
+        "SELECT id, schedule_seconds, next_run_at FROM spec_datasets \
+         WHERE next_run_at IS NOT NULL AND schedule_seconds IS NOT NULL AND next_run_at <= $1 \
+         ORDER BY next_run_at",
+    )
+    .bind(time::format(now))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DueRun {
+                dataset_id: row.try_get("id")?,
+                was_due: row.try_get("next_run_at")?,
+                period_seconds: row.try_get("schedule_seconds")?,
+            })
+        })
+        .collect()
+}
+
+/// Takes `run` and makes its revision — unless another process took it since it was seen due,
+/// which the compare-and-set on the due time finds out (`None`).
+pub async fn take(
     store: &Store,
-    row: &AnyRow,
+    run: &DueRun,
     now: DateTime<Utc>,
-    stamp: &str,
     dispatching: &Dispatching,
 ) -> DomainResult<Option<String>> {
-    let id: String = row.try_get("id")?;
-    let was_due: String = row.try_get("next_run_at")?;
-    let Some(period) = row.try_get::<Option<i64>, _>("schedule_seconds")? else {
-        return Ok(None);
-    };
-    let next = next_run_after(instant(&was_due)?, period, now);
+    let id = &run.dataset_id;
+    let next = next_run_after(instant(&run.was_due)?, run.period_seconds, now);
     let mut tx = store.begin_write().await?;
     let taken =
         sqlx::query("UPDATE spec_datasets SET next_run_at = $3 WHERE id = $1 AND next_run_at = $2")
-            .bind(&id)
-            .bind(&was_due)
+            .bind(id)
+            .bind(&run.was_due)
             .bind(time::format(next))
             .execute(&mut *tx)
             .await?
@@ -69,7 +86,7 @@ async fn run_one(
         return Ok(None);
     }
     let spec_text: String = sqlx::query("SELECT spec FROM spec_datasets WHERE id = $1")
-        .bind(&id)
+        .bind(id)
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
@@ -77,11 +94,11 @@ async fn run_one(
         .map_err(|e| DomainError::Internal(format!("the stored spec of {id} is not JSON: {e}")))?;
     let flow_id = create_revision(
         &mut tx,
-        &id,
+        id,
         &spec,
         "schedule",
         SCHEDULER,
-        stamp,
+        &time::format(now),
         dispatching,
     )
     .await?;
