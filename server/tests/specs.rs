@@ -911,7 +911,55 @@ async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {
     .is_empty());
 }
 
+async fn the_outbox_hands_each_revision_to_one_sender_at_a_time(backend: Backend) {
+    use depot_domain::specs::outbox::{backoff, claim_next, delivered, failed, LEASE};
+    // A runner is configured but no sender runs: the test is the sender, at chosen times.
+    let server = TestServer::start_with(backend, |config| {
+        config.token_verifier = Some(Keys::get().verifier());
+        config.dpp_url = Some("http://127.0.0.1:9/flows".into());
+    })
+    .await;
+    upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
+    let store = &server.db.store;
+    let now = chrono::Utc::now();
+    let first = claim_next(store, now)
+        .await
+        .unwrap()
+        .expect("the revision is queued");
+    assert_eq!((first.flow_id.as_str(), first.attempt), ("me/ds/1", 1));
+    let payload: Value = serde_json::from_str(&first.payload).unwrap();
+    assert_eq!(payload["spec"], spec("me", "ds"));
+    // While one sender holds it, nobody else gets it; when its lease runs out, the next does.
+    assert!(claim_next(store, now).await.unwrap().is_none());
+    let after_lease = now + LEASE + chrono::Duration::seconds(1);
+    let second = claim_next(store, after_lease).await.unwrap().unwrap();
+    assert_eq!(second.attempt, 2);
+    // A failed attempt waits out its back-off.
+    failed(store, &second, "the runner answered 503", after_lease)
+        .await
+        .unwrap();
+    assert!(claim_next(store, after_lease).await.unwrap().is_none());
+    let retry_at = after_lease + backoff(2);
+    let third = claim_next(store, retry_at).await.unwrap().unwrap();
+    assert_eq!(third.attempt, 3);
+    let shown = status_and_json(
+        server
+            .as_admin(server.get("/api/specs/revision?owner=me&dataset=ds&revision=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    assert_eq!(shown["dispatch"]["last_error"], "the runner answered 503");
+    // Once delivered, never again.
+    delivered(store, &third.flow_id, retry_at).await.unwrap();
+    let much_later = retry_at + chrono::Duration::days(1);
+    assert!(claim_next(store, much_later).await.unwrap().is_none());
+}
+
 on_both_backends!(
+    the_outbox_hands_each_revision_to_one_sender_at_a_time,
     tokens_from_the_header_or_jwt_parameter_upload_for_their_owner,
     bad_tokens_are_not_authorised_for_the_owner,
     depot_api_keys_of_the_owner_upload_too,
