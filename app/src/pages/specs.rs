@@ -124,9 +124,25 @@ fn UploadSpecForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl In
             upload.dispatch(UploadSpec { spec: text.value() });
         }
     };
+    // A spec file chosen from disk is put into the text box, to look at (and edit) before upload.
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let read = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+            if let (Some(area), Some(content)) =
+                (text.get_untracked(), read.ok().and_then(|v| v.as_string()))
+            {
+                area.set_value(&content);
+            }
+        });
+    };
     view! {
         <form class="upload spec-upload" on:submit=on_submit aria-label="Upload spec">
             <h3>"Upload a spec"</h3>
+            <label>"Spec file" <input type="file" name="spec-file" accept=".json,application/json" on:change=on_file/></label>
             <label>"Spec (JSON)"
                 <textarea name="spec" rows="10" node_ref=text spellcheck="false">{EXAMPLE_SPEC}</textarea>
             </label>
