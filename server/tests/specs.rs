@@ -824,6 +824,31 @@ async fn bad_events_and_missing_revisions_are_refused_in_the_surfaces_format(bac
     }
     let anonymous_read = server.get("/source/me/ds/1").send().await.unwrap();
     assert_eq!(anonymous_read.status(), StatusCode::UNAUTHORIZED);
+    // The owner's token reads the owner's specs, as specstore's clients poll them; another
+    // owner's token does not.
+    let token = Keys::get().token("me", 5);
+    for path in ["/source/me/ds/1", "/source/me/ds", "/source/me"] {
+        let by_header = server
+            .get(path)
+            .header("Auth-Token", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_header.status(), StatusCode::OK, "{path}");
+    }
+    let by_parameter = server
+        .get(&format!("/source/me/ds/latest?jwt={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status_and_json(by_parameter).await.1["id"], "me/ds/1");
+    let stranger = server
+        .get("/source/me/ds/1")
+        .header("Auth-Token", Keys::get().token("you", 5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {

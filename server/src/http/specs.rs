@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use depot_domain::specs::service::{self, EventKind, PipelineEvent, Uploader, Which};
+use depot_domain::specs::token::Claims;
 use depot_domain::specs::{schema, Revision, UploadOutcome};
 use depot_domain::{Actor, DomainError};
 use http::{HeaderMap, StatusCode};
@@ -56,19 +57,7 @@ async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let token = headers
-        .get("auth-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| params.get("jwt").cloned())
-        .filter(|t| !t.trim().is_empty());
-    let claims = token.and_then(|token| {
-        state
-            .token_verifier
-            .as_ref()
-            .and_then(|verifier| verifier.verify(&token, chrono::Utc::now().timestamp()))
-    });
-    let uploader = match (claims, actor) {
+    let uploader = match (token_claims(&state, &headers, &params), actor) {
         (Some(claims), _) => Uploader::Token(claims),
         (None, user @ Actor::User { .. }) => Uploader::Depot(user),
         // Under --no-auth every caller is the local operator, so look at what it presented.
@@ -102,6 +91,44 @@ async fn upload(
     {
         Ok(outcome) => Json(outcome).into_response(),
         Err(fault) => refuse(fault),
+    }
+}
+
+/// What the auth server's token in `Auth-Token` (any case) or `?jwt=` grants, when there is one
+/// and it verifies.
+fn token_claims(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Option<Claims> {
+    let token = headers
+        .get("auth-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| params.get("jwt").cloned())
+        .filter(|t| !t.trim().is_empty())?;
+    state
+        .token_verifier
+        .as_ref()?
+        .verify(&token, chrono::Utc::now().timestamp())
+}
+
+/// Who reads `owner`'s specs: the caller — or, when the caller may not read, the holder of a
+/// valid token for that owner: specstore's clients poll their revisions with the token they
+/// uploaded with.
+fn reader_of(
+    state: &AppState,
+    caller: Actor,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    owner: &str,
+) -> Actor {
+    if caller.require_read().is_ok() {
+        return caller;
+    }
+    match token_claims(state, headers, params) {
+        Some(claims) if claims.userid == owner => Actor::Anonymous { may_read: true },
+        _ => caller,
     }
 }
 
@@ -192,9 +219,12 @@ async fn published_schema() -> Response {
 
 async fn owner_datasets(
     State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Extension(caller): Extension<Actor>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     Path(owner): Path<String>,
 ) -> Response {
+    let actor = reader_of(&state, caller, &headers, &params, &owner);
     match service::datasets(&state.store, &actor, &owner).await {
         Ok(datasets) => Json(json!({"owner": owner, "datasets": datasets})).into_response(),
         Err(error) => refuse(error),
@@ -203,9 +233,12 @@ async fn owner_datasets(
 
 async fn dataset_revisions(
     State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Extension(caller): Extension<Actor>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     Path((owner, dataset)): Path<(String, String)>,
 ) -> Response {
+    let actor = reader_of(&state, caller, &headers, &params, &owner);
     match service::dataset(&state.store, &actor, &owner, &dataset).await {
         Ok(dataset) => Json(dataset).into_response(),
         Err(error) => refuse(error),
@@ -215,9 +248,12 @@ async fn dataset_revisions(
 /// `GET /source/{owner}/{dataset}/{N|latest|successful}` in specstore's shape.
 async fn revision(
     State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Extension(caller): Extension<Actor>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     Path((owner, dataset, which)): Path<(String, String, String)>,
 ) -> Response {
+    let actor = reader_of(&state, caller, &headers, &params, &owner);
     let which = match Which::parse(&which) {
         Ok(which) => which,
         Err(error) => return refuse(error),
