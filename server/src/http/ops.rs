@@ -4,6 +4,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{header, StatusCode};
 
+use depot_domain::specs::outbox;
+
 use super::{error_response, AppState};
 
 /// The process is up.
@@ -27,7 +29,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let pool = state.store.pool();
-    let body = state.metrics.render(pool.size(), pool.num_idle());
+    let mut body = state.metrics.render(pool.size(), pool.num_idle());
+    if state.dispatching.is_on() {
+        body.push_str(&dispatch_backlog(&state).await);
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -36,4 +41,30 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The pipeline runner's backlog, read from the store (the same figure on every replica).
+async fn dispatch_backlog(state: &AppState) -> String {
+    let (waiting, oldest) = match outbox::backlog(&state.store).await {
+        Ok(backlog) => backlog,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the dispatch backlog");
+            return String::new();
+        }
+    };
+    let age = oldest
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+        .map(|at| {
+            (chrono::Utc::now() - at.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0
+        })
+        .unwrap_or(0.0)
+        .max(0.0);
+    format!(
+        "# HELP depot_spec_dispatch_waiting Spec revisions not yet accepted by the pipeline runner.\n\
+         # TYPE depot_spec_dispatch_waiting gauge\n\
+         depot_spec_dispatch_waiting {waiting}\n\
+         # HELP depot_spec_dispatch_oldest_waiting_seconds How long the oldest of them has waited.\n\
+         # TYPE depot_spec_dispatch_oldest_waiting_seconds gauge\n\
+         depot_spec_dispatch_oldest_waiting_seconds {age}\n"
+    )
 }

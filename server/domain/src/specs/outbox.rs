@@ -122,6 +122,17 @@ pub fn backoff(attempt: i64) -> Duration {
     Duration::seconds((1_i64 << exponent).min(MAX_BACKOFF_SECONDS))
 }
 
+/// Revisions not yet accepted by the runner, store-wide, and when the oldest was queued.
+pub async fn backlog(store: &Store) -> DomainResult<(i64, Option<String>)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest FROM spec_dispatches \
+         WHERE delivered_at IS NULL",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    Ok((row.try_get("waiting")?, row.try_get("oldest")?))
+}
+
 pub(super) async fn status(
     conn: &mut AnyConnection,
     flow_id: &str,
