@@ -977,28 +977,14 @@ async fn the_outbox_hands_each_revision_to_one_sender_at_a_time(backend: Backend
     .await
     .1;
     assert_eq!(shown["dispatch"]["last_error"], "the runner answered 503");
-    let metrics = server
-        .get("/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.get_text("/metrics").await;
     assert!(
         metrics.contains("\ndepot_spec_dispatch_waiting 1\n"),
         "{metrics}"
     );
     // Once delivered, never again.
     delivered(store, &third.flow_id, retry_at).await.unwrap();
-    let metrics = server
-        .get("/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.get_text("/metrics").await;
     assert!(
         metrics.contains("\ndepot_spec_dispatch_waiting 0\n"),
         "{metrics}"

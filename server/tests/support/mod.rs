@@ -163,6 +163,11 @@ impl TestServer {
         self.client.get(self.url(path))
     }
 
+    /// The body of an anonymous `GET path`, whatever its status.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).send().await.unwrap().text().await.unwrap()
+    }
+
     pub fn post(&self, path: &str) -> RequestBuilder {
         self.client.post(self.url(path))
     }
