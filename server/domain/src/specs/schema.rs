@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 use serde_json::{json, Value};
 
 const NAME_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$";
+/// Inputs and outputs a spec may list: each output is a pipeline in every revision.
+const MAX_ITEMS: usize = 64;
 
 pub fn document() -> &'static Value {
     static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
@@ -34,6 +36,7 @@ pub fn document() -> &'static Value {
                 },
                 "inputs": {
                     "type": "array",
+                    "maxItems": MAX_ITEMS,
                     "items": {
                         "type": "object",
                         "required": ["kind"],
@@ -46,6 +49,7 @@ pub fn document() -> &'static Value {
                 },
                 "outputs": {
                     "type": "array",
+                    "maxItems": MAX_ITEMS,
                     "items": {
                         "type": "object",
                         "required": ["kind"],
@@ -126,5 +130,10 @@ mod tests {
         );
         let missing = violations(&json!({"meta": {"ownerid": "me"}}));
         assert_eq!(missing, ["meta: \"dataset\" is a required property"]);
+        let outputs: Vec<Value> = (0..65).map(|i| json!({"kind": format!("k{i}")})).collect();
+        let many =
+            violations(&json!({"meta": {"ownerid": "me", "dataset": "ds"}, "outputs": outputs}));
+        assert_eq!(many.len(), 1);
+        assert!(many[0].starts_with("outputs: "), "{many:?}");
     }
 }

@@ -582,7 +582,7 @@ pub async fn update(
     };
     target.status = status;
     target.error_log = event.errors.clone();
-    target.log.extend(event.log.iter().cloned());
+    append_kept(&mut target.log, &event.log);
     if let Some(stats) = event.stats.as_ref().filter(|s| !s.is_null()) {
         target.stats = stats.clone();
     }
@@ -614,9 +614,9 @@ pub async fn update(
         .fetch_one(&mut *tx)
         .await?;
     let mut logs = json_list(&row, "logs")?;
-    logs.extend(event.log.iter().cloned());
+    append_kept(&mut logs, &event.log);
     let mut error_log = json_list(&row, "error_log")?;
-    error_log.extend(event.errors.iter().cloned());
+    append_kept(&mut error_log, &event.errors);
     let stats = match &event.stats {
         Some(Value::Object(map)) if !map.is_empty() => Value::Object(map.clone()),
         _ => json_column(&row, "stats")?,
@@ -650,6 +650,17 @@ pub async fn update(
         id: Some(flow_id),
         errors: event.errors.iter().map(text_of).collect(),
     })
+}
+
+/// How many log lines a revision or pipeline keeps: the newest ones, as a runner's log can
+/// grow without end.
+pub const KEPT_LOG_LINES: usize = 1_000;
+
+fn append_kept(log: &mut Vec<Value>, lines: &[Value]) {
+    log.extend(lines.iter().cloned());
+    if log.len() > KEPT_LOG_LINES {
+        log.drain(..log.len() - KEPT_LOG_LINES);
+    }
 }
 
 fn text_of(value: &Value) -> String {
@@ -861,6 +872,18 @@ mod tests {
 
     fn state(statuses: &[PipelineStatus]) -> RevisionState {
         state_of(statuses.iter().copied())
+    }
+
+    #[test]
+    fn only_the_newest_log_lines_are_kept() {
+        let mut log: Vec<Value> = (0..990).map(|i| json!(i)).collect();
+        let more: Vec<Value> = (990..1_020).map(|i| json!(i)).collect();
+        append_kept(&mut log, &more);
+        assert_eq!(log.len(), KEPT_LOG_LINES);
+        assert_eq!(
+            (log[0].clone(), log[999].clone()),
+            (json!(20), json!(1_019))
+        );
     }
 
     #[test]
