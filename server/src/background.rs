@@ -9,6 +9,7 @@ use depot_domain::specs::outbox::{self, Claimed};
 use depot_domain::specs::schedules;
 use depot_domain::specs::service::Dispatching;
 use depot_domain::Store;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// How often each process looks for due work.
@@ -19,24 +20,59 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// At most this many revisions are sent to the runner at once by one process.
 const SENDS_AT_ONCE: usize = 8;
 
+/// The running workers of this process.
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Asks every worker to stop and waits until each has: a send in flight finishes and its
+    /// outcome is recorded, so a stopped process leaves no revision claimed for a lease.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            if tokio::time::timeout(SEND_TIMEOUT * 2, task).await.is_err() {
+                tracing::warn!("a background worker did not stop in time");
+            }
+        }
+    }
+}
+
 /// Starts the scheduler, and the dispatcher when `dispatching` is on (a runner is configured).
-/// Dropping the handles does not stop them; abort them to.
-pub fn spawn(
-    store: Store,
-    dpp_url: Option<String>,
-    dispatching: Dispatching,
-) -> Vec<JoinHandle<()>> {
+pub fn spawn(store: Store, dpp_url: Option<String>, dispatching: Dispatching) -> Workers {
+    let (stop, stopping) = watch::channel(false);
     let mut tasks = vec![tokio::spawn(run_schedules(
         store.clone(),
         dispatching.clone(),
+        stopping.clone(),
     ))];
     if let Some(url) = dpp_url.filter(|_| dispatching.is_on()) {
-        tasks.push(tokio::spawn(dispatch(store, url, dispatching)));
+        tasks.push(tokio::spawn(dispatch(store, url, dispatching, stopping)));
     }
-    tasks
+    Workers { stop, tasks }
 }
 
-async fn run_schedules(store: Store, dispatching: Dispatching) {
+/// Waits for `pause`, or less when the process is stopping; says whether it is.
+async fn pause_unless_stopping(
+    pause: impl std::future::Future<Output = ()>,
+    stopping: &mut watch::Receiver<bool>,
+) -> bool {
+    if *stopping.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = pause => {}
+        _ = stopping.changed() => {}
+    }
+    *stopping.borrow()
+}
+
+async fn run_schedules(
+    store: Store,
+    dispatching: Dispatching,
+    mut stopping: watch::Receiver<bool>,
+) {
     loop {
         match schedules::run_due(&store, Utc::now(), &dispatching).await {
             Ok(made) => {
@@ -46,7 +82,9 @@ async fn run_schedules(store: Store, dispatching: Dispatching) {
             }
             Err(error) => tracing::warn!(%error, "could not run due schedules"),
         }
-        tokio::time::sleep(POLL).await;
+        if pause_unless_stopping(tokio::time::sleep(POLL), &mut stopping).await {
+            return;
+        }
     }
 }
 
@@ -55,7 +93,12 @@ async fn run_schedules(store: Store, dispatching: Dispatching) {
 /// its acceptance and our record of it can be recognised. Between looks it waits for this
 /// process's bell (a revision committed here) or the poll interval (one committed elsewhere,
 /// or a retry coming due).
-async fn dispatch(store: Store, url: String, dispatching: Dispatching) {
+async fn dispatch(
+    store: Store,
+    url: String,
+    dispatching: Dispatching,
+    mut stopping: watch::Receiver<bool>,
+) {
     let client = match reqwest::Client::builder().timeout(SEND_TIMEOUT).build() {
         Ok(client) => client,
         Err(error) => {
@@ -63,7 +106,7 @@ async fn dispatch(store: Store, url: String, dispatching: Dispatching) {
             return;
         }
     };
-    loop {
+    while !*stopping.borrow() {
         let mut claimed = Vec::new();
         while claimed.len() < SENDS_AT_ONCE {
             match outbox::claim_next(&store, Utc::now()).await {
@@ -76,7 +119,9 @@ async fn dispatch(store: Store, url: String, dispatching: Dispatching) {
             }
         }
         if claimed.is_empty() {
-            dispatching.wait(POLL).await;
+            if pause_unless_stopping(dispatching.wait(POLL), &mut stopping).await {
+                return;
+            }
             continue;
         }
         futures_util::future::join_all(

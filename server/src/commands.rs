@@ -131,9 +131,7 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("in-flight requests finished; shutting down");
-    for worker in workers {
-        worker.abort();
-    }
+    workers.stop().await;
     store.close().await;
     Ok(())
 }

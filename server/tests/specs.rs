@@ -1116,6 +1116,12 @@ async fn revisions_are_dispatched_exactly_once_across_a_restart(backend: Backend
         "{waiting}"
     );
     first.stop();
+    // A stopped process finishes its send in flight and records it: nothing is left claimed.
+    let claimed: Option<String> = sqlx::query_scalar("SELECT claimed_until FROM spec_dispatches")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(claimed, None);
 
     // A new process on the same store, then the runner comes up: the revision arrives once.
     let second = DepotProcess::start(
@@ -1167,10 +1173,15 @@ async fn two_processes_make_each_scheduled_run_once(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/1");
-    // Both processes look for due runs every half second; make the run due now by moving the
-    // dataset's clock back, three times over.
+    // Both processes look for due runs every half second; make the run due by moving its due
+    // time to a second ago, three times over. (A second ago, not some old whole minute: the
+    // next run lies on the grid of the due time, and a whole-minute grid point may be only a
+    // moment away — a run rightly due, which the count below would mistake for a double.)
     for round in 2..=4 {
-        sqlx::query("UPDATE spec_datasets SET next_run_at = '2000-01-01T00:00:00.000Z'")
+        let just_due =
+            depot_domain::time::format(chrono::Utc::now() - chrono::Duration::seconds(1));
+        sqlx::query("UPDATE spec_datasets SET next_run_at = $1")
+            .bind(just_due)
             .execute(db.store.pool())
             .await
             .unwrap();
