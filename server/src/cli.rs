@@ -81,6 +81,31 @@ pub enum Command {
     /// Inventory tools.
     #[command(subcommand)]
     Inventory(InventoryCommand),
+    /// Bulk loads, with progress.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Write every file under FOLDER into the dot NAMESPACE/NAME (made when missing) and commit
+    /// them as one commit. Files the branch already has unchanged are not stored again.
+    Dot {
+        /// NAMESPACE/NAME.
+        dot: String,
+        folder: PathBuf,
+        #[arg(long, default_value = "master")]
+        branch: String,
+        /// The commit message; default "Import of FOLDER".
+        #[arg(long)]
+        message: Option<String>,
+        /// The user the import is done as (it owns a new dot); default: the namespace.
+        #[arg(long = "as")]
+        user: Option<String>,
+        /// Where file contents are kept, as for `serve`; default `file:<data-dir>/blobs`.
+        #[arg(long, env = "DEPOT_BLOB_STORE")]
+        blob_store: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,8 @@ use depot_domain::{Actor, Store};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    Cli, Command, InventoryCommand, KeyCommand, LogFormat, ServeArgs, StoreArgs, UserCommand,
+    Cli, Command, ImportCommand, InventoryCommand, KeyCommand, LogFormat, ServeArgs, StoreArgs,
+    UserCommand,
 };
 use crate::config::ServeConfig;
 use crate::http;
@@ -34,6 +35,27 @@ pub async fn run(cli: Cli) -> CommandResult {
         }
         Command::User(command) => user(&store, command).await,
         Command::Key(command) => key(&store, command).await,
+        Command::Import(ImportCommand::Dot {
+            dot,
+            folder,
+            branch,
+            message,
+            user,
+            blob_store,
+        }) => {
+            let opened = open_store(&store).await?;
+            let blobs = open_blobs(&store, blob_store)?;
+            let request = crate::import::DotImport {
+                dot,
+                folder,
+                branch,
+                message,
+                user,
+            };
+            let outcome = crate::import::dot(&opened, &blobs, request).await;
+            opened.close().await;
+            outcome
+        }
         Command::Inventory(InventoryCommand::SeedDemo) => {
             let opened = open_store(&store).await?;
             depot_domain::inventory::seed::demo(&opened).await?;
@@ -97,11 +119,7 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
         depot_domain::tables::Catalog::open(&store_args.url(), config.attachments.clone())
             .await?
             .with_exact_count_limit(config.exact_count_limit);
-    let blob_store = args
-        .blob_store
-        .clone()
-        .unwrap_or_else(|| format!("file:{}/blobs", store_args.data_dir.display()));
-    let blobs = depot_domain::blobs::BlobStore::open(&blob_store)?;
+    let blobs = open_blobs(store_args, args.blob_store.clone())?;
     if let Some(folder) = &config.system_artifacts {
         let loaded = depot_domain::artifacts::service::load_system_folder(
             &store,
@@ -134,6 +152,15 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     workers.stop().await;
     store.close().await;
     Ok(())
+}
+
+/// The blob store `--blob-store` names, by default `file:<data-dir>/blobs`.
+fn open_blobs(
+    store_args: &StoreArgs,
+    given: Option<String>,
+) -> Result<depot_domain::blobs::BlobStore, Box<dyn std::error::Error>> {
+    let location = given.unwrap_or_else(|| format!("file:{}/blobs", store_args.data_dir.display()));
+    Ok(depot_domain::blobs::BlobStore::open(&location)?)
 }
 
 /// The verifier of the auth server's tokens: from `--auth-public-key`, else fetched once from

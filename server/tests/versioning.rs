@@ -959,7 +959,111 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// `depot import dot` run as an operator would, then the files read back over HTTP.
+async fn a_folder_is_imported_into_a_dot_as_one_commit(backend: Backend) {
+    let db = support::TestStore::new(backend).await;
+    let key = depot_domain::auth::users::bootstrap_admin(&db.store)
+        .await
+        .unwrap()
+        .unwrap();
+    let folder = db.blob_dir.with_extension("import");
+    std::fs::create_dir_all(folder.join("2026/11")).unwrap();
+    std::fs::write(folder.join("README.md"), "readings\n").unwrap();
+    std::fs::write(folder.join("2026/11/27.csv"), "t,v\n1,2\n").unwrap();
+    let blob_store = format!("file:{}", db.blob_dir.display());
+    let import = |dot: &str, extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+            .args(["--database-url", &db.url, "--data-dir"])
+            .arg(folder.with_extension("data"))
+            .args(["import", "dot", dot])
+            .arg(&folder)
+            .args(["--blob-store", &blob_store])
+            .args(extra)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let first = import("admin/readings", &[]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&first.stdout),
+        String::from_utf8_lossy(&first.stderr),
+    );
+    assert!(first.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("to admin/readings@master: 2 files, 17 bytes"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("imported 2/2 files"),
+        "the progress is shown: {stderr}"
+    );
+
+    // One more file and one changed: the second import is a second commit.
+    std::fs::write(folder.join("2026/11/28.csv"), "t,v\n3,4\n").unwrap();
+    std::fs::write(folder.join("README.md"), "readings, daily\n").unwrap();
+    let second = import("admin/readings", &["--message", "November"]);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+
+    let server = support::DepotProcess::start(&db.url, &["--blob-store", &blob_store], &[]);
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(server.url(path)).bearer_auth(&key).send();
+    let (status, listing) = status_and_json(
+        get("/dots/admin/readings/branches/master/files/")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{listing}");
+    let paths: Vec<&str> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["2026/11/27.csv", "2026/11/28.csv", "README.md"]);
+    assert!(
+        listing
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["dirty"] == false),
+        "{listing}"
+    );
+    let readme = get("/dots/admin/readings/branches/master/files/README.md")
+        .await
+        .unwrap();
+    assert_eq!(readme.text().await.unwrap(), "readings, daily\n");
+    let (_, commits) = status_and_json(
+        get("/dots/admin/readings/branches/master/commits")
+            .await
+            .unwrap(),
+    )
+    .await;
+    let messages: Vec<&str> = commits
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["Metadata"]["message"].as_str())
+        .collect();
+    assert!(messages.ends_with(&["November"]), "{commits}");
+
+    // Bad input is refused with a reason, and nothing is made.
+    let bad_name = import("admin/not a name", &[]);
+    assert!(!bad_name.status.success());
+    assert!(String::from_utf8_lossy(&bad_name.stderr).contains("is invalid"));
+    let nobody = import("ghost/readings", &[]);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("--as USER"));
+    std::fs::remove_dir_all(&folder).ok();
+    std::fs::remove_dir_all(folder.with_extension("data")).ok();
+}
+
 on_both_backends!(
+    a_folder_is_imported_into_a_dot_as_one_commit,
     datadots_client_works_unchanged,
     rpc_protocol_rules,
     rpc_methods_answer_like_dotmesh,
