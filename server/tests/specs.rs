@@ -134,17 +134,33 @@ async fn start(backend: Backend) -> TestServer {
     .await
 }
 
-async fn upload_with_token(server: &TestServer, token: &str, spec: &Value) -> Value {
-    let response = server
-        .post("/source/upload")
-        .header("Auth-Token", token)
-        .json(spec)
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(response).await;
+/// How a test upload proves who it is.
+enum As<'a> {
+    Token(&'a str),
+    Key(&'a str),
+    Nobody,
+}
+
+/// `POST /source/upload` of `spec`: always answered 200, whatever the outcome.
+async fn upload(server: &TestServer, who: As<'_>, spec: &Value) -> Value {
+    let request = server.post("/source/upload").json(spec);
+    let request = match who {
+        As::Token(token) => request.header("Auth-Token", token),
+        As::Key(key) => request.bearer_auth(key),
+        As::Nobody => request,
+    };
+    let (status, body) = status_and_json(request.send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK, "uploads always answer 200: {body}");
     body
+}
+
+async fn upload_with_token(server: &TestServer, token: &str, spec: &Value) -> Value {
+    upload(server, As::Token(token), spec).await
+}
+
+/// An admin's `GET path`: its status and JSON body.
+async fn admin_get(server: &TestServer, path: &str) -> (StatusCode, Value) {
+    status_and_json(server.as_admin(server.get(path)).send().await.unwrap()).await
 }
 
 fn refused_with(body: &Value, errors: &[&str]) {
@@ -232,69 +248,36 @@ async fn bad_tokens_are_not_authorised_for_the_owner(backend: Backend) {
             "a token {what}: {body}"
         );
     }
-    let anonymous = server
-        .post("/source/upload")
-        .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
-    refused_with(&status_and_json(anonymous).await.1, &[NOT_AUTHORISED]);
+    let anonymous = upload(&server, As::Nobody, &spec("me", "ds")).await;
+    refused_with(&anonymous, &[NOT_AUTHORISED]);
     // Wrong Depot credentials get the same answer, still with 200.
-    let wrong_key = server
-        .post("/source/upload")
-        .bearer_auth("depot_0000000000000000000000000000000000000000")
-        .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(wrong_key).await;
-    assert_eq!(status, StatusCode::OK);
-    refused_with(&body, &[NOT_AUTHORISED]);
+    let wrong_key = upload(
+        &server,
+        As::Key("depot_0000000000000000000000000000000000000000"),
+        &spec("me", "ds"),
+    )
+    .await;
+    refused_with(&wrong_key, &[NOT_AUTHORISED]);
     // Nothing was made by any of them.
-    let owner = server
-        .as_admin(server.get("/source/me"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(owner.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin_get(&server, "/source/me").await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn depot_api_keys_of_the_owner_upload_too(backend: Backend) {
     let server = start(backend).await;
     let writer = server.user_with_key("me", "writer").await;
-    let by_key = server
-        .post("/source/upload")
-        .bearer_auth(&writer)
-        .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status_and_json(by_key).await.1["flow_id"], "me/ds/1");
+    let by_key = upload(&server, As::Key(&writer), &spec("me", "ds")).await;
+    assert_eq!(by_key["flow_id"], "me/ds/1");
     // A writer uploads only for the owner of its own name; an admin for anyone.
-    let elsewhere = server
-        .post("/source/upload")
-        .bearer_auth(&writer)
-        .json(&spec("you", "ds"))
-        .send()
-        .await
-        .unwrap();
-    refused_with(&status_and_json(elsewhere).await.1, &[NOT_AUTHORISED]);
+    let elsewhere = upload(&server, As::Key(&writer), &spec("you", "ds")).await;
+    refused_with(&elsewhere, &[NOT_AUTHORISED]);
     let reader = server.user_with_key("reader", "reader").await;
-    let by_reader = server
-        .post("/source/upload")
-        .bearer_auth(&reader)
-        .json(&spec("reader", "ds"))
-        .send()
-        .await
-        .unwrap();
-    refused_with(&status_and_json(by_reader).await.1, &[NOT_AUTHORISED]);
-    let by_admin = server
-        .as_admin(server.post("/source/upload"))
-        .json(&spec("you", "ds"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status_and_json(by_admin).await.1["flow_id"], "you/ds/1");
+    let by_reader = upload(&server, As::Key(&reader), &spec("reader", "ds")).await;
+    refused_with(&by_reader, &[NOT_AUTHORISED]);
+    let by_admin = upload(&server, As::Key(&server.admin_key), &spec("you", "ds")).await;
+    assert_eq!(by_admin["flow_id"], "you/ds/1");
     // Re-running follows the same rule.
     let rerun = |key: String, owner: &'static str| {
         server
@@ -308,12 +291,7 @@ async fn depot_api_keys_of_the_owner_upload_too(backend: Backend) {
     let (status, refused) = status_and_json(rerun(writer.clone(), "you").await.unwrap()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
     // The upload is in the audit log under the uploader.
-    let audit = server
-        .as_admin(server.get("/api/audit?surface=specs"))
-        .send()
-        .await
-        .unwrap();
-    let entries = status_and_json(audit).await.1;
+    let (_, entries) = admin_get(&server, "/api/audit?surface=specs").await;
     assert!(
         entries
             .as_array()
@@ -330,24 +308,13 @@ async fn the_owner_check_stays_on_under_no_auth(backend: Backend) {
         config.token_verifier = Some(Keys::get().verifier());
     })
     .await;
-    let anonymous = server
-        .post("/source/upload")
-        .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
-    refused_with(&status_and_json(anonymous).await.1, &[NOT_AUTHORISED]);
+    let anonymous = upload(&server, As::Nobody, &spec("me", "ds")).await;
+    refused_with(&anonymous, &[NOT_AUTHORISED]);
     let by_token = upload_with_token(&server, &Keys::get().token("me", 1), &spec("me", "ds")).await;
     assert_eq!(by_token["flow_id"], "me/ds/1");
     let writer = server.user_with_key("me", "writer").await;
-    let by_key = server
-        .post("/source/upload")
-        .bearer_auth(&writer)
-        .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status_and_json(by_key).await.1["flow_id"], "me/ds/2");
+    let by_key = upload(&server, As::Key(&writer), &spec("me", "ds")).await;
+    assert_eq!(by_key["flow_id"], "me/ds/2");
     // Pipeline events need no credentials under --no-auth.
     let event = server
         .post("/source/update")
@@ -458,12 +425,10 @@ async fn every_upload_error_has_specstores_text(backend: Backend) {
         "{errors:?}"
     );
     // No refused upload left anything behind.
-    let owner = server
-        .as_admin(server.get("/source/me"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(owner.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin_get(&server, "/source/me").await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // The schema the errors come from is published.
     let schema = status_and_json(server.get("/source/schema").send().await.unwrap())
@@ -500,15 +465,7 @@ async fn the_plan_limit_counts_datasets_and_allows_re_uploads_at_the_limit(backe
         &upload_with_token(&server, &planless, &spec("new", "ds")).await,
         &["Max datasets for user exceeded plan limit (0)"],
     );
-    let owners = status_and_json(
-        server
-            .as_admin(server.get("/api/specs/owners"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let owners = admin_get(&server, "/api/specs/owners").await.1;
     assert_eq!(owners, json!([{"owner": "me", "datasets": 2}]));
 }
 
@@ -525,14 +482,7 @@ async fn event(server: &TestServer, body: Value) -> (StatusCode, Value) {
 }
 
 async fn revision(server: &TestServer, which: &str) -> Value {
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.get(&format!("/source/me/ds/{which}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = admin_get(server, &format!("/source/me/ds/{which}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
 }
@@ -576,12 +526,9 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
         ]
     );
     // Dependencies, as the admin API shows them.
-    let detail = status_and_json(
-        server
-            .as_admin(server.get("/api/specs/revision?owner=me&dataset=ds&revision=1"))
-            .send()
-            .await
-            .unwrap(),
+    let detail = admin_get(
+        &server,
+        "/api/specs/revision?owner=me&dataset=ds&revision=1",
     )
     .await
     .1;
@@ -707,15 +654,7 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
     assert_eq!(answer["id"], "me/ds/4");
 
     // The dataset's own listing and the owner's.
-    let dataset = status_and_json(
-        server
-            .as_admin(server.get("/source/me/ds"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let dataset = admin_get(&server, "/source/me/ds").await.1;
     let states: Vec<&str> = dataset["revisions"]
         .as_array()
         .unwrap()
@@ -723,15 +662,7 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
         .map(|r| r["state"].as_str().unwrap())
         .collect();
     assert_eq!(states, ["INPROGRESS", "INPROGRESS", "FAILED", "SUCCEEDED"]);
-    let owner = status_and_json(
-        server
-            .as_admin(server.get("/source/me"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let owner = admin_get(&server, "/source/me").await.1;
     assert_eq!(owner["datasets"][0]["id"], "me/ds");
     assert_eq!(owner["datasets"][0]["latest_state"], "INPROGRESS");
 }
@@ -816,8 +747,7 @@ async fn bad_events_and_missing_revisions_are_refused_in_the_surfaces_format(bac
         ("/source/me/ds/0", StatusCode::BAD_REQUEST),
         ("/source/nobody", StatusCode::NOT_FOUND),
     ] {
-        let (got, body) =
-            status_and_json(server.as_admin(server.get(path)).send().await.unwrap()).await;
+        let (got, body) = admin_get(&server, path).await;
         assert_eq!(got, status, "{path}: {body}");
         assert_eq!(body["success"], false, "{path}: {body}");
         assert!(body["errors"][0].is_string(), "{path}: {body}");
@@ -856,15 +786,7 @@ async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {
     let mut scheduled = spec("me", "ds");
     scheduled["schedule"] = json!("every 1m");
     upload_with_token(&server, &Keys::get().token("me", 5), &scheduled).await;
-    let dataset = status_and_json(
-        server
-            .as_admin(server.get("/source/me/ds"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let dataset = admin_get(&server, "/source/me/ds").await.1;
     assert_eq!(dataset["summary"]["schedule"], "every 1m");
     let next: chrono::DateTime<chrono::Utc> = dataset["summary"]["next_run"]
         .as_str()
@@ -908,15 +830,7 @@ async fn a_due_schedule_makes_one_revision_however_many_look(backend: Backend) {
     assert_eq!(made, ["me/ds/2"]);
     let second = revision(&server, "2").await;
     assert_eq!(second["spec_contents"], scheduled);
-    let dataset = status_and_json(
-        server
-            .as_admin(server.get("/source/me/ds"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let dataset = admin_get(&server, "/source/me/ds").await.1;
     assert_eq!(dataset["revisions"][0]["cause"], "schedule");
     let next_again: chrono::DateTime<chrono::Utc> = dataset["summary"]["next_run"]
         .as_str()
@@ -967,12 +881,9 @@ async fn the_outbox_hands_each_revision_to_one_sender_at_a_time(backend: Backend
     let retry_at = after_lease + backoff(2);
     let third = claim_next(store, retry_at).await.unwrap().unwrap();
     assert_eq!(third.attempt, 3);
-    let shown = status_and_json(
-        server
-            .as_admin(server.get("/api/specs/revision?owner=me&dataset=ds&revision=1"))
-            .send()
-            .await
-            .unwrap(),
+    let shown = admin_get(
+        &server,
+        "/api/specs/revision?owner=me&dataset=ds&revision=1",
     )
     .await
     .1;
