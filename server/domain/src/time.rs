@@ -15,6 +15,13 @@ pub fn format(at: DateTime<Utc>) -> Timestamp {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A stored timestamp as an instant.
+pub fn instant(stored: &str) -> Result<DateTime<Utc>, DomainError> {
+    DateTime::parse_from_rfc3339(stored)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|e| DomainError::Internal(format!("stored time {stored:?}: {e}")))
+}
+
 /// Parses a caller-given instant (RFC 3339, or a bare date meaning its midnight UTC) into the
 /// stored form, so it can be compared with stored timestamps.
 pub fn parse(field: &str, value: &str) -> Result<Timestamp, DomainError> {

@@ -53,10 +53,8 @@ async fn dispatch_backlog(state: &AppState) -> String {
         }
     };
     let age = oldest
-        .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
-        .map(|at| {
-            (chrono::Utc::now() - at.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0
-        })
+        .and_then(|at| depot_domain::time::instant(&at).ok())
+        .map(|at| (chrono::Utc::now() - at).num_milliseconds() as f64 / 1000.0)
         .unwrap_or(0.0)
         .max(0.0);
     format!(

@@ -20,7 +20,7 @@ use crate::audit::Surface;
 use crate::auth::actor::Actor;
 use crate::blobs::{upload_error, BlobStore, StoredBlob};
 use crate::error::{DomainError, DomainResult};
-use crate::store::{Store, Tx};
+use crate::store::{json_column, Store, Tx};
 use crate::time;
 
 /// An artifact version as stored.
@@ -63,12 +63,6 @@ impl Stored {
             properties: self.properties.clone(),
         }
     }
-}
-
-fn json_column<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> DomainResult<T> {
-    let text: String = row.try_get(column)?;
-    serde_json::from_str(&text)
-        .map_err(|e| DomainError::Internal(format!("artifact column {column}: {e}")))
 }
 
 fn stored_from(row: &AnyRow) -> DomainResult<Stored> {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::schedule::next_run_after;
-use super::service::{create_revision, instant, Dispatching};
+use super::service::{create_revision, Dispatching};
 use crate::error::{DomainError, DomainResult};
 use crate::store::Store;
 use crate::time;
@@ -72,7 +72,7 @@ pub async fn take(
     dispatching: &Dispatching,
 ) -> DomainResult<Option<String>> {
     let id = &run.dataset_id;
-    let next = next_run_after(instant(&run.was_due)?, run.period_seconds, now);
+    let next = next_run_after(time::instant(&run.was_due)?, run.period_seconds, now);
     let mut tx = store.begin_write().await?;
     let taken =
         sqlx::query("UPDATE spec_datasets SET next_run_at = $3 WHERE id = $1 AND next_run_at = $2")

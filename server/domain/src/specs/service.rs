@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -19,7 +19,7 @@ use crate::audit::Surface;
 use crate::auth::actor::Actor;
 use crate::auth::Role;
 use crate::error::{DomainError, DomainResult};
-use crate::store::{Store, Tx};
+use crate::store::{json_column, Store, Tx};
 use crate::time;
 
 pub const EMPTY_CONTENTS: &str = "Received empty contents (make sure your content-type is correct)";
@@ -45,12 +45,7 @@ impl Uploader {
     fn may_upload_for(&self, owner: &str) -> Option<Option<i64>> {
         match self {
             Uploader::Token(claims) if claims.userid == owner => Some(Some(claims.max_datasets)),
-            Uploader::Depot(Actor::Local) => Some(None),
-            Uploader::Depot(Actor::User { name, role, .. })
-                if *role == Role::Admin || (*role == Role::Writer && name == owner) =>
-            {
-                Some(None)
-            }
+            Uploader::Depot(actor) if may_act_for(actor, owner) => Some(None),
             _ => None,
         }
     }
@@ -61,6 +56,18 @@ impl Uploader {
             Uploader::Depot(actor) => actor.name().to_string(),
             Uploader::Nobody => "anonymous".into(),
         }
+    }
+}
+
+/// Whether a Depot user may make revisions of `owner`'s specs: an admin (or the local operator)
+/// for anyone, a writer for the owner of its own name.
+fn may_act_for(actor: &Actor, owner: &str) -> bool {
+    match actor {
+        Actor::Local => true,
+        Actor::User { name, role, .. } => {
+            *role == Role::Admin || (*role == Role::Writer && name == owner)
+        }
+        Actor::Anonymous { .. } => false,
     }
 }
 
@@ -402,8 +409,8 @@ async fn revision_from(conn: &mut AnyConnection, row: &AnyRow) -> DomainResult<R
         created: row.try_get("created_at")?,
         modified: row.try_get("updated_at")?,
         spec: json_column(row, "spec")?,
-        logs: json_list(row, "logs")?,
-        error_log: json_list(row, "error_log")?,
+        logs: json_column(row, "logs")?,
+        error_log: json_column(row, "error_log")?,
         stats: json_column(row, "stats")?,
         pipelines,
         dispatch,
@@ -425,10 +432,7 @@ async fn pipelines_of(
     rows.iter()
         .map(|row| {
             let status: String = row.try_get("status")?;
-            let dependencies: Vec<String> =
-                serde_json::from_value(json_column(row, "dependencies")?).map_err(|e| {
-                    DomainError::Internal(format!("stored dependencies are not a list: {e}"))
-                })?;
+            let dependencies: Vec<String> = json_column(row, "dependencies")?;
             Ok(Pipeline {
                 id: row.try_get("pipeline_id")?,
                 title: row.try_get("title")?,
@@ -437,8 +441,8 @@ async fn pipelines_of(
                 })?,
                 dependencies,
                 stats: json_column(row, "stats")?,
-                error_log: json_list(row, "error_log")?,
-                log: json_list(row, "log")?,
+                error_log: json_column(row, "error_log")?,
+                log: json_column(row, "log")?,
                 updated: row.try_get("updated_at")?,
             })
         })
@@ -449,19 +453,6 @@ fn state_from(row: &AnyRow) -> DomainResult<RevisionState> {
     let state: String = row.try_get("state")?;
     RevisionState::parse(&state)
         .ok_or_else(|| DomainError::Internal(format!("stored revision state {state:?}")))
-}
-
-fn json_column(row: &AnyRow, column: &str) -> DomainResult<Value> {
-    let text: String = row.try_get(column)?;
-    serde_json::from_str(&text)
-        .map_err(|e| DomainError::Internal(format!("stored {column} is not JSON: {e}")))
-}
-
-fn json_list(row: &AnyRow, column: &str) -> DomainResult<Vec<Value>> {
-    match json_column(row, column)? {
-        Value::Array(items) => Ok(items),
-        other => Ok(vec![other]),
-    }
 }
 
 /// A pipeline runner's report (`POST /source/update`).
@@ -613,9 +604,9 @@ pub async fn update(
         .bind(revision)
         .fetch_one(&mut *tx)
         .await?;
-    let mut logs = json_list(&row, "logs")?;
+    let mut logs = json_column(&row, "logs")?;
     append_kept(&mut logs, &event.log);
-    let mut error_log = json_list(&row, "error_log")?;
+    let mut error_log = json_column(&row, "error_log")?;
     append_kept(&mut error_log, &event.errors);
     let stats = match &event.stats {
         Some(Value::Object(map)) if !map.is_empty() => Value::Object(map.clone()),
@@ -827,10 +818,7 @@ pub async fn rerun(
     dispatching: &Dispatching,
 ) -> DomainResult<String> {
     actor.require_write()?;
-    if Uploader::Depot(actor.clone())
-        .may_upload_for(owner)
-        .is_none()
-    {
+    if !may_act_for(actor, owner) {
         return Err(DomainError::forbidden(format!(
             "only an admin or the user {owner} may run {owner}'s specs"
         )));
@@ -856,13 +844,6 @@ pub async fn rerun(
     tx.commit().await?;
     dispatching.ring();
     Ok(flow_id)
-}
-
-/// Parses a stored timestamp.
-pub(super) fn instant(text: &str) -> DomainResult<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| DomainError::Internal(format!("stored time {text:?}: {e}")))
 }
 
 #[cfg(test)]

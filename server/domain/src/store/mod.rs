@@ -154,6 +154,18 @@ impl Store {
     }
 }
 
+/// A column holding JSON text that Depot wrote, read back as `T`; anything else there is a
+/// fault of the store, not of the caller.
+pub fn json_column<T: serde::de::DeserializeOwned>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> DomainResult<T> {
+    use sqlx::Row;
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text)
+        .map_err(|e| DomainError::Internal(format!("stored {column} is not what Depot wrote: {e}")))
+}
+
 /// Creates the SQLite file's folder and asks sqlx to create the file itself when it is missing.
 fn prepare_sqlite_url(url: &str) -> DomainResult<String> {
     let rest = url
