@@ -367,6 +367,23 @@ async fn every_upload_error_has_specstores_text(backend: Backend) {
             .starts_with("The spec is not valid JSON"),
         "{body}"
     );
+    let too_large = server
+        .post("/source/upload")
+        .header("Auth-Token", &token)
+        .header("Content-Type", "application/json")
+        .body(format!("\"{}\"", "x".repeat(17 << 20)))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_and_json(too_large).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["errors"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("The spec could not be read whole: it must be at most 16777216 bytes"),
+        "{body}"
+    );
     refused_with(
         &upload_with_token(&server, &token, &json!({"meta": {"dataset": "ds"}})).await,
         &["Missing owner in spec"],

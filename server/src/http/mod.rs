@@ -4,7 +4,8 @@
 //! A request goes: metrics → CORS → cross-site check → authentication (which attaches the
 //! [`Actor`](depot_domain::Actor)) → timeout → body limit → the route. Routes that take files or
 //! archives skip the last two (the larger upload limit applies): they stream to the blob store in
-//! bounded memory, however large.
+//! bounded memory, however large. Specs' upload skips them too and applies the body limit
+//! itself, because specstore answers every upload, even an oversized one, with 200 and its errors.
 
 mod artifacts;
 mod auth;
@@ -165,6 +166,7 @@ pub fn router(state: AppState) -> Router {
 
     let uploads = versioning::upload_routes()
         .merge(artifacts::upload_routes())
+        .merge(specs::upload_routes())
         .route_layer(middleware::from_fn(run_to_completion))
         .layer(RequestBodyLimitLayer::new(config.upload_limit));
 

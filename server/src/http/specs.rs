@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,14 +19,19 @@ use serde_json::{json, Map, Value};
 use super::error::refusal_status;
 use super::AppState;
 
+/// Everything but the upload, which [`upload_routes`] carries.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/source/upload", post(upload))
         .route("/source/update", post(update))
         .route("/source/schema", get(published_schema))
         .route("/source/{owner}", get(owner_datasets))
         .route("/source/{owner}/{dataset}", get(dataset_revisions))
         .route("/source/{owner}/{dataset}/{revision}", get(revision))
+}
+
+/// `POST /source/upload`, outside the router's body limit: it applies the limit itself.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/source/upload", post(upload))
 }
 
 /// This surface's error body, for refusals made here and before the request got here.
@@ -55,8 +60,20 @@ async fn upload(
     Extension(actor): Extension<Actor>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    // The body limit is applied here rather than by the router's layer, so that even a spec
+    // over it gets specstore's answer instead of a bare 413.
+    let body = match axum::body::to_bytes(body, state.config.body_limit).await {
+        Ok(body) => body,
+        Err(_) => {
+            return Json(UploadOutcome::refused(vec![format!(
+                "The spec could not be read whole: it must be at most {} bytes",
+                state.config.body_limit
+            )]))
+            .into_response()
+        }
+    };
     let uploader = match (token_claims(&state, &headers, &params), actor) {
         (Some(claims), _) => Uploader::Token(claims),
         (None, user @ Actor::User { .. }) => Uploader::Depot(user),
