@@ -602,6 +602,16 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
     assert_eq!(done["state"], "SUCCEEDED");
     assert!(statuses(&done).iter().all(|(_, s)| s == "SUCCEEDED"));
     assert_eq!(revision(&server, "successful").await["id"], "me/ds/1");
+    // Each event is in the audit log, with what it did to the pipeline and the revision.
+    let (_, audit) = admin_get(&server, "/api/audit?surface=specs&object=me/ds/1").await;
+    let finished = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "finish" && e["summary"]["pipeline"] == "me/ds")
+        .unwrap_or_else(|| panic!("{audit}"));
+    assert_eq!(finished["summary"]["state"], "SUCCEEDED");
+    assert_eq!(finished["actor"], "admin");
 
     // Revision 2 fails at the CSV: the ZIP and the package that depend on it fail with it.
     upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
