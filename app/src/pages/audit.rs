@@ -39,10 +39,15 @@ pub fn AuditPage() -> impl IntoView {
         <Title text="Audit"/>
         <h1>"Audit log"</h1>
         <form method="get" action="/audit" class="inline-form filters" aria-label="Filter audit log">
-            {FILTERS.iter().map(|(name, label, kind)| view! {
-                <label>{*label}
-                    <input type=*kind name=*name prop:value=move || query.read().get(name).unwrap_or_default()/>
-                </label>
+            {FILTERS.iter().map(|(name, label, kind)| {
+                let current = move || query.read().get(name).unwrap_or_default();
+                // The attribute fills the server-rendered form (a filter sent before hydration
+                // keeps the others); the property follows client-side navigation after it.
+                view! {
+                    <label>{*label}
+                        <input type=*kind name=*name value=current prop:value=current/>
+                    </label>
+                }
             }).collect_view()}
             <button type="submit">"Filter"</button>
             <a href="/audit">"Clear"</a>

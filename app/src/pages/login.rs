@@ -16,7 +16,9 @@ pub fn LoginPage() -> impl IntoView {
             <form method="post" action="/auth/login" class="card login-form">
                 <h1>"Depot"</h1>
                 {move || error().map(|message| view! { <p class="error-box" role="alert">{message}</p> })}
-                <input type="hidden" name="next" prop:value=next/>
+                // An attribute, not a property: properties are only set once hydrated, and a
+                // sign-in before that must still land on `next`.
+                <input type="hidden" name="next" value=next/>
                 <label>"User" <input type="text" name="username" autocomplete="username" required autofocus/></label>
                 <label>"Password or API key" <input type="password" name="password" autocomplete="current-password" required/></label>
                 <button type="submit">"Sign in"</button>
