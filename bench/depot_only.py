@@ -4,6 +4,7 @@ server/benches/tables.py before this suite)."""
 
 import gzip
 import os
+import re
 import statistics
 import time
 
@@ -76,6 +77,41 @@ def wasm(binary):
     return files
 
 
+# One page of each section, as a signed-in admin opens it first.
+FIRST_PAGES = ["/", "/users", "/audit", "/tables", "/tables/chinook/track", "/entities",
+               "/versioning", "/artifacts", "/specs"]
+
+
+def wasm_per_page(binary, database):
+    """The WebAssembly a browser fetches to hydrate each page when it is the first one opened:
+    the main module plus the lazy parts the server-rendered page preloads (the bundle is split
+    at each section's routes, `cargo leptos build --split`). Sizes gzip -9 of the files served."""
+    files = prepare.wasm_bundle(binary)
+    if not files:
+        return []
+    site_root = os.path.dirname(os.path.dirname(files[0]))
+    server = Depot(binary, database, auth=True, site_root=site_root)
+    pages = []
+    try:
+        server.wait_until_answers("/readyz")
+        for path in FIRST_PAGES:
+            status, body = get(server.base + path, server.headers())
+            if status != 200:
+                raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+            served = sorted(set(re.findall(r'href="([^"]+\.wasm)"', body.decode())))
+            raw = gzipped = 0
+            for href in served:
+                status, wasm_bytes = get(server.base + href)
+                if status != 200:
+                    raise RuntimeError(f"GET {href} (preloaded by {path}) answered {status}")
+                raw += len(wasm_bytes)
+                gzipped += len(gzip.compress(wasm_bytes, 9))
+            pages.append({"page": path, "files": len(served), "bytes": raw, "gzip_bytes": gzipped})
+    finally:
+        server.stop()
+    return pages
+
+
 def paging(binary, database, deep_rows, runs):
     """Median ms of one 20-row page of `reading` near the start, the middle and the end, by
     keyset (`after=`) and by offset (`page=`)."""
@@ -122,6 +158,8 @@ def measure(binary, chinook, small, deep_rows, smoke):
     say("Depot only: idle memory and the admin table page")
     figures.update(idle_and_admin_page(binary, chinook, 5 if smoke else 50))
     figures["wasm"] = wasm(binary)
+    say("Depot only: the WebAssembly each page loads")
+    figures["wasm_per_page"] = wasm_per_page(binary, chinook)
     say("Depot only: keyset against offset paging")
     figures["paging"] = paging(binary, chinook, deep_rows, 5 if smoke else 25)
     if not smoke:

@@ -88,8 +88,16 @@ def targets(results):
         rows.append({"target": label, "figure": "not measured", "met": None})
 
     bundle = only.get("wasm")
+    pages = only.get("wasm_per_page")
     label = "WebAssembly bundle < 500 KB gzip"
-    if bundle:
+    if pages:
+        # What a first visit costs: the page that loads the most (the bundle is split per route).
+        heaviest = max(pages, key=lambda p: p["gzip_bytes"])
+        everything = sum(f["gzip_bytes"] for f in bundle)
+        rows.append({"target": label, "figure": f"{heaviest['gzip_bytes'] / 1000:.0f} KB gzip for the heaviest "
+                     f"first page (`{heaviest['page']}`, {heaviest['files']} files); all {len(bundle)} parts "
+                     f"together {everything / 1000:.0f} KB", "met": heaviest["gzip_bytes"] < 500_000})
+    elif bundle:
         packed = sum(f["gzip_bytes"] for f in bundle)
         raw = sum(f["bytes"] for f in bundle)
         origin = ("" if results["meta"].get("built_release_here")
@@ -227,6 +235,9 @@ def markdown(results):
                   f"release only if that build was) | {f['bytes'] / 1e6:.2f} MB raw, {f['gzip_bytes'] / 1000:.0f} KB gzip |")
         else:
             w("| WebAssembly bundle | not found (target/site/pkg/*.wasm: no `cargo leptos build` in this checkout) |")
+        for p in only.get("wasm_per_page", []):
+            w(f"| WebAssembly to hydrate `{p['page']}` opened first ({p['files']} files) "
+              f"| {p['bytes'] / 1e6:.2f} MB raw, {p['gzip_bytes'] / 1000:.0f} KB gzip |")
         w("")
         w(f"| 20-row page of {meta['deep_rows']:,} rows, median ms | `after=` (keyset) | `page=` (offset) |")
         w("|---|---|---|")

@@ -4,22 +4,17 @@
 pub mod api;
 mod components;
 mod pages;
+mod sections;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 pub use components::layout::urlencode;
 use components::layout::Layout;
-use pages::artifacts::{ArtifactPage, ArtifactsPage};
-use pages::inventory::{EntityPage, InventoryPage};
-use pages::specs::{SpecDatasetPage, SpecOwnerPage, SpecRevisionPage, SpecsPage};
-use pages::tables::{RowEditor, TablePageView, TablesIndex};
-use pages::versioning::{DotPage, DotsPage};
-use pages::{
-    audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, users::UsersPage,
-};
+use pages::{home::HomePage, login::LoginPage, not_found::NotFound};
+use sections::*;
 
 /// The HTML document around the app, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -54,23 +49,23 @@ pub fn App() -> impl IntoView {
                 // redirect to the login page and a reader without JavaScript gets the whole page.
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage/>
-                    <Route path=path!("users") view=UsersPage/>
-                    <Route path=path!("audit") view=AuditPage/>
-                    <Route path=path!("tables") view=TablesIndex/>
-                    <Route path=path!("tables/:db/:table") view=TablePageView/>
-                    <Route path=path!("tables/:db/:table/new") view=RowEditor/>
-                    <Route path=path!("tables/:db/:table/row/:key") view=RowEditor/>
+                    <Route path=path!("users") view={Lazy::<Users>::new()}/>
+                    <Route path=path!("audit") view={Lazy::<Audit>::new()}/>
+                    <Route path=path!("tables") view={Lazy::<Tables>::new()}/>
+                    <Route path=path!("tables/:db/:table") view={Lazy::<Table>::new()}/>
+                    <Route path=path!("tables/:db/:table/new") view={Lazy::<Row>::new()}/>
+                    <Route path=path!("tables/:db/:table/row/:key") view={Lazy::<Row>::new()}/>
                     // Not /inventory: that is clusto's API.
-                    <Route path=path!("entities") view=InventoryPage/>
-                    <Route path=path!("entities/:name") view=EntityPage/>
-                    <Route path=path!("versioning") view=DotsPage/>
-                    <Route path=path!("versioning/:ns/:dot") view=DotPage/>
-                    <Route path=path!("artifacts") view=ArtifactsPage/>
-                    <Route path=path!("artifacts/:ns/:name") view=ArtifactPage/>
-                    <Route path=path!("specs") view=SpecsPage/>
-                    <Route path=path!("specs/:owner") view=SpecOwnerPage/>
-                    <Route path=path!("specs/:owner/:dataset") view=SpecDatasetPage/>
-                    <Route path=path!("specs/:owner/:dataset/:revision") view=SpecRevisionPage/>
+                    <Route path=path!("entities") view={Lazy::<Entities>::new()}/>
+                    <Route path=path!("entities/:name") view={Lazy::<Entity>::new()}/>
+                    <Route path=path!("versioning") view={Lazy::<Dots>::new()}/>
+                    <Route path=path!("versioning/:ns/:dot") view={Lazy::<Dot>::new()}/>
+                    <Route path=path!("artifacts") view={Lazy::<Artifacts>::new()}/>
+                    <Route path=path!("artifacts/:ns/:name") view={Lazy::<Artifact>::new()}/>
+                    <Route path=path!("specs") view={Lazy::<SpecOwners>::new()}/>
+                    <Route path=path!("specs/:owner") view={Lazy::<SpecOwner>::new()}/>
+                    <Route path=path!("specs/:owner/:dataset") view={Lazy::<SpecDataset>::new()}/>
+                    <Route path=path!("specs/:owner/:dataset/:revision") view={Lazy::<SpecRevision>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -6,5 +6,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(depot_app::App);
+    // Lazy: the section pages are lazy routes (app/src/sections.rs), whose code may still be
+    // arriving when hydration starts.
+    leptos::mount::hydrate_lazy(depot_app::App);
 }

@@ -1,0 +1,50 @@
+//! The sections' pages as lazy routes. The browser's WebAssembly is split at each of them
+//! (`cargo leptos build --split`): the first page costs the shell plus that page's part, and a
+//! section's code is fetched the first time one of its pages is shown. On the server they are
+//! plain pages, and the server-rendered HTML preloads the parts the page needs.
+
+use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
+
+use crate::pages::artifacts::{ArtifactPage, ArtifactsPage};
+use crate::pages::inventory::{EntityPage, InventoryPage};
+use crate::pages::specs::{SpecDatasetPage, SpecOwnerPage, SpecRevisionPage, SpecsPage};
+use crate::pages::tables::{RowEditor, TablePageView, TablesIndex};
+use crate::pages::versioning::{DotPage, DotsPage};
+use crate::pages::{audit::AuditPage, users::UsersPage};
+
+/// A lazy route for each page: pages load their own data, so a route carries none.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_route: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    Users => UsersPage,
+    Audit => AuditPage,
+    Tables => TablesIndex,
+    Table => TablePageView,
+    Row => RowEditor,
+    Entities => InventoryPage,
+    Entity => EntityPage,
+    Dots => DotsPage,
+    Dot => DotPage,
+    Artifacts => ArtifactsPage,
+    Artifact => ArtifactPage,
+    SpecOwners => SpecsPage,
+    SpecOwner => SpecOwnerPage,
+    SpecDataset => SpecDatasetPage,
+    SpecRevision => SpecRevisionPage,
+}
