@@ -3,6 +3,7 @@ bundle, keyset against offset paging, and memory while exporting (the last two w
 server/benches/tables.py before this suite)."""
 
 import gzip
+import json
 import os
 import re
 import statistics
@@ -77,38 +78,36 @@ def wasm(binary):
     return files
 
 
-# One page of each section, as a signed-in admin opens it first.
-FIRST_PAGES = ["/", "/users", "/audit", "/tables", "/tables/chinook/track", "/entities",
-               "/versioning", "/artifacts", "/specs"]
-
-
-def wasm_per_page(binary, database):
-    """The WebAssembly a browser fetches to hydrate each page when it is the first one opened:
-    the main module plus the lazy parts the server-rendered page preloads (the bundle is split
-    at each section's routes, `cargo leptos build --split`). Sizes gzip -9 of the files served."""
+def wasm_per_page(binary):
+    """The WebAssembly a browser needs to hydrate each page when it is the first one opened:
+    the main module plus that page's split part and the shared chunks it uses, as listed in
+    cargo-leptos' split manifest (the bundle is cut at each section's routes, `--split`). Pages
+    outside the sections (home, sign-in) need the main module alone. Sizes gzip -9 per file, as
+    each file is fetched (and compressed) on its own."""
     files = prepare.wasm_bundle(binary)
     if not files:
         return []
-    site_root = os.path.dirname(os.path.dirname(files[0]))
-    server = Depot(binary, database, auth=True, site_root=site_root)
-    pages = []
-    try:
-        server.wait_until_answers("/readyz")
-        for path in FIRST_PAGES:
-            status, body = get(server.base + path, server.headers())
-            if status != 200:
-                raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
-            served = sorted(set(re.findall(r'href="([^"]+\.wasm)"', body.decode())))
-            raw = gzipped = 0
-            for href in served:
-                status, wasm_bytes = get(server.base + href)
-                if status != 200:
-                    raise RuntimeError(f"GET {href} (preloaded by {path}) answered {status}")
-                raw += len(wasm_bytes)
-                gzipped += len(gzip.compress(wasm_bytes, 9))
-            pages.append({"page": path, "files": len(served), "bytes": raw, "gzip_bytes": gzipped})
-    finally:
-        server.stop()
+    pkg = os.path.dirname(files[0])
+    manifest_path = os.path.join(pkg, "__wasm_split_manifest.json")
+    if not os.path.exists(manifest_path):
+        return []
+
+    def sizes(name):
+        with open(os.path.join(pkg, name + ".wasm"), "rb") as f:
+            raw = f.read()
+        return len(raw), len(gzip.compress(raw, 9))
+
+    main_raw, main_gzip = sizes("depot")
+    pages = [{"page": "home, sign-in (main module only)", "files": 1, "bytes": main_raw, "gzip_bytes": main_gzip}]
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    for view, parts in sorted(manifest.items()):
+        # "__spec_owners_view_7043…" is the lazy view of the route type SpecOwners.
+        page = re.sub(r"^_+|_view_\d+$", "", view)
+        measured = [sizes(part) for part in parts]
+        pages.append({"page": page, "files": 1 + len(parts),
+                      "bytes": main_raw + sum(raw for raw, _ in measured),
+                      "gzip_bytes": main_gzip + sum(packed for _, packed in measured)})
     return pages
 
 
@@ -159,7 +158,7 @@ def measure(binary, chinook, small, deep_rows, smoke):
     figures.update(idle_and_admin_page(binary, chinook, 5 if smoke else 50))
     figures["wasm"] = wasm(binary)
     say("Depot only: the WebAssembly each page loads")
-    figures["wasm_per_page"] = wasm_per_page(binary, chinook)
+    figures["wasm_per_page"] = wasm_per_page(binary)
     say("Depot only: keyset against offset paging")
     figures["paging"] = paging(binary, chinook, deep_rows, 5 if smoke else 25)
     if not smoke:

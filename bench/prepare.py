@@ -100,8 +100,8 @@ def depot_binary():
         say(f"installing wasm-opt {WASM_OPT_VERSION} (crates.io; several minutes)")
         subprocess.run(["cargo", "install", "wasm-opt", "--version", WASM_OPT_VERSION, "--locked"],
                        env=env, check=True)
-    say("building Depot (cargo leptos build --release --split)")
-    subprocess.run(["cargo", "leptos", "build", "--release", "--split"], cwd=ROOT, env=env, check=True)
+    say("building Depot (cargo leptos build --release --split --precompress)")
+    subprocess.run(["cargo", "leptos", "build", "--release", "--split", "--precompress"], cwd=ROOT, env=env, check=True)
     return os.path.join(TARGET, "release", "depot")
 
 

@@ -229,7 +229,12 @@ def markdown(results):
         w(f"| admin table page `{a['path']}` (SSR, 50 rows, Bearer key; median of {a['runs']} sequential) "
           f"| {a['median_ms']:.2f} ms (p90 {a['p90_ms']:.2f}; {a['bytes'] / 1000:.0f} KB"
           + ("" if a["has_the_rows"] else "; **the rows were not in the page**") + ") |")
-        if only["wasm"]:
+        if len(only["wasm"]) > 1:
+            files = only["wasm"]
+            w(f"| WebAssembly, all {len(files)} files of the split bundle (the last `cargo leptos build` here; "
+              f"release only if that build was) | {sum(f['bytes'] for f in files) / 1e6:.2f} MB raw, "
+              f"{sum(f['gzip_bytes'] for f in files) / 1000:.0f} KB gzip |")
+        elif only["wasm"]:
             for f in only["wasm"]:
                 w(f"| WebAssembly `{f['file']}` (written {f['modified']} by the last `cargo leptos build` here; "
                   f"release only if that build was) | {f['bytes'] / 1e6:.2f} MB raw, {f['gzip_bytes'] / 1000:.0f} KB gzip |")

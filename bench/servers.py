@@ -196,7 +196,7 @@ class Depot(Server):
 
     name = "depot"
 
-    def __init__(self, binary, database, auth=False, extra_attach=(), extra_args=(), site_root=None):
+    def __init__(self, binary, database, auth=False, extra_attach=(), extra_args=()):
         data = tempfile.mkdtemp(prefix="data-", dir=os.path.dirname(database))
         args = [binary, "serve", "--bind", "127.0.0.1:{PORT}", "--data-dir", data,
                 "--attach", f"chinook=sqlite://{database}"]
@@ -208,9 +208,6 @@ class Depot(Server):
         # Default logging, as a user runs it: Depot logs no line per request (Datasette's uvicorn
         # does, gunicorn does not).
         env = {k: v for k, v in os.environ.items() if k != "RUST_LOG"}
-        if site_root:
-            # The built admin UI (target/site), for figures about what the browser loads.
-            env["LEPTOS_SITE_ROOT"] = site_root
         self.auth = auth
         self._key = None
         super().__init__(args, cwd=data, env=env, log_name="depot.log")
