@@ -83,7 +83,8 @@ def wasm_per_page(binary):
     the main module plus that page's split part and the shared chunks it uses, as listed in
     cargo-leptos' split manifest (the bundle is cut at each section's routes, `--split`). Pages
     outside the sections (home, sign-in) need the main module alone. Sizes gzip -9 per file, as
-    each file is fetched (and compressed) on its own."""
+    each file is fetched (and compressed) on its own, and the brotli files `--precompress` wrote
+    (what Depot serves to browsers that accept br), when there are any."""
     files = prepare.wasm_bundle(binary)
     if not files:
         return []
@@ -93,21 +94,25 @@ def wasm_per_page(binary):
         return []
 
     def sizes(name):
-        with open(os.path.join(pkg, name + ".wasm"), "rb") as f:
+        path = os.path.join(pkg, name + ".wasm")
+        with open(path, "rb") as f:
             raw = f.read()
-        return len(raw), len(gzip.compress(raw, 9))
+        brotli = os.path.getsize(path + ".br") if os.path.exists(path + ".br") else None
+        return len(raw), len(gzip.compress(raw, 9)), brotli
 
-    main_raw, main_gzip = sizes("depot")
-    pages = [{"page": "home, sign-in (main module only)", "files": 1, "bytes": main_raw, "gzip_bytes": main_gzip}]
+    def page(label, names):
+        measured = [sizes(name) for name in names]
+        brotli = [b for _, _, b in measured]
+        return {"page": label, "files": len(names), "bytes": sum(r for r, _, _ in measured),
+                "gzip_bytes": sum(g for _, g, _ in measured),
+                "brotli_bytes": None if None in brotli else sum(brotli)}
+
+    pages = [page("home, sign-in (main module only)", ["depot"])]
     with open(manifest_path) as f:
         manifest = json.load(f)
     for view, parts in sorted(manifest.items()):
         # "__spec_owners_view_7043…" is the lazy view of the route type SpecOwners.
-        page = re.sub(r"^_+|_view_\d+$", "", view)
-        measured = [sizes(part) for part in parts]
-        pages.append({"page": page, "files": 1 + len(parts),
-                      "bytes": main_raw + sum(raw for raw, _ in measured),
-                      "gzip_bytes": main_gzip + sum(packed for _, packed in measured)})
+        pages.append(page(re.sub(r"^_+|_view_\d+$", "", view), ["depot", *parts]))
     return pages
 
 

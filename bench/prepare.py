@@ -3,7 +3,7 @@
 - `wrk`, Debian's package (apt-get), the load generator;
 - one virtual environment per peer, so sandman2's old pins never meet Datasette's dependencies,
   and one with matplotlib for the chart (the runner itself needs only the standard library);
-- Depot's release build (`cargo leptos build --release`), unless DEPOT_BIN names a binary;
+- Depot's release build (`cargo leptos build --release --split --precompress`), unless DEPOT_BIN names a binary;
 - the databases: a copy of Chinook plus a generated 1,000,000-row table.
 """
 

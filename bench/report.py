@@ -94,9 +94,11 @@ def targets(results):
         # What a first visit costs: the page that loads the most (the bundle is split per route).
         heaviest = max(pages, key=lambda p: p["gzip_bytes"])
         everything = sum(f["gzip_bytes"] for f in bundle)
+        origin = ("" if results["meta"].get("built_release_here")
+                  else "; the bundle of the last `cargo leptos build` here, release or not")
         rows.append({"target": label, "figure": f"{heaviest['gzip_bytes'] / 1000:.0f} KB gzip for the heaviest "
                      f"first page (`{heaviest['page']}`, {heaviest['files']} files); all {len(bundle)} parts "
-                     f"together {everything / 1000:.0f} KB", "met": heaviest["gzip_bytes"] < 500_000})
+                     f"together {everything / 1000:.0f} KB{origin}", "met": heaviest["gzip_bytes"] < 500_000})
     elif bundle:
         packed = sum(f["gzip_bytes"] for f in bundle)
         raw = sum(f["bytes"] for f in bundle)
@@ -241,8 +243,9 @@ def markdown(results):
         else:
             w("| WebAssembly bundle | not found (target/site/pkg/*.wasm: no `cargo leptos build` in this checkout) |")
         for p in only.get("wasm_per_page", []):
+            brotli = f", {p['brotli_bytes'] / 1000:.0f} KB brotli" if p.get("brotli_bytes") else ""
             w(f"| WebAssembly to hydrate `{p['page']}` opened first ({p['files']} files) "
-              f"| {p['bytes'] / 1e6:.2f} MB raw, {p['gzip_bytes'] / 1000:.0f} KB gzip |")
+              f"| {p['bytes'] / 1e6:.2f} MB raw, {p['gzip_bytes'] / 1000:.0f} KB gzip{brotli} |")
         w("")
         w(f"| 20-row page of {meta['deep_rows']:,} rows, median ms | `after=` (keyset) | `page=` (offset) |")
         w("|---|---|---|")

@@ -7,7 +7,7 @@
 
 It installs what it needs when missing (wrk with apt-get; sandman2, Datasette and matplotlib in
 virtual environments under ~/.cache/depot/bench-venv), builds Depot's release
-(`cargo leptos build --release`) unless DEPOT_BIN is set, then measures six workloads with wrk on
+(`cargo leptos build --release --split --precompress`) unless DEPOT_BIN is set, then measures six workloads with wrk on
 each server in turn, and Depot-only figures. A benchmark, not a test: it reports and exits 0
 whatever the figures are (non-zero only when it could not measure).
 

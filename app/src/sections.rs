@@ -1,7 +1,8 @@
 //! The sections' pages as lazy routes. The browser's WebAssembly is split at each of them
 //! (`cargo leptos build --split`): the first page costs the shell plus that page's part, and a
-//! section's code is fetched the first time one of its pages is shown. On the server they are
-//! plain pages, and the server-rendered HTML preloads the parts the page needs.
+//! page's code is fetched the first time it is shown. On the server they are plain pages; the
+//! server-rendered HTML may preload the parts (Leptos 0.8.23 adds those links for only about
+//! half the requests on a multi-threaded server), and hydration fetches whatever is missing.
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};

@@ -85,37 +85,38 @@ test("an admin creates a user in the browser and sees a clear error for a duplic
   await expect(page.getByRole("alert")).toContainText(`a user named "${name}" already exists`);
 });
 
-test("signing in and filtering the audit log work without JavaScript", async ({ browser, request }) => {
+test.describe("without JavaScript", () => {
   // What a click before hydration meets: the server-rendered page alone.
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  const name = `nojs${Date.now()}`;
-  const password = "correct-horse-battery";
-  const created = await request.post("/api/users", {
-    headers: { Authorization: `Bearer ${adminKey()}` },
-    data: { name, role: "reader", password },
+  test.use({ javaScriptEnabled: false });
+
+  test("signing in and filtering the audit log work", async ({ page, request }) => {
+    const name = `nojs${Date.now()}`;
+    const password = "correct-horse-battery";
+    const created = await request.post("/api/users", {
+      headers: { Authorization: `Bearer ${adminKey()}` },
+      data: { name, role: "reader", password },
+    });
+    expect(created.status()).toBe(200);
+
+    await page.goto("/login?next=/audit");
+    await page.getByLabel("User").fill(name);
+    await page.getByLabel("Password or API key").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toHaveText("Wrong user name or password.");
+
+    // The failed attempt kept where we were going.
+    await page.getByLabel("User").fill(name);
+    await page.getByLabel("Password or API key").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/audit$/);
+
+    // A filter from the URL is in the form, so adding another keeps it.
+    await page.goto(`/audit?user=${name}`);
+    const filters = page.getByRole("form", { name: "Filter audit log" });
+    await expect(filters.locator('input[name="user"]')).toHaveValue(name);
+    await filters.locator('input[name="surface"]').fill("auth");
+    await filters.getByRole("button", { name: "Filter" }).click();
+    await expect(page).toHaveURL(new RegExp(`user=${name}&surface=auth`));
+    await expect(page.locator("table.audit")).toContainText("login");
   });
-  expect(created.status()).toBe(200);
-
-  await page.goto("/login?next=/audit");
-  await page.getByLabel("User").fill(name);
-  await page.getByLabel("Password or API key").fill("not-the-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toHaveText("Wrong user name or password.");
-
-  // The failed attempt kept where we were going.
-  await page.getByLabel("User").fill(name);
-  await page.getByLabel("Password or API key").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/audit$/);
-
-  // A filter from the URL is in the form, so adding another keeps it.
-  await page.goto(`/audit?user=${name}`);
-  const filters = page.getByRole("form", { name: "Filter audit log" });
-  await expect(filters.locator('input[name="user"]')).toHaveValue(name);
-  await filters.locator('input[name="surface"]').fill("auth");
-  await filters.getByRole("button", { name: "Filter" }).click();
-  await expect(page).toHaveURL(new RegExp(`user=${name}&surface=auth`));
-  await expect(page.locator("table.audit")).toContainText("login");
-  await context.close();
 });

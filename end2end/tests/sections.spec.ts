@@ -34,9 +34,11 @@ test("a section's code arrives the first time it is opened", async ({ page }) =>
   expect(arrived.some((path) => path.includes("dots_view"))).toBe(true);
   expect(arrived).not.toContain("/pkg/depot.wasm");
 
-  // The section works: a dot is made and listed.
+  // The section works: a dot is made, and its own page (another part) opens.
   const name = `lazy${Date.now()}`;
   await dotForm.getByLabel("Name", { exact: true }).fill(name);
   await dotForm.getByRole("button", { name: "Create dot" }).click();
-  await expect(page.locator("table")).toContainText(name);
+  await expect(page).toHaveURL(new RegExp(`/versioning/admin/${name}$`));
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`admin/${name}`);
+  expect(fetched.some((path) => /(^|_)dot_view/.test(path))).toBe(true);
 });
