@@ -1,17 +1,23 @@
 // Issue: log in through the form, create an API key, see it listed, call /api/… with it,
 // revoke it, see the call refused, log out.
-import { expect, test } from "@playwright/test";
+import { APIRequestContext, expect, test } from "@playwright/test";
 
 const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+const password = "correct-horse-battery";
 
-test("a user signs in, makes a key, uses it, revokes it and signs out", async ({ page, request }) => {
-  const name = `e2e${Date.now()}`;
-  const password = "correct-horse-battery";
+/** A new user with `password`, made by the admin over the API; returns its name. */
+async function newUser(request: APIRequestContext, prefix: string, role: "reader" | "writer"): Promise<string> {
+  const name = `${prefix}${Date.now()}`;
   const created = await request.post("/api/users", {
     headers: { Authorization: `Bearer ${adminKey()}` },
-    data: { name, role: "writer", password },
+    data: { name, role, password },
   });
   expect(created.status()).toBe(200);
+  return name;
+}
+
+test("a user signs in, makes a key, uses it, revokes it and signs out", async ({ page, request }) => {
+  const name = await newUser(request, "e2e", "writer");
 
   // Signed out, the admin shell sends us to the login form.
   await page.goto("/users");
@@ -90,13 +96,7 @@ test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
   test("signing in and filtering the audit log work", async ({ page, request }) => {
-    const name = `nojs${Date.now()}`;
-    const password = "correct-horse-battery";
-    const created = await request.post("/api/users", {
-      headers: { Authorization: `Bearer ${adminKey()}` },
-      data: { name, role: "reader", password },
-    });
-    expect(created.status()).toBe(200);
+    const name = await newUser(request, "nojs", "reader");
 
     await page.goto("/login?next=/audit");
     await page.getByLabel("User").fill(name);
