@@ -5,7 +5,7 @@ mod support;
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::{Backend, TestServer};
+use support::{Backend, DepotProcess, TestServer, TestStore};
 
 async fn health_and_readiness_answer_without_credentials(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -221,6 +221,43 @@ async fn unknown_pages_are_404_with_a_page(backend: Backend) {
         .await
         .unwrap()
         .contains("There is no page at this address"));
+}
+
+/// The admin UI's built files keep their names across versions (the split WebAssembly's parts
+/// are `chunk_N.wasm`), so browsers are told to revalidate them; an unchanged one is a 304.
+#[tokio::test]
+async fn the_admin_ui_files_are_revalidated_before_reuse() {
+    let site = std::env::temp_dir().join(format!("depot_site_{}", std::process::id()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/chunk_7.wasm"), b"\0asm part").unwrap();
+    let db = TestStore::new(Backend::Sqlite).await;
+    let depot = DepotProcess::start(
+        &db.url,
+        &["--no-auth"],
+        &[("LEPTOS_SITE_ROOT", site.to_str().unwrap())],
+    );
+    let client = reqwest::Client::new();
+
+    let first = client.get(depot.url("/pkg/chunk_7.wasm")).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()["cache-control"], "no-cache");
+    let modified = first.headers()["last-modified"].clone();
+    assert_eq!(&first.bytes().await.unwrap()[..], b"\0asm part");
+
+    let again = client
+        .get(depot.url("/pkg/chunk_7.wasm"))
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["cache-control"], "no-cache");
+
+    // Pages and the API set their own caching; only the built files are marked.
+    let health = client.get(depot.url("/healthz")).send().await.unwrap();
+    assert!(health.headers().get("cache-control").is_none());
+    depot.stop();
+    std::fs::remove_dir_all(site).unwrap();
 }
 
 on_both_backends!(

@@ -22,7 +22,7 @@ mod versioning;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, get_service, post};
 use axum::{middleware, Router};
 use depot_app::{shell, App};
 use depot_domain::blobs::BlobStore;
@@ -32,7 +32,9 @@ use depot_domain::tables::Catalog;
 use depot_domain::Store;
 use http::{HeaderValue, Method, StatusCode};
 use leptos::prelude::{provide_context, LeptosOptions};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{
+    generate_route_list, site_pkg_dir_service, site_pkg_dir_service_route_path, LeptosRoutes,
+};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -155,6 +157,13 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos_options.clone()),
         )
+        // The built files, served whole-request (leptos_axum's fallback passes on only
+        // Accept-Encoding, so a conditional request could never be answered 304).
+        .route(
+            &site_pkg_dir_service_route_path(&state.leptos_options),
+            get_service(site_pkg_dir_service(&state.leptos_options))
+                .layer(middleware::from_fn(revalidate_before_reuse)),
+        )
         .route("/api/{*rest}", any(error::unknown_api_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .route_layer(middleware::from_fn(run_to_completion))
@@ -200,6 +209,22 @@ pub(crate) fn sends_json(headers: &http::HeaderMap) -> bool {
                 .to_ascii_lowercase()
                 .starts_with("application/json")
         })
+}
+
+/// The admin UI's built files keep their names from build to build (the split WebAssembly's
+/// parts are `chunk_N.wasm`), so a browser must ask before reusing one: a part cached from the
+/// previous version beside a new main module would break hydration after an upgrade. An
+/// unchanged file costs a 304.
+async fn revalidate_before_reuse(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .entry(http::header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// Runs the handler in a task of its own, so a client that hangs up (or the request timeout)
