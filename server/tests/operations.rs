@@ -238,7 +238,11 @@ async fn the_admin_ui_files_are_revalidated_before_reuse() {
     );
     let client = reqwest::Client::new();
 
-    let first = client.get(depot.url("/pkg/chunk_7.wasm")).send().await.unwrap();
+    let first = client
+        .get(depot.url("/pkg/chunk_7.wasm"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status(), StatusCode::OK);
     assert_eq!(first.headers()["cache-control"], "no-cache");
     let modified = first.headers()["last-modified"].clone();
