@@ -222,7 +222,7 @@ async fn bad_tokens_are_not_authorised_for_the_owner(backend: Backend) {
     );
     let hs256 = format!("{hs_signed}.{}", URL_SAFE_NO_PAD.encode(mac));
     let mut tampered = keys.token("me", 5);
-    tampered.insert_str(tampered.find('.').unwrap() + 1, "x");
+    tampered.insert(tampered.find('.').unwrap() + 1, 'x');
     for (what, token) in [
         (
             "signed by another key",

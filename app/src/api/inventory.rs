@@ -152,8 +152,13 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
 #[server(prefix = "/api", endpoint = "inventory/create", input = Json, output = Json)]
 pub async fn create_entity(driver: String, name: String) -> Result<EntitySummary, ApiError> {
     let (store, actor) = super::caller().await?;
-    let created =
-        depot_domain::inventory::service::create(&store, &actor, &driver, &[name.clone()]).await?;
+    let created = depot_domain::inventory::service::create(
+        &store,
+        &actor,
+        &driver,
+        std::slice::from_ref(&name),
+    )
+    .await?;
     if !created.existing.is_empty() {
         return Err(ApiError::new(
             409,

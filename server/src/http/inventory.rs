@@ -781,7 +781,7 @@ async fn attribute(
             None => None,
         };
         let params = &call.params;
-        let at = as_of(&params)?;
+        let at = as_of(params)?;
         let entity = service::get(&state.store, &name, params.get("driver").as_deref(), &at).await?;
         let listed = |attrs: Vec<depot_domain::inventory::Attribute>| Value::Array(attrs.iter().map(|a| a.to_json()).collect());
         match method {
@@ -879,7 +879,7 @@ async fn list_managers(
                 &at,
             )
             .await?;
-            found.sort_by(|a, b| a.path().cmp(&b.path()));
+            found.sort_by_key(|a| a.path());
             entity_list(&state, &call.presentation, found, &at).await
         }
         .await,

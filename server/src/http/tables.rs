@@ -164,7 +164,7 @@ fn json_body(body: &Bytes) -> Option<Value> {
     serde_json::from_slice(body).ok()
 }
 
-fn header_text<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 

@@ -30,7 +30,7 @@ impl Column {
         let (name, params) = match declared.find('(') {
             Some(open) => (
                 &declared[..open],
-                declared[open + 1..].trim_end_matches(|c| c == ')' || c == ' '),
+                declared[open + 1..].trim_end_matches([')', ' ']),
             ),
             None => (declared, ""),
         };
