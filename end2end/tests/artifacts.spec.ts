@@ -1,18 +1,14 @@
 // Issue: upload an artifact through the UI, then upgrade an app to it and roll it back.
 import { expect, test } from "@playwright/test";
+import { adminKey, signInAsAdmin } from "../support/sign-in";
 import { strToU8, zipSync } from "../support/zip";
-
-const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
 
 /// A jar whose manifest names no version (the form gives it).
 const jar = (marker: string) =>
   Buffer.from(zipSync({ "META-INF/MANIFEST.MF": strToU8("Manifest-Version: 1.0\r\n"), "Main.class": strToU8(marker) }));
 
 test("an artifact is uploaded in the browser and an app is upgraded and rolled back", async ({ page, request }) => {
-  await page.goto("/login");
-  await page.getByLabel("User").fill("admin");
-  await page.getByLabel("Password or API key").fill(adminKey());
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInAsAdmin(page);
   await page.getByRole("link", { name: "Artifacts", exact: true }).click();
   await expect(page).toHaveURL(/\/artifacts$/);
 

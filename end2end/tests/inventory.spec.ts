@@ -1,7 +1,6 @@
 // Issue: create a server, add it to a pool and allocate it an IP through the UI.
 import { expect, test } from "@playwright/test";
-
-const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+import { adminKey, signInAsAdmin } from "../support/sign-in";
 
 test("a server is created, pooled and given an address in the browser", async ({ page, request }) => {
   const auth = { Authorization: `Bearer ${adminKey()}` };
@@ -13,10 +12,7 @@ test("a server is created, pooled and given an address in the browser", async ({
   });
   expect(manager.status()).toBe(201);
 
-  await page.goto("/login");
-  await page.getByLabel("User").fill("admin");
-  await page.getByLabel("Password or API key").fill(adminKey());
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInAsAdmin(page);
   await page.getByRole("link", { name: "Inventory", exact: true }).click();
   await expect(page).toHaveURL(/\/entities$/);
 

@@ -1,8 +1,8 @@
 // Issue: log in through the form, create an API key, see it listed, call /api/… with it,
 // revoke it, see the call refused, log out.
 import { APIRequestContext, expect, test } from "@playwright/test";
+import { adminKey, signInAsAdmin, submitSignIn } from "../support/sign-in";
 
-const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
 const password = "correct-horse-battery";
 
 /** A new user with `password`, made by the admin over the API; returns its name. */
@@ -23,14 +23,10 @@ test("a user signs in, makes a key, uses it, revokes it and signs out", async ({
   await page.goto("/users");
   await expect(page).toHaveURL(/\/login\?next=\/users$/);
 
-  await page.getByLabel("User").fill(name);
-  await page.getByLabel("Password or API key").fill("not-the-password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitSignIn(page, name, "not-the-password");
   await expect(page.getByRole("alert")).toHaveText("Wrong user name or password.");
 
-  await page.getByLabel("User").fill(name);
-  await page.getByLabel("Password or API key").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitSignIn(page, name, password);
   await expect(page).toHaveURL(/\/users$/);
   await expect(page.getByRole("heading", { name: "Users & keys" })).toBeVisible();
   await expect(page.locator(".whoami .user-name")).toHaveText(name);
@@ -71,10 +67,7 @@ test("a user signs in, makes a key, uses it, revokes it and signs out", async ({
 });
 
 test("an admin creates a user in the browser and sees a clear error for a duplicate", async ({ page }) => {
-  await page.goto("/login");
-  await page.getByLabel("User").fill("admin");
-  await page.getByLabel("Password or API key").fill(adminKey());
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInAsAdmin(page);
   await expect(page).toHaveURL(/\/$/);
   await page.getByRole("link", { name: "Users & keys" }).click();
   await expect(page).toHaveURL(/\/users$/);
@@ -99,15 +92,11 @@ test.describe("without JavaScript", () => {
     const name = await newUser(request, "nojs", "reader");
 
     await page.goto("/login?next=/audit");
-    await page.getByLabel("User").fill(name);
-    await page.getByLabel("Password or API key").fill("not-the-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, name, "not-the-password");
     await expect(page.getByRole("alert")).toHaveText("Wrong user name or password.");
 
     // The failed attempt kept where we were going.
-    await page.getByLabel("User").fill(name);
-    await page.getByLabel("Password or API key").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, name, password);
     await expect(page).toHaveURL(/\/audit$/);
 
     // A filter from the URL is in the form, so adding another keeps it.

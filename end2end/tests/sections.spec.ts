@@ -2,8 +2,7 @@
 // opened first loads the shell and its own part; another section's part arrives when the user
 // first navigates there, without a page load, and that section then works.
 import { expect, test } from "@playwright/test";
-
-const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+import { signInAsAdmin } from "../support/sign-in";
 
 test("a section's code arrives the first time it is opened", async ({ page }) => {
   const fetched: string[] = [];
@@ -11,10 +10,7 @@ test("a section's code arrives the first time it is opened", async ({ page }) =>
     const path = new URL(request.url()).pathname;
     if (path.endsWith(".wasm")) fetched.push(path);
   });
-  await page.goto("/login?next=/entities");
-  await page.getByLabel("User").fill("admin");
-  await page.getByLabel("Password or API key").fill(adminKey());
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInAsAdmin(page, "/entities");
   await expect(page).toHaveURL(/\/entities$/);
   const inventoryForm = page.getByRole("form", { name: "Create entity" });
   await expect(inventoryForm.getByRole("button", { name: "Create" })).toBeEnabled(); // hydrated

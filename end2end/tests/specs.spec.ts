@@ -1,8 +1,7 @@
 // Issue: upload a spec through the UI (its validation errors shown), then drive two pipeline
 // events over HTTP and watch the revision's pipeline board follow them.
 import { expect, test } from "@playwright/test";
-
-const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+import { adminKey, signInAsAdmin } from "../support/sign-in";
 
 const spec = (dataset: string, extra: object = {}) =>
   JSON.stringify(
@@ -17,10 +16,7 @@ const spec = (dataset: string, extra: object = {}) =>
   );
 
 test("a spec uploaded in the browser shows its pipelines, which follow the runner's events", async ({ page, request }) => {
-  await page.goto("/login");
-  await page.getByLabel("User").fill("admin");
-  await page.getByLabel("Password or API key").fill(adminKey());
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInAsAdmin(page);
   await page.getByRole("link", { name: "Specs", exact: true }).click();
   await expect(page).toHaveURL(/\/specs$/);
 

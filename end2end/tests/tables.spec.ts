@@ -1,8 +1,7 @@
 // Issue: browse Chinook, sort, filter, edit a row and see the change — on SQLite and on
 // PostgreSQL — and see an edit that lost a race explained instead of silently overwriting.
 import { expect, test, type Page } from "@playwright/test";
-
-const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+import { adminKey, signInAsAdmin } from "../support/sign-in";
 
 const chinooks = [
   { db: "chinook", artist: "Artist", name: "Name", key: "ArtistId" },
@@ -10,10 +9,7 @@ const chinooks = [
 ];
 
 async function signIn(page: Page) {
-  await page.goto("/login");
-  await page.getByLabel("User").fill("admin");
-  await page.getByLabel("Password or API key").fill(adminKey());
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInAsAdmin(page);
   await expect(page).toHaveURL(/\/$/);
 }
 

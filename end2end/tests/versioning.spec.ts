@@ -1,14 +1,10 @@
 // Issue: create a dot, upload a file, commit, branch, change the file, and see the diff — all
 // in the browser.
 import { expect, test } from "@playwright/test";
-
-const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
+import { adminKey, signInAsAdmin } from "../support/sign-in";
 
 test("a dot is versioned in the browser: upload, commit, branch, change, diff", async ({ page, request }) => {
-  await page.goto("/login");
-  await page.getByLabel("User").fill("admin");
-  await page.getByLabel("Password or API key").fill(adminKey());
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInAsAdmin(page);
   await page.getByRole("link", { name: "Versioning", exact: true }).click();
   await expect(page).toHaveURL(/\/versioning$/);
 

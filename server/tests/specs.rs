@@ -158,6 +158,21 @@ async fn upload_with_token(server: &TestServer, token: &str, spec: &Value) -> Va
     upload(server, As::Token(token), spec).await
 }
 
+/// An upload of `body` as it is (not a spec built here), with the token and, when given, a
+/// content type: its status and JSON answer.
+async fn upload_raw(
+    server: &TestServer,
+    token: &str,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (StatusCode, Value) {
+    let mut request = server.post("/source/upload").header("Auth-Token", token);
+    if let Some(content_type) = content_type {
+        request = request.header("Content-Type", content_type);
+    }
+    status_and_json(request.body(body).send().await.unwrap()).await
+}
+
 /// An admin's `GET path`: its status and JSON body.
 async fn admin_get(server: &TestServer, path: &str) -> (StatusCode, Value) {
     status_and_json(server.as_admin(server.get(path)).send().await.unwrap()).await
@@ -328,38 +343,23 @@ async fn the_owner_check_stays_on_under_no_auth(backend: Backend) {
 async fn every_upload_error_has_specstores_text(backend: Backend) {
     let server = start(backend).await;
     let token = Keys::get().token("me", 5);
-    let empty = server
-        .post("/source/upload")
-        .header("Auth-Token", &token)
-        .body("")
-        .send()
-        .await
-        .unwrap();
+    let empty = upload_raw(&server, &token, None, "").await;
     refused_with(
-        &status_and_json(empty).await.1,
+        &empty.1,
         &["Received empty contents (make sure your content-type is correct)"],
     );
-    let not_json_type = server
-        .post("/source/upload")
-        .header("Auth-Token", &token)
-        .header("Content-Type", "text/plain")
-        .body(spec("me", "ds").to_string())
-        .send()
-        .await
-        .unwrap();
+    let not_json_type = upload_raw(
+        &server,
+        &token,
+        Some("text/plain"),
+        spec("me", "ds").to_string(),
+    )
+    .await;
     refused_with(
-        &status_and_json(not_json_type).await.1,
+        &not_json_type.1,
         &["Received empty contents (make sure your content-type is correct)"],
     );
-    let malformed = server
-        .post("/source/upload")
-        .header("Auth-Token", &token)
-        .header("Content-Type", "application/json")
-        .body("{\"meta\": ")
-        .send()
-        .await
-        .unwrap();
-    let body = status_and_json(malformed).await.1;
+    let (_, body) = upload_raw(&server, &token, Some("application/json"), "{\"meta\": ").await;
     assert!(
         body["errors"][0]
             .as_str()
@@ -367,15 +367,13 @@ async fn every_upload_error_has_specstores_text(backend: Backend) {
             .starts_with("The spec is not valid JSON"),
         "{body}"
     );
-    let too_large = server
-        .post("/source/upload")
-        .header("Auth-Token", &token)
-        .header("Content-Type", "application/json")
-        .body(format!("\"{}\"", "x".repeat(17 << 20)))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(too_large).await;
+    let (status, body) = upload_raw(
+        &server,
+        &token,
+        Some("application/json"),
+        format!("\"{}\"", "x".repeat(17 << 20)),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(
         body["errors"][0]
