@@ -2,7 +2,7 @@
 //! Rendered on the server (`ssr`) and hydrated in the browser (`hydrate`).
 
 pub mod api;
-mod components;
+pub mod components;
 mod pages;
 mod sections;
 

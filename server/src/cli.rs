@@ -84,6 +84,22 @@ pub enum Command {
     /// Bulk loads, with progress.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Reclaim blobs and tree nodes no row names any more, and objects left by crashed uploads.
+    Gc(GcArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GcArgs {
+    /// Report what would be removed and how much, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep anything touched (uploaded, committed) more recently than this: `90s`, `30m`,
+    /// `1h`, `2d`. It must exceed the longest time between an upload and the row naming it.
+    #[arg(long, value_parser = parse_duration, default_value = "1h")]
+    pub grace: std::time::Duration,
+    /// Where file contents are kept, as for `serve`; default `file:<data-dir>/blobs`.
+    #[arg(long, env = "DEPOT_BLOB_STORE")]
+    pub blob_store: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,10 +166,16 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub inventory_headers: Vec<String>,
-    /// Where file contents (dot files) are kept, by SHA-256: `file:DIR`. Replicas must share
-    /// it. Default: `file:<data-dir>/blobs`.
+    /// Where file contents (dot files, archives) are kept, by SHA-256: `file:DIR`, or
+    /// `s3://BUCKET/PREFIX` with the endpoint, region and credentials from `AWS_ENDPOINT_URL`,
+    /// `AWS_REGION`, `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`. Replicas must share it.
+    /// Default: `file:<data-dir>/blobs`.
     #[arg(long, env = "DEPOT_BLOB_STORE")]
     pub blob_store: Option<String>,
+    /// Run a garbage collection (as `depot gc` with its default grace) this often, e.g. `6h`.
+    /// Safe on several replicas at once. Default: never.
+    #[arg(long, env = "DEPOT_GC_EVERY", value_parser = parse_duration)]
+    pub gc_every: Option<std::time::Duration>,
     /// How long a browser session lasts, in seconds.
     #[arg(long, env = "DEPOT_SESSION_TTL", default_value_t = 12 * 3600)]
     pub session_ttl: u64,
@@ -209,6 +231,29 @@ pub enum KeyCommand {
     },
     /// Revoke an API key by id.
     Revoke { id: i64 },
+}
+
+/// `90s`, `30m`, `1h`, `2d`, or plain seconds.
+pub fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{value:?} is not a duration such as 90s, 30m, 1h or 2d"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{value:?}: the unit must be s, m, h or d")),
+    };
+    number
+        .checked_mul(seconds)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("{value:?} is too long"))
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {

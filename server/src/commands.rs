@@ -7,9 +7,13 @@ use depot_domain::auth::{api_keys, users, NewUser};
 use depot_domain::{Actor, Store};
 use tracing_subscriber::EnvFilter;
 
+use depot_app::components::human_size;
+use depot_domain::blobs::gc::GcOptions;
+use depot_domain::blobs::BlobStore;
+
 use crate::cli::{
-    Cli, Command, ImportCommand, InventoryCommand, KeyCommand, LogFormat, ServeArgs, StoreArgs,
-    UserCommand,
+    Cli, Command, GcArgs, ImportCommand, InventoryCommand, KeyCommand, LogFormat, ServeArgs,
+    StoreArgs, UserCommand,
 };
 use crate::config::ServeConfig;
 use crate::http;
@@ -44,7 +48,7 @@ pub async fn run(cli: Cli) -> CommandResult {
             blob_store,
         }) => {
             let opened = open_store(&store).await?;
-            let blobs = open_blobs(&store, blob_store)?;
+            let blobs = open_blobs(&store, &opened, blob_store).await?;
             let request = crate::import::DotImport {
                 dot,
                 folder,
@@ -56,6 +60,7 @@ pub async fn run(cli: Cli) -> CommandResult {
             opened.close().await;
             outcome
         }
+        Command::Gc(args) => gc(&store, args).await,
         Command::Inventory(InventoryCommand::SeedDemo) => {
             let opened = open_store(&store).await?;
             depot_domain::inventory::seed::demo(&opened).await?;
@@ -119,7 +124,7 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
         depot_domain::tables::Catalog::open(&store_args.url(), config.attachments.clone())
             .await?
             .with_exact_count_limit(config.exact_count_limit);
-    let blobs = open_blobs(store_args, args.blob_store.clone())?;
+    let blobs = open_blobs(store_args, &store, args.blob_store.clone()).await?;
     if let Some(folder) = &config.system_artifacts {
         let loaded = depot_domain::artifacts::service::load_system_folder(
             &store,
@@ -154,13 +159,44 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     Ok(())
 }
 
-/// The blob store `--blob-store` names, by default `file:<data-dir>/blobs`.
-fn open_blobs(
+/// The blob store `--blob-store` names, by default `file:<data-dir>/blobs`, indexed in `store`.
+async fn open_blobs(
     store_args: &StoreArgs,
+    store: &Store,
     given: Option<String>,
-) -> Result<depot_domain::blobs::BlobStore, Box<dyn std::error::Error>> {
+) -> Result<BlobStore, Box<dyn std::error::Error>> {
     let location = given.unwrap_or_else(|| format!("file:{}/blobs", store_args.data_dir.display()));
-    Ok(depot_domain::blobs::BlobStore::open(&location)?)
+    Ok(BlobStore::open(&location, store.clone()).await?)
+}
+
+async fn gc(store_args: &StoreArgs, args: GcArgs) -> CommandResult {
+    let store = open_store(store_args).await?;
+    let blobs = open_blobs(store_args, &store, args.blob_store).await?;
+    let options = GcOptions {
+        grace: args.grace,
+        dry_run: args.dry_run,
+    };
+    let started = std::time::Instant::now();
+    let report = depot_domain::blobs::gc::collect(&store, &blobs, &options).await;
+    store.close().await;
+    let report = report?;
+    let verb = if report.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    println!(
+        "{verb} {} blobs ({}), {} tree nodes and {} orphaned objects ({}); kept {} blobs ({}) in {:.1} s",
+        report.blobs_removed.count,
+        human_size(report.blobs_removed.bytes),
+        report.tree_nodes_removed,
+        report.orphans_removed.count,
+        human_size(report.orphans_removed.bytes),
+        report.blobs_kept.count,
+        human_size(report.blobs_kept.bytes),
+        started.elapsed().as_secs_f64(),
+    );
+    Ok(())
 }
 
 /// The verifier of the auth server's tokens: from `--auth-public-key`, else fetched once from

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use support::{Backend, TestServer};
+use support::{Stores, TestServer};
 
 const NS: &str = "/v3/namespaces/default";
 
@@ -96,8 +96,8 @@ async fn deploy_purchase_dump(server: &TestServer) {
     assert_eq!((status, text.as_str()), (StatusCode::OK, "Deploy Complete"));
 }
 
-async fn an_app_is_deployed_in_one_call(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn an_app_is_deployed_in_one_call(stores: Stores) {
+    let server = TestServer::start(stores).await;
     deploy_purchase_dump(&server).await;
     let (_, versions) = answer_json(call(
         &server,
@@ -138,8 +138,8 @@ async fn an_app_is_deployed_in_one_call(backend: Backend) {
 
 /// Story 2 and 3: a second app from config alone; a new version; who still runs 1.0.0; upgrade
 /// and roll back, with the history kept.
-async fn apps_are_created_from_config_upgraded_and_rolled_back(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn apps_are_created_from_config_upgraded_and_rolled_back(stores: Stores) {
+    let server = TestServer::start(stores).await;
     deploy_purchase_dump(&server).await;
     let (status, text) = deploy_json(
         &server,
@@ -308,11 +308,11 @@ async fn apps_are_created_from_config_upgraded_and_rolled_back(backend: Backend)
 }
 
 /// Story 4: system artifacts from a folder, visible from every namespace, read-only via the API.
-async fn system_artifacts_come_from_a_folder(backend: Backend) {
+async fn system_artifacts_come_from_a_folder(stores: Stores) {
     let folder = std::env::temp_dir().join(format!(
         "depot-system-artifacts-{}-{:?}",
         std::process::id(),
-        backend
+        stores
     ));
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::write(
@@ -330,7 +330,7 @@ async fn system_artifacts_come_from_a_folder(backend: Backend) {
     )
     .unwrap();
     let server =
-        TestServer::start_with(backend, |c| c.system_artifacts = Some(folder.clone())).await;
+        TestServer::start_with(stores, |c| c.system_artifacts = Some(folder.clone())).await;
     let (status, text) = answer(call(
         &server,
         reqwest::Method::POST,
@@ -426,8 +426,8 @@ async fn system_artifacts_come_from_a_folder(backend: Backend) {
 }
 
 /// Story 5: a plugin artifact extends myapp[1.0.0,2.0.0).
-async fn plugins_extend_a_range_of_versions(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn plugins_extend_a_range_of_versions(stores: Stores) {
+    let server = TestServer::start(stores).await;
     for version in ["1.0.0", "1.0.1", "2.0.0"] {
         add(&server, "myapp", jar(Some(version), None, version), &[]).await;
     }
@@ -550,8 +550,8 @@ async fn plugins_extend_a_range_of_versions(backend: Backend) {
     }
 }
 
-async fn versions_uploads_downloads_and_properties(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn versions_uploads_downloads_and_properties(stores: Stores) {
+    let server = TestServer::start(stores).await;
     let snapshot = [("Artifact-Version", "1.1.0-SNAPSHOT")];
     assert_eq!(
         add(&server, "lib", jar(None, None, "first"), &snapshot)
@@ -762,8 +762,8 @@ async fn versions_uploads_downloads_and_properties(backend: Backend) {
         .starts_with("text/plain"));
 }
 
-async fn app_configs_are_checked_against_the_artifacts_schema(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn app_configs_are_checked_against_the_artifacts_schema(stores: Stores) {
+    let server = TestServer::start(stores).await;
     let descriptor = json!({"apps": [{"className": "co.cask.Pipeline", "description": "d", "configSchema": {
         "type": "object", "required": ["stream"],
         "properties": {"stream": {"type": "string"}, "instances": {"type": "integer", "minimum": 1}}
@@ -816,8 +816,8 @@ async fn app_configs_are_checked_against_the_artifacts_schema(backend: Backend) 
 }
 
 /// A client that goes away half-way leaves nothing behind: no row, no visible blob.
-async fn a_broken_upload_leaves_nothing(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn a_broken_upload_leaves_nothing(stores: Stores) {
+    let server = TestServer::start(stores).await;
     let address = server.base.trim_start_matches("http://").to_string();
     let key = server.admin_key.clone();
     tokio::task::spawn_blocking(move || {
@@ -860,7 +860,7 @@ fn count_files(dir: &std::path::Path) -> usize {
         .sum()
 }
 
-on_both_backends!(
+on_every_store!(
     an_app_is_deployed_in_one_call,
     apps_are_created_from_config_upgraded_and_rolled_back,
     system_artifacts_come_from_a_folder,

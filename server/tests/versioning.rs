@@ -7,7 +7,7 @@ use std::io::Write;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{status_and_json, Backend, TestServer};
+use support::{status_and_json, Stores, TestServer};
 
 /// A JSON-RPC call as the admin (HTTP Basic admin:key, as Dotmesh clients send it).
 async fn rpc(server: &TestServer, method: &str, params: Value) -> Value {
@@ -49,8 +49,8 @@ fn dot(name: &str) -> Value {
     json!({"Namespace": "admin", "Name": name})
 }
 
-async fn datadots_client_works_unchanged(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn datadots_client_works_unchanged(stores: Stores) {
+    let server = TestServer::start(stores).await;
     let venv = support::python_venv("datadots-api-0.2.4", &["datadots-api==0.2.4"]);
     let script = r#"
 import json, sys
@@ -130,8 +130,8 @@ print(json.dumps(out))
     assert_eq!(error_text(&gone), "No such filesystem named 'admin/test'");
 }
 
-async fn rpc_protocol_rules(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn rpc_protocol_rules(stores: Stores) {
+    let server = TestServer::start(stores).await;
     let ping = json!({"jsonrpc": "2.0", "method": "DotmeshRPC.Ping", "id": "a"});
 
     let anonymous = server.post("/rpc").json(&ping).send().await.unwrap();
@@ -219,8 +219,8 @@ async fn rpc_protocol_rules(backend: Backend) {
     assert_eq!(created["result"], true, "{created}");
 }
 
-async fn rpc_methods_answer_like_dotmesh(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn rpc_methods_answer_like_dotmesh(stores: Stores) {
+    let server = TestServer::start(stores).await;
     assert_eq!(rpc(&server, "Create", dot("d")).await["result"], true);
     let id = rpc(
         &server,
@@ -383,8 +383,8 @@ async fn rpc_methods_answer_like_dotmesh(backend: Backend) {
     assert_eq!(rpc(&server, "Delete", dot("d")).await["result"], true);
 }
 
-async fn api_keys_for_dotmesh_clients(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn api_keys_for_dotmesh_clients(stores: Stores) {
+    let server = TestServer::start(stores).await;
     server
         .create_user_with_password("dora", "writer", "correct horse battery")
         .await;
@@ -503,8 +503,8 @@ async fn diff(server: &TestServer, query: &str) -> Value {
     body["Files"].clone()
 }
 
-async fn files_commits_diffs_and_rollback(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn files_commits_diffs_and_rollback(stores: Stores) {
+    let server = TestServer::start(stores).await;
     let (status, created) = status_and_json(
         server
             .as_admin(server.post("/dots/admin"))
@@ -767,8 +767,8 @@ async fn files_commits_diffs_and_rollback(backend: Backend) {
     );
 }
 
-async fn bad_requests_are_refused_with_reasons(backend: Backend) {
-    let server = TestServer::start(backend).await;
+async fn bad_requests_are_refused_with_reasons(stores: Stores) {
+    let server = TestServer::start(stores).await;
     server
         .as_admin(server.post("/dots/admin"))
         .json(&json!({"name": "data"}))
@@ -869,8 +869,8 @@ async fn bad_requests_are_refused_with_reasons(backend: Backend) {
 
 /// Files bigger than the request body limit stream through; identical content is stored once;
 /// a client that goes away half-way leaves nothing behind.
-async fn uploads_stream_and_leave_nothing_half_written(backend: Backend) {
-    let server = TestServer::start_with(backend, |c| c.body_limit = 1024 * 1024).await;
+async fn uploads_stream_and_leave_nothing_half_written(stores: Stores) {
+    let server = TestServer::start_with(stores, |c| c.body_limit = 1024 * 1024).await;
     server
         .as_admin(server.post("/dots/admin"))
         .json(&json!({"name": "data"}))
@@ -905,12 +905,12 @@ async fn uploads_stream_and_leave_nothing_half_written(backend: Backend) {
         back.bytes().await.unwrap() == big,
         "the download is the upload"
     );
-    let blobs = walk(&server.db.blob_dir.join("sha256"));
     assert_eq!(
-        blobs.len(),
+        server.blobs.objects().await.unwrap().len(),
         1,
-        "identical content is stored once: {blobs:?}"
+        "identical content is stored once"
     );
+    assert_eq!(server.blobs.totals().await.unwrap(), (1, big.len() as i64));
 
     // Promise 1,000 bytes, send 10, hang up.
     let address = server.base.trim_start_matches("http://").to_string();
@@ -934,34 +934,16 @@ async fn uploads_stream_and_leave_nothing_half_written(backend: Backend) {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        walk(&server.db.blob_dir.join("sha256")).len(),
+        server.blobs.objects().await.unwrap().len(),
         1,
-        "no blob for the broken upload"
+        "no object (and no temporary file) is left by the broken upload"
     );
-    assert!(
-        walk(&server.db.blob_dir.join("tmp")).is_empty(),
-        "no temporary file left"
-    );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files.extend(walk(&path));
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
+    assert_eq!(server.blobs.totals().await.unwrap().0, 1);
 }
 
 /// `depot import dot` run as an operator would, then the files read back over HTTP.
-async fn a_folder_is_imported_into_a_dot_as_one_commit(backend: Backend) {
-    let db = support::TestStore::new(backend).await;
+async fn a_folder_is_imported_into_a_dot_as_one_commit(stores: Stores) {
+    let db = support::TestStore::new(stores.sql).await;
     let key = depot_domain::auth::users::bootstrap_admin(&db.store)
         .await
         .unwrap()
@@ -970,9 +952,10 @@ async fn a_folder_is_imported_into_a_dot_as_one_commit(backend: Backend) {
     std::fs::create_dir_all(folder.join("2026/11")).unwrap();
     std::fs::write(folder.join("README.md"), "readings\n").unwrap();
     std::fs::write(folder.join("2026/11/27.csv"), "t,v\n1,2\n").unwrap();
-    let blob_store = format!("file:{}", db.blob_dir.display());
+    let (blob_store, blob_variables) = db.blob_store(stores.blobs);
     let import = |dot: &str, extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+            .envs(blob_variables.iter().map(|(k, v)| (k, v)))
             .args(["--database-url", &db.url, "--data-dir"])
             .arg(folder.with_extension("data"))
             .args(["import", "dot", dot])
@@ -1008,7 +991,11 @@ async fn a_folder_is_imported_into_a_dot_as_one_commit(backend: Backend) {
         String::from_utf8_lossy(&second.stderr)
     );
 
-    let server = support::DepotProcess::start(&db.url, &["--blob-store", &blob_store], &[]);
+    let variables: Vec<(&str, &str)> = blob_variables
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let server = support::DepotProcess::start(&db.url, &["--blob-store", &blob_store], &variables);
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(server.url(path)).bearer_auth(&key).send();
     let (status, listing) = status_and_json(
@@ -1062,7 +1049,7 @@ async fn a_folder_is_imported_into_a_dot_as_one_commit(backend: Backend) {
     std::fs::remove_dir_all(folder.with_extension("data")).ok();
 }
 
-on_both_backends!(
+on_every_store!(
     a_folder_is_imported_into_a_dot_as_one_commit,
     datadots_client_works_unchanged,
     rpc_protocol_rules,

@@ -6,7 +6,6 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use depot_domain::blobs::BlobStore;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 /// How much of a file is read at once while it streams out.
@@ -96,8 +95,9 @@ pub async fn blob_response(
         Some(Ok(range)) => Some(range),
         None => None,
     };
-    let mut file = match blobs.open_blob(hash).await {
-        Ok(file) => file,
+    let wanted = range.as_ref().map(|r| (r.start, r.end - r.start + 1));
+    let content = match blobs.read(hash, wanted).await {
+        Ok(content) => content,
         Err(error) => return on_fault(format!("blob {hash}: {error}")),
     };
     let common = [
@@ -110,15 +110,11 @@ pub async fn blob_response(
             StatusCode::OK,
             common,
             [(header::CONTENT_LENGTH, HeaderValue::from(size))],
-            Body::from_stream(ReaderStream::with_capacity(file, CHUNK_BYTES)),
+            Body::from_stream(ReaderStream::with_capacity(content, CHUNK_BYTES)),
         )
             .into_response(),
         Some(ByteRange { start, end }) => {
-            if let Err(error) = file.seek(std::io::SeekFrom::Start(start)).await {
-                return on_fault(format!("blob {hash}: {error}"));
-            }
             let length = end - start + 1;
-            let part = file.take(length);
             (
                 StatusCode::PARTIAL_CONTENT,
                 common,
@@ -129,7 +125,7 @@ pub async fn blob_response(
                         HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")).unwrap(),
                     ),
                 ],
-                Body::from_stream(ReaderStream::with_capacity(part, CHUNK_BYTES)),
+                Body::from_stream(ReaderStream::with_capacity(content, CHUNK_BYTES)),
             )
                 .into_response()
         }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+mod seaweedfs;
+
 use std::net::SocketAddr;
 
 use depot::config::ServeConfig;
@@ -20,6 +22,32 @@ pub enum Backend {
     Postgres,
 }
 
+pub use seaweedfs::SeaweedFs;
+
+/// Where a test's blobs live: a folder of its own, or a prefix of its own in the SeaweedFS
+/// bucket of the test process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blobs {
+    Files,
+    S3,
+}
+
+/// A test's stores: its SQL backend and its blob store.
+#[derive(Clone, Copy, Debug)]
+pub struct Stores {
+    pub sql: Backend,
+    pub blobs: Blobs,
+}
+
+impl From<Backend> for Stores {
+    fn from(sql: Backend) -> Self {
+        Self {
+            sql,
+            blobs: Blobs::Files,
+        }
+    }
+}
+
 /// Where the tests find PostgreSQL: the machine's server, trust auth.
 pub fn postgres_admin_url() -> String {
     std::env::var("DEPOT_TEST_POSTGRES_URL")
@@ -32,6 +60,8 @@ pub struct TestStore {
     pub url: String,
     /// The blob store's folder, removed with the store.
     pub blob_dir: std::path::PathBuf,
+    /// The test's own prefix in the SeaweedFS bucket, when its blobs are there.
+    pub blob_prefix: String,
     cleanup: Cleanup,
 }
 
@@ -63,7 +93,7 @@ impl TestStore {
                 admin.close().await;
                 (
                     format!("{}/{unique}", postgres_admin_url()),
-                    Cleanup::Database(unique),
+                    Cleanup::Database(unique.clone()),
                 )
             }
         };
@@ -73,8 +103,28 @@ impl TestStore {
             store,
             url,
             blob_dir,
+            blob_prefix: unique,
             cleanup,
         }
+    }
+
+    /// `--blob-store` for this test's blobs, and the variables a Depot needs to reach them.
+    pub fn blob_store(&self, blobs: Blobs) -> (String, Vec<(String, String)>) {
+        match blobs {
+            Blobs::Files => (format!("file:{}", self.blob_dir.display()), Vec::new()),
+            Blobs::S3 => (
+                format!("s3://{}/{}", seaweedfs::BUCKET, self.blob_prefix),
+                SeaweedFs::shared().variables(),
+            ),
+        }
+    }
+
+    /// This test's blob store, indexed in its store.
+    pub async fn open_blobs(&self, blobs: Blobs) -> BlobStore {
+        let (spec, variables) = self.blob_store(blobs);
+        BlobStore::open_with(&spec, self.store.clone(), &variables)
+            .await
+            .unwrap_or_else(|e| panic!("the blob store {spec}: {e}"))
     }
 }
 
@@ -113,16 +163,21 @@ pub struct TestServer {
     pub admin_key: String,
     pub client: Client,
     pub db: TestStore,
+    pub blobs: BlobStore,
     server: tokio::task::JoinHandle<()>,
 }
 
 impl TestServer {
-    pub async fn start(backend: Backend) -> Self {
-        Self::start_with(backend, |_| {}).await
+    pub async fn start(stores: impl Into<Stores>) -> Self {
+        Self::start_with(stores, |_| {}).await
     }
 
-    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> Self {
-        let db = TestStore::new(backend).await;
+    pub async fn start_with(
+        stores: impl Into<Stores>,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> Self {
+        let stores = stores.into();
+        let db = TestStore::new(stores.sql).await;
         let admin_key = users::bootstrap_admin(&db.store)
             .await
             .unwrap()
@@ -137,8 +192,13 @@ impl TestServer {
             .await
             .unwrap()
             .with_exact_count_limit(config.exact_count_limit);
-        let blobs = BlobStore::open(&format!("file:{}", db.blob_dir.display())).unwrap();
-        let app = router(AppState::new(db.store.clone(), catalog, blobs, config));
+        let blobs = db.open_blobs(stores.blobs).await;
+        let app = router(AppState::new(
+            db.store.clone(),
+            catalog,
+            blobs.clone(),
+            config,
+        ));
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -151,6 +211,7 @@ impl TestServer {
             admin_key,
             client,
             db,
+            blobs,
             server,
         }
     }
@@ -245,6 +306,32 @@ macro_rules! on_both_backends {
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $test() { super::$test($crate::support::Backend::Postgres).await })*
+        }
+    };
+}
+
+/// Runs each named `async fn(Stores)` on SQLite, on PostgreSQL, and on PostgreSQL with its blobs
+/// in S3 (SeaweedFS) — the shape of several replicas.
+#[macro_export]
+macro_rules! on_every_store {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test($crate::support::Backend::Sqlite.into()).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() { super::$test($crate::support::Backend::Postgres.into()).await })*
+        }
+        mod postgres_s3 {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                super::$test($crate::support::Stores {
+                    sql: $crate::support::Backend::Postgres,
+                    blobs: $crate::support::Blobs::S3,
+                })
+                .await
+            })*
         }
     };
 }

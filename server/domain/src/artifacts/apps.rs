@@ -298,10 +298,7 @@ pub async fn deploy_archive(
         let mut conn = store.pool().acquire().await?;
         service::namespace_exists(&mut conn, namespace).await?;
     }
-    let blob = blobs
-        .put(content)
-        .await
-        .map_err(crate::blobs::upload_error)?;
+    let blob = blobs.put(content).await?;
     let headers = UploadHeaders {
         version: Some(version),
         ..Default::default()

@@ -22,7 +22,7 @@ pub enum ArchiveProblem {
 }
 
 /// Reads the archive's manifest and descriptor. Blocking: call it off the async threads.
-pub fn inspect(file: std::fs::File) -> Result<ArchiveFacts, ArchiveProblem> {
+pub fn inspect(file: impl Read + std::io::Seek) -> Result<ArchiveFacts, ArchiveProblem> {
     let mut archive = zip::ZipArchive::new(file).map_err(|_| ArchiveProblem::NotZip)?;
     let mut facts = ArchiveFacts::default();
     if let Some(manifest) = read_entry(&mut archive, MANIFEST) {
@@ -36,7 +36,10 @@ pub fn inspect(file: std::fs::File) -> Result<ArchiveFacts, ArchiveProblem> {
     Ok(facts)
 }
 
-fn read_entry(archive: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Option<String> {
+fn read_entry(
+    archive: &mut zip::ZipArchive<impl Read + std::io::Seek>,
+    name: &str,
+) -> Option<String> {
     let mut entry = archive.by_name(name).ok()?;
     // Manifests and descriptors are small; a huge one is not read whole.
     let mut text = String::new();

@@ -18,7 +18,7 @@ use super::model::{
 use super::version::{is_valid_name, Version, VersionRange};
 use crate::audit::Surface;
 use crate::auth::actor::Actor;
-use crate::blobs::{upload_error, BlobStore, StoredBlob};
+use crate::blobs::{BlobStore, StoredBlob};
 use crate::error::{DomainError, DomainResult};
 use crate::store::{json_column, Store, Tx};
 use crate::time;
@@ -397,11 +397,9 @@ async fn check_parents_exist(
 /// Reads the archive's manifest and descriptor from the blob store.
 async fn inspect(blobs: &BlobStore, blob: &StoredBlob) -> DomainResult<archive::ArchiveFacts> {
     let file = blobs
-        .open_blob(&blob.hash)
+        .seekable(&blob.hash)
         .await
-        .map_err(|e| DomainError::Internal(format!("blob {}: {e}", blob.hash)))?
-        .into_std()
-        .await;
+        .map_err(|e| DomainError::Internal(format!("blob {}: {e}", blob.hash)))?;
     tokio::task::spawn_blocking(move || archive::inspect(file))
         .await
         .map_err(|e| DomainError::Internal(format!("inspecting an archive: {e}")))?
@@ -571,7 +569,7 @@ pub async fn add(
     if let Some(version) = headers.version.as_deref().filter(|v| !v.trim().is_empty()) {
         parse_version(version)?;
     }
-    let blob = blobs.put(content).await.map_err(upload_error)?;
+    let blob = blobs.put(content).await?;
     let new = prepare(blobs, namespace, name, blob, headers).await?;
     let mut tx = store.begin_write().await?;
     insert(&mut tx, actor, &new).await?;
@@ -913,7 +911,7 @@ pub async fn load_system_folder(
         let file = tokio::fs::File::open(&path)
             .await
             .map_err(|e| DomainError::invalid(format!("cannot read {}: {e}", path.display())))?;
-        let blob = blobs.put(file).await.map_err(upload_error)?;
+        let blob = blobs.put(file).await?;
         let headers = UploadHeaders {
             version,
             extends: settings

@@ -12,7 +12,7 @@ use super::text_diff;
 use super::tree::{FileRef, Trees};
 use crate::audit::Surface;
 use crate::auth::actor::Actor;
-use crate::blobs::{upload_error, BlobStore};
+use crate::blobs::BlobStore;
 use crate::error::{DomainError, DomainResult};
 use crate::store::Store;
 use crate::time;
@@ -67,7 +67,7 @@ pub async fn write(
         let dot = service::dot(&mut conn, path).await?;
         service::branch(&mut conn, &dot, branch_given).await?;
     }
-    let blob = blobs.put(content).await.map_err(upload_error)?;
+    let blob = blobs.put(content).await?;
     let mut tx = store.begin_write().await?;
     let dot = service::dot(&mut tx, path).await?;
     let branch = service::lock_branch(&mut tx, &dot, branch_given).await?;
@@ -325,17 +325,11 @@ pub async fn text_diff(
 
 /// The file's content as text: empty when the file is absent, `None` when it is not UTF-8.
 async fn text_of(blobs: &BlobStore, file: Option<&FileRef>) -> DomainResult<Option<String>> {
-    use tokio::io::AsyncReadExt;
     let Some(file) = file else {
         return Ok(Some(String::new()));
     };
-    let mut bytes = Vec::new();
-    blobs
-        .open_blob(&file.blob)
-        .await
-        .map_err(|e| DomainError::Internal(format!("blob {}: {e}", file.blob)))?
-        .take(MAX_TEXT_BYTES)
-        .read_to_end(&mut bytes)
+    let bytes = blobs
+        .read_prefix(&file.blob, MAX_TEXT_BYTES)
         .await
         .map_err(|e| DomainError::Internal(format!("blob {}: {e}", file.blob)))?;
     Ok(String::from_utf8(bytes).ok())

@@ -372,16 +372,47 @@ fn hashes_of(pairs: &[(Option<String>, Option<String>)]) -> Vec<String> {
         .collect()
 }
 
-/// Stores nodes made by [`Trees::fold`]; ones already stored (equal content) are kept as they are.
+/// Stores nodes made by [`Trees::fold`]. A node already stored (equal content) keeps its body
+/// and is marked as touched now, so a garbage collection running at the same time (which saw it
+/// unreachable) leaves it alone.
 pub async fn store_nodes(conn: &mut AnyConnection, nodes: &[(String, String)]) -> DomainResult<()> {
+    let now = crate::time::now();
     for (hash, body) in nodes {
         sqlx::query(
-            "INSERT INTO dot_trees (hash, body) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
+            "INSERT INTO dot_trees (hash, body, touched_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (hash) DO UPDATE SET touched_at = excluded.touched_at",
         )
         .bind(hash)
         .bind(body)
+        .bind(&now)
         .execute(&mut *conn)
         .await?;
     }
     Ok(())
+}
+
+/// Every tree node reachable from `roots`, and every blob their leaves name: what a garbage
+/// collection must keep.
+pub async fn reachable(
+    conn: &mut AnyConnection,
+    roots: Vec<String>,
+) -> DomainResult<(HashSet<String>, HashSet<String>)> {
+    let mut trees = Trees::default();
+    let mut nodes = HashSet::new();
+    let mut blobs = HashSet::new();
+    let mut frontier: Vec<String> = roots;
+    while !frontier.is_empty() {
+        frontier.retain(|hash| nodes.insert(hash.clone()));
+        trees.load(&mut *conn, frontier.clone()).await?;
+        let mut next = Vec::new();
+        for hash in frontier.drain(..) {
+            match trees.nodes.remove(&hash) {
+                Some(Node::Inner(children)) => next.extend(children.into_values()),
+                Some(Node::Leaf(entries)) => blobs.extend(entries.into_iter().map(|e| e.1)),
+                None => {}
+            }
+        }
+        frontier = next;
+    }
+    Ok((nodes, blobs))
 }
