@@ -1,10 +1,13 @@
 //! Work a Depot process does besides answering requests: handing spec revisions to the
-//! pipeline runner, and making scheduled revisions. Both keep all their state in the store, so
-//! any number of processes can run them side by side and a restart loses nothing.
+//! pipeline runner, making scheduled revisions and, when asked to, collecting garbage blobs.
+//! All keep their state in the store, so any number of processes can run them side by side and
+//! a restart loses nothing.
 
 use std::time::Duration;
 
 use chrono::Utc;
+use depot_domain::blobs::gc::{self, GcOptions};
+use depot_domain::blobs::BlobStore;
 use depot_domain::specs::outbox::{self, Claimed};
 use depot_domain::specs::schedules;
 use depot_domain::specs::service::Dispatching;
@@ -39,18 +42,68 @@ impl Workers {
     }
 }
 
-/// Starts the scheduler, and the dispatcher when `dispatching` is on (a runner is configured).
-pub fn spawn(store: Store, dpp_url: Option<String>, dispatching: Dispatching) -> Workers {
+/// What a process runs in the background besides the scheduler.
+pub struct BackgroundWork {
+    /// The pipeline runner, when one is configured and dispatching is on.
+    pub dpp_url: Option<String>,
+    pub dispatching: Dispatching,
+    /// Collect garbage blobs this often (`--gc-every`).
+    pub gc_every: Option<Duration>,
+    pub blobs: BlobStore,
+}
+
+/// Starts the scheduler, the dispatcher when a runner is configured, and the garbage collector
+/// when `--gc-every` asks for it.
+pub fn spawn(store: Store, work: BackgroundWork) -> Workers {
     let (stop, stopping) = watch::channel(false);
     let mut tasks = vec![tokio::spawn(run_schedules(
         store.clone(),
-        dispatching.clone(),
+        work.dispatching.clone(),
         stopping.clone(),
     ))];
-    if let Some(url) = dpp_url.filter(|_| dispatching.is_on()) {
-        tasks.push(tokio::spawn(dispatch(store, url, dispatching, stopping)));
+    if let Some(every) = work.gc_every {
+        tasks.push(tokio::spawn(collect_garbage(
+            store.clone(),
+            work.blobs,
+            every,
+            stopping.clone(),
+        )));
+    }
+    if let Some(url) = work.dpp_url.filter(|_| work.dispatching.is_on()) {
+        tasks.push(tokio::spawn(dispatch(
+            store,
+            url,
+            work.dispatching,
+            stopping,
+        )));
     }
     Workers { stop, tasks }
+}
+
+/// A collection every `every`, with `depot gc`'s default grace. Several processes may collect
+/// at once: each removal is a conditional `DELETE`, and a second removal of an object is a no-op.
+async fn collect_garbage(
+    store: Store,
+    blobs: BlobStore,
+    every: Duration,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let options = GcOptions {
+        grace: gc::DEFAULT_GRACE,
+        dry_run: false,
+    };
+    while !pause_unless_stopping(tokio::time::sleep(every), &mut stopping).await {
+        match gc::collect(&store, &blobs, &options).await {
+            Ok(report) => tracing::info!(
+                blobs_removed = report.blobs_removed.count,
+                bytes_removed = report.blobs_removed.bytes,
+                tree_nodes_removed = report.tree_nodes_removed,
+                orphans_removed = report.orphans_removed.count,
+                "garbage collected"
+            ),
+            Err(error) => tracing::warn!(%error, "garbage collection failed"),
+        }
+    }
 }
 
 /// Waits for `pause`, or less when the process is stopping; says whether it is.

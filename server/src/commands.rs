@@ -147,8 +147,14 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
         }
     });
     let dpp_url = config.dpp_url.clone();
-    let state = http::AppState::new(store.clone(), catalog, blobs, config);
-    let workers = crate::background::spawn(store.clone(), dpp_url, state.dispatching.clone());
+    let state = http::AppState::new(store.clone(), catalog, blobs.clone(), config);
+    let work = crate::background::BackgroundWork {
+        dpp_url,
+        dispatching: state.dispatching.clone(),
+        gc_every: args.gc_every,
+        blobs,
+    };
+    let workers = crate::background::spawn(store.clone(), work);
     let app = http::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -33,6 +33,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if state.dispatching.is_on() {
         body.push_str(&dispatch_backlog(&state).await);
     }
+    body.push_str(&blob_totals(&state).await);
     (
         [(
             header::CONTENT_TYPE,
@@ -65,4 +66,22 @@ async fn dispatch_backlog(state: &AppState) -> String {
          # TYPE depot_spec_dispatch_oldest_waiting_seconds gauge\n\
          depot_spec_dispatch_oldest_waiting_seconds {age}\n"
     )
+}
+
+/// The blob store's contents as its index counts them (the same figure on every replica).
+async fn blob_totals(state: &AppState) -> String {
+    match state.blobs.totals().await {
+        Ok((count, bytes)) => format!(
+            "# HELP depot_blobs Blobs in the blob store.\n\
+             # TYPE depot_blobs gauge\n\
+             depot_blobs {count}\n\
+             # HELP depot_blob_bytes Bytes of those blobs (each stored once).\n\
+             # TYPE depot_blob_bytes gauge\n\
+             depot_blob_bytes {bytes}\n"
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "could not count the blobs");
+            String::new()
+        }
+    }
 }

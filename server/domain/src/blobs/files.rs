@@ -123,7 +123,10 @@ impl FileObjects {
             let mut entries = fs::read_dir(self.root.join(folder)).await?;
             while let Some(entry) = entries.next_entry().await? {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let metadata = entry.metadata().await?;
+                // An upload may rename, and another collector delete, a file as we list it.
+                let Some(metadata) = still_there(entry.metadata().await)? else {
+                    continue;
+                };
                 // A temporary file's last write is the freshest sign of its upload.
                 let started = if folder == TEMPORARY {
                     metadata.modified().ok().map(chrono::DateTime::from)
@@ -144,7 +147,9 @@ impl FileObjects {
             while let Some(folder) = folders.pop() {
                 let mut entries = fs::read_dir(&folder).await?;
                 while let Some(entry) = entries.next_entry().await? {
-                    let metadata = entry.metadata().await?;
+                    let Some(metadata) = still_there(entry.metadata().await)? else {
+                        continue;
+                    };
                     if metadata.is_dir() {
                         folders.push(entry.path());
                     } else {
@@ -171,5 +176,14 @@ impl FileObjects {
 impl ChunkSink for &mut File {
     async fn accept(&mut self, chunk: bytes::Bytes) -> Result<(), String> {
         self.write_all(&chunk).await.map_err(|e| e.to_string())
+    }
+}
+
+/// `None` for a file that went away since it was listed.
+fn still_there<T>(result: io::Result<T>) -> io::Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
     }
 }

@@ -22,6 +22,9 @@ use super::BlobStore;
 use crate::error::{DomainError, DomainResult};
 use crate::Store;
 
+/// The grace period of `depot gc` and `--gc-every` unless told otherwise.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
+
 /// An upload still marked in flight after this long was cut off by a crash.
 pub const ABANDONED_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
