@@ -47,6 +47,10 @@ ensure_test_tools() {
     say "installing Debian's chromium for the browser tests"
     apt_install chromium
   fi
+  if ! command -v haproxy >/dev/null; then
+    say "installing Debian's haproxy for the replica tests"
+    apt_install haproxy
+  fi
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     say "installing Node.js and npm for Playwright"
     apt_install nodejs npm

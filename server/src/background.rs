@@ -44,6 +44,8 @@ impl Workers {
 
 /// What a process runs in the background besides the scheduler.
 pub struct BackgroundWork {
+    /// Follows reloads of attached databases asked of other replicas.
+    pub catalog: depot_domain::tables::Catalog,
     /// The pipeline runner, when one is configured and dispatching is on.
     pub dpp_url: Option<String>,
     pub dispatching: Dispatching,
@@ -56,11 +58,18 @@ pub struct BackgroundWork {
 /// when `--gc-every` asks for it.
 pub fn spawn(store: Store, work: BackgroundWork) -> Workers {
     let (stop, stopping) = watch::channel(false);
-    let mut tasks = vec![tokio::spawn(run_schedules(
-        store.clone(),
-        work.dispatching.clone(),
-        stopping.clone(),
-    ))];
+    let mut tasks = vec![
+        tokio::spawn(run_schedules(
+            store.clone(),
+            work.dispatching.clone(),
+            stopping.clone(),
+        )),
+        tokio::spawn(follow_reloads(
+            store.clone(),
+            work.catalog,
+            stopping.clone(),
+        )),
+    ];
     if let Some(every) = work.gc_every {
         tasks.push(tokio::spawn(collect_garbage(
             store.clone(),
@@ -78,6 +87,26 @@ pub fn spawn(store: Store, work: BackgroundWork) -> Workers {
         )));
     }
     Workers { stop, tasks }
+}
+
+async fn follow_reloads(
+    store: Store,
+    catalog: depot_domain::tables::Catalog,
+    mut stopping: watch::Receiver<bool>,
+) {
+    loop {
+        match depot_domain::tables::reloads::follow(&store, &catalog).await {
+            Ok(reloaded) => {
+                for database in reloaded {
+                    tracing::info!(%database, "reloaded as another replica was asked to");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not look for reloads"),
+        }
+        if pause_unless_stopping(tokio::time::sleep(POLL * 2), &mut stopping).await {
+            return;
+        }
+    }
 }
 
 /// A collection every `every`, with `depot gc`'s default grace. Several processes may collect

@@ -149,6 +149,7 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     let dpp_url = config.dpp_url.clone();
     let state = http::AppState::new(store.clone(), catalog, blobs.clone(), config);
     let work = crate::background::BackgroundWork {
+        catalog: state.catalog.clone(),
         dpp_url,
         dispatching: state.dispatching.clone(),
         gc_every: args.gc_every,

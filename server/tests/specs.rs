@@ -4,7 +4,7 @@
 mod support;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,7 +13,7 @@ use depot_domain::specs::service::Dispatching;
 use depot_domain::specs::token::TokenVerifier;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{status_and_json, Backend, DepotProcess, TestServer, TestStore};
+use support::{eventually, status_and_json, Backend, DepotProcess, Fake, TestServer, TestStore};
 
 const NOT_AUTHORISED: &str = "No token or token not authorised for owner";
 
@@ -943,68 +943,6 @@ on_both_backends!(
     revisions_are_dispatched_exactly_once_across_a_restart,
     two_processes_make_each_scheduled_run_once,
 );
-
-/// A tiny HTTP server on a fixed port that can be started and stopped: the pipeline runner
-/// (recording what it is sent) or the auth server (serving its public key).
-struct Fake {
-    port: u16,
-    received: Arc<Mutex<Vec<(String, Value)>>>,
-    running: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Fake {
-    async fn reserve() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        Self {
-            port: listener.local_addr().unwrap().port(),
-            received: Default::default(),
-            running: None,
-        }
-    }
-
-    async fn serve(&mut self, router: axum::Router) {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
-            .await
-            .unwrap();
-        self.running = Some(tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap()
-        }));
-    }
-
-    async fn start_runner(&mut self) {
-        let received = self.received.clone();
-        let router = axum::Router::new().route(
-            "/flows",
-            axum::routing::post(move |headers: http::HeaderMap, body: axum::Json<Value>| {
-                let received = received.clone();
-                async move {
-                    let key = headers
-                        .get("idempotency-key")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_string();
-                    received.lock().unwrap().push((key, body.0));
-                    "accepted"
-                }
-            }),
-        );
-        self.serve(router).await;
-    }
-
-    fn received(&self) -> Vec<(String, Value)> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    for _ in 0..120 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("{what} did not happen within 30 s");
-}
 
 async fn detail(client: &reqwest::Client, process: &DepotProcess, key: &str, path: &str) -> Value {
     status_and_json(

@@ -650,22 +650,22 @@ async fn remove(
     }
 }
 
-/// `POST /api/db/{db}/reload`: introspect a database again (admins).
+/// `POST /api/db/{db}/reload`: introspect a database again (admins), on every replica.
 async fn reload(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(db): Path<String>,
 ) -> Response {
-    if let Err(e) = actor.require_admin() {
-        let refused = depot_app::api::ApiError::from(e);
-        return super::error_response(
-            StatusCode::from_u16(refused.status).unwrap_or(StatusCode::FORBIDDEN),
-            refused.error,
-        );
-    }
-    match state.catalog.reload(&db).await {
+    match depot_domain::tables::reloads::request(&state.store, &state.catalog, &actor, &db).await {
         Ok(database) => Json(json!({"database": database.name, "tables": database.tables.values().map(|t| t.name.clone()).collect::<Vec<_>>()})).into_response(),
         Err(TablesError::NotFound) => super::error_response(StatusCode::NOT_FOUND, format!("no database named {db:?}")),
+        Err(TablesError::Domain(error)) => {
+            let refused = depot_app::api::ApiError::from(error);
+            super::error_response(
+                StatusCode::from_u16(refused.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                refused.error,
+            )
+        }
         Err(error) => {
             tracing::error!(%error, "reload failed");
             super::error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+mod fakes;
 mod seaweedfs;
 
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ pub enum Backend {
     Postgres,
 }
 
+pub use fakes::{eventually, Fake};
 pub use seaweedfs::SeaweedFs;
 
 /// Where a test's blobs live: a folder of its own, or a prefix of its own in the SeaweedFS

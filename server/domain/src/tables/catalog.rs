@@ -211,6 +211,9 @@ pub struct Catalog {
     databases: Arc<RwLock<BTreeMap<String, Arc<Database>>>>,
     attachments: Arc<RwLock<BTreeMap<String, Attachment>>>,
     exact_count_limit: i64,
+    /// The reload generation of each database this process has caught up with (see
+    /// [`super::reloads`]).
+    reloads_seen: Arc<RwLock<BTreeMap<String, i64>>>,
 }
 
 /// Tables with more rows than this are not counted on every page; their size is estimated.
@@ -222,6 +225,7 @@ impl Default for Catalog {
             databases: Default::default(),
             attachments: Default::default(),
             exact_count_limit: DEFAULT_EXACT_COUNT_LIMIT,
+            reloads_seen: Default::default(),
         }
     }
 }
@@ -273,6 +277,21 @@ impl Catalog {
 
     pub fn names(&self) -> Vec<String> {
         self.databases.read().unwrap().keys().cloned().collect()
+    }
+
+    pub(super) fn reload_seen(&self, name: &str) -> i64 {
+        self.reloads_seen
+            .read()
+            .unwrap()
+            .get(name)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub(super) fn saw_reload(&self, name: &str, generation: i64) {
+        let mut seen = self.reloads_seen.write().unwrap();
+        let entry = seen.entry(name.to_string()).or_insert(0);
+        *entry = (*entry).max(generation);
     }
 
     /// Introspects `name` again, so tables created or changed since are seen.

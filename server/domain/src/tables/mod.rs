@@ -2,12 +2,14 @@
 //!
 //! [`catalog`] introspects what exists; [`backend`] is the one place SQLite and PostgreSQL
 //! differ (introspection, how values are cast and decoded, row locking); [`selection`] turns
-//! query parameters into a checked selection; [`service`] reads and writes rows. Identifiers
+//! query parameters into a checked selection; [`service`] reads and writes rows; [`reloads`]
+//! carries a reload to every replica. Identifiers
 //! only ever come from the catalog and are always quoted; values are always bound.
 
 pub mod backend;
 pub mod catalog;
 pub mod error;
+pub mod reloads;
 pub mod selection;
 pub mod service;
 mod sql;
