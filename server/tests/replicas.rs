@@ -4,76 +4,43 @@
 mod support;
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::header::COOKIE;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use support::{eventually, status_and_json, Blobs, DepotProcess, Fake, TestStore};
+use support::{eventually, status_and_json, Blobs, DepotProcess, Fake, HaProxy, TestStore};
 
 /// HAProxy in front of `servers`, balancing each request round robin and naming the replica
 /// that answered in `X-Depot-Replica`.
 struct LoadBalancer {
     base: String,
-    child: Child,
-    config: std::path::PathBuf,
+    _haproxy: HaProxy,
 }
 
 impl LoadBalancer {
     fn start(servers: &[&DepotProcess]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let backends: String = servers
             .iter()
             .enumerate()
             .map(|(i, s)| format!("  server r{i} {}\n", s.base.trim_start_matches("http://")))
             .collect();
-        let config = std::env::temp_dir().join(format!("depot_haproxy_{port}.cfg"));
-        std::fs::write(
-            &config,
+        let haproxy = HaProxy::start(|port| {
             format!(
                 "defaults\n  mode http\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n  \
                  option http-server-close\n\
                  frontend depot\n  bind 127.0.0.1:{port}\n  default_backend replicas\n\
                  backend replicas\n  balance roundrobin\n  http-response set-header X-Depot-Replica %s\n{backends}"
-            ),
-        )
-        .unwrap();
-        let child = Command::new("haproxy")
-            .args(["-db", "-f"])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("HAProxy (Debian's haproxy) is installed");
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            )
+        });
         Self {
-            base,
-            child,
-            config,
+            base: format!("http://127.0.0.1:{}", haproxy.port),
+            _haproxy: haproxy,
         }
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
-    }
-}
-
-impl Drop for LoadBalancer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.config);
     }
 }
 

@@ -75,6 +75,7 @@ impl From<depot_domain::DomainError> for ApiError {
             Forbidden(message) => Self::new(403, message),
             NotFound(message) => Self::new(404, message),
             Conflict(message) => Self::new(409, message),
+            unavailable @ Unavailable(_) => Self::new(503, unavailable.to_string()),
             fault @ (Store(_) | Internal(_)) => {
                 tracing::error!(error = %fault, "server function failed");
                 Self::new(500, "internal server error")

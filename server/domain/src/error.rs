@@ -21,9 +21,13 @@ pub enum DomainError {
     /// The request contradicts the current state (a duplicate name, a revoked key…).
     #[error("{0}")]
     Conflict(String),
+    /// The store cannot be reached right now (a lost connection, a database failing over or
+    /// shutting down, a full pool): answered 503, so the caller tries again.
+    #[error("the store is not reachable right now; try again shortly")]
+    Unavailable(String),
     /// A fault of the store; its details are logged, never shown to a caller.
     #[error("store error: {0}")]
-    Store(#[from] sqlx::Error),
+    Store(sqlx::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -47,8 +51,38 @@ impl DomainError {
     pub fn on_unique_violation(error: sqlx::Error, message: impl Into<String>) -> Self {
         match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(message.into()),
-            _ => Self::Store(error),
+            _ => Self::from(error),
         }
+    }
+}
+
+impl From<sqlx::Error> for DomainError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailability(&error) {
+            tracing::warn!(%error, "the store is not reachable");
+            Self::Unavailable(error.to_string())
+        } else {
+            Self::Store(error)
+        }
+    }
+}
+
+/// Whether `error` says the database is (for now) out of reach rather than that the statement
+/// was wrong: the connection broke or timed out, or PostgreSQL is shutting down, starting, out
+/// of connections, or a standby (read-only) — what a failover looks like from a client.
+fn is_unavailability(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300" | "25006")
+        }),
+        _ => false,
     }
 }
 

@@ -47,6 +47,13 @@ pub async fn authenticate(
             );
             return response;
         }
+        Err(unavailable @ DomainError::Unavailable(_)) => {
+            return refusal_for(
+                request.uri().path(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                unavailable.to_string(),
+            );
+        }
         Err(fault) => {
             tracing::error!(error = %fault, "authentication failed");
             return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
@@ -238,6 +245,9 @@ pub async fn login(
             }
             Err(DomainError::Unauthenticated(message)) => {
                 return error_response(StatusCode::UNAUTHORIZED, sign_in_failure(&message))
+            }
+            Err(unavailable @ DomainError::Unavailable(_)) => {
+                return error_response(StatusCode::SERVICE_UNAVAILABLE, unavailable.to_string())
             }
             Err(fault) => {
                 tracing::error!(error = %fault, "login failed");

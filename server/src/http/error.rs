@@ -16,6 +16,7 @@ pub fn refusal_status(error: &DomainError) -> Option<StatusCode> {
         DomainError::Forbidden(_) => Some(StatusCode::FORBIDDEN),
         DomainError::NotFound(_) => Some(StatusCode::NOT_FOUND),
         DomainError::Conflict(_) => Some(StatusCode::CONFLICT),
+        DomainError::Unavailable(_) => Some(StatusCode::SERVICE_UNAVAILABLE),
         DomainError::Store(_) | DomainError::Internal(_) => None,
     }
 }

@@ -70,6 +70,10 @@ pub fn error_response(error: TablesError) -> Response {
             DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, json!({"message": m})),
             DomainError::NotFound(_) => (StatusCode::NOT_FOUND, json!({"message": null})),
             DomainError::Conflict(m) => (StatusCode::CONFLICT, json!({"message": m})),
+            unavailable @ DomainError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"message": unavailable.to_string()}),
+            ),
             fault @ (DomainError::Store(_) | DomainError::Internal(_)) => {
                 tracing::error!(error = %fault, "tables request failed");
                 (

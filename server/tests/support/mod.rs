@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod fakes;
+mod haproxy;
 mod seaweedfs;
 
 use std::net::SocketAddr;
@@ -23,7 +24,9 @@ pub enum Backend {
     Postgres,
 }
 
+#[allow(unused_imports)]
 pub use fakes::{eventually, Fake};
+pub use haproxy::HaProxy;
 pub use seaweedfs::SeaweedFs;
 
 /// Where a test's blobs live: a folder of its own, or a prefix of its own in the SeaweedFS
@@ -520,19 +523,29 @@ impl TestServer {
 /// A Python virtual environment with `packages` from PyPI, made once per machine under
 /// ~/.cache/depot/NAME (a marker file says the install finished, so a broken one is redone).
 pub fn python_venv(name: &str, packages: &[&str]) -> std::path::PathBuf {
-    use std::process::Command;
-    // Tests of one binary run in parallel; only one of them makes the environment.
-    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
     let venv = std::path::PathBuf::from(home)
         .join(".cache/depot")
         .join(name);
+    python_venv_at(&venv, "python3", packages)
+}
+
+/// [`python_venv`] at `venv`, made by the interpreter `python` — for tools that run as another
+/// user (Patroni runs as `postgres`, which can read neither /root nor its pyenv Python).
+pub fn python_venv_at(
+    venv: &std::path::Path,
+    python: &str,
+    packages: &[&str],
+) -> std::path::PathBuf {
+    use std::process::Command;
+    // Tests of one binary run in parallel; only one of them makes the environment.
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     let installed_marker = venv.join(".depot-installed");
     if !installed_marker.exists() {
-        let made = Command::new("python3")
+        let made = Command::new(python)
             .args(["-m", "venv", "--clear"])
-            .arg(&venv)
+            .arg(venv)
             .status()
             .expect("python3");
         assert!(made.success(), "python3 -m venv failed");
@@ -547,7 +560,7 @@ pub fn python_venv(name: &str, packages: &[&str]) -> std::path::PathBuf {
         );
         std::fs::write(&installed_marker, packages.join("\n")).unwrap();
     }
-    venv
+    venv.to_path_buf()
 }
 
 /// A `depot serve` process of the real binary on a test store — for what only whole processes

@@ -25,7 +25,7 @@ pub enum InventoryError {
 
 impl From<sqlx::Error> for InventoryError {
     fn from(error: sqlx::Error) -> Self {
-        InventoryError::Domain(DomainError::Store(error))
+        InventoryError::Domain(DomainError::from(error))
     }
 }
 

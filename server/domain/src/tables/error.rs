@@ -43,7 +43,7 @@ pub enum TablesError {
 
 impl From<sqlx::Error> for TablesError {
     fn from(error: sqlx::Error) -> Self {
-        TablesError::Domain(DomainError::Store(error))
+        TablesError::Domain(DomainError::from(error))
     }
 }
 
