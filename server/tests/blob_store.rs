@@ -197,6 +197,16 @@ async fn upload_artifact(
         .status()
 }
 
+async fn delete_artifact(server: &TestServer, name: &str, version: &str) {
+    let url = server.url(&format!("{NS}/artifacts/{name}/versions/{version}"));
+    let deleted = server
+        .as_admin(server.client.delete(url))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "delete {name} {version}");
+}
+
 async fn artifact_download(
     server: &TestServer,
     name: &str,
@@ -243,16 +253,7 @@ async fn gc_reclaims_what_no_row_names(stores: Stores) {
         "a refused upload leaves an unnamed blob behind"
     );
     delete_dot(&server, "gone").await;
-    let deleted = server
-        .as_admin(
-            server
-                .client
-                .delete(server.url(&format!("{NS}/artifacts/app/versions/2.0.0"))),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(deleted.status().is_success());
+    delete_artifact(&server, "app", "2.0.0").await;
     // An object the index does not know, as a crash between upload and index would leave.
     let orphan = server
         .blobs
@@ -380,16 +381,7 @@ async fn gc_racing_uploads_never_takes_an_acknowledged_blob(stores: Stores) {
             upload_artifact(&server, "gone", &format!("1.0.{round}"), jar.clone()).await,
             StatusCode::OK
         );
-        let deleted = server
-            .as_admin(
-                server
-                    .client
-                    .delete(server.url(&format!("{NS}/artifacts/gone/versions/1.0.{round}"))),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert!(deleted.status().is_success());
+        delete_artifact(&server, "gone", &format!("1.0.{round}")).await;
         age_everything().await;
         make_dot(&server, &format!("kept{round}"), &[("data.bin", &content)]).await;
         assert_eq!(

@@ -31,16 +31,6 @@ struct Cluster {
     witness: Child,
 }
 
-fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<_> = (0..count)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect()
-}
-
 fn postgres_bin_dir() -> PathBuf {
     let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .expect("Debian's PostgreSQL server is installed")
@@ -78,7 +68,7 @@ impl Cluster {
         let dir = std::env::temp_dir().join(format!("depot_patroni_{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let ports = free_ports(7);
+        let ports = support::free_ports(7);
         let (raft, witness_raft) = ([ports[4], ports[5]], ports[6]);
         let bin_dir = postgres_bin_dir();
         let mut configs = Vec::new();

