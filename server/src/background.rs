@@ -181,7 +181,7 @@ async fn dispatch(
     dispatching: Dispatching,
     mut stopping: watch::Receiver<bool>,
 ) {
-    let client = match reqwest::Client::builder().timeout(SEND_TIMEOUT).build() {
+    let client = match runner_client() {
         Ok(client) => client,
         Err(error) => {
             tracing::error!(%error, "cannot make an HTTP client; revisions will not be dispatched");
@@ -189,30 +189,72 @@ async fn dispatch(
         }
     };
     while !*stopping.borrow() {
-        let mut claimed = Vec::new();
-        while claimed.len() < SENDS_AT_ONCE {
-            match outbox::claim_next(&store, Utc::now()).await {
-                Ok(Some(entry)) => claimed.push(entry),
-                Ok(None) => break,
-                Err(error) => {
-                    tracing::warn!(%error, "could not read the dispatch outbox");
-                    break;
-                }
-            }
+        if send_due(&store, &client, &url).await == 0
+            && pause_unless_stopping(dispatching.wait(POLL), &mut stopping).await
+        {
+            return;
         }
-        if claimed.is_empty() {
-            if pause_unless_stopping(dispatching.wait(POLL), &mut stopping).await {
-                return;
-            }
-            continue;
-        }
-        futures_util::future::join_all(
-            claimed
-                .iter()
-                .map(|entry| send(&store, &client, &url, entry)),
-        )
-        .await;
     }
+}
+
+fn runner_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder().timeout(SEND_TIMEOUT).build()
+}
+
+/// Claims up to [`SENDS_AT_ONCE`] due revisions and sends them at once; how many it claimed.
+async fn send_due(store: &Store, client: &reqwest::Client, url: &str) -> usize {
+    let mut claimed = Vec::new();
+    while claimed.len() < SENDS_AT_ONCE {
+        match outbox::claim_next(store, Utc::now()).await {
+            Ok(Some(entry)) => claimed.push(entry),
+            Ok(None) => break,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the dispatch outbox");
+                break;
+            }
+        }
+    }
+    futures_util::future::join_all(claimed.iter().map(|entry| send(store, client, url, entry)))
+        .await;
+    claimed.len()
+}
+
+/// What one `depot tick` did.
+pub struct Ticked {
+    /// The revisions the due schedules made.
+    pub scheduled: Vec<String>,
+    /// Sends to the runner attempted (each delivered, or failed and due again after its
+    /// back-off).
+    pub sends: usize,
+}
+
+/// The background work of one moment, for a scheduled invocation where no process polls (the
+/// serverless shape): the schedules due now become revisions, and queued revisions go to the
+/// runner until none is due or `budget` is spent. Safe when several run at once, for the same
+/// reasons the polling tasks are.
+pub async fn tick(
+    store: &Store,
+    dpp_url: Option<&str>,
+    budget: Duration,
+) -> Result<Ticked, Box<dyn std::error::Error>> {
+    let dispatching = match dpp_url {
+        Some(_) => Dispatching::to_runner(),
+        None => Dispatching::off(),
+    };
+    let scheduled = schedules::run_due(store, Utc::now(), &dispatching).await?;
+    let mut sends = 0;
+    if let Some(url) = dpp_url {
+        let client = runner_client()?;
+        let deadline = tokio::time::Instant::now() + budget;
+        while tokio::time::Instant::now() < deadline {
+            let claimed = send_due(store, &client, url).await;
+            if claimed == 0 {
+                break;
+            }
+            sends += claimed;
+        }
+    }
+    Ok(Ticked { scheduled, sends })
 }
 
 async fn send(store: &Store, client: &reqwest::Client, url: &str, claimed: &Claimed) {

@@ -86,6 +86,16 @@ pub enum Command {
     Import(ImportCommand),
     /// Reclaim blobs and tree nodes no row names any more, and objects left by crashed uploads.
     Gc(GcArgs),
+    /// Serve as an AWS Lambda function behind a function URL: the same routes, on PostgreSQL
+    /// and an S3 blob store, the schema migrated beforehand (`depot migrate`).
+    Lambda(ServeArgs),
+    /// Do the background work due now once and exit: make scheduled spec revisions, send
+    /// queued ones to the pipeline runner. For a scheduled invocation where nothing polls.
+    Tick {
+        /// The pipeline runner (specstore's DPP_URL); without it nothing is sent.
+        #[arg(long, env = "DEPOT_DPP_URL")]
+        dpp_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -61,6 +61,8 @@ pub async fn run(cli: Cli) -> CommandResult {
             outcome
         }
         Command::Gc(args) => gc(&store, args).await,
+        Command::Lambda(args) => crate::function::run(&store, &args).await,
+        Command::Tick { dpp_url } => tick(&store, dpp_url).await,
         Command::Inventory(InventoryCommand::SeedDemo) => {
             let opened = open_store(&store).await?;
             depot_domain::inventory::seed::demo(&opened).await?;
@@ -176,6 +178,23 @@ async fn open_blobs(
     Ok(BlobStore::open(&location, store.clone()).await?)
 }
 
+async fn tick(store_args: &StoreArgs, dpp_url: Option<String>) -> CommandResult {
+    let store = Store::connect(&store_args.url()).await?;
+    let dpp_url = dpp_url
+        .or_else(|| std::env::var("DPP_URL").ok())
+        .filter(|url| !url.trim().is_empty());
+    let ticked =
+        crate::background::tick(&store, dpp_url.as_deref(), crate::function::TICK_BUDGET).await;
+    store.close().await;
+    let ticked = ticked?;
+    println!(
+        "{} scheduled revisions made, {} sends to the pipeline runner",
+        ticked.scheduled.len(),
+        ticked.sends
+    );
+    Ok(())
+}
+
 async fn gc(store_args: &StoreArgs, args: GcArgs) -> CommandResult {
     let store = open_store(store_args).await?;
     let blobs = open_blobs(store_args, &store, args.blob_store).await?;
@@ -208,7 +227,7 @@ async fn gc(store_args: &StoreArgs, args: GcArgs) -> CommandResult {
 
 /// The verifier of the auth server's tokens: from `--auth-public-key`, else fetched once from
 /// `AUTH_SERVER`, else none (then only Depot credentials upload specs).
-async fn token_verifier(
+pub(crate) async fn token_verifier(
     args: &ServeArgs,
 ) -> Result<Option<TokenVerifier>, Box<dyn std::error::Error>> {
     let (pem, source) = if let Some(path) = &args.auth_public_key {

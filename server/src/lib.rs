@@ -5,5 +5,6 @@ pub mod background;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod function;
 pub mod http;
 pub mod import;

@@ -1,7 +1,8 @@
 //! A real Depot for tests: the full router on a loopback port, on a store of its own — a fresh
 //! SQLite file or a fresh PostgreSQL database, dropped afterwards.
 
-#![allow(dead_code)]
+// Each test file uses only some of this.
+#![allow(dead_code, unused_imports)]
 
 mod fakes;
 mod haproxy;
@@ -24,7 +25,6 @@ pub enum Backend {
     Postgres,
 }
 
-#[allow(unused_imports)]
 pub use fakes::{eventually, Fake};
 pub use haproxy::HaProxy;
 pub use seaweedfs::SeaweedFs;

@@ -76,6 +76,20 @@ impl Store {
     /// Opens a pool on `url` (`sqlite://path` or `postgres://…`). A SQLite file and its folder
     /// are created when missing; SQLite runs in WAL mode with a busy timeout and foreign keys on.
     pub async fn connect(url: &str) -> DomainResult<Self> {
+        let backend = Backend::from_url(url)?;
+        Self::connect_with_pool(
+            url,
+            match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            },
+        )
+        .await
+    }
+
+    /// [`Store::connect`] with a pool of at most `max_connections` (a function instance wants
+    /// few: every instance shares the database's connection limit).
+    pub async fn connect_with_pool(url: &str, max_connections: u32) -> DomainResult<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let url = match backend {
@@ -85,10 +99,7 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|e| DomainError::invalid(format!("bad database URL: {e}")))?;
         let pool_options = AnyPoolOptions::new()
-            .max_connections(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            })
+            .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10));
         let pool_options = match backend {
             Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
@@ -115,6 +126,23 @@ impl Store {
             .run(&self.pool)
             .await
             .map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
+    }
+
+    /// How many of this backend's migrations the store has not applied, if any: for a process
+    /// that must not migrate at start (a function instance).
+    pub async fn pending_migrations(&self) -> DomainResult<Option<usize>> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await
+                .unwrap_or_default();
+        let pending = self
+            .backend
+            .migrator()
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .count();
+        Ok((pending > 0).then_some(pending))
     }
 
     pub fn pool(&self) -> &AnyPool {
