@@ -9,10 +9,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::{
     started_from_name, stream_hashing, BlobReader, ChunkSink, PutFailure, StoredBlob, StoredObject,
+    OBJECTS,
 };
 use crate::error::{DomainError, DomainResult};
 
-use super::OBJECTS;
 const TEMPORARY: &str = "tmp";
 /// Where blobs were kept before the index existed: `sha256/ab/cd/<hash>`.
 const LEGACY: &str = "sha256";
