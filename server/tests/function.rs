@@ -322,6 +322,47 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
         .unwrap();
     assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
+    // Bigger than the function takes: the bytes go straight to the bucket through a signed
+    // URL, and the function only checks and records them.
+    let (status, upload) = status_and_json(
+        client
+            .post(emulator.url("/dots/admin/fn/branches/master/uploads"))
+            .bearer_auth(&key)
+            .json(&json!({"path": "big.bin"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{upload}");
+    let big: Vec<u8> = (0..9_000_000u32).map(|i| (i % 239) as u8).collect();
+    let stored = client
+        .put(upload["url"].as_str().unwrap())
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(stored.status().is_success(), "the bucket took the PUT");
+    let sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&big))
+    };
+    let (status, file) = status_and_json(
+        client
+            .post(emulator.url(&format!(
+                "/dots/admin/fn/branches/master/uploads/{}",
+                upload["upload"].as_str().unwrap()
+            )))
+            .bearer_auth(&key)
+            .json(&json!({"path": "big.bin", "size": big.len(), "sha256": sha256}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    assert_eq!(file["size_bytes"], 9_000_000);
+
     // Artifacts: CDAP's, the archive in S3.
     let uploaded = client
         .post(emulator.url("/v3/namespaces/default/artifacts/app"))

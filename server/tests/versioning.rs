@@ -7,7 +7,7 @@ use std::io::Write;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{status_and_json, Stores, TestServer};
+use support::{status_and_json, Blobs, Stores, TestServer};
 
 /// A JSON-RPC call as the admin (HTTP Basic admin:key, as Dotmesh clients send it).
 async fn rpc(server: &TestServer, method: &str, params: Value) -> Value {
@@ -1049,7 +1049,156 @@ async fn a_folder_is_imported_into_a_dot_as_one_commit(stores: Stores) {
     std::fs::remove_dir_all(folder.with_extension("data")).ok();
 }
 
+/// The two-step upload: ask for a signed URL, PUT the bytes straight to the bucket, confirm with
+/// their size and SHA-256. Nothing is named before the check; a wrong confirmation removes the
+/// bytes. A folder blob store has no URLs to hand out and says so.
+async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores) {
+    use sha2::Digest;
+    let server = TestServer::start(stores).await;
+    let created = server
+        .as_admin(server.post("/dots/admin"))
+        .json(&json!({"name": "direct"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let ask = || async {
+        status_and_json(
+            server
+                .as_admin(server.post("/dots/admin/direct/branches/master/uploads"))
+                .json(&json!({"path": "big/data.bin"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    };
+    let (status, upload) = ask().await;
+    if stores.blobs == Blobs::Files {
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            upload["error"]
+                .as_str()
+                .unwrap()
+                .contains("need an S3 blob store"),
+            "{upload}"
+        );
+        return;
+    }
+    assert_eq!(status, StatusCode::CREATED, "{upload}");
+    assert_eq!(upload["method"], "PUT");
+    let content: Vec<u8> = (0..3_000_000u32).map(|i| (i % 241) as u8).collect();
+    let sha256 = hex::encode(sha2::Sha256::digest(&content));
+    let confirm = |id: String, size: usize, sha: String| {
+        let request = server
+            .as_admin(server.post(&format!("/dots/admin/direct/branches/master/uploads/{id}")))
+            .json(&json!({"path": "big/data.bin", "size": size, "sha256": sha}));
+        async move { status_and_json(request.send().await.unwrap()).await }
+    };
+    let put_bytes = |url: String, body: Vec<u8>| async move {
+        // No Depot credentials: the signature is the permission.
+        reqwest::Client::new()
+            .put(url)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+
+    // A confirmation whose SHA-256 is not the bytes' removes them.
+    let id = upload["upload"].as_str().unwrap().to_string();
+    assert!(
+        put_bytes(upload["url"].as_str().unwrap().into(), content.clone())
+            .await
+            .is_success()
+    );
+    let (status, refused) = confirm(id.clone(), content.len(), "0".repeat(64)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("SHA-256 is {sha256}")),
+        "{refused}"
+    );
+    let (status, _) = confirm(id, content.len(), sha256.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the refused upload is gone");
+    assert_eq!(
+        read(
+            &server,
+            "/dots/admin/direct/branches/master/files/big/data.bin"
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Confirmed before the bytes arrive; then the real thing.
+    let (_, upload) = ask().await;
+    let id = upload["upload"].as_str().unwrap().to_string();
+    let (status, early) = confirm(id.clone(), content.len(), sha256.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        early["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was uploaded"),
+        "{early}"
+    );
+    assert!(
+        put_bytes(upload["url"].as_str().unwrap().into(), content.clone())
+            .await
+            .is_success()
+    );
+    let (status, wrong_size) = confirm(id.clone(), 5, sha256.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        wrong_size["error"]
+            .as_str()
+            .unwrap()
+            .contains("holds 3000000 bytes, not the 5"),
+        "{wrong_size}"
+    );
+    let (_, upload) = ask().await;
+    let id = upload["upload"].as_str().unwrap().to_string();
+    assert!(
+        put_bytes(upload["url"].as_str().unwrap().into(), content.clone())
+            .await
+            .is_success()
+    );
+    let (status, file) = confirm(id.clone(), content.len(), sha256.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    assert_eq!(
+        (file["sha256"].as_str(), file["size_bytes"].as_i64()),
+        (Some(sha256.as_str()), Some(3_000_000))
+    );
+    let back = server
+        .as_admin(server.get("/dots/admin/direct/branches/master/files/big/data.bin"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        back.bytes().await.unwrap() == content,
+        "the file is the bytes PUT to the URL"
+    );
+    let (status, _) = confirm(id, content.len(), sha256).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "an upload is confirmed once");
+
+    // Readers get no URL.
+    let reader = server.user_with_key("rita", "reader").await;
+    let refused = server
+        .post("/dots/admin/direct/branches/master/uploads")
+        .bearer_auth(reader)
+        .json(&json!({"path": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
 on_every_store!(
+    a_file_goes_straight_to_the_bucket_through_a_signed_url,
     a_folder_is_imported_into_a_dot_as_one_commit,
     datadots_client_works_unchanged,
     rpc_protocol_rules,

@@ -32,6 +32,8 @@ const SERVER_ROUTES: &[(&str, &str, &str, &str)] = &[
     ("PUT", "/dots/{ns}/{dot}/branches/{branch}/files/{path}", "Versioning: write a file into the working tree (raw bytes, streamed; no body limit; 201)", "application/json"),
     ("GET", "/dots/{ns}/{dot}/branches/{branch}/files/{path}", "Versioning: a working-tree file's bytes, streamed; ETag = SHA-256", "application/octet-stream"),
     ("DELETE", "/dots/{ns}/{dot}/branches/{branch}/files/{path}", "Versioning: remove a file from the working tree (204)", "application/json"),
+    ("POST", "/dots/{ns}/{dot}/branches/{branch}/uploads", "Versioning: a signed S3 URL to PUT a file's bytes to {path} (201 {upload, method, url, expires_in_seconds}; S3 blob store only)", "application/json"),
+    ("POST", "/dots/{ns}/{dot}/branches/{branch}/uploads/{upload}", "Versioning: confirm a signed upload {path, size, sha256}: checked, then written as a file (201)", "application/json"),
     ("POST", "/dots/{ns}/{dot}/branches/{branch}/commits", "Versioning: commit the working tree {message, metadata?} (201 {id})", "application/json"),
     ("GET", "/dots/{ns}/{dot}/branches/{branch}/commits", "Versioning: the branch's own commits, oldest first", "application/json"),
     ("POST", "/dots/{ns}/{dot}/branches/{branch}/rollback", "Versioning: move the branch back to {commit}, dropping later commits", "application/json"),

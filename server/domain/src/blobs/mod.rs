@@ -11,6 +11,7 @@
 //! once. Every upload of a hash marks its index row as touched, which is what keeps
 //! [`gc`] from reclaiming a blob that a row is about to name.
 
+pub mod direct;
 mod files;
 pub mod gc;
 mod s3;
@@ -128,11 +129,7 @@ impl BlobStore {
     /// nothing becomes visible.
     pub async fn put(&self, reader: impl AsyncRead + Unpin) -> DomainResult<StoredBlob> {
         let location = format!("{OBJECTS}/{}", object_name());
-        sqlx::query("INSERT INTO blob_uploads (location, started_at) VALUES ($1, $2)")
-            .bind(&location)
-            .bind(crate::time::now())
-            .execute(self.index.pool())
-            .await?;
+        self.mark_in_flight(&location).await?;
         let written = match &*self.objects {
             Objects::Files(files) => files.write(&location, reader).await,
             Objects::S3(s3) => s3.write(&location, reader).await,
@@ -154,12 +151,40 @@ impl BlobStore {
             }
             Err(error) => {
                 self.delete_object(&location).await;
-                let _ = sqlx::query("DELETE FROM blob_uploads WHERE location = $1")
-                    .bind(&location)
-                    .execute(self.index.pool())
-                    .await;
+                self.end_in_flight(&location).await;
                 Err(error)
             }
+        }
+    }
+
+    /// Marks the object at `location` as being written, from before its first byte until it
+    /// is indexed ([`BlobStore::register`] ends the mark), so the collector never takes it.
+    async fn mark_in_flight(&self, location: &str) -> DomainResult<()> {
+        sqlx::query("INSERT INTO blob_uploads (location, started_at) VALUES ($1, $2)")
+            .bind(location)
+            .bind(crate::time::now())
+            .execute(self.index.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn is_in_flight(&self, location: &str) -> DomainResult<bool> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT location FROM blob_uploads WHERE location = $1")
+                .bind(location)
+                .fetch_optional(self.index.pool())
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// Ends the in-flight mark of an upload that failed (its object is already gone).
+    async fn end_in_flight(&self, location: &str) {
+        let ended = sqlx::query("DELETE FROM blob_uploads WHERE location = $1")
+            .bind(location)
+            .execute(self.index.pool())
+            .await;
+        if let Err(error) = ended {
+            tracing::warn!(%location, %error, "could not end an upload's in-flight mark");
         }
     }
 

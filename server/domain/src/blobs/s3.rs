@@ -136,6 +136,21 @@ impl S3Objects {
         Ok(Box::pin(tokio_util::io::StreamReader::new(stream)))
     }
 
+    /// A URL that lets its holder PUT the object at `location` for `lifetime`, without
+    /// credentials of their own.
+    pub async fn sign_put(
+        &self,
+        location: &str,
+        lifetime: std::time::Duration,
+    ) -> Result<String, String> {
+        use object_store::signer::{Method, Signer};
+        self.store
+            .signed_url(Method::PUT, &self.path_of(location), lifetime)
+            .await
+            .map(|url| url.to_string())
+            .map_err(|e| e.to_string())
+    }
+
     pub async fn seekable(&self, location: &str) -> io::Result<RangedReader> {
         let path = self.path_of(location);
         let size = self.store.head(&path).await.map_err(object_error)?.size;

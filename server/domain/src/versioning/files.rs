@@ -12,7 +12,8 @@ use super::text_diff;
 use super::tree::{FileRef, Trees};
 use crate::audit::Surface;
 use crate::auth::actor::Actor;
-use crate::blobs::BlobStore;
+use crate::blobs::direct::DirectUpload;
+use crate::blobs::{BlobStore, StoredBlob};
 use crate::error::{DomainError, DomainResult};
 use crate::store::Store;
 use crate::time;
@@ -59,15 +60,69 @@ pub async fn write(
     file_path: &str,
     content: impl AsyncRead + Unpin,
 ) -> DomainResult<DotFile> {
+    check_writable(store, actor, path, branch_given, file_path).await?;
+    let blob = blobs.put(content).await?;
+    record_file(store, actor, path, branch_given, file_path, blob).await
+}
+
+/// The first step of a two-step upload of `file_path`: a signed URL the client PUTs the bytes
+/// to, straight into the object store (for clients that cannot send a big body through Depot).
+pub async fn begin_upload(
+    store: &Store,
+    blobs: &BlobStore,
+    actor: &Actor,
+    path: &DotPath,
+    branch_given: &str,
+    file_path: &str,
+) -> DomainResult<DirectUpload> {
+    check_writable(store, actor, path, branch_given, file_path).await?;
+    blobs.begin_direct().await
+}
+
+/// The second step: once the bytes of `upload` are checked against `size` and `sha256`, they
+/// are written to `file_path` as [`write`] would.
+#[allow(clippy::too_many_arguments)]
+pub async fn finish_upload(
+    store: &Store,
+    blobs: &BlobStore,
+    actor: &Actor,
+    path: &DotPath,
+    branch_given: &str,
+    file_path: &str,
+    upload: &str,
+    (size, sha256): (i64, &str),
+) -> DomainResult<DotFile> {
+    check_writable(store, actor, path, branch_given, file_path).await?;
+    let blob = blobs.finish_direct(upload, size, sha256).await?;
+    record_file(store, actor, path, branch_given, file_path, blob).await
+}
+
+/// Refuses before anything is stored when the caller may not write, the path is bad, or the dot
+/// or branch is not there.
+async fn check_writable(
+    store: &Store,
+    actor: &Actor,
+    path: &DotPath,
+    branch_given: &str,
+    file_path: &str,
+) -> DomainResult<()> {
     actor.require_write()?;
     check_file_path(file_path)?;
-    {
-        // Refuse before storing anything when the dot or branch is not there.
-        let mut conn = store.pool().acquire().await?;
-        let dot = service::dot(&mut conn, path).await?;
-        service::branch(&mut conn, &dot, branch_given).await?;
-    }
-    let blob = blobs.put(content).await?;
+    let mut conn = store.pool().acquire().await?;
+    let dot = service::dot(&mut conn, path).await?;
+    service::branch(&mut conn, &dot, branch_given).await?;
+    Ok(())
+}
+
+/// Records a stored blob as `file_path` of the branch's working tree, with its audit entry.
+async fn record_file(
+    store: &Store,
+    actor: &Actor,
+    path: &DotPath,
+    branch_given: &str,
+    file_path: &str,
+    blob: StoredBlob,
+) -> DomainResult<DotFile> {
     let mut tx = store.begin_write().await?;
     let dot = service::dot(&mut tx, path).await?;
     let branch = service::lock_branch(&mut tx, &dot, branch_given).await?;

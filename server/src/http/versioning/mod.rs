@@ -55,6 +55,14 @@ pub fn routes() -> Router<AppState> {
             get(rest::get_commit_file),
         )
         .route(&format!("{DOT}/diff"), get(rest::diff))
+        .route(
+            &format!("{DOT}/branches/{{branch}}/uploads"),
+            post(rest::begin_upload),
+        )
+        .route(
+            &format!("{DOT}/branches/{{branch}}/uploads/{{upload}}"),
+            post(rest::finish_upload),
+        )
 }
 
 /// File contents in and out of a working tree. Uploads stream to the blob store in bounded

@@ -181,6 +181,65 @@ pub async fn put_file(
     ok(StatusCode::CREATED, file)
 }
 
+#[derive(Deserialize)]
+pub struct UploadRequest {
+    path: String,
+}
+
+/// `POST …/branches/{branch}/uploads` `{"path"}`: a signed URL to PUT the file's bytes to.
+pub async fn begin_upload(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((namespace, name, branch)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Answer {
+    let request: UploadRequest = body_json(&body)?;
+    let path = dot_path(&namespace, &name)?;
+    let upload = files::begin_upload(
+        &state.store,
+        &state.blobs,
+        &actor,
+        &path,
+        &branch,
+        &request.path,
+    )
+    .await
+    .map_err(refuse)?;
+    ok(StatusCode::CREATED, upload)
+}
+
+#[derive(Deserialize)]
+pub struct UploadConfirmation {
+    path: String,
+    size: i64,
+    sha256: String,
+}
+
+/// `POST …/branches/{branch}/uploads/{upload}` `{"path", "size", "sha256"}`: the bytes PUT to
+/// the signed URL become the file, once their size and SHA-256 are checked.
+pub async fn finish_upload(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((namespace, name, branch, upload)): Path<(String, String, String, String)>,
+    body: Bytes,
+) -> Answer {
+    let confirmation: UploadConfirmation = body_json(&body)?;
+    let path = dot_path(&namespace, &name)?;
+    let file = files::finish_upload(
+        &state.store,
+        &state.blobs,
+        &actor,
+        &path,
+        &branch,
+        &confirmation.path,
+        &upload,
+        (confirmation.size, &confirmation.sha256),
+    )
+    .await
+    .map_err(refuse)?;
+    ok(StatusCode::CREATED, file)
+}
+
 pub async fn delete_file(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
