@@ -58,7 +58,10 @@ pub async fn run(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     let catalog = Catalog::open(&url, config.attachments.clone())
         .await?
         .with_exact_count_limit(config.exact_count_limit);
-    let blobs = BlobStore::open(&blob_store, store.clone()).await?;
+    // Responses of a function are capped: files are fetched from the bucket itself.
+    let blobs = BlobStore::open(&blob_store, store.clone())
+        .await?
+        .redirecting_downloads();
     let app = http::router(http::AppState::new(store, catalog, blobs, config));
     tracing::info!("Depot is serving as a Lambda function");
     let service = ServiceBuilder::new()

@@ -305,6 +305,23 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
         "{}",
         put.text().await.unwrap()
     );
+    // A function's answers are capped: downloads are redirected to a signed GET of the object.
+    let not_following = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = not_following
+        .get(&file)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirect.status(), StatusCode::TEMPORARY_REDIRECT);
+    let location = redirect.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with(&variables[0].1) && location.contains("X-Amz-Signature"),
+        "{location}"
+    );
     let back = client.get(&file).bearer_auth(&key).send().await.unwrap();
     assert_eq!(back.status(), StatusCode::OK);
     assert!(

@@ -1,6 +1,7 @@
 //! Streaming a stored blob to the client: `ETag` (its SHA-256), `If-None-Match` → 304, and a
 //! single byte range (`Range: bytes=a-b`, `a-`, `-n`) → 206 with `Content-Range`, or 416 when
-//! the range lies outside the content. Shared by every surface that hands out files.
+//! the range lies outside the content — or, where downloads are redirected (a function), a 307
+//! to a signed GET of the object. Shared by every surface that hands out files.
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -80,6 +81,21 @@ pub async fn blob_response(
         });
     if unchanged {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    match blobs.download_url(hash).await {
+        // The client fetches it from the object store, with its own Range header if any.
+        Ok(Some(url)) => {
+            return match HeaderValue::from_str(&url) {
+                Ok(location) => (
+                    StatusCode::TEMPORARY_REDIRECT,
+                    [(header::LOCATION, location), (header::ETAG, etag)],
+                )
+                    .into_response(),
+                Err(_) => on_fault(format!("blob {hash}: the signed URL is not a header value")),
+            };
+        }
+        Ok(None) => {}
+        Err(error) => return on_fault(format!("blob {hash}: {error}")),
     }
     let range = match requested_range(headers, size) {
         Some(Err(())) => {

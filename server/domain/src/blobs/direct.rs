@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::{object_name, stream_hashing, BlobStore, ChunkSink, Objects, StoredBlob, OBJECTS};
 use crate::error::{DomainError, DomainResult};
 
-/// How long a signed upload URL stays valid.
-pub const UPLOAD_URL_LIFETIME: Duration = Duration::from_secs(3600);
+/// How long a signed URL (an upload, a download) stays valid.
+pub const SIGNED_URL_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// The first step of a two-step upload: where to PUT the bytes.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -43,7 +43,11 @@ impl BlobStore {
         let name = object_name();
         let location = format!("{OBJECTS}/{name}");
         let url = s3
-            .sign_put(&location, UPLOAD_URL_LIFETIME)
+            .sign(
+                object_store::signer::Method::PUT,
+                &location,
+                SIGNED_URL_LIFETIME,
+            )
             .await
             .map_err(|e| DomainError::Internal(format!("signing an upload URL: {e}")))?;
         self.mark_in_flight(&location).await?;
@@ -51,7 +55,7 @@ impl BlobStore {
             upload: name,
             method: "PUT",
             url,
-            expires_in_seconds: UPLOAD_URL_LIFETIME.as_secs(),
+            expires_in_seconds: SIGNED_URL_LIFETIME.as_secs(),
         })
     }
 

@@ -63,6 +63,9 @@ pub struct BlobStore {
     objects: Arc<Objects>,
     index: Store,
     spec: Arc<str>,
+    /// Answer downloads with a redirect to a signed GET instead of streaming them (a function,
+    /// whose responses are capped, sets this).
+    redirect_downloads: bool,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -122,6 +125,7 @@ impl BlobStore {
             objects: Arc::new(objects),
             index,
             spec: spec.into(),
+            redirect_downloads: false,
         })
     }
 
@@ -299,6 +303,32 @@ impl BlobStore {
         .fetch_one(self.index.pool())
         .await?;
         Ok(totals)
+    }
+
+    /// From now on [`BlobStore::download_url`] hands out signed GETs (an S3 store only).
+    pub fn redirecting_downloads(mut self) -> Self {
+        self.redirect_downloads = matches!(&*self.objects, Objects::S3(_));
+        self
+    }
+
+    /// Where a client should fetch blob `hash` itself, when downloads are redirected: a signed
+    /// GET valid for [`direct::SIGNED_URL_LIFETIME`]. `None` when Depot streams it.
+    pub async fn download_url(&self, hash: &str) -> io::Result<Option<String>> {
+        let Objects::S3(s3) = &*self.objects else {
+            return Ok(None);
+        };
+        if !self.redirect_downloads {
+            return Ok(None);
+        }
+        let location = self.locate(hash).await?;
+        s3.sign(
+            object_store::signer::Method::GET,
+            &location,
+            direct::SIGNED_URL_LIFETIME,
+        )
+        .await
+        .map(Some)
+        .map_err(io::Error::other)
     }
 
     /// What `--blob-store` said, for messages.

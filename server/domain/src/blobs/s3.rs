@@ -136,16 +136,17 @@ impl S3Objects {
         Ok(Box::pin(tokio_util::io::StreamReader::new(stream)))
     }
 
-    /// A URL that lets its holder PUT the object at `location` for `lifetime`, without
-    /// credentials of their own.
-    pub async fn sign_put(
+    /// A URL that lets its holder `method` (PUT, GET) the object at `location` for `lifetime`,
+    /// without credentials of their own.
+    pub async fn sign(
         &self,
+        method: object_store::signer::Method,
         location: &str,
         lifetime: std::time::Duration,
     ) -> Result<String, String> {
-        use object_store::signer::{Method, Signer};
+        use object_store::signer::Signer;
         self.store
-            .signed_url(Method::PUT, &self.path_of(location), lifetime)
+            .signed_url(method, &self.path_of(location), lifetime)
             .await
             .map(|url| url.to_string())
             .map_err(|e| e.to_string())
