@@ -7,31 +7,9 @@ use std::io::Write;
 
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use support::{Stores, TestServer};
+use support::{jar, Stores, TestServer};
 
 const NS: &str = "/v3/namespaces/default";
-
-/// A real jar: a manifest (with `Bundle-Version` when given), Depot's descriptor when given, and
-/// a class file's worth of filler so different versions differ.
-fn jar(bundle_version: Option<&str>, descriptor: Option<Value>, filler: &str) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    writer.start_file("META-INF/MANIFEST.MF", options).unwrap();
-    let mut manifest = String::from("Manifest-Version: 1.0\r\n");
-    if let Some(version) = bundle_version {
-        manifest.push_str(&format!("Bundle-Version: {version}\r\n"));
-    }
-    writer.write_all(manifest.as_bytes()).unwrap();
-    if let Some(descriptor) = descriptor {
-        writer
-            .start_file("META-INF/depot/artifact.json", options)
-            .unwrap();
-        writer.write_all(descriptor.to_string().as_bytes()).unwrap();
-    }
-    writer.start_file("co/cask/MyApp.class", options).unwrap();
-    writer.write_all(filler.as_bytes()).unwrap();
-    writer.finish().unwrap().into_inner()
-}
 
 fn myapp_descriptor() -> Value {
     json!({"apps": [{"className": "co.cask.MyApp", "description": "Reads a stream into a table"}]})

@@ -171,14 +171,7 @@ async fn dot_file(server: &TestServer, name: &str, path: &str) -> (StatusCode, V
 }
 
 fn archive(filler: &str) -> Vec<u8> {
-    use std::io::Write;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    writer.start_file("META-INF/MANIFEST.MF", options).unwrap();
-    writer.write_all(b"Manifest-Version: 1.0\r\n").unwrap();
-    writer.start_file("co/cask/Filler.class", options).unwrap();
-    writer.write_all(filler.as_bytes()).unwrap();
-    writer.finish().unwrap().into_inner()
+    support::jar(None, None, filler)
 }
 
 async fn upload_artifact(

@@ -161,18 +161,7 @@ async fn a_function_needs_postgresql_s3_and_a_migrated_schema() {
 }
 
 fn archive() -> Vec<u8> {
-    use std::io::Write;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    writer
-        .start_file(
-            "META-INF/MANIFEST.MF",
-            zip::write::SimpleFileOptions::default(),
-        )
-        .unwrap();
-    writer
-        .write_all(b"Manifest-Version: 1.0\r\nBundle-Version: 1.0.0\r\n")
-        .unwrap();
-    writer.finish().unwrap().into_inner()
+    support::jar(Some("1.0.0"), None, "")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

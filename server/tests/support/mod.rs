@@ -682,3 +682,30 @@ impl Drop for DepotProcess {
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
+
+/// A real jar: a manifest (with `Bundle-Version` when given), Depot's descriptor when given, and
+/// a class file's worth of filler so different versions differ.
+pub fn jar(
+    bundle_version: Option<&str>,
+    descriptor: Option<serde_json::Value>,
+    filler: &str,
+) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    writer.start_file("META-INF/MANIFEST.MF", options).unwrap();
+    let mut manifest = String::from("Manifest-Version: 1.0\r\n");
+    if let Some(version) = bundle_version {
+        manifest.push_str(&format!("Bundle-Version: {version}\r\n"));
+    }
+    writer.write_all(manifest.as_bytes()).unwrap();
+    if let Some(descriptor) = descriptor {
+        writer
+            .start_file("META-INF/depot/artifact.json", options)
+            .unwrap();
+        writer.write_all(descriptor.to_string().as_bytes()).unwrap();
+    }
+    writer.start_file("co/cask/MyApp.class", options).unwrap();
+    writer.write_all(filler.as_bytes()).unwrap();
+    writer.finish().unwrap().into_inner()
+}
