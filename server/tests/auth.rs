@@ -331,6 +331,63 @@ async fn login_accepts_an_api_key_as_password(backend: Backend) {
     assert!(response.headers().contains_key(SET_COOKIE));
 }
 
+/// A UI on another site gets no cookie from the browser: sign-in hands it the session token,
+/// which works as `Bearer` until sign-out ends it.
+async fn a_session_token_works_as_bearer_until_sign_out(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    server
+        .create_user_with_password("ana", "writer", "s3cret-pass")
+        .await;
+    let (status, signed_in) = status_and_json(
+        server
+            .post("/auth/login")
+            .json(&json!({"username": "ana", "password": "s3cret-pass"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = signed_in["token"].as_str().unwrap().to_string();
+    let session = |token: String| {
+        let request = server.get("/api/session").bearer_auth(token);
+        async move { status_and_json(request.send().await.unwrap()).await }
+    };
+    let (status, who) = session(token.clone()).await;
+    assert_eq!(
+        (status, who["name"].as_str()),
+        (StatusCode::OK, Some("ana")),
+        "{who}"
+    );
+    let wrote = server
+        .post("/dots/ana")
+        .bearer_auth(&token)
+        .json(&json!({"name": "mine"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        wrote.status(),
+        StatusCode::CREATED,
+        "the token writes as its user"
+    );
+    let out = server
+        .post("/auth/logout")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let (status, body) = session(token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out: {body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("sign in again"),
+        "{body}"
+    );
+    let (status, _) = session("not-a-session".into()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
 async fn failed_login_goes_back_to_the_form_with_the_reason(backend: Backend) {
     let server = TestServer::start(backend).await;
     let form = server
@@ -580,6 +637,11 @@ async fn configured_cors_origins_may_call_with_credentials(backend: Backend) {
         preflight.headers()["access-control-allow-credentials"],
         "true"
     );
+    assert_eq!(
+        preflight.headers()["access-control-max-age"],
+        "600",
+        "browsers may reuse the preflight"
+    );
     let other = server
         .get("/healthz")
         .header("origin", "https://other.example")
@@ -610,6 +672,7 @@ async fn no_auth_makes_every_caller_the_local_admin(backend: Backend) {
 }
 
 on_both_backends!(
+    a_session_token_works_as_bearer_until_sign_out,
     anonymous_calls_are_401_without_public_read,
     public_read_lets_anonymous_read_but_not_write,
     bearer_key_acts_as_its_user,

@@ -82,6 +82,18 @@ pub async fn user_of(state: &AppState, headers: &HeaderMap) -> Result<Option<Act
             .map_err(|_| unauthenticated("the Authorization header is not readable text"))?;
         let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
         return match scheme.to_ascii_lowercase().as_str() {
+            // A session token as Bearer: the sign-in of a UI on another site, where the
+            // browser does not send Depot's cookie.
+            "bearer" if !credentials.trim().starts_with(API_KEY_PREFIX) => {
+                sessions::resolve(&state.store, credentials.trim())
+                    .await?
+                    .map(Some)
+                    .ok_or_else(|| {
+                        unauthenticated(
+                            "the session has ended or the token is not valid; sign in again",
+                        )
+                    })
+            }
             "bearer" => credentials::by_api_key(&state.store, credentials.trim())
                 .await
                 .map(Some),
@@ -154,6 +166,15 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, token)| token.to_string())
+}
+
+/// A session token (not an API key) in `Authorization: Bearer`.
+fn bearer_session_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.starts_with(API_KEY_PREFIX))
+        .then(|| token.to_string())
 }
 
 /// Refuses state-changing requests that a browser sends on behalf of another site, so a
@@ -274,7 +295,10 @@ pub async fn login(
         if is_https(&headers) { "; Secure" } else { "" }
     );
     let mut response = if is_json {
-        Json(serde_json::json!({"name": user.name, "role": user.role})).into_response()
+        // A page on another site cannot use the cookie (third-party cookies are blocked): it
+        // keeps the token for its tab and sends it as `Authorization: Bearer`.
+        Json(serde_json::json!({"name": user.name, "role": user.role, "token": token}))
+            .into_response()
     } else {
         Redirect::to(&next).into_response()
     };
@@ -293,9 +317,10 @@ fn sign_in_failure(message: &str) -> String {
     }
 }
 
-/// `POST /auth/logout`: ends the session and clears the cookie.
+/// `POST /auth/logout`: ends the session — the cookie's, or a session token sent as Bearer —
+/// and clears the cookie.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = session_token(&headers) {
+    if let Some(token) = session_token(&headers).or_else(|| bearer_session_token(&headers)) {
         if let Err(fault) = sessions::close(&state.store, &token).await {
             tracing::error!(error = %fault, "closing a session failed");
         }

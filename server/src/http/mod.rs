@@ -278,6 +278,9 @@ fn cors_layer(config: &ServeConfig) -> Option<CorsLayer> {
             http::header::ETAG,
             http::header::LINK,
             http::header::LOCATION,
-        ]);
+            http::HeaderName::from_static("x-total-count"),
+        ])
+        // A UI on another origin preflights its writes; browsers may reuse the answer this long.
+        .max_age(std::time::Duration::from_secs(600));
     Some(layer)
 }
