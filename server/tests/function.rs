@@ -174,7 +174,7 @@ async fn every_surface_answers_through_the_function_url() {
     let chinook = Chinook::attach(support::Backend::Postgres).await;
     let attach = format!("chinook={}", chinook.attachment.url);
     let (blob_store, variables) = db.blob_store(Blobs::S3);
-    let mut runner = Fake::reserve().await;
+    let mut runner = Fake::listening().await;
     runner.start_runner().await;
     let dpp_url = format!("http://127.0.0.1:{}/flows", runner.port);
     let emulator = Emulator::start();

@@ -85,7 +85,7 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let mut runner = Fake::reserve().await;
+    let mut runner = Fake::listening().await;
     runner.start_runner().await;
     let dpp_url = format!("http://127.0.0.1:{}/flows", runner.port);
     // An attached SQLite file all three serve (on one machine; replicas on several would attach

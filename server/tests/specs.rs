@@ -1104,7 +1104,7 @@ async fn the_public_key_comes_from_a_file_or_the_auth_server() {
     assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/1");
     from_file.stop();
 
-    let mut auth_server = Fake::reserve().await;
+    let mut auth_server = Fake::listening().await;
     let pem = keys.public_pem();
     auth_server
         .serve(axum::Router::new().route(

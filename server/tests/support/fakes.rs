@@ -11,22 +11,40 @@ pub struct Fake {
     pub port: u16,
     received: Arc<Mutex<Vec<(String, Value)>>>,
     running: Option<tokio::task::JoinHandle<()>>,
+    /// The port's listener, kept from [`Fake::listening`] until it serves.
+    bound: Option<tokio::net::TcpListener>,
 }
 
 impl Fake {
+    /// A port for a server that is down until it starts: connections to it are refused.
     pub async fn reserve() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         Self {
             port: listener.local_addr().unwrap().port(),
             received: Default::default(),
             running: None,
+            bound: None,
+        }
+    }
+
+    /// A port held from now on, so nothing else started meanwhile can take it.
+    pub async fn listening() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self {
+            port: listener.local_addr().unwrap().port(),
+            received: Default::default(),
+            running: None,
+            bound: Some(listener),
         }
     }
 
     pub async fn serve(&mut self, router: axum::Router) {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
-            .await
-            .unwrap();
+        let listener = match self.bound.take() {
+            Some(listener) => listener,
+            None => tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+                .await
+                .unwrap(),
+        };
         self.running = Some(tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap()
         }));

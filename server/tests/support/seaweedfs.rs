@@ -88,9 +88,10 @@ fn start() -> SeaweedFs {
     ])
     .collect();
     let log = std::fs::File::create(dir.join("weed.log")).unwrap();
-    // The watchdog outlives neither the test process nor weed.
+    // The watchdog outlives neither the test process nor weed; weed gets three seconds to stop
+    // before it is killed (it may not stop on SIGTERM while a volume is busy).
     let script = format!(
-        "'{weed}' mini {flags} & w=$!; while kill -0 {parent} 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 0.5; done; kill $w 2>/dev/null; wait $w; rm -rf '{dir}' /tmp/seaweedfs-master-grpc-{master}.sock /tmp/seaweedfs-volume-grpc-{volume}.sock",
+        "'{weed}' mini {flags} & w=$!; while kill -0 {parent} 2>/dev/null && kill -0 $w 2>/dev/null; do sleep 0.5; done; kill $w 2>/dev/null; for i in 1 2 3 4 5 6; do kill -0 $w 2>/dev/null || break; sleep 0.5; done; kill -9 $w 2>/dev/null; wait $w; rm -rf '{dir}' /tmp/seaweedfs-master-grpc-{master}.sock /tmp/seaweedfs-volume-grpc-{volume}.sock",
         weed = weed.display(),
         flags = flags.join(" "),
         parent = std::process::id(),
