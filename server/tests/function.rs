@@ -51,12 +51,7 @@ impl Emulator {
             .stderr(log)
             .spawn()
             .expect("cargo-lambda runs");
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        support::wait_for_port(port);
         Self { port, child, dir }
     }
 
@@ -167,10 +162,7 @@ fn archive() -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_surface_answers_through_the_function_url() {
     let db = TestStore::new(support::Backend::Postgres).await;
-    let key = depot_domain::auth::users::bootstrap_admin(&db.store)
-        .await
-        .unwrap()
-        .unwrap();
+    let key = db.admin_key().await;
     let chinook = Chinook::attach(support::Backend::Postgres).await;
     let attach = format!("chinook={}", chinook.attachment.url);
     let (blob_store, variables) = db.blob_store(Blobs::S3);

@@ -76,10 +76,7 @@ fn archive() -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_behind_haproxy_act_as_one_depot() {
     let db = TestStore::new(support::Backend::Postgres).await;
-    let key = depot_domain::auth::users::bootstrap_admin(&db.store)
-        .await
-        .unwrap()
-        .unwrap();
+    let key = db.admin_key().await;
     let (blob_store, variables) = db.blob_store(Blobs::S3);
     let variables: Vec<(&str, &str)> = variables
         .iter()

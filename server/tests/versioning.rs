@@ -944,10 +944,7 @@ async fn uploads_stream_and_leave_nothing_half_written(stores: Stores) {
 /// `depot import dot` run as an operator would, then the files read back over HTTP.
 async fn a_folder_is_imported_into_a_dot_as_one_commit(stores: Stores) {
     let db = support::TestStore::new(stores.sql).await;
-    let key = depot_domain::auth::users::bootstrap_admin(&db.store)
-        .await
-        .unwrap()
-        .unwrap();
+    let key = db.admin_key().await;
     let folder = db.blob_dir.with_extension("import");
     std::fs::create_dir_all(folder.join("2026/11")).unwrap();
     std::fs::write(folder.join("README.md"), "readings\n").unwrap();

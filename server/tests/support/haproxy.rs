@@ -1,7 +1,6 @@
 //! A real HAProxy (Debian's `haproxy`) in front of whatever a test runs several of.
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 pub struct HaProxy {
     pub port: u16,
@@ -23,12 +22,7 @@ impl HaProxy {
             .stderr(Stdio::null())
             .spawn()
             .expect("HAProxy (Debian's haproxy) is installed");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        super::wait_for_port(port);
         Self {
             port,
             child,

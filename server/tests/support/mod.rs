@@ -64,6 +64,16 @@ pub fn free_ports(count: usize) -> Vec<u16> {
         .collect()
 }
 
+/// Waits up to ten seconds until something accepts connections on the loopback `port`.
+pub fn wait_for_port(port: u16) {
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Where the tests find PostgreSQL: the machine's server, trust auth.
 pub fn postgres_admin_url() -> String {
     std::env::var("DEPOT_TEST_POSTGRES_URL")
@@ -122,6 +132,14 @@ impl TestStore {
             blob_prefix: unique,
             cleanup,
         }
+    }
+
+    /// The API key of the `admin` user, made in this (fresh) store.
+    pub async fn admin_key(&self) -> String {
+        users::bootstrap_admin(&self.store)
+            .await
+            .unwrap()
+            .expect("a fresh store has no users")
     }
 
     /// `--blob-store` for this test's blobs, and the variables a Depot needs to reach them.

@@ -131,11 +131,17 @@ impl Store {
     /// How many of this backend's migrations the store has not applied, if any: for a process
     /// that must not migrate at start (a function instance).
     pub async fn pending_migrations(&self) -> DomainResult<Option<usize>> {
+        // A store never migrated has no `_sqlx_migrations` table: everything is pending. Any
+        // other error (the store is out of reach) is reported as such.
         let applied: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
                 .fetch_all(&self.pool)
                 .await
-                .unwrap_or_default();
+            {
+                Ok(applied) => applied,
+                Err(sqlx::Error::Database(_)) => Vec::new(),
+                Err(error) => return Err(error.into()),
+            };
         let pending = self
             .backend
             .migrator()
