@@ -274,6 +274,21 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
         .await
         .unwrap();
     assert_eq!(reloaded.status(), StatusCode::OK);
+    let (_, audit) = status_and_json(
+        as_admin(client.get(balancer.url("/api/audit?surface=tables")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "reload" && e["object"] == "shared"),
+        "the reload is audited: {audit}"
+    );
     for replica in &replicas {
         eventually("the reload on every replica", async || {
             let listing = as_admin(client.get(replica.url("/db/shared/")))
