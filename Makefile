@@ -1,8 +1,12 @@
 # The two commands of the README. Everything they need is installed by .ci/tools.sh.
-.PHONY: run test
+.PHONY: run test static
 
 run:
 	bash .ci/serve
 
 test:
 	bash .ci/test
+
+# The admin UI as static files for any host (target/static); DEPOT_API=… names the Depot.
+static:
+	bash .ci/static

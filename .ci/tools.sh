@@ -51,6 +51,10 @@ ensure_test_tools() {
     say "installing Debian's haproxy for the replica tests"
     apt_install haproxy
   fi
+  if [[ ! -x /usr/sbin/nginx ]]; then
+    say "installing Debian's nginx for the static-site test"
+    apt_install nginx
+  fi
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     say "installing Node.js and npm for Playwright"
     apt_install nodejs npm

@@ -82,13 +82,18 @@ def wasm_per_page(binary):
     """The WebAssembly a browser needs to hydrate each page when it is the first one opened:
     the main module plus that page's split part and the shared chunks it uses, as listed in
     cargo-leptos' split manifest (the bundle is cut at each section's routes, `--split`). Pages
-    outside the sections (home, sign-in) need the main module alone. Sizes gzip -9 per file, as
-    each file is fetched (and compressed) on its own, and the brotli files `--precompress` wrote
-    (what Depot serves to browsers that accept br), when there are any."""
+    outside the sections (home, sign-in) need the main module alone."""
     files = prepare.wasm_bundle(binary)
     if not files:
         return []
-    pkg = os.path.dirname(files[0])
+    return wasm_per_page_in(os.path.dirname(files[0]))
+
+
+def wasm_per_page_in(pkg):
+    """`wasm_per_page` for the built `pkg` folder of a site (`depot serve`'s or the static
+    one's). Sizes gzip -9 per file, as each file is fetched (and compressed) on its own, and the
+    brotli files `--precompress` wrote (what Depot serves to browsers that accept br), when there
+    are any."""
     manifest_path = os.path.join(pkg, "__wasm_split_manifest.json")
     if not os.path.exists(manifest_path):
         return []

@@ -60,5 +60,7 @@ export default async function globalSetup(): Promise<void> {
   }
 
   process.env.DEPOT_ADMIN_KEY = adminKey;
+  // The static site's function attaches the same Chinook (support/static-stack.ts).
+  process.env.DEPOT_E2E_CHINOOK_PG = `${pgAdmin}/${pgName}`;
   writeFileSync(stateFile, JSON.stringify({ pid: server.pid, dataDir, pgAdmin, pgName }));
 }

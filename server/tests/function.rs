@@ -381,6 +381,58 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
         .unwrap();
     assert_eq!(download.bytes().await.unwrap(), archive());
 
+    // An archive in two steps, as the admin UI sends it where the store is S3: the bytes go
+    // to a signed URL; a confirmation naming other bytes is refused and the object removed.
+    let begin_archive = || {
+        client
+            .post(emulator.url("/v3/namespaces/default/artifacts/app/uploads"))
+            .bearer_auth(&key)
+            .header("artifact-version", "2.0.0")
+            .send()
+    };
+    let confirm_archive = |upload: &str, sha256: &str| {
+        client
+            .post(emulator.url(&format!(
+                "/v3/namespaces/default/artifacts/app/uploads/{upload}"
+            )))
+            .bearer_auth(&key)
+            .header("artifact-version", "2.0.0")
+            .json(&json!({"size": archive().len(), "sha256": sha256}))
+            .send()
+    };
+    let put_archive = |url: String| client.put(url).body(archive()).send();
+    let (status, grant) = status_and_json(begin_archive().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{grant}");
+    let upload = grant["upload"].as_str().unwrap().to_string();
+    assert!(put_archive(grant["url"].as_str().unwrap().into())
+        .await
+        .unwrap()
+        .status()
+        .is_success());
+    let wrong = confirm_archive(&upload, &"0".repeat(64)).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    assert!(wrong.text().await.unwrap().contains("SHA-256 is"));
+    let again = confirm_archive(&upload, &"0".repeat(64)).await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    let (_, grant) = status_and_json(begin_archive().await.unwrap()).await;
+    put_archive(grant["url"].as_str().unwrap().into())
+        .await
+        .unwrap();
+    let sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(archive()))
+    };
+    let added = confirm_archive(grant["upload"].as_str().unwrap(), &sha256)
+        .await
+        .unwrap();
+    assert_eq!(
+        (added.status(), added.text().await.unwrap()),
+        (StatusCode::OK, "Artifact added successfully".to_string())
+    );
+    let (_, versions) =
+        status_and_json(get("/v3/namespaces/default/artifacts/app").await.unwrap()).await;
+    assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
+
     // Specs: an upload is queued for the runner; nothing in the function polls, `depot tick`
     // (a scheduled invocation) sends it.
     let spec = json!({
@@ -434,4 +486,29 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
         assert!(surfaces.contains(surface), "{surface}: {audit}");
     }
     drop(chinook);
+}
+
+/// The static admin calls the function from another origin: a server function sent by
+/// server_fn's default client would go without the cookie and the tab's token, and that page
+/// would find itself signed out. Every one is sent by `depot_app::api::Fetch`.
+#[test]
+fn every_server_function_of_the_admin_is_sent_with_credentials() {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/src/api");
+    let mut functions = 0;
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        for attribute in source
+            .lines()
+            .filter(|line| line.trim_start().starts_with("#[server"))
+        {
+            functions += 1;
+            assert!(
+                attribute.contains("client = Fetch"),
+                "{}: {attribute}",
+                path.display()
+            );
+        }
+    }
+    assert_eq!(functions, depot_app::api::route_summaries().len());
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use server_fn::codec::{GetUrl, Json};
 
-use super::ApiError;
+use super::{ApiError, Fetch};
 
 /// A namespace's page: the namespaces to switch to, its artifacts and its apps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -15,6 +15,9 @@ pub struct NamespaceOverview {
     pub namespaces: Vec<String>,
     pub artifacts: Vec<ArtifactSummary>,
     pub apps: Vec<AppSummary>,
+    /// Archives are uploaded through a signed URL of the object store (two steps), not in the
+    /// body of a request to Depot.
+    pub direct_uploads: bool,
 }
 
 /// An artifact's page: every version in full, and the apps that run any of them.
@@ -24,18 +27,20 @@ pub struct ArtifactOverview {
     pub apps: Vec<AppDetail>,
 }
 
-#[server(prefix = "/api", endpoint = "artifacts/overview", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/overview", input = GetUrl, output = Json)]
 pub async fn load_namespace(namespace: String) -> Result<NamespaceOverview, ApiError> {
     use depot_domain::artifacts::{apps, service};
+    let direct_uploads = super::blob_store()?.takes_direct_uploads();
     let (store, actor) = super::caller().await?;
     Ok(NamespaceOverview {
         namespaces: service::namespaces(&store, &actor).await?,
         artifacts: service::list(&store, &actor, &namespace, true, None).await?,
         apps: apps::list(&store, &actor, &namespace, &[], None).await?,
+        direct_uploads,
     })
 }
 
-#[server(prefix = "/api", endpoint = "artifacts/artifact", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/artifact", input = GetUrl, output = Json)]
 pub async fn load_artifact(namespace: String, name: String) -> Result<ArtifactOverview, ApiError> {
     use depot_domain::artifacts::{apps, service};
     let (store, actor) = super::caller().await?;
@@ -60,7 +65,7 @@ pub async fn load_artifact(namespace: String, name: String) -> Result<ArtifactOv
 
 /// Moves an app to another version of its artifact (upgrade or rollback), with `config` when
 /// given (else the app keeps its config).
-#[server(prefix = "/api", endpoint = "artifacts/apps/version", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/apps/version", input = Json, output = Json)]
 pub async fn change_app_version(
     namespace: String,
     app: String,

@@ -4,11 +4,11 @@ use depot_domain::audit::AuditEntry;
 use leptos::prelude::*;
 use server_fn::codec::{GetUrl, Json};
 
-use super::ApiError;
+use super::{ApiError, Fetch};
 
 /// `GET /api/audit?user=&surface=&object=&since=&until=&before=&limit=`: entries, newest
 /// first. `since`/`until` take RFC 3339 times or dates; `before` is an entry id, for paging.
-#[server(prefix = "/api", endpoint = "audit", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "audit", input = GetUrl, output = Json)]
 pub async fn list_audit(
     user: Option<String>,
     surface: Option<String>,

@@ -9,9 +9,11 @@ mod error;
 pub mod inventory;
 pub mod specs;
 pub mod tables;
+pub mod transport;
 pub mod versioning;
 
 pub use error::ApiError;
+pub use transport::Fetch;
 
 /// What a server function needs from the server: the store and who is calling.
 #[cfg(feature = "ssr")]
@@ -23,6 +25,14 @@ pub(crate) async fn caller() -> Result<(depot_domain::Store, depot_domain::Actor
         .await
         .map_err(|_| ApiError::new(500, "the caller is not known"))?;
     Ok((store, actor))
+}
+
+/// The blob store, for the functions that read or place file contents. Take it before the
+/// first real await: the context is gone after it.
+#[cfg(feature = "ssr")]
+pub(crate) fn blob_store() -> Result<depot_domain::blobs::BlobStore, ApiError> {
+    leptos::prelude::use_context::<depot_domain::blobs::BlobStore>()
+        .ok_or_else(|| ApiError::new(500, "the blob store is not available"))
 }
 
 /// Parses an optional whole-number query parameter, naming it when it is not one.
@@ -82,3 +92,4 @@ pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
         ("GET", audit::ListAudit::PATH, "Read the audit log, newest first (?user=&surface=&object=&since=&until=&before=&limit=)"),
     ]
 }
+

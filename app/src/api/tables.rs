@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use server_fn::codec::{GetUrl, Json};
 
-use super::ApiError;
+use super::{ApiError, Fetch};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableSummary {
@@ -232,7 +232,7 @@ mod server {
 }
 
 /// `GET /api/tables`: the attached databases and their tables.
-#[server(prefix = "/api", endpoint = "tables", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables", input = GetUrl, output = Json)]
 pub async fn list_databases() -> Result<Vec<DatabaseSummary>, ApiError> {
     let (_, actor) = super::caller().await?;
     actor.require_read()?;
@@ -259,7 +259,7 @@ pub async fn list_databases() -> Result<Vec<DatabaseSummary>, ApiError> {
 
 /// `GET /api/tables/view?db=&table=&query=`: one page of a table as the browser shows it;
 /// `query` is the page's own query string (filters, sort, page).
-#[server(prefix = "/api", endpoint = "tables/view", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/view", input = GetUrl, output = Json)]
 pub async fn load_table_page(
     db: String,
     table: String,
@@ -270,7 +270,7 @@ pub async fn load_table_page(
 }
 
 /// `GET /api/tables/row?db=&table=&key=`: one row, with its ETag for a later save.
-#[server(prefix = "/api", endpoint = "tables/row", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/row", input = GetUrl, output = Json)]
 pub async fn get_row(db: String, table: String, key: String) -> Result<RowView, ApiError> {
     use depot_domain::tables::service::{self, RowKey};
     let (database, table, ..) = server::open(&db, &table).await?;
@@ -282,7 +282,7 @@ pub async fn get_row(db: String, table: String, key: String) -> Result<RowView, 
 }
 
 /// `GET /api/tables/form?db=&table=&key=`: what the row form shows (no `key`: a new row).
-#[server(prefix = "/api", endpoint = "tables/form", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/form", input = GetUrl, output = Json)]
 pub async fn load_row_form(
     db: String,
     table: String,
@@ -318,7 +318,7 @@ pub async fn load_row_form(
 
 /// `GET /api/tables/choices?db=&table=&search=`: rows of a referenced table to pick from,
 /// as `[key, label]` pairs.
-#[server(prefix = "/api", endpoint = "tables/choices", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/choices", input = GetUrl, output = Json)]
 pub async fn choices(
     db: String,
     table: String,
@@ -330,7 +330,7 @@ pub async fn choices(
 
 /// `POST /api/tables/save` `{"db", "table", "key"?, "values", "etag"?}`: creates a row (no key)
 /// or updates one; with `etag`, only if nobody changed it since.
-#[server(prefix = "/api", endpoint = "tables/save", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/save", input = Json, output = Json)]
 pub async fn save_row(
     db: String,
     table: String,
@@ -364,7 +364,7 @@ pub async fn save_row(
 }
 
 /// `POST /api/tables/delete` `{"db", "table", "key", "etag"?}`.
-#[server(prefix = "/api", endpoint = "tables/delete", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/delete", input = Json, output = Json)]
 pub async fn delete_row(
     db: String,
     table: String,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::{GetUrl, Json};
 
-use super::ApiError;
+use super::{ApiError, Fetch};
 
 /// Everything the dot page draws: the dot, its branches and its commit graph.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -14,6 +14,9 @@ pub struct DotOverview {
     pub volume: Volume,
     pub branches: Vec<BranchInfo>,
     pub commits: Vec<GraphCommit>,
+    /// Files are uploaded through a signed URL of the object store (two steps), not in the
+    /// body of a request to Depot.
+    pub direct_uploads: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -22,33 +25,35 @@ fn dot_path(namespace: &str, name: &str) -> Result<depot_domain::versioning::Dot
 }
 
 /// `GET /api/dots`: every dot, by namespace and name.
-#[server(prefix = "/api", endpoint = "dots", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots", input = GetUrl, output = Json)]
 pub async fn list_dots() -> Result<Vec<Volume>, ApiError> {
     let (store, actor) = super::caller().await?;
     Ok(depot_domain::versioning::service::list(&store, &actor, None).await?)
 }
 
-#[server(prefix = "/api", endpoint = "dots/create", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/create", input = Json, output = Json)]
 pub async fn create_dot(namespace: String, name: String) -> Result<Volume, ApiError> {
     let (store, actor) = super::caller().await?;
     let path = dot_path(namespace.trim(), name.trim())?;
     Ok(depot_domain::versioning::service::create(&store, &actor, &path).await?)
 }
 
-#[server(prefix = "/api", endpoint = "dots/overview", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/overview", input = GetUrl, output = Json)]
 pub async fn load_dot(namespace: String, name: String) -> Result<DotOverview, ApiError> {
     use depot_domain::versioning::service;
+    let direct_uploads = super::blob_store()?.takes_direct_uploads();
     let (store, actor) = super::caller().await?;
     let path = dot_path(&namespace, &name)?;
     Ok(DotOverview {
         volume: service::volume(&store, &actor, &path).await?,
         branches: service::branches(&store, &actor, &path).await?,
         commits: service::graph(&store, &actor, &path).await?,
+        direct_uploads,
     })
 }
 
 /// The files of a branch's working tree, or of a commit when `commit` is given.
-#[server(prefix = "/api", endpoint = "dots/files", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/files", input = GetUrl, output = Json)]
 pub async fn dot_files(
     namespace: String,
     name: String,
@@ -67,7 +72,7 @@ pub async fn dot_files(
 
 /// Files that differ from `from` to `to` (commit ids; empty `from` is the branch head, empty
 /// `to` its working tree).
-#[server(prefix = "/api", endpoint = "dots/diff", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/diff", input = GetUrl, output = Json)]
 pub async fn dot_diff(
     namespace: String,
     name: String,
@@ -81,7 +86,7 @@ pub async fn dot_diff(
 }
 
 /// The line diff of one file between the same two versions as [`dot_diff`].
-#[server(prefix = "/api", endpoint = "dots/file-diff", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/file-diff", input = GetUrl, output = Json)]
 pub async fn dot_file_diff(
     namespace: String,
     name: String,
@@ -90,9 +95,7 @@ pub async fn dot_file_diff(
     to: String,
     path: String,
 ) -> Result<FileTextDiff, ApiError> {
-    // Context first: it is gone after the first real await.
-    let blobs = use_context::<depot_domain::blobs::BlobStore>()
-        .ok_or_else(|| ApiError::new(500, "the blob store is not available"))?;
+    let blobs = super::blob_store()?;
     let (store, actor) = super::caller().await?;
     let dot = dot_path(&namespace, &name)?;
     Ok(depot_domain::versioning::files::text_diff(
@@ -102,7 +105,7 @@ pub async fn dot_file_diff(
 }
 
 /// Commits a branch's working tree. `metadata` is `name=value` lines.
-#[server(prefix = "/api", endpoint = "dots/commit", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/commit", input = Json, output = Json)]
 pub async fn commit_dot(
     namespace: String,
     name: String,
@@ -131,7 +134,7 @@ pub async fn commit_dot(
 }
 
 /// Starts branch `new_branch` at `commit` of `from_branch`; answers the new branch's name.
-#[server(prefix = "/api", endpoint = "dots/branch", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/branch", input = Json, output = Json)]
 pub async fn branch_dot(
     namespace: String,
     name: String,
@@ -154,7 +157,7 @@ pub async fn branch_dot(
     Ok(new_branch.to_string())
 }
 
-#[server(prefix = "/api", endpoint = "dots/rollback", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/rollback", input = Json, output = Json)]
 pub async fn rollback_dot(
     namespace: String,
     name: String,

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_location;
 
 use super::error_view::{ApiErrorView, ErrorsView};
 use crate::api::accounts::{current_session, Session};
-use crate::api::ApiError;
+use crate::api::{transport, ApiError};
 
 const SECTIONS: [(&str, &str); 7] = [
     ("/tables", "Tables"),
@@ -48,7 +48,10 @@ pub fn Layout() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match session.await {
                             Ok(Some(session)) => view! { <WhoAmI session/> }.into_any(),
-                            Ok(None) => {
+                            // A token Depot no longer knows (expired, signed out elsewhere) is
+                            // refused with 401: this tab signs in again too.
+                            Ok(None) | Err(ApiError { status: 401, .. }) => {
+                                transport::keep_session_token(None);
                                 let next = location.pathname.get_untracked();
                                 view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any()
                             }
@@ -68,12 +71,26 @@ pub fn Layout() -> impl IntoView {
 
 #[component]
 fn WhoAmI(session: Session) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    // Depot's own pages post the form (and are redirected); the static site signs out through
+    // the API and shows its own sign-in page.
+    let sign_out_elsewhere = move |event: leptos::ev::SubmitEvent| {
+        if !transport::is_cross_origin() {
+            return;
+        }
+        event.prevent_default();
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            transport::sign_out().await;
+            navigate("/login", Default::default());
+        });
+    };
     view! {
         <div class="whoami">
             <span class="user-name">{session.name.clone()}</span>
             <span class="role">{session.role.to_string()}</span>
             {(!session.local).then(|| view! {
-                <form method="post" action="/auth/logout">
+                <form method="post" action=transport::api_url("/auth/logout") on:submit=sign_out_elsewhere.clone()>
                     <button type="submit" class="link">"Log out"</button>
                 </form>
             })}

@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use crate::api::artifacts::{load_artifact, load_namespace, ArtifactOverview, ChangeAppVersion};
 use crate::components::error_view::ApiErrorView;
-use crate::components::upload::send_with_progress;
+use crate::components::download::DownloadLink;
+use crate::components::upload::{send_with_progress, upload_direct, Destination, TwoStep};
 use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
 
@@ -84,7 +85,11 @@ pub fn ArtifactsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <UploadArtifact namespace=Signal::derive(namespace) on_done=move || set_uploads.update(|n| *n += 1)/>
+        <UploadArtifact
+            namespace=Signal::derive(namespace)
+            direct_uploads=move || overview.get_untracked().and_then(Result::ok).is_some_and(|o| o.direct_uploads)
+            on_done=move || set_uploads.update(|n| *n += 1)
+        />
     }
 }
 
@@ -128,10 +133,12 @@ fn ArtifactList(namespace: String, artifacts: Vec<ArtifactSummary>) -> impl Into
     .into_any()
 }
 
-/// Uploads an archive with `POST /v3/namespaces/{ns}/artifacts/{name}`, showing progress.
+/// Uploads an archive, showing progress: in the body of `POST /v3/namespaces/{ns}/artifacts/{name}`,
+/// or in two steps through a signed URL where the store is S3.
 #[component]
 fn UploadArtifact(
     namespace: Signal<String>,
+    direct_uploads: impl Fn() -> bool + Send + Sync + 'static,
     on_done: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
@@ -157,38 +164,45 @@ fn UploadArtifact(
         };
         let name = name_input.value().trim().to_string();
         let version = version_input.value().trim().to_string();
-        let url = format!(
+        let route = format!(
             "/v3/namespaces/{}/artifacts/{}",
             urlencode(&namespace.get_untracked()),
             urlencode(&name)
         );
-        let headers: Vec<(&str, &str)> = if version.is_empty() {
-            vec![]
-        } else {
-            vec![("Artifact-Version", version.as_str())]
-        };
+        let headers: Vec<(String, String)> = (!version.is_empty())
+            .then(|| ("Artifact-Version".to_string(), version.clone()))
+            .into_iter()
+            .collect();
         set_outcome.set(None);
         set_progress.set(Some(0.0));
         let on_done = on_done.clone();
         let label = format!("{name} {version}");
-        send_with_progress(
-            "POST",
-            &url,
-            &headers,
-            &file,
-            move |fraction| set_progress.set(Some(fraction)),
-            move |result| {
-                set_progress.set(None);
-                match result {
-                    Ok(()) => {
-                        file_input.set_value("");
-                        set_outcome.set(Some(Ok(format!("Added {}", label.trim()))));
-                        on_done();
-                    }
-                    Err(message) => set_outcome.set(Some(Err(message))),
+        let on_progress = move |fraction| set_progress.set(Some(fraction));
+        let on_finish = move |result: Result<String, String>| {
+            set_progress.set(None);
+            match result {
+                Ok(_) => {
+                    file_input.set_value("");
+                    set_outcome.set(Some(Ok(format!("Added {}", label.trim()))));
+                    on_done();
                 }
-            },
-        );
+                Err(message) => set_outcome.set(Some(Err(message))),
+            }
+        };
+        if direct_uploads() {
+            let steps = TwoStep {
+                route,
+                headers,
+                begin: serde_json::json!({}),
+                confirm: serde_json::json!({}),
+            };
+            upload_direct(steps, file, on_progress, on_finish);
+        } else {
+            let to = headers
+                .iter()
+                .fold(Destination::depot("POST", &route), |to, (name, value)| to.header(name, value));
+            send_with_progress(to, &file, on_progress, on_finish);
+        }
     };
     view! {
         <form class="upload" on:submit=on_submit aria-label="Upload artifact">
@@ -295,9 +309,10 @@ fn version_row(namespace: &str, v: &ArtifactDetail, apps: String) -> impl IntoVi
         .map(|(k, value)| format!("{k}={}", value.as_str().unwrap_or_default()))
         .collect::<Vec<_>>()
         .join(", ");
+    let version = v.version.clone();
     view! {
         <tr>
-            <td><a href=download download>{v.version.clone()}</a> " " {scope_badge(v.scope)}</td>
+            <td><DownloadLink path=download>{version}</DownloadLink> " " {scope_badge(v.scope)}</td>
             <td class="number">{human_size(v.size)}</td>
             <td><code title=v.sha256.clone()>{short(&v.sha256).to_string()}</code></td>
             <td>{v.created.clone()}</td>

@@ -13,8 +13,9 @@ use crate::api::versioning::{
     DotOverview, RollbackDot,
 };
 use crate::api::ApiError;
+use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
-use crate::components::upload::send_with_progress;
+use crate::components::upload::{send_with_progress, upload_direct, Destination, TwoStep};
 use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
 
@@ -215,6 +216,13 @@ pub fn DotPage() -> impl IntoView {
         .map(|error| view! { <ApiErrorView error/> })
         .collect_view()
     };
+    // Read when a file is sent, never rendered: the overview says how files reach the store.
+    let direct_uploads = move || {
+        overview
+            .get_untracked()
+            .and_then(Result::ok)
+            .is_some_and(|o| o.direct_uploads)
+    };
     view! {
         <p><a href="/versioning">"← Versioning"</a></p>
         {failures}
@@ -238,7 +246,7 @@ pub fn DotPage() -> impl IntoView {
                     let v = view_state.get();
                     if v.at.is_empty() {
                         view! {
-                            <Upload view_state on_done=move || set_uploads.update(|n| *n += 1)/>
+                            <Upload view_state direct_uploads on_done=move || set_uploads.update(|n| *n += 1)/>
                             <CommitForm view_state commit/>
                         }.into_any()
                     } else {
@@ -395,7 +403,7 @@ fn FileList(listing: Result<Vec<DotFile>, ApiError>, view_state: Memo<DotView>) 
                     <tbody>
                         {files.into_iter().map(|f| view! {
                             <tr>
-                                <td><a href=href(&f.path) download>{f.path.clone()}</a></td>
+                                <td><DownloadLink path=href(&f.path)>{f.path.clone()}</DownloadLink></td>
                                 <td class="number">{human_size(f.size_bytes)}</td>
                                 <td>{f.dirty.then(|| view! { <span class="badge dirty">"changed"</span> })}</td>
                             </tr>
@@ -408,10 +416,12 @@ fn FileList(listing: Result<Vec<DotFile>, ApiError>, view_state: Memo<DotView>) 
     }
 }
 
-/// Uploads a file into the working tree with `PUT /dots/…/files/{path}`, showing progress.
+/// Uploads a file into the working tree, showing progress: in the body of
+/// `PUT /dots/…/files/{path}`, or in two steps through a signed URL where the store is S3.
 #[component]
 fn Upload(
     view_state: Memo<DotView>,
+    direct_uploads: impl Fn() -> bool + Send + Sync + 'static,
     on_done: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
@@ -431,34 +441,41 @@ fn Upload(
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| file.name());
         let v = view_state.get_untracked();
-        let url = format!(
-            "/dots/{}/{}/branches/{}/files/{}",
+        let branch = format!(
+            "/dots/{}/{}/branches/{}",
             urlencode(&v.namespace),
             urlencode(&v.name),
             urlencode(&v.branch),
-            path.split('/').map(urlencode).collect::<Vec<_>>().join("/")
         );
         set_problem.set(None);
         set_progress.set(Some(0.0));
         let on_done = on_done.clone();
-        send_with_progress(
-            "PUT",
-            &url,
-            &[],
-            &file,
-            move |fraction| set_progress.set(Some(fraction)),
-            move |outcome| {
-                set_progress.set(None);
-                match outcome {
-                    Ok(()) => {
-                        path_input.set_value("");
-                        file_input.set_value("");
-                        on_done();
-                    }
-                    Err(message) => set_problem.set(Some(message)),
+        let on_progress = move |fraction| set_progress.set(Some(fraction));
+        let on_finish = move |outcome: Result<String, String>| {
+            set_progress.set(None);
+            match outcome {
+                Ok(_) => {
+                    path_input.set_value("");
+                    file_input.set_value("");
+                    on_done();
                 }
-            },
-        );
+                Err(message) => set_problem.set(Some(message)),
+            }
+        };
+        if direct_uploads() {
+            let file_path = serde_json::json!({"path": path});
+            let steps = TwoStep {
+                route: branch,
+                headers: Vec::new(),
+                begin: file_path.clone(),
+                confirm: file_path,
+            };
+            upload_direct(steps, file, on_progress, on_finish);
+        } else {
+            let encoded: Vec<String> = path.split('/').map(urlencode).collect();
+            let to = Destination::depot("PUT", &format!("{branch}/files/{}", encoded.join("/")));
+            send_with_progress(to, &file, on_progress, on_finish);
+        }
     };
     view! {
         <form class="upload" on:submit=on_submit aria-label="Upload file">

@@ -101,6 +101,14 @@ pub fn routes() -> Router<AppState> {
             &format!("{NS}/artifacts"),
             get(list_artifacts).post(load_system_artifacts),
         )
+        .route(
+            &format!("{NS}/artifacts/{{name}}/uploads"),
+            post(begin_upload),
+        )
+        .route(
+            &format!("{NS}/artifacts/{{name}}/uploads/{{upload}}"),
+            post(finish_upload),
+        )
         .route(VERSION, get(show_version).delete(delete_version))
         .route(&format!("{VERSION}/download"), get(download))
         .route(&format!("{VERSION}/plugins"), put(set_plugins))
@@ -268,6 +276,15 @@ async fn list_versions(
     )
 }
 
+/// CDAP's `Artifact-Version`, `Artifact-Extends` and `Artifact-Plugins` headers.
+fn upload_headers(headers: &HeaderMap) -> UploadHeaders {
+    UploadHeaders {
+        version: header_text(headers, "artifact-version"),
+        extends: header_text(headers, "artifact-extends"),
+        plugins: header_text(headers, "artifact-plugins"),
+    }
+}
+
 async fn add_artifact(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -275,11 +292,7 @@ async fn add_artifact(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let upload = UploadHeaders {
-        version: header_text(&headers, "artifact-version"),
-        extends: header_text(&headers, "artifact-extends"),
-        plugins: header_text(&headers, "artifact-plugins"),
-    };
+    let upload = upload_headers(&headers);
     service::add(
         &state.store,
         &state.blobs,
@@ -288,6 +301,58 @@ async fn add_artifact(
         &name,
         &upload,
         body_reader(body),
+    )
+    .await
+    .map_err(refuse)?;
+    Ok(text(StatusCode::OK, "Artifact added successfully"))
+}
+
+/// `POST …/artifacts/{name}/uploads` with the `Artifact-*` headers an upload would carry: a
+/// signed URL to PUT the archive to (an S3 blob store only), answered as JSON with 201.
+async fn begin_upload(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((ns, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    let upload = service::begin_upload(
+        &state.store,
+        &state.blobs,
+        &actor,
+        &ns,
+        &name,
+        &upload_headers(&headers),
+    )
+    .await
+    .map_err(refuse)?;
+    Ok((StatusCode::CREATED, Json(upload)).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct UploadConfirmation {
+    size: i64,
+    sha256: String,
+}
+
+/// `POST …/artifacts/{name}/uploads/{upload}` `{"size", "sha256"}` with the same headers: the
+/// archive PUT to the signed URL is added, once its size and SHA-256 are checked.
+async fn finish_upload(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((ns, name, upload)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let confirmation: UploadConfirmation = json_body(&state, body).await?;
+    service::finish_upload(
+        &state.store,
+        &state.blobs,
+        &actor,
+        &ns,
+        &name,
+        &upload_headers(&headers),
+        &upload,
+        (confirmation.size, &confirmation.sha256),
     )
     .await
     .map_err(refuse)?;

@@ -61,6 +61,8 @@ const SERVER_ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/v3/namespaces/{ns}/artifacts/{name}/versions/{version}/extensions/{kind}", "Artifacts: plugins of one type this version sees; also /plugintypes/{kind}", "application/json"),
     ("GET", "/v3/namespaces/{ns}/artifacts/{name}/versions/{version}/extensions/{kind}/plugins/{plugin}", "Artifacts: one plugin with its properties; also /plugintypes/…", "application/json"),
     ("GET", "/v3/namespaces/{ns}/plugintypes/{kind}/plugins/{plugin}", "Artifacts: a plugin offered by any artifact of the namespace or system", "application/json"),
+    ("POST", "/v3/namespaces/{ns}/artifacts/{name}/uploads", "Artifacts: a signed S3 URL to PUT an archive to, with the Artifact-* headers of an upload (201 {upload, method, url, expires_in_seconds}; S3 blob store only)", "application/json"),
+    ("POST", "/v3/namespaces/{ns}/artifacts/{name}/uploads/{upload}", "Artifacts: confirm a signed upload {size, sha256} with the same headers: checked, then added", "text/plain"),
     ("GET", "/v3/namespaces/{ns}/apps", "Apps: list; artifactName=a,b&artifactVersion=v", "application/json"),
     ("POST", "/v3/namespaces/{ns}/apps", "Apps: legacy deploy of an archive (X-Archive-Name: name-version.jar; Application-Config)", "text/plain"),
     ("PUT", "/v3/namespaces/{ns}/apps/{app}", "Apps: create from {artifact, config} (JSON), or legacy deploy of an archive", "text/plain"),

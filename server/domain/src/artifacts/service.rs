@@ -18,6 +18,7 @@ use super::model::{
 use super::version::{is_valid_name, Version, VersionRange};
 use crate::audit::Surface;
 use crate::auth::actor::Actor;
+use crate::blobs::direct::DirectUpload;
 use crate::blobs::{BlobStore, StoredBlob};
 use crate::error::{DomainError, DomainResult};
 use crate::store::{json_column, Store, Tx};
@@ -549,6 +550,51 @@ pub async fn add(
     headers: &UploadHeaders,
     content: impl AsyncRead + Unpin,
 ) -> DomainResult<ArtifactDetail> {
+    check_upload(store, actor, namespace, name, headers).await?;
+    let blob = blobs.put(content).await?;
+    record_upload(store, blobs, actor, namespace, name, headers, blob).await
+}
+
+/// The first step of an archive sent straight to the object store: where to PUT it, once the
+/// caller, the namespace and the headers are found fit.
+pub async fn begin_upload(
+    store: &Store,
+    blobs: &BlobStore,
+    actor: &Actor,
+    namespace: &str,
+    name: &str,
+    headers: &UploadHeaders,
+) -> DomainResult<DirectUpload> {
+    check_upload(store, actor, namespace, name, headers).await?;
+    blobs.begin_direct().await
+}
+
+/// The second step: once the bytes of `upload` are checked against `size` and `sha256`, the
+/// archive is added as [`add`] would.
+#[allow(clippy::too_many_arguments)]
+pub async fn finish_upload(
+    store: &Store,
+    blobs: &BlobStore,
+    actor: &Actor,
+    namespace: &str,
+    name: &str,
+    headers: &UploadHeaders,
+    upload: &str,
+    (size, sha256): (i64, &str),
+) -> DomainResult<ArtifactDetail> {
+    check_upload(store, actor, namespace, name, headers).await?;
+    let blob = blobs.finish_direct(upload, size, sha256).await?;
+    record_upload(store, blobs, actor, namespace, name, headers, blob).await
+}
+
+/// What can be refused before any byte of an archive is read.
+async fn check_upload(
+    store: &Store,
+    actor: &Actor,
+    namespace: &str,
+    name: &str,
+    headers: &UploadHeaders,
+) -> DomainResult<()> {
     actor.require_write()?;
     check_name("artifact", name)?;
     refuse_system(namespace)?;
@@ -556,7 +602,6 @@ pub async fn add(
         let mut conn = store.pool().acquire().await?;
         namespace_exists(&mut conn, namespace).await?;
     }
-    // Header problems are found before the body is read.
     if let Some(extends) = &headers.extends {
         parse_parents(namespace, name, extends)?;
     }
@@ -569,7 +614,19 @@ pub async fn add(
     if let Some(version) = headers.version.as_deref().filter(|v| !v.trim().is_empty()) {
         parse_version(version)?;
     }
-    let blob = blobs.put(content).await?;
+    Ok(())
+}
+
+/// The stored archive as a new version, with its audit record.
+async fn record_upload(
+    store: &Store,
+    blobs: &BlobStore,
+    actor: &Actor,
+    namespace: &str,
+    name: &str,
+    headers: &UploadHeaders,
+    blob: StoredBlob,
+) -> DomainResult<ArtifactDetail> {
     let new = prepare(blobs, namespace, name, blob, headers).await?;
     let mut tx = store.begin_write().await?;
     insert(&mut tx, actor, &new).await?;

@@ -311,6 +311,12 @@ impl BlobStore {
         self
     }
 
+    /// Whether clients can send bytes straight to the object store ([`BlobStore::begin_direct`]):
+    /// only an S3 store hands out signed URLs.
+    pub fn takes_direct_uploads(&self) -> bool {
+        matches!(&*self.objects, Objects::S3(_))
+    }
+
     /// Where a client should fetch blob `hash` itself, when downloads are redirected: a signed
     /// GET valid for [`direct::SIGNED_URL_LIFETIME`]. `None` when Depot streams it.
     pub async fn download_url(&self, hash: &str) -> io::Result<Option<String>> {
