@@ -90,7 +90,7 @@ fn WhoAmI(session: Session) -> impl IntoView {
             <span class="user-name">{session.name.clone()}</span>
             <span class="role">{session.role.to_string()}</span>
             {(!session.local).then(|| view! {
-                <form method="post" action=transport::api_url("/auth/logout") on:submit=sign_out_elsewhere.clone()>
+                <form method="post" action=transport::api_url("/auth/logout") on:submit=sign_out_elsewhere>
                     <button type="submit" class="link">"Log out"</button>
                 </form>
             })}

@@ -130,8 +130,25 @@ pub struct TwoStep {
     pub confirm: serde_json::Value,
 }
 
+/// Sends `file` the way Depot's blob store takes it: in two steps where it hands out signed
+/// URLs (`direct`), else in the body of `plain`. `on_finish` gets the last answer's body.
+pub fn upload(
+    direct: bool,
+    steps: TwoStep,
+    plain: Destination,
+    file: web_sys::File,
+    on_progress: impl Fn(f64) + 'static,
+    on_finish: impl Fn(Result<String, String>) + 'static,
+) {
+    if direct {
+        upload_direct(steps, file, on_progress, on_finish);
+    } else {
+        send_with_progress(plain, &file, on_progress, on_finish);
+    }
+}
+
 /// Sends `file` in two steps; `on_finish` gets the confirmation's body.
-pub fn upload_direct(
+fn upload_direct(
     steps: TwoStep,
     file: web_sys::File,
     on_progress: impl Fn(f64) + 'static,

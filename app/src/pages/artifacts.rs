@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::api::artifacts::{load_artifact, load_namespace, ArtifactOverview, ChangeAppVersion};
 use crate::components::error_view::ApiErrorView;
 use crate::components::download::DownloadLink;
-use crate::components::upload::{send_with_progress, upload_direct, Destination, TwoStep};
+use crate::components::upload::{upload, Destination, TwoStep};
 use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
 
@@ -189,20 +189,16 @@ fn UploadArtifact(
                 Err(message) => set_outcome.set(Some(Err(message))),
             }
         };
-        if direct_uploads() {
-            let steps = TwoStep {
-                route,
-                headers,
-                begin: serde_json::json!({}),
-                confirm: serde_json::json!({}),
-            };
-            upload_direct(steps, file, on_progress, on_finish);
-        } else {
-            let to = headers
-                .iter()
-                .fold(Destination::depot("POST", &route), |to, (name, value)| to.header(name, value));
-            send_with_progress(to, &file, on_progress, on_finish);
-        }
+        let plain = headers
+            .iter()
+            .fold(Destination::depot("POST", &route), |to, (name, value)| to.header(name, value));
+        let steps = TwoStep {
+            route,
+            headers,
+            begin: serde_json::json!({}),
+            confirm: serde_json::json!({}),
+        };
+        upload(direct_uploads(), steps, plain, file, on_progress, on_finish);
     };
     view! {
         <form class="upload" on:submit=on_submit aria-label="Upload artifact">

@@ -15,7 +15,7 @@ use crate::api::versioning::{
 use crate::api::ApiError;
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
-use crate::components::upload::{send_with_progress, upload_direct, Destination, TwoStep};
+use crate::components::upload::{upload, Destination, TwoStep};
 use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
 
@@ -462,20 +462,16 @@ fn Upload(
                 Err(message) => set_problem.set(Some(message)),
             }
         };
-        if direct_uploads() {
-            let file_path = serde_json::json!({"path": path});
-            let steps = TwoStep {
-                route: branch,
-                headers: Vec::new(),
-                begin: file_path.clone(),
-                confirm: file_path,
-            };
-            upload_direct(steps, file, on_progress, on_finish);
-        } else {
-            let encoded: Vec<String> = path.split('/').map(urlencode).collect();
-            let to = Destination::depot("PUT", &format!("{branch}/files/{}", encoded.join("/")));
-            send_with_progress(to, &file, on_progress, on_finish);
-        }
+        let file_path = serde_json::json!({"path": path});
+        let encoded: Vec<String> = path.split('/').map(urlencode).collect();
+        let plain = Destination::depot("PUT", &format!("{branch}/files/{}", encoded.join("/")));
+        let steps = TwoStep {
+            route: branch,
+            headers: Vec::new(),
+            begin: file_path.clone(),
+            confirm: file_path,
+        };
+        upload(direct_uploads(), steps, plain, file, on_progress, on_finish);
     };
     view! {
         <form class="upload" on:submit=on_submit aria-label="Upload file">
