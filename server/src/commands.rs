@@ -1,6 +1,5 @@
 //! What each `depot` subcommand does.
 
-use axum::serve::ListenerExt;
 use std::io::BufRead;
 
 use depot_domain::auth::{api_keys, users, NewUser};
@@ -140,14 +139,6 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     let shutdown = shutdown_signal()?;
     tracing::info!(address = %listener.local_addr()?, store = %redact(&store_args.url()), "Depot is serving");
-    // Answers go out as soon as they are written: without TCP_NODELAY a response written in
-    // two parts waits for the client's delayed ACK (~40 ms), which is every request when
-    // clients do not keep connections alive.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY");
-        }
-    });
     let dpp_url = config.dpp_url.clone();
     let state = http::AppState::new(store.clone(), catalog, blobs.clone(), config);
     let work = crate::background::BackgroundWork {
@@ -159,9 +150,7 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     };
     let workers = crate::background::spawn(store.clone(), work);
     let app = http::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    http::serve(listener, app, shutdown).await;
     tracing::info!("in-flight requests finished; shutting down");
     workers.stop().await;
     store.close().await;

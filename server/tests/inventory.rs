@@ -473,6 +473,16 @@ async fn entity_examples(backend: Backend) {
     );
 }
 
+/// The attribute of `all` with this key and subkey.
+fn attr(all: &Value, key: &str, subkey: Option<&str>) -> Value {
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == key && a["subkey"].as_str() == subkey)
+        .unwrap_or_else(|| panic!("no attribute {key}/{subkey:?} in {all}"))
+        .clone()
+}
+
 async fn attribute_examples(backend: Backend) {
     let s = seeded(backend).await;
     call(
@@ -508,7 +518,7 @@ async fn attribute_examples(backend: Backend) {
     ))
     .await;
     assert_eq!(
-        all[1],
+        attr(&all, "group", Some("id")),
         json!({"datatype": "int", "key": "group", "number": null, "subkey": "id", "value": 6})
     );
     let (_, all) = answer(call(
@@ -522,7 +532,10 @@ async fn attribute_examples(backend: Backend) {
         ],
     ))
     .await;
-    assert_eq!(all[2]["value"], "/basicserver/addattrserver");
+    assert_eq!(
+        attr(&all, "inception", None)["value"],
+        "/basicserver/addattrserver"
+    );
     let (_, all) = answer(call(
         &s,
         Method::POST,
@@ -535,7 +548,11 @@ async fn attribute_examples(backend: Backend) {
         ],
     ))
     .await;
-    assert_eq!(all[3]["value"], "1991-07-09T14:46:51.321435");
+    assert_eq!(
+        all[0],
+        json!({"datatype": "datetime", "key": "birthday", "number": null, "subkey": "jtcunning", "value": "1991-07-09T14:46:51.321435"}),
+        "listed first, by key, as the documentation's example shows"
+    );
     let masked = call(
         &s,
         Method::POST,
@@ -550,7 +567,8 @@ async fn attribute_examples(backend: Backend) {
     let (status, all) = answer(masked).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(
-        all[4]["value"], "1991-07-09T14:46:00",
+        attr(&all, "bought", None)["value"],
+        "1991-07-09T14:46:00",
         "a datetime read with its mask"
     );
     let unmasked = call(
@@ -573,8 +591,26 @@ async fn attribute_examples(backend: Backend) {
         .json(&json!([{"key": "group", "subkey": "admin", "value": "apache"}, {"key": "group", "subkey": "member", "value": "webapp"}, {"key": "conf", "value": {"a": 1}, "datatype": "json"}]));
     let (status, all) = answer(bulk).await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(all[4]["value"], "apache");
-    assert_eq!(all[6]["value"], json!({"a": 1}));
+    assert_eq!(attr(&all, "group", Some("admin"))["value"], "apache");
+    assert_eq!(attr(&all, "conf", None)["value"], json!({"a": 1}));
+    let keys: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "birthday",
+            "conf",
+            "group",
+            "group",
+            "group",
+            "group",
+            "inception"
+        ]
+    );
 
     let bad = [
         (vec![("key", "k"), ("value", "v"), ("datatype", "float")], StatusCode::BAD_REQUEST, "float is not a valid datatype. datatypes include: ('int', 'string', 'datetime', 'relation', 'json')"),
@@ -1270,6 +1306,285 @@ async fn concurrent_allocations_never_collide(backend: Backend) {
     assert_eq!(addresses.len(), 200);
 }
 
+/// The attributes of `name` as (key, value) pairs, in the order they are listed.
+async fn listed_attributes(s: &TestServer, name: &str) -> Vec<(String, Value)> {
+    let (_, entity) = answer(call(s, Method::GET, &format!("/by-name/{name}"), &[])).await;
+    entity["attrs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["key"].as_str().unwrap().to_string(), a["value"].clone()))
+        .collect()
+}
+
+async fn attributes_are_listed_by_key(backend: Backend) {
+    let s = seeded(backend).await;
+    for (key, value) in [("zeta", "1"), ("alpha", "2"), ("zeta", "3"), ("Beta", "4")] {
+        let request = call(
+            &s,
+            Method::POST,
+            "/attribute/testserver2",
+            &[("key", key), ("value", value)],
+        );
+        assert_eq!(answer(request).await.0, StatusCode::CREATED);
+    }
+    assert_eq!(
+        listed_attributes(&s, "testserver2").await,
+        [
+            ("Beta", "4"),
+            ("alpha", "2"),
+            ("key1", "value2"),
+            ("zeta", "1"),
+            ("zeta", "3")
+        ]
+        .map(|(k, v)| (k.to_string(), json!(v)))
+    );
+}
+
+async fn entities_are_listed_by_name(backend: Backend) {
+    let s = seeded(backend).await;
+    assert_eq!(
+        answer(call(&s, Method::GET, "/entity/pool", &[])).await,
+        (
+            StatusCode::OK,
+            json!(["/pool/emptypool", "/pool/multipool", "/pool/singlepool"])
+        )
+    );
+    let created = call(
+        &s,
+        Method::POST,
+        "/entity/basicserver",
+        &[("name", "zz"), ("name", "aa")],
+    );
+    assert_eq!(answer(created).await.0, StatusCode::CREATED);
+    assert_eq!(
+        answer(call(&s, Method::GET, "/entity/basicserver", &[]))
+            .await
+            .1,
+        json!([
+            "/basicserver/aa",
+            "/basicserver/testserver1",
+            "/basicserver/testserver2",
+            "/basicserver/zz"
+        ])
+    );
+}
+
+async fn name_managers_keep_clustos_default_properties(backend: Backend) {
+    let s = seeded(backend).await;
+    let property = |key: &str, datatype: &str, value: Value| json!({"datatype": datatype, "key": key, "number": null, "subkey": "property", "value": value});
+    let (status, created) = answer(call(
+        &s,
+        Method::POST,
+        "/resourcemanager/simplenamemanager",
+        &[("name", "bare")],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        created["attrs"],
+        json!([
+            property("basename", "string", json!("")),
+            property("digits", "int", json!(2)),
+            property("leadingZeros", "int", json!(1)),
+            property("next", "int", json!(1)),
+        ])
+    );
+    let given = [
+        ("name", "wide"),
+        ("basename", "w"),
+        ("digits", "4"),
+        ("leadingZeros", "0"),
+    ];
+    let (_, wide) = answer(call(
+        &s,
+        Method::POST,
+        "/resourcemanager/simpleentitynamemanager",
+        &given,
+    ))
+    .await;
+    assert_eq!(
+        wide["attrs"],
+        json!([
+            property("basename", "string", json!("w")),
+            property("digits", "int", json!(4)),
+            property("leadingZeros", "int", json!(0)),
+            property("next", "int", json!(1)),
+        ])
+    );
+    let allocate = |manager: &str, params: &[(&str, &str)]| {
+        call(
+            &s,
+            Method::POST,
+            &format!("/resourcemanager/simpleentitynamemanager/{manager}"),
+            params,
+        )
+    };
+    assert_eq!(
+        answer(allocate("wide", &[("driver", "basicserver")])).await,
+        (StatusCode::CREATED, json!("/basicserver/w1")),
+        "leadingZeros 0 does not pad"
+    );
+    let refused = call(
+        &s,
+        Method::POST,
+        "/resourcemanager/simplenamemanager",
+        &[("name", "odd"), ("digits", "many")],
+    );
+    let (status, message) = answer(refused).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .starts_with("Error casting many into a(n) int"),
+        "{message}"
+    );
+    assert_eq!(
+        answer(call(&s, Method::GET, "/by-name/odd", &[])).await.0,
+        StatusCode::NOT_FOUND,
+        "a refused manager is not half-created"
+    );
+    let via_entity = call(
+        &s,
+        Method::POST,
+        "/entity/simplenamemanager",
+        &[("name", "plain")],
+    );
+    assert_eq!(answer(via_entity).await.0, StatusCode::CREATED);
+    assert_eq!(
+        listed_attributes(&s, "plain").await.len(),
+        4,
+        "defaults whatever the route"
+    );
+}
+
+async fn a_given_resource_is_the_whole_name(backend: Backend) {
+    let s = seeded(backend).await;
+    let names2 = call(
+        &s,
+        Method::POST,
+        "/resourcemanager/simpleentitynamemanager",
+        &[("name", "names2"), ("basename", "a")],
+    );
+    assert_eq!(answer(names2).await.0, StatusCode::CREATED);
+    let allocate = |params: &[(&str, &str)]| {
+        call(
+            &s,
+            Method::POST,
+            "/resourcemanager/simpleentitynamemanager/names2",
+            params,
+        )
+    };
+    assert_eq!(
+        answer(allocate(&[("driver", "basicserver"), ("resource", "99")])).await,
+        (StatusCode::CREATED, json!("/basicserver/99"))
+    );
+    assert_eq!(
+        answer(allocate(&[("driver", "basicserver")])).await,
+        (StatusCode::CREATED, json!("/basicserver/a01"))
+    );
+    assert_eq!(
+        answer(allocate(&[("driver", "basicserver"), ("resource", "99")])).await,
+        (StatusCode::CONFLICT, json!("99 is already allocated"))
+    );
+}
+
+async fn documentation_is_html_unless_plain_text_is_asked_for(backend: Backend) {
+    let s = seeded(backend).await;
+    for path in ["/inventory/", "/inventory/__doc__"] {
+        for (accept, expected) in [
+            (None, "text/html; charset=UTF-8"),
+            (Some("*/*"), "text/html; charset=UTF-8"),
+            (Some("text/html"), "text/html; charset=UTF-8"),
+            (Some("text/plain, text/html"), "text/html; charset=UTF-8"),
+            (Some("text/plain"), "text/plain"),
+        ] {
+            let mut request = s.as_admin(s.client.get(s.url(path)));
+            if let Some(accept) = accept {
+                request = request.header("accept", accept);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(
+                response.headers()["content-type"],
+                expected,
+                "{path} with Accept {accept:?}"
+            );
+        }
+    }
+}
+
+async fn head_of_the_root_answers_like_the_version(backend: Backend) {
+    let s = seeded(backend).await;
+    let head = s
+        .as_admin(s.client.head(s.url("/inventory/")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-type"], "application/json");
+    assert_eq!(head.headers()["clusto-minify"], "False");
+    let version = call(&s, Method::GET, "/__version__", &[])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.headers()["content-length"],
+        version.headers()["content-length"]
+    );
+    assert_eq!(version.json::<Value>().await.unwrap(), json!("0.5.2"));
+}
+
+async fn the_base_driver_entity_is_of_type_generic(backend: Backend) {
+    let s = seeded(backend).await;
+    let (_, types) = answer(call(&s, Method::GET, "/typelist", &[])).await;
+    assert!(types.get("entity").is_none(), "{types}");
+    assert!(types.get("generic").is_some(), "{types}");
+    let created = call(&s, Method::POST, "/entity/entity", &[("name", "thing")]);
+    assert_eq!(answer(created).await.0, StatusCode::CREATED);
+    assert_eq!(
+        answer(call(&s, Method::GET, "/by-name/thing", &[])).await.1["type"],
+        "generic"
+    );
+}
+
+/// The header lines of a raw HTTP/1.1 exchange: reqwest would show every name in lower case.
+async fn raw_header_lines(s: &TestServer, path: &str) -> Vec<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = s.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {}\r\nconnection: close\r\n\r\n",
+        s.admin_key
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let head = answer.split("\r\n\r\n").next().unwrap();
+    head.lines().skip(1).map(str::to_string).collect()
+}
+
+async fn header_names_go_out_in_their_usual_case(backend: Backend) {
+    let s = seeded(backend).await;
+    let lines = raw_header_lines(&s, "/inventory/__version__").await;
+    for name in [
+        "Access-Control-Allow-Origin: *",
+        "Clusto-Minify: False",
+        "Content-Type: application/json",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == name),
+            "no line {name:?} in {lines:?}"
+        );
+    }
+    let lines = raw_header_lines(&s, "/healthz").await;
+    assert!(
+        lines.iter().any(|l| l.starts_with("Content-Type: ")),
+        "every surface: {lines:?}"
+    );
+}
+
 on_both_backends!(
     resource_manager_examples,
     ip_allocation_skips_gateway_and_broadcast_and_ends_cleanly,
@@ -1283,4 +1598,12 @@ on_both_backends!(
     output_is_sorted_pretty_json_unless_minified,
     reads_can_look_back_in_time,
     pool_rules_are_enforced,
+    attributes_are_listed_by_key,
+    entities_are_listed_by_name,
+    name_managers_keep_clustos_default_properties,
+    a_given_resource_is_the_whole_name,
+    documentation_is_html_unless_plain_text_is_asked_for,
+    head_of_the_root_answers_like_the_version,
+    the_base_driver_entity_is_of_type_generic,
+    header_names_go_out_in_their_usual_case,
 );

@@ -5,7 +5,7 @@
 mod support;
 
 use reqwest::header::{ETAG, IF_MATCH, IF_NONE_MATCH, LINK, LOCATION};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use support::{status_and_json, Backend, TestServer};
 
@@ -664,13 +664,50 @@ async fn constraint_violations_are_409_naming_the_column(backend: Backend) {
         body["message"].as_str().unwrap().contains(n.artist_id),
         "{body}"
     );
-    let dangling = server
-        .as_admin(server.client.patch(server.url("/db/chinook/album/1")))
-        .json(&json!({n.artist_id: 99999}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(dangling.status(), StatusCode::CONFLICT);
+    // The refusal names the table and column of the broken reference, not only "FOREIGN KEY
+    // constraint failed" (SQLite's words).
+    let (dangling_says, referenced_says) = match backend {
+        Backend::Sqlite => (
+            "FOREIGN KEY constraint failed: Album.ArtistId = 99999 is not present in Artist.ArtistId",
+            "FOREIGN KEY constraint failed: Artist.ArtistId = 1 is still referenced from Album.ArtistId",
+        ),
+        Backend::Postgres => (
+            "Key (artist_id)=(99999) is not present in table \"artist\"",
+            "Key (artist_id)=(1) is still referenced from table \"album\"",
+        ),
+    };
+    // SQLite's key is AUTOINCREMENT (not given on POST); PostgreSQL's must be.
+    let new_album = match backend {
+        Backend::Sqlite => json!({n.title: "X", n.artist_id: 99999}),
+        Backend::Postgres => json!({n.album_id: 999, n.title: "X", n.artist_id: 99999}),
+    };
+    for (method, path, body) in [
+        (
+            Method::PATCH,
+            "/db/chinook/album/1",
+            json!({n.artist_id: 99999}),
+        ),
+        (
+            Method::PUT,
+            "/db/chinook/album/1",
+            json!({n.artist_id: 99999}),
+        ),
+        (Method::POST, "/db/chinook/album/", new_album),
+    ] {
+        let dangling = server
+            .as_admin(server.client.request(method.clone(), server.url(path)))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_and_json(dangling).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{method} {path}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.contains(dangling_says),
+            "{method} {path}: {message}"
+        );
+    }
     let referenced = server
         .as_admin(server.client.delete(server.url("/db/chinook/artist/1")))
         .send()
@@ -682,6 +719,8 @@ async fn constraint_violations_are_409_naming_the_column(backend: Backend) {
         StatusCode::CONFLICT,
         "albums still refer to artist 1: {body}"
     );
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains(referenced_says), "{message}");
     assert_eq!(
         get(&server, "/db/chinook/artist/1").await.0,
         StatusCode::OK,
@@ -803,6 +842,53 @@ async fn if_match_refuses_lost_updates(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(mine.status(), StatusCode::OK);
+    // Reads are conditional too (RFC 9110 §13.1.1, as sandman2 does): a stale tag is 412.
+    for method in [Method::GET, Method::HEAD] {
+        let stale_read = server
+            .as_admin(
+                server
+                    .client
+                    .request(method.clone(), server.url("/db/chinook/artist/5")),
+            )
+            .header(IF_MATCH, &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            stale_read.status(),
+            StatusCode::PRECONDITION_FAILED,
+            "{method}"
+        );
+    }
+    let stale_get = server
+        .as_admin(server.get("/db/chinook/artist/5"))
+        .header(IF_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(stale_get).await.1,
+        json!({"status": 412, "error": "precondition failed"})
+    );
+    let current = server
+        .as_admin(server.get("/db/chinook/artist/5"))
+        .send()
+        .await
+        .unwrap();
+    let current_tag = current.headers()[ETAG].to_str().unwrap().to_string();
+    for admitted in [
+        current_tag.as_str(),
+        "*",
+        &format!("\"other\", {current_tag}"),
+    ] {
+        let read = server
+            .as_admin(server.get("/db/chinook/artist/5"))
+            .header(IF_MATCH, admitted)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(read.status(), StatusCode::OK, "If-Match: {admitted}");
+    }
     let theirs = server
         .as_admin(server.client.patch(server.url("/db/chinook/artist/5")))
         .header(IF_MATCH, &etag)

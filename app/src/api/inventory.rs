@@ -157,6 +157,7 @@ pub async fn create_entity(driver: String, name: String) -> Result<EntitySummary
         &actor,
         &driver,
         std::slice::from_ref(&name),
+        &[],
     )
     .await?;
     if !created.existing.is_empty() {

@@ -28,11 +28,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/inventory",
-            get(documentation).head(version_head).options(options),
+            get(documentation).head(version).options(options),
         )
         .route(
             "/inventory/",
-            get(documentation).head(version_head).options(options),
+            get(documentation).head(version).options(options),
         )
         .route("/inventory/__doc__", get(documentation).options(options))
         .route("/inventory/__version__", get(version).options(options))
@@ -279,12 +279,14 @@ Applications: /entity, /attribute, /resourcemanager; queries: /by-name/{name}, /
 /by-attr, /from-pools; /driverlist, /typelist, /__version__, /__meta__.\n\
 Headers: Clusto-Mode (compact|expanded), Clusto-Page, Clusto-Per-Page, Clusto-Minify.\n";
 
+/// HTML unless the request asks for exactly `text/plain`, as clusto-apiserver decides (so
+/// curl's `Accept: */*` gets HTML too).
 async fn documentation(headers: HeaderMap) -> Response {
-    let html = headers
+    let plain = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    if html {
+        .is_some_and(|a| a.trim() == "text/plain");
+    if !plain {
         let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<html><body><pre>{DOCUMENTATION}</pre></body></html>");
         ([(header::CONTENT_TYPE, "text/html; charset=UTF-8")], body).into_response()
     } else {
@@ -292,10 +294,7 @@ async fn documentation(headers: HeaderMap) -> Response {
     }
 }
 
-async fn version_head() -> Response {
-    ([(header::CONTENT_TYPE, "text/plain")], CLUSTO_VERSION).into_response()
-}
-
+/// `/__version__`, and `HEAD /`: clusto answers it with the version, cheaper than the docs.
 async fn version(headers: HeaderMap) -> Response {
     with_presentation(&headers, |p| {
         Ok(p.render(StatusCode::OK, &json!(CLUSTO_VERSION)))
@@ -635,7 +634,8 @@ async fn create_entities(
         async {
             let params = &call.params;
             let created =
-                service::create(&state.store, &call.actor, &driver, &params.all("name")).await?;
+                service::create(&state.store, &call.actor, &driver, &params.all("name"), &[])
+                    .await?;
             let items: Vec<Value> = created.entities.iter().map(|e| json!(e.path())).collect();
             if created.existing.is_empty() {
                 return Ok(call
@@ -903,16 +903,10 @@ async fn create_manager(
                 &call.actor,
                 &driver,
                 std::slice::from_ref(&name),
+                &params.0,
             )
             .await?;
             let entity = created.entities[0].clone();
-            if created.existing.is_empty() {
-                let properties = managers::properties(&call.params.0);
-                if !properties.is_empty() {
-                    service::add_attributes(&state.store, &call.actor, &entity, &properties)
-                        .await?;
-                }
-            }
             let body = expanded(&state, &entity, &None).await?;
             if created.existing.is_empty() {
                 return Ok(call.presentation.render(StatusCode::CREATED, &body));

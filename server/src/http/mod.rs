@@ -15,6 +15,7 @@ mod inventory;
 mod metrics;
 mod openapi;
 mod ops;
+mod serve;
 mod specs;
 mod tables;
 mod versioning;
@@ -42,6 +43,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::config::ServeConfig;
 pub use error::error_response;
 pub use metrics::Metrics;
+pub use serve::serve;
 
 /// Everything a handler may need. Cloned for every request (each route holds its own copy), so
 /// it is one `Arc`: a clone is a counter increment, not a copy of every setting. Nothing here is

@@ -179,6 +179,11 @@ fn with_etag(mut response: Response, tag: &str) -> Response {
     response
 }
 
+/// No `If-Match`, or one naming the current tag (or `*`).
+fn if_match_admits(headers: &HeaderMap, tag: &str) -> bool {
+    header_text(headers, header::IF_MATCH).is_none_or(|h| service::if_match_admits(h, tag))
+}
+
 fn not_modified(headers: &HeaderMap, tag: &str) -> bool {
     header_text(headers, header::IF_NONE_MATCH).is_some_and(|h| service::if_match_admits(h, tag))
 }
@@ -292,6 +297,10 @@ async fn one(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Respon
         database, table, ..
     } = target;
     match service::get(&database, &table, &key).await {
+        // RFC 9110 §13.2.2: If-Match first, on reads too (sandman2 does it).
+        Ok(Some(row)) if !if_match_admits(&headers, &etag(&row)) => {
+            refuse(TablesError::PreconditionFailed)
+        }
         Ok(Some(row)) if not_modified(&headers, &etag(&row)) => {
             with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag(&row))
         }

@@ -234,7 +234,7 @@ impl TestServer {
             config,
         ));
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            depot::http::serve(listener, app, std::future::pending()).await;
         });
         let client = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -678,6 +678,12 @@ impl DepotProcess {
     /// Stops it as an operator would (SIGTERM) and waits until it has exited.
     pub fn stop(mut self) {
         self.terminate();
+    }
+
+    /// Kills it without warning (SIGKILL), as a crash or the OOM killer would, and waits.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     pub fn is_running(&mut self) -> bool {

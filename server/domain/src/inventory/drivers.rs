@@ -15,7 +15,7 @@ pub const DRIVERS: [(&str, &str); 21] = [
     ("basiczone", "zone"),
     ("clustometa", "clustometa"),
     ("device", "generic"),
-    ("entity", "entity"),
+    ("entity", "generic"),
     ("exclusive_pool", "pool"),
     ("ipmanager", "resourcemanager"),
     ("location", "location"),
@@ -51,4 +51,9 @@ pub fn is_resource_manager(driver: &str) -> bool {
 
 pub fn is_pool(driver: &str) -> bool {
     type_of(driver) == Some("pool")
+}
+
+/// Name managers hand out entity names (`basename` + a counter).
+pub fn is_name_manager(driver: &str) -> bool {
+    matches!(driver, "simplenamemanager" | "simpleentitynamemanager")
 }

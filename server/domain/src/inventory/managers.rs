@@ -104,8 +104,9 @@ pub enum Allocated {
 /// How many times a lost race for the same resource is retried with the next candidate.
 const RETRIES: usize = 64;
 
-/// Allocates from a name manager: creates an entity of `driver` named basename + number
-/// (`digits` wide, from `next`), or basename + `resource` when given.
+/// Allocates from a name manager: creates an entity of `driver` named basename + number (from
+/// `next`, zero-padded to `digits` unless `leadingZeros` is 0), or named exactly `resource` when
+/// given, as clusto does.
 pub async fn allocate_name(
     store: &Store,
     actor: &Actor,
@@ -128,9 +129,16 @@ pub async fn allocate_name(
         .await?
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
+    let leading_zeros = property(store, manager, "leadingZeros")
+        .await?
+        .is_none_or(|flag| flag != "0");
+    let number = |n: u64| match leading_zeros {
+        true => format!("{n:0digits$}"),
+        false => n.to_string(),
+    };
     for attempt in 0..RETRIES {
-        let suffix = match resource {
-            Some(resource) => resource.to_string(),
+        let (suffix, name) = match resource {
+            Some(resource) => (resource.to_string(), resource.to_string()),
             None => {
                 let used: Vec<String> = allocations(store, manager)
                     .await?
@@ -138,13 +146,12 @@ pub async fn allocate_name(
                     .map(|(r, _)| r)
                     .collect();
                 let mut n = first + attempt as u64;
-                while used.contains(&format!("{n:0digits$}")) {
+                while used.contains(&number(n)) {
                     n += 1;
                 }
-                format!("{n:0digits$}")
+                (number(n), format!("{basename}{}", number(n)))
             }
         };
-        let name = format!("{basename}{suffix}");
         let mut tx = store.begin_write().await?;
         let created = sqlx::query("INSERT INTO inventory_entities (name, driver, type, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(&name)
@@ -537,17 +544,46 @@ pub async fn deallocate(
     Ok(())
 }
 
-/// Properties of a new manager, from the request: everything but `name`.
-pub fn properties(params: &[(String, String)]) -> Vec<NewAttribute> {
-    let mut names: Vec<&(String, String)> = params.iter().filter(|(k, _)| k != "name").collect();
-    names.sort_by(|a, b| a.0.cmp(&b.0));
-    names
-        .into_iter()
-        .map(|(key, value)| NewAttribute {
-            key: key.clone(),
-            subkey: Some("property".into()),
-            value: value.clone(),
-            ..Default::default()
-        })
-        .collect()
+/// The properties clusto's name managers start with (`SimpleNameManager._properties`): key,
+/// datatype, value. Kept as attributes, so a manager shows them whether given or not.
+const NAME_MANAGER_DEFAULTS: [(&str, &str, &str); 4] = [
+    ("basename", "string", ""),
+    ("digits", "int", "2"),
+    ("leadingZeros", "int", "1"),
+    ("next", "int", "1"),
+];
+
+/// Properties of a new manager of `driver`: its defaults, replaced by the request's parameters
+/// (everything but `name`; a default keeps its datatype, so `digits=x` is refused by the cast),
+/// sorted by key.
+pub fn properties(driver: &str, params: &[(String, String)]) -> Vec<NewAttribute> {
+    let defaults: &[(&str, &str, &str)] = if super::drivers::is_name_manager(driver) {
+        &NAME_MANAGER_DEFAULTS
+    } else {
+        &[]
+    };
+    let datatype_of = |key: &str| {
+        defaults
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, datatype, _)| datatype.to_string())
+    };
+    let given = params
+        .iter()
+        .filter(|(key, _)| key != "name")
+        .map(|(key, value)| (key.as_str(), value.as_str()));
+    let mut properties = std::collections::BTreeMap::new();
+    for (key, value) in defaults.iter().map(|(k, _, v)| (*k, *v)).chain(given) {
+        properties.insert(
+            key.to_string(),
+            NewAttribute {
+                key: key.to_string(),
+                subkey: Some("property".into()),
+                datatype: datatype_of(key),
+                value: value.to_string(),
+                ..Default::default()
+            },
+        );
+    }
+    properties.into_values().collect()
 }

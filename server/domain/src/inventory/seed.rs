@@ -16,6 +16,7 @@ pub async fn demo(store: &Store) -> InventoryResult<()> {
         &actor,
         "pool",
         &names(&["emptypool", "singlepool", "multipool"]),
+        &[],
     )
     .await?;
     let servers = service::create(
@@ -23,13 +24,15 @@ pub async fn demo(store: &Store) -> InventoryResult<()> {
         &actor,
         "basicserver",
         &names(&["testserver1", "testserver2"]),
+        &[],
     )
     .await?;
-    let managers = service::create(
+    service::create(
         store,
         &actor,
         "simpleentitynamemanager",
         &names(&["testnames"]),
+        &[("basename".into(), "s".into())],
     )
     .await?;
     if !servers.existing.is_empty() {
@@ -62,12 +65,5 @@ pub async fn demo(store: &Store) -> InventoryResult<()> {
         Action::Insert,
     )
     .await?;
-    let basename = NewAttribute {
-        key: "basename".into(),
-        subkey: Some("property".into()),
-        value: "s".into(),
-        ..Default::default()
-    };
-    service::add_attributes(store, &actor, &managers.entities[0], &[basename]).await?;
     Ok(())
 }

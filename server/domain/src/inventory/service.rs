@@ -84,7 +84,7 @@ pub async fn get(
     }
 }
 
-/// Entities, oldest first, optionally of one driver and/or type.
+/// Entities sorted by name (as clusto lists them), optionally of one driver and/or type.
 pub async fn list(
     store: &Store,
     driver: Option<&str>,
@@ -105,7 +105,11 @@ pub async fn list(
         "SELECT e.id, e.name, e.driver, e.type FROM inventory_entities e WHERE {} ORDER BY e.id",
         conditions.join(" AND ")
     );
-    fetch_entities(store, &sql, binds).await
+    let mut entities = fetch_entities(store, &sql, binds).await?;
+    // Sorted here, not by ORDER BY: PostgreSQL would sort by the database's collation, clusto
+    // (Python) sorts by code point, as Rust does.
+    entities.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(entities)
 }
 
 /// The outcome of creating entities: all of them, and those that existed already.
@@ -114,12 +118,15 @@ pub struct Created {
     pub existing: Vec<Entity>,
 }
 
-/// Creates entities of `driver` named `names`; names that exist are reported, not recreated.
+/// Creates entities of `driver` named `names`, each with the driver's properties (a manager's
+/// defaults, replaced by `given`: see `managers::properties`) in the same transaction; names
+/// that exist are reported, not recreated.
 pub async fn create(
     store: &Store,
     actor: &Actor,
     driver: &str,
     names: &[String],
+    given: &[(String, String)],
 ) -> InventoryResult<Created> {
     actor.require_write()?;
     let kind = drivers::type_of(driver).ok_or_else(|| {
@@ -138,6 +145,7 @@ pub async fn create(
             "\"{bad}\" is not a valid name: 1 to 255 characters, no '/'"
         )));
     }
+    let properties = super::managers::properties(driver, given);
     let mut tx = store.begin_write().await?;
     let (mut entities, mut existing) = (Vec::new(), Vec::new());
     for name in names {
@@ -159,8 +167,16 @@ pub async fn create(
             .fetch_one(&mut *tx)
             .await?;
         let entity = entity_from(&row)?;
+        for property in &properties {
+            insert_attribute(&mut tx, store, &entity, property).await?;
+        }
+        let keys: Vec<&str> = properties.iter().map(|p| p.key.as_str()).collect();
+        let summary = match keys.is_empty() {
+            true => json!({}),
+            false => json!({"properties": keys}),
+        };
         Surface::Inventory
-            .record(&mut tx, actor, &entity.path(), "create", json!({}))
+            .record(&mut tx, actor, &entity.path(), "create", summary)
             .await?;
         entities.push(entity);
     }
@@ -191,7 +207,8 @@ pub async fn delete(store: &Store, actor: &Actor, driver: &str, name: &str) -> I
     Ok(())
 }
 
-/// Attributes of `entity` in the order they were added, narrowed by key/subkey/number.
+/// Attributes of `entity` sorted by key, as clusto's `Driver.attrs()` lists them (in the order
+/// they were added within a key), narrowed by key/subkey/number.
 pub async fn attributes(
     store: &Store,
     entity: &Entity,
@@ -227,12 +244,15 @@ pub async fn attributes(
     for bind in binds {
         query = query.bind(bind);
     }
-    query
+    let mut attributes = query
         .fetch_all(store.pool())
         .await?
         .iter()
         .map(attribute_from)
-        .collect()
+        .collect::<InventoryResult<Vec<_>>>()?;
+    // A stable sort by code point (see `list`): ties keep the order of `a.id`.
+    attributes.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(attributes)
 }
 
 fn attribute_from(row: &AnyRow) -> InventoryResult<Attribute> {

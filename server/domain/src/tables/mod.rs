@@ -9,6 +9,7 @@
 pub mod backend;
 pub mod catalog;
 pub mod error;
+mod foreign_keys;
 pub mod reloads;
 pub mod selection;
 pub mod service;

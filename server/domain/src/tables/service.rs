@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 use super::backend::{constraint_error, quote, read_error, CellKind, Connection, Tx};
 use super::catalog::{Column, Database, Table};
 use super::error::{TablesError, TablesResult};
+use super::foreign_keys::{self, Refused};
 use super::selection::{encode_cursor, Filter, Operator, Paging, Selection, SortKey};
 use super::sql::Query;
 
@@ -117,7 +118,7 @@ fn select_list(connection: &Connection, table: &Table) -> String {
 }
 
 /// A bound value for `column` from caller text, in the form the backend compares and stores.
-fn bind_value(
+pub(super) fn bind_value(
     query: &mut Query,
     connection: &Connection,
     column: &Column,
@@ -645,13 +646,12 @@ pub async fn create(
         return Ok(Created::AlreadyExists);
     }
     let query = insert_query(connection, table, &fields);
-    let row = tx
-        .rows(&query, &table.columns)
-        .await
-        .map_err(unwrap_constraint)?
-        .into_iter()
-        .next()
-        .map(|v| row_of(table, v));
+    let row = match tx.rows(&query, &table.columns).await {
+        Ok(rows) => rows.into_iter().next().map(|v| row_of(table, v)),
+        Err(error) => {
+            return Err(refusal(&mut tx, database, table, Refused::Write(&fields), error).await)
+        }
+    };
     tx.commit().await?;
     row.map(Created::Row).ok_or(TablesError::NotFound)
 }
@@ -661,6 +661,23 @@ fn unwrap_constraint(error: TablesError) -> TablesError {
         TablesError::Domain(crate::error::DomainError::Store(e)) => constraint_error(e),
         other => other,
     }
+}
+
+/// A write the database refused, its reason named (for a broken reference: see `foreign_keys`).
+async fn refusal(
+    tx: &mut Tx,
+    database: &Database,
+    table: &Table,
+    refused: Refused<'_>,
+    error: TablesError,
+) -> TablesError {
+    let error = unwrap_constraint(error);
+    if foreign_keys::is_unexplained(&error) {
+        if let Some(named) = foreign_keys::explain(tx, database, table, refused).await {
+            return named;
+        }
+    }
+    error
 }
 
 fn check_precondition(current: Option<&Row>, if_match: Option<&str>) -> TablesResult<()> {
@@ -701,7 +718,7 @@ pub async fn upsert(
     check_precondition(current.as_ref(), if_match)?;
     let (row, created) = match current {
         Some(_) => (
-            update_row(&mut tx, connection, table, key, &all_fields).await?,
+            update_row(&mut tx, database, table, key, &all_fields).await?,
             false,
         ),
         None => {
@@ -713,13 +730,13 @@ pub async fn upsert(
             }
             missing_required(table, &all_fields)?;
             let query = insert_query(connection, table, &all_fields);
-            let row = tx
-                .rows(&query, &table.columns)
-                .await
-                .map_err(unwrap_constraint)?
-                .into_iter()
-                .next()
-                .map(|v| row_of(table, v));
+            let row = match tx.rows(&query, &table.columns).await {
+                Ok(rows) => rows.into_iter().next().map(|v| row_of(table, v)),
+                Err(error) => {
+                    let refused = Refused::Write(&all_fields);
+                    return Err(refusal(&mut tx, database, table, refused, error).await);
+                }
+            };
             (row.ok_or(TablesError::NotFound)?, true)
         }
     };
@@ -729,11 +746,12 @@ pub async fn upsert(
 
 async fn update_row(
     tx: &mut Tx,
-    connection: &Connection,
+    database: &Database,
     table: &Table,
     key: &RowKey,
     fields: &[(&Column, Option<String>)],
 ) -> TablesResult<Row> {
+    let connection = &database.connection;
     let mut query = Query::new(format!("UPDATE {} SET ", quote(&table.name)));
     let assignments: Vec<String> = fields
         .iter()
@@ -750,13 +768,14 @@ async fn update_row(
     let condition = key_condition(connection, table, key, &mut query);
     query.push(&condition);
     query.push(&format!(" RETURNING {}", select_list(connection, table)));
-    tx.rows(&query, &table.columns)
-        .await
-        .map_err(unwrap_constraint)?
-        .into_iter()
-        .next()
-        .map(|v| row_of(table, v))
-        .ok_or(TablesError::NotFound)
+    match tx.rows(&query, &table.columns).await {
+        Ok(rows) => rows
+            .into_iter()
+            .next()
+            .map(|v| row_of(table, v))
+            .ok_or(TablesError::NotFound),
+        Err(error) => Err(refusal(tx, database, table, Refused::Write(fields), error).await),
+    }
 }
 
 /// PATCH: updates the given fields of an existing row.
@@ -776,7 +795,7 @@ pub async fn update(
         .await?
         .ok_or(TablesError::NotFound)?;
     check_precondition(Some(&current), if_match)?;
-    let row = update_row(&mut tx, connection, table, key, &fields).await?;
+    let row = update_row(&mut tx, database, table, key, &fields).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -798,7 +817,9 @@ pub async fn delete(
     let mut query = Query::new(format!("DELETE FROM {} WHERE ", quote(&table.name)));
     let condition = key_condition(connection, table, key, &mut query);
     query.push(&condition);
-    tx.execute(&query).await.map_err(unwrap_constraint)?;
+    if let Err(error) = tx.execute(&query).await {
+        return Err(refusal(&mut tx, database, table, Refused::Delete(&current), error).await);
+    }
     tx.commit().await?;
     Ok(current)
 }
