@@ -131,7 +131,7 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
             &store,
             &blobs,
             &depot_domain::Actor::Local,
-            folder,
+            Some(folder),
         )
         .await?;
         tracing::info!(folder = %folder.display(), loaded, "system artifacts loaded");

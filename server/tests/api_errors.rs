@@ -23,7 +23,7 @@ async fn malformed_json_is_400(backend: Backend) {
         body["error"]
             .as_str()
             .unwrap()
-            .starts_with("malformed request"),
+            .starts_with("the body is not the JSON this call takes"),
         "{body}"
     );
 }

@@ -37,7 +37,10 @@ impl FromServerFnError for ApiError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
-                Self::new(400, format!("malformed request: {message}"))
+                Self::new(
+                    400,
+                    format!("the body is not the JSON this call takes: {message}"),
+                )
             }
             ServerFnErrorErr::MissingArg(name) => Self::new(400, format!("missing field: {name}")),
             // Seen only in the browser: the request never got an answer.

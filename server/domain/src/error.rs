@@ -32,6 +32,17 @@ pub enum DomainError {
     Internal(String),
 }
 
+/// Refuses text holding NUL. PostgreSQL's text cannot hold it (SQLite's can), so it is refused
+/// on both: a value means the same whichever store keeps it.
+pub fn refuse_nul(what: &str, text: &str) -> DomainResult<()> {
+    match text.contains('\0') {
+        true => Err(DomainError::invalid(format!(
+            "{what} may not contain the NUL character (\\0)"
+        ))),
+        false => Ok(()),
+    }
+}
+
 impl DomainError {
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::Invalid(message.into())
@@ -61,10 +72,19 @@ impl From<sqlx::Error> for DomainError {
         if is_unavailability(&error) {
             tracing::warn!(%error, "the store is not reachable");
             Self::Unavailable(error.to_string())
+        } else if is_untranslatable_text(&error) {
+            // Where `refuse_nul` was not asked first: still the caller's text, not a fault.
+            Self::Invalid("text may not contain the NUL character (\\0)".into())
         } else {
             Self::Store(error)
         }
     }
+}
+
+/// PostgreSQL refusing text it cannot store (NUL): `character_not_in_repertoire`,
+/// `untranslatable_character`.
+fn is_untranslatable_text(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|c| c == "22021" || c == "22P05"))
 }
 
 /// Whether `error` says the database is (for now) out of reach rather than that the statement

@@ -243,11 +243,7 @@ async fn load_system_artifacts(
             "Only the system namespace's artifacts are reloaded this way; add an artifact with POST …/artifacts/{name}.",
         ));
     }
-    let Some(folder) = &state.config.system_artifacts else {
-        return Err(refuse(DomainError::invalid(
-            "No system artifacts folder is configured (--system-artifacts DIR).",
-        )));
-    };
+    let folder = state.config.system_artifacts.as_deref();
     let changed = service::load_system_folder(&state.store, &state.blobs, &actor, folder)
         .await
         .map_err(refuse)?;

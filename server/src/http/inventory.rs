@@ -756,12 +756,33 @@ fn json_attributes(body: &Bytes) -> Result<Vec<NewAttribute>, InventoryError> {
                 key,
                 value,
                 subkey: text("subkey"),
-                number: item.get("number").and_then(Value::as_i64),
+                number: match item.get("number").filter(|v| !v.is_null()) {
+                    Some(Value::Number(n)) if n.is_i64() => n.as_i64(),
+                    Some(other) => Some(attribute_number(
+                        other
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| other.to_string())
+                            .as_str(),
+                    )?),
+                    None => None,
+                },
                 datatype: text("datatype"),
                 mask: text("mask"),
             })
         })
         .collect()
+}
+
+/// An attribute's `number`, read as clusto reads it (`int(n)`), in 64 bits.
+fn attribute_number(text: &str) -> Result<i64, InventoryError> {
+    use std::num::IntErrorKind;
+    text.trim().parse::<i64>().map_err(|e| match e.kind() {
+        IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => InventoryError::Invalid(format!(
+            "{text} is out of range for an attribute number (a 64-bit integer)"
+        )),
+        _ => InventoryError::Invalid(format!("invalid literal for int() with base 10: '{text}'")),
+    })
 }
 
 /// `/attribute/{name}[/{key}[/{subkey}[/{number}]]]` for every method.
@@ -776,10 +797,7 @@ async fn attribute(
         let name = parts.first().cloned().ok_or_else(|| InventoryError::NotFound("Not found".into()))?;
         let key = parts.get(1).cloned();
         let subkey = parts.get(2).cloned();
-        let number = match parts.get(3) {
-            Some(n) => Some(n.parse::<i64>().map_err(|_| InventoryError::Invalid(format!("invalid literal for int() with base 10: '{n}'")))?),
-            None => None,
-        };
+        let number = parts.get(3).map(|n| attribute_number(n)).transpose()?;
         let params = &call.params;
         let at = as_of(params)?;
         let entity = service::get(&state.store, &name, params.get("driver").as_deref(), &at).await?;
@@ -805,7 +823,10 @@ async fn attribute(
                         key,
                         value,
                         subkey: subkey.clone().or_else(|| params.get("subkey")),
-                        number: number.or(params.get("number").and_then(|n| n.parse().ok())),
+                        number: match number {
+                            Some(number) => Some(number),
+                            None => params.get("number").map(|n| attribute_number(&n)).transpose()?,
+                        },
                         datatype: params.get("datatype"),
                         mask: params.get("mask"),
                     }]

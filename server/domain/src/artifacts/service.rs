@@ -741,6 +741,15 @@ pub async fn change_properties(
     version: &str,
     change: PropertiesChange,
 ) -> DomainResult<()> {
+    let given: Vec<(&String, Option<&str>)> = match &change {
+        PropertiesChange::Replace(map) => map.iter().map(|(k, v)| (k, v.as_str())).collect(),
+        PropertiesChange::Set(key, value) => vec![(key, Some(value.as_str()))],
+        PropertiesChange::Clear | PropertiesChange::Remove(_) => vec![],
+    };
+    for (key, value) in given {
+        crate::error::refuse_nul("A property name", key)?;
+        crate::error::refuse_nul(&format!("Property '{key}'"), value.unwrap_or_default())?;
+    }
     update_own(
         store,
         actor,
@@ -915,14 +924,18 @@ pub async fn namespace_plugins(
 /// Loads every `*.jar`/`*.zip` of the system artifacts folder into the `system` namespace:
 /// name and version from the file name (`name-1.0.0.jar`), or the manifest's Bundle-Version; a
 /// sibling `name-1.0.0.json` may give `parents`, `plugins` and `properties`. Safe to run from
-/// several processes at once. Returns how many versions were added or replaced.
+/// several processes at once. Returns how many versions were added or replaced. Whether a
+/// folder is configured is told only to an admin.
 pub async fn load_system_folder(
     store: &Store,
     blobs: &BlobStore,
     actor: &Actor,
-    folder: &Path,
+    folder: Option<&Path>,
 ) -> DomainResult<usize> {
     actor.require_admin()?;
+    let folder = folder.ok_or_else(|| {
+        DomainError::invalid("No system artifacts folder is configured (--system-artifacts DIR).")
+    })?;
     let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
         .map_err(|e| {
             DomainError::invalid(format!(

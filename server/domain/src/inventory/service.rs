@@ -137,12 +137,18 @@ pub async fn create(
             "Provide at least one name to create".into(),
         ));
     }
-    if let Some(bad) = names
-        .iter()
-        .find(|n| n.is_empty() || n.contains('/') || n.len() > 255)
-    {
+    let invalid = |n: &String| {
+        n.is_empty() || n.len() > 255 || n.contains('/') || n.chars().any(char::is_control)
+    };
+    if let Some(bad) = names.iter().find(|n| invalid(n)) {
+        let shown: String = bad
+            .chars()
+            .take(64)
+            .collect::<String>()
+            .escape_debug()
+            .to_string();
         return Err(InventoryError::Invalid(format!(
-            "\"{bad}\" is not a valid name: 1 to 255 characters, no '/'"
+            "\"{shown}\" is not a valid name: 1 to 255 characters, no '/' and no control characters"
         )));
     }
     let properties = super::managers::properties(driver, given);
@@ -291,6 +297,9 @@ async fn insert_attribute(
     entity: &Entity,
     attribute: &NewAttribute,
 ) -> InventoryResult<()> {
+    crate::error::refuse_nul("An attribute key", &attribute.key)?;
+    crate::error::refuse_nul("A subkey", attribute.subkey.as_deref().unwrap_or_default())?;
+    crate::error::refuse_nul("An attribute value", &attribute.value)?;
     let datatype = Datatype::parse(attribute.datatype.as_deref().unwrap_or("string"))?;
     let (value, relation_id) = if datatype == Datatype::Relation {
         let name = attribute.value.rsplit('/').next().unwrap_or_default();

@@ -582,6 +582,7 @@ fn commit_metadata(given: &Map<String, Value>) -> DomainResult<Map<String, Value
             Value::String(text) => text.clone(),
             other => other.to_string(),
         };
+        crate::error::refuse_nul(&format!("Metadata field {name}"), &text)?;
         metadata.insert(name.clone(), Value::String(text));
     }
     Ok(metadata)
@@ -601,6 +602,7 @@ pub async fn commit(
     if message.trim().is_empty() {
         return Err(DomainError::invalid("Commit message must not be empty"));
     }
+    crate::error::refuse_nul("A commit message", message)?;
     let nanos = chrono::Utc::now()
         .timestamp_nanos_opt()
         .unwrap_or_default()
