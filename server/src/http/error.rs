@@ -32,37 +32,88 @@ pub async fn unknown_api_route(uri: Uri) -> Response {
     )
 }
 
+/// The format a surface writes its refusals in (API.md §1–§6), told by the path. Refusals
+/// made before a request reaches its surface (credentials, the cross-site check) use it, and
+/// `/openapi.json` documents each route's 4xx body from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusalFormat {
+    /// sandman2: `{"message": "…"}`.
+    Sandman2,
+    /// clusto: a JSON string.
+    Clusto,
+    /// Dotmesh's `/rpc`: plain text (JSON-RPC errors proper come with 200).
+    Dotmesh,
+    /// CDAP: plain text.
+    Cdap,
+    /// specstore: `{"success": false, "errors": ["…"]}`.
+    Specstore,
+    /// Depot's own: `{"status": N, "error": "…"}`.
+    Depot,
+}
+
+impl RefusalFormat {
+    pub fn of(path: &str) -> Self {
+        if path.starts_with("/db/") {
+            Self::Sandman2
+        } else if path.starts_with("/v3/") {
+            Self::Cdap
+        } else if path == "/rpc" {
+            Self::Dotmesh
+        } else if path.starts_with("/source/") {
+            Self::Specstore
+        } else if path == "/inventory" || path.starts_with("/inventory/") {
+            Self::Clusto
+        } else {
+            Self::Depot
+        }
+    }
+
+    pub fn render(self, status: StatusCode, message: impl Into<String>) -> Response {
+        let text = |text: String| {
+            let plain = [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+            (status, plain, text).into_response()
+        };
+        match self {
+            Self::Sandman2 => {
+                (status, Json(serde_json::json!({"message": message.into()}))).into_response()
+            }
+            Self::Cdap => text(message.into()),
+            // Dotmesh's clients show the text as it is, and expect this one for credentials.
+            Self::Dotmesh if status == StatusCode::UNAUTHORIZED => text("Unauthorized.".into()),
+            Self::Dotmesh => text(message.into()),
+            Self::Specstore => super::specs::refusal(status, message.into()),
+            Self::Clusto => {
+                (status, Json(serde_json::Value::String(message.into()))).into_response()
+            }
+            Self::Depot => error_response(status, message),
+        }
+    }
+
+    /// The content type and JSON Schema of a refusal's body.
+    pub fn schema(self) -> (&'static str, serde_json::Value) {
+        use serde_json::json;
+        match self {
+            Self::Sandman2 => (
+                "application/json",
+                json!({"type": "object", "required": ["message"], "properties": {"message": {"type": ["string", "null"]}}}),
+            ),
+            Self::Clusto => ("application/json", json!({"type": "string"})),
+            Self::Dotmesh | Self::Cdap => ("text/plain", json!({"type": "string"})),
+            Self::Specstore => (
+                "application/json",
+                json!({"type": "object", "required": ["success", "errors"], "properties": {
+                    "success": {"const": false}, "errors": {"type": "array", "items": {"type": "string"}}}}),
+            ),
+            Self::Depot => (
+                "application/json",
+                json!({"$ref": "#/components/schemas/Error"}),
+            ),
+        }
+    }
+}
+
 /// A refusal made before a request reaches its surface (credentials, cross-site check), in the
 /// error format of the surface the path belongs to.
 pub fn refusal_for(path: &str, status: StatusCode, message: impl Into<String>) -> Response {
-    if path.starts_with("/db/") {
-        (status, Json(serde_json::json!({"message": message.into()}))).into_response()
-    } else if path.starts_with("/v3/") {
-        // CDAP answers in plain text.
-        (
-            status,
-            [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            message.into(),
-        )
-            .into_response()
-    } else if path == "/rpc" {
-        // Dotmesh answers refusals in plain text; its clients show the text as it is.
-        let text = if status == StatusCode::UNAUTHORIZED {
-            "Unauthorized.".to_string()
-        } else {
-            message.into()
-        };
-        (
-            status,
-            [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            text,
-        )
-            .into_response()
-    } else if path.starts_with("/source/") {
-        super::specs::refusal(status, message.into())
-    } else if path == "/inventory" || path.starts_with("/inventory/") {
-        (status, Json(serde_json::Value::String(message.into()))).into_response()
-    } else {
-        error_response(status, message)
-    }
+    RefusalFormat::of(path).render(status, message)
 }

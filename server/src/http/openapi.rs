@@ -4,6 +4,8 @@
 use axum::Json;
 use serde_json::{json, Map, Value};
 
+use super::error::RefusalFormat;
+
 /// Depot's plain routes: method, path, summary, and the content type of a success.
 const SERVER_ROUTES: &[(&str, &str, &str, &str)] = &[
     ("GET", "/healthz", "The process is up", "text/plain"),
@@ -135,22 +137,51 @@ pub fn routes() -> Vec<(String, String, String, &'static str)> {
     routes
 }
 
+/// `{name}` segments of `path`, each a required string.
+fn path_parameters(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| json!({"name": name.trim_start_matches('*'), "in": "path", "required": true, "schema": {"type": "string"}}))
+        .collect()
+}
+
+/// The content type a write takes: raw bytes for files and archives, a form for clusto (which
+/// takes JSON too), the text of one property, JSON for the rest.
+fn request_body(path: &str, method: &str) -> Option<&'static str> {
+    if matches!(method, "GET" | "HEAD" | "DELETE") {
+        return None;
+    }
+    Some(match path {
+        p if p.ends_with("/files/{path}") => "application/octet-stream",
+        "/v3/namespaces/{ns}/artifacts/{name}" | "/v3/namespaces/{ns}/apps" => {
+            "application/octet-stream"
+        }
+        p if p.ends_with("/properties/{key}") => "text/plain",
+        p if p.starts_with("/inventory/") => "application/x-www-form-urlencoded",
+        _ => "application/json",
+    })
+}
+
 pub async fn document() -> Json<Value> {
     let mut paths = Map::new();
     for (path, method, summary, content) in routes() {
-        let entry = paths.entry(path.clone()).or_insert_with(|| json!({}));
+        let (refusal_type, refusal_schema) = RefusalFormat::of(&path).schema();
         let mut operation = json!({
             "summary": summary,
             "responses": {
-                "200": {"description": "success", "content": {content: {}}},
+                "2XX": {"description": "success", "content": {content: {}}},
                 "4XX": {"description": "the request was refused; the body names the problem",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                        "content": {refusal_type: {"schema": refusal_schema}}},
             },
         });
-        if method == "POST" {
-            operation["requestBody"] =
-                json!({"content": {"application/json": {"schema": {"type": "object"}}}});
+        let parameters = path_parameters(&path);
+        if !parameters.is_empty() {
+            operation["parameters"] = Value::Array(parameters);
         }
+        if let Some(body) = request_body(&path, &method) {
+            operation["requestBody"] = json!({"content": {body: {}}});
+        }
+        let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[method.to_lowercase()] = operation;
     }
     Json(json!({
