@@ -213,6 +213,11 @@ pub struct ServeArgs {
     /// Longest a request may take, in seconds, before it is answered 408.
     #[arg(long, env = "DEPOT_REQUEST_TIMEOUT", default_value_t = 60)]
     pub request_timeout: u64,
+    /// How long a connection may take to send a request's headers, in seconds — the first
+    /// request's or, on a kept-alive connection, the next one's. Slow or idle clients are cut
+    /// off after it, so they cannot hold connections forever.
+    #[arg(long, env = "DEPOT_HEADER_TIMEOUT", default_value_t = 30)]
+    pub header_timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -140,6 +140,7 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     let shutdown = shutdown_signal()?;
     tracing::info!(address = %listener.local_addr()?, store = %redact(&store_args.url()), "Depot is serving");
     let dpp_url = config.dpp_url.clone();
+    let header_timeout = config.header_timeout;
     let state = http::AppState::new(store.clone(), catalog, blobs.clone(), config);
     let work = crate::background::BackgroundWork {
         catalog: state.catalog.clone(),
@@ -150,7 +151,7 @@ async fn serve(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     };
     let workers = crate::background::spawn(store.clone(), work);
     let app = http::router(state);
-    http::serve(listener, app, shutdown).await;
+    http::serve(listener, app, header_timeout, shutdown).await;
     tracing::info!("in-flight requests finished; shutting down");
     workers.stop().await;
     store.close().await;

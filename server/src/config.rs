@@ -20,6 +20,8 @@ pub struct ServeConfig {
     pub session_ttl: Duration,
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// How long a connection may take to send a request's headers.
+    pub header_timeout: Duration,
     pub attachments: Vec<Attachment>,
     pub exact_count_limit: i64,
     /// Headers added to every Inventory response.
@@ -99,6 +101,7 @@ impl ServeConfig {
             session_ttl: Duration::from_secs(args.session_ttl.max(1)),
             body_limit: args.body_limit,
             request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+            header_timeout: Duration::from_secs(args.header_timeout.max(1)),
             attachments,
             exact_count_limit: args.exact_count_limit,
             inventory_headers,
@@ -124,6 +127,7 @@ impl ServeConfig {
             session_ttl: Duration::from_secs(12 * 3600),
             body_limit: 16 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(30),
             attachments: Vec::new(),
             exact_count_limit: depot_domain::tables::catalog::DEFAULT_EXACT_COUNT_LIMIT,
             inventory_headers: Vec::new(),

@@ -518,4 +518,31 @@ async fn every_surface_refuses_bad_input_by_name_and_keeps_answering(backend: Ba
     );
 }
 
+/// `--header-timeout`: a connection that starts a request and never finishes its headers is
+/// closed once the deadline passes, so such clients cannot hold connections for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    let server = TestServer::start_with(Backend::Sqlite, |c| {
+        c.header_timeout = Duration::from_secs(1)
+    })
+    .await;
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stalled = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stalled
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let closed =
+        tokio::time::timeout(Duration::from_secs(20), stalled.read_to_end(&mut answer)).await;
+    assert!(closed.is_ok(), "the stalled connection is still open");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    let health = server.get("/healthz").send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
 on_both_backends!(every_surface_refuses_bad_input_by_name_and_keeps_answering);

@@ -5,7 +5,10 @@
 //!   HTTP/1.1 names are case-insensitive, but clusto's own documentation greps
 //!   `^Access-Control-Allow-Origin:` and scripts copied it;
 //! - TCP_NODELAY: without it an answer written in two parts waits for the client's delayed ACK
-//!   (~40 ms), which is every request when clients do not keep connections alive.
+//!   (~40 ms), which is every request when clients do not keep connections alive;
+//! - a deadline for a request's headers (`--header-timeout`): hyper has none without a timer, so
+//!   a client that sends a byte now and then, or connects and says nothing, would hold its
+//!   connection for ever.
 //!
 //! On `shutdown` it stops accepting and waits for the connections it has to finish their
 //! requests.
@@ -14,13 +17,24 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .title_case_headers(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
     let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -40,8 +54,7 @@ pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Out
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
         let service = TowerToHyperService::new(app.clone());
-        let connection = auto::Builder::new(TokioExecutor::new())
-            .title_case_headers(true)
+        let connection = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();
         let connection = connections.watch(connection);

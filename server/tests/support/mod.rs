@@ -227,6 +227,7 @@ impl TestServer {
             .unwrap()
             .with_exact_count_limit(config.exact_count_limit);
         let blobs = db.open_blobs(stores.blobs).await;
+        let header_timeout = config.header_timeout;
         let app = router(AppState::new(
             db.store.clone(),
             catalog,
@@ -234,7 +235,7 @@ impl TestServer {
             config,
         ));
         let server = tokio::spawn(async move {
-            depot::http::serve(listener, app, std::future::pending()).await;
+            depot::http::serve(listener, app, header_timeout, std::future::pending()).await;
         });
         let client = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
