@@ -42,16 +42,23 @@ class Workload:
 def workloads(deep_rows):
     last = deep_rows - 20
     return [
+        Workload(0, "/healthz: no database", {
+            "depot": "/healthz",
+            "bare-json": "/healthz",
+        }, note="what every request costs before any work: Depot's layers against a bare axum handler",
+            checks={"*": "ok"}),
         Workload(1, "single row", {
             "sandman2": "/artist/3",
             "datasette": "/chinook/Artist/3.json",
             "depot": "/db/chinook/artist/3",
+            "bare-sqlx": "/artist/3",
         }, checks={"*": "Aerosmith"}),
         Workload(2, "20-row page in the middle of Track", {
             "sandman2": f"/track/?page={MIDDLE_PAGE}",
             # Datasette pages by key (`_next=`), not by offset; this is its link to the same rows.
             "datasette": f"/chinook/Track.json?_size=20&_next={MIDDLE_AFTER}",
             "depot": f"/db/chinook/track/?page={MIDDLE_PAGE}",
+            "bare-sqlx": f"/track?page={MIDDLE_PAGE}",
         }, note="rows 1,741-1,760 of 3,503; Datasette by its `_next=` key",
             checks={"*": "Assaltaram A Gram"}),
         Workload(3, "filtered collection, album?ArtistId=90", {

@@ -105,6 +105,19 @@ def depot_binary():
     return os.path.join(TARGET, "release", "depot")
 
 
+def reference_binary():
+    """The reference servers of bench/reference, built with the release profile Depot uses
+    (REFERENCE_BIN names a built one instead)."""
+    given = os.environ.get("REFERENCE_BIN")
+    if given:
+        return os.path.abspath(given)
+    env = {**os.environ, "CARGO_TARGET_DIR": TARGET}
+    env["PATH"] = os.path.expanduser("~/.cargo/bin") + os.pathsep + env.get("PATH", "")
+    say("building the reference servers (cargo build --release -p depot-bench-reference)")
+    subprocess.run(["cargo", "build", "--release", "-p", "depot-bench-reference"], cwd=ROOT, env=env, check=True)
+    return os.path.join(TARGET, "release", "bench-reference")
+
+
 def depot_build_kind(binary):
     """`release` or `debug` from the Cargo profile folder the binary sits in."""
     profile = os.path.basename(os.path.dirname(binary))

@@ -28,12 +28,14 @@ import depot_only
 import prepare
 import report
 from load import LoadSettings, check, run_wrk, workloads
-from servers import Datasette, Depot, Sandman2
+from servers import Datasette, Depot, Reference, Sandman2
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Depot with auth costs a key lookup per request; measured where reads are cheapest to see it.
-BEARER_WORKLOADS = {1, 2, 3}
-READY_PATHS = {"sandman2": "/artist/1", "datasette": "/chinook/Artist/1.json", "depot": "/readyz"}
+BEARER_WORKLOADS = {0, 1, 2, 3}
+READY_PATHS = {"sandman2": "/artist/1", "datasette": "/chinook/Artist/1.json", "depot": "/readyz",
+               "bare-json": "/healthz", "bare-sqlx": "/artist/1"}
+REFERENCES = {"bare-json": "fixed-json", "bare-sqlx": "sqlx"}
 
 
 def arguments():
@@ -44,21 +46,24 @@ def arguments():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workloads", help="comma-separated workload numbers (default all six)")
-    parser.add_argument("--servers", default="depot,depot+key,sandman2,datasette",
-                        help="comma-separated: depot (--no-auth), depot+key, sandman2, datasette")
+    parser.add_argument("--servers", default="depot,depot+key,bare-json,bare-sqlx,sandman2,datasette",
+                        help="comma-separated: depot (--no-auth), depot+key, bare-json and bare-sqlx "
+                             "(the reference servers of bench/reference), sandman2, datasette")
     parser.add_argument("--deep-rows", type=int, help="rows of the generated table (default 1,000,000)")
     parser.add_argument("--no-depot-only", action="store_true", help="skip cold start, idle RSS, admin page, paging")
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args()
     args.duration = args.duration or (1 if args.smoke else 10)
     args.deep_rows = args.deep_rows or (100_000 if args.smoke else 1_000_000)
-    default_workloads = "1,2,5" if args.smoke else "1,2,3,4,5,6"
+    default_workloads = "0,1,2,5" if args.smoke else "0,1,2,3,4,5,6"
     args.workloads = {int(n) for n in (args.workloads or default_workloads).split(",")}
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     return args
 
 
 def start(kind, database, binary, tools):
+    if kind in REFERENCES:
+        return Reference(tools["reference"], REFERENCES[kind], database)
     if kind == "sandman2":
         return Sandman2(tools["sandman2"], database)
     if kind == "datasette":
@@ -106,10 +111,10 @@ def measure_workload(workload, kinds, settings, template, work, binary, tools):
         finally:
             server.stop()
             shutil.rmtree(folder, ignore_errors=True)
-        name = server.name if kind.startswith("depot") else kind
+        name = kind if kind in ("sandman2", "datasette") else server.name
         figures[name] = entry
-    # The report lists Depot first, then the peers, whatever order they ran in.
-    order = ["depot", "depot (Bearer key)", "sandman2", "datasette"]
+    # The report lists Depot first, then the references and the peers, whatever order they ran in.
+    order = ["depot", "depot (Bearer key)", "bare axum", "bare axum + sqlx", "sandman2", "datasette"]
     return dict(sorted(figures.items(), key=lambda item: order.index(item[0])))
 
 
@@ -133,6 +138,8 @@ def main():
     wrk = prepare.ensure_wrk()
     peers = [k for k in args.servers if k in ("sandman2", "datasette")]
     tools = prepare.peer_tools() if peers else {}
+    if any(k in REFERENCES for k in args.servers):
+        tools["reference"] = prepare.reference_binary()
     chart_python = prepare.chart_python()
     needs_depot = any(k.startswith("depot") for k in args.servers) or not args.no_depot_only
     binary = prepare.depot_binary() if needs_depot else None

@@ -233,3 +233,18 @@ class Depot(Server):
 
     def headers(self):
         return {"Authorization": f"Bearer {self.key()}"} if self.auth else {}
+
+
+class Reference(Server):
+    """A reference server of bench/reference (issue 18): `fixed-json` answers GET /healthz with
+    fixed JSON from a bare axum handler; `sqlx` makes Depot's reads of the database with bare
+    axum + sqlx (GET /artist/{id}, GET /track?page=N)."""
+
+    NAMES = {"fixed-json": "bare axum", "sqlx": "bare axum + sqlx"}
+
+    def __init__(self, binary, mode, database):
+        folder = tempfile.mkdtemp(prefix="reference-", dir=os.path.dirname(database))
+        args = [binary, mode, "127.0.0.1:{PORT}"] + ([database] if mode == "sqlx" else [])
+        super().__init__(args, cwd=folder, log_name="reference.log")
+        self.name = self.NAMES[mode]
+

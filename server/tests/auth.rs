@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{status_and_json, Backend, TestServer};
+use support::{status_and_json, Backend, DepotProcess, TestServer, TestStore};
 
 async fn anonymous_calls_are_401_without_public_read(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -671,7 +671,44 @@ async fn no_auth_makes_every_caller_the_local_admin(backend: Backend) {
     );
 }
 
+/// A key checked once is trusted for `KEY_TRUST` (a script calling in a loop costs one store
+/// query per that, not per request); revoked by another process — another replica, or
+/// `depot key revoke` — it stops working within that time.
+async fn a_key_revoked_elsewhere_stops_working_within_the_trust_time(backend: Backend) {
+    use depot_domain::auth::{api_keys, credentials::KEY_TRUST};
+    let store = TestStore::new(backend).await;
+    let key = store.admin_key().await;
+    let depot = DepotProcess::start(&store.url, &[], &[]);
+    let client = reqwest::Client::new();
+    let session = || {
+        client
+            .get(depot.url("/api/session"))
+            .bearer_auth(&key)
+            .send()
+    };
+    assert_eq!(session().await.unwrap().status(), StatusCode::OK);
+    let revoked = api_keys::revoke(&store.store, &depot_domain::Actor::Local, 1)
+        .await
+        .unwrap();
+    assert!(revoked.revoked_at.is_some());
+    let deadline = std::time::Instant::now() + KEY_TRUST + Duration::from_secs(3);
+    loop {
+        let status = session().await.unwrap().status();
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the revoked key still works after {KEY_TRUST:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    depot.stop();
+}
+
 on_both_backends!(
+    a_key_revoked_elsewhere_stops_working_within_the_trust_time,
     a_session_token_works_as_bearer_until_sign_out,
     anonymous_calls_are_401_without_public_read,
     public_read_lets_anonymous_read_but_not_write,

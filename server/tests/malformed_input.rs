@@ -504,7 +504,10 @@ async fn every_surface_refuses_bad_input_by_name_and_keeps_answering(backend: Ba
     drop(idle);
 
     assert!(p.refused >= 50, "{} refusals checked", p.refused);
-    eprintln!("{backend:?}: {} malformed requests refused by name", p.refused);
+    eprintln!(
+        "{backend:?}: {} malformed requests refused by name",
+        p.refused
+    );
     let health = server.get("/healthz").send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK, "the server still answers");
     let escaped = server.db.blob_dir.parent().unwrap().join("escaped");

@@ -6,8 +6,7 @@
 //! wrong are refused with 401 at once; an expired session cookie counts as no credentials, so
 //! the browser is sent to the login page instead of an error.
 
-use axum::extract::{FromRequest, Request, State};
-use axum::middleware::Next;
+use axum::extract::{FromRequest, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use base64::Engine;
@@ -16,7 +15,7 @@ use depot_app::urlencode;
 use depot_domain::auth::secrets::API_KEY_PREFIX;
 use depot_domain::auth::{credentials, sessions};
 use depot_domain::{Actor, DomainError};
-use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use serde::Deserialize;
 
 use super::error::refusal_for;
@@ -25,12 +24,10 @@ use super::{error_response, AppState};
 pub const SESSION_COOKIE: &str = "depot_session";
 const SPEC_UPLOAD: &str = "/source/upload";
 
-pub async fn authenticate(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let actor = match identify(&state, request.headers()).await {
+/// Who the request comes from, attached to it as its [`Actor`]; or the refusal of credentials
+/// that are present but wrong (401), or of a store that cannot be asked (503).
+pub async fn admit<B>(state: &AppState, mut request: Request<B>) -> Result<Request<B>, Response> {
+    let actor = match identify(state, request.headers()).await {
         Ok(actor) => actor,
         // specstore's upload answers every refusal with 200 and its own text; it looks at the
         // credentials itself.
@@ -45,22 +42,25 @@ pub async fn authenticate(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"depot\""),
             );
-            return response;
+            return Err(response);
         }
         Err(unavailable @ DomainError::Unavailable(_)) => {
-            return refusal_for(
+            return Err(refusal_for(
                 request.uri().path(),
                 StatusCode::SERVICE_UNAVAILABLE,
                 unavailable.to_string(),
-            );
+            ));
         }
         Err(fault) => {
             tracing::error!(error = %fault, "authentication failed");
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
+            return Err(error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal server error",
+            ));
         }
     };
     request.extensions_mut().insert(actor);
-    next.run(request).await
+    Ok(request)
 }
 
 async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Actor, DomainError> {
@@ -177,26 +177,21 @@ fn bearer_session_token(headers: &HeaderMap) -> Option<String> {
         .then(|| token.to_string())
 }
 
-/// Refuses state-changing requests that a browser sends on behalf of another site, so a
-/// session cookie cannot be used by a forged form or script (CSRF). Browsers say where a
+/// The refusal of a state-changing request that a browser sends on behalf of another site, so
+/// a session cookie cannot be used by a forged form or script (CSRF). Browsers say where a
 /// request comes from (`Sec-Fetch-Site`, `Origin`); scripts send neither and pass.
-pub async fn refuse_cross_site_writes(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub fn cross_site_refusal<B>(state: &AppState, request: &Request<B>) -> Option<Response> {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe && is_cross_site(request.headers(), &state.config.cors_origins) {
-        return refusal_for(
+    (!safe && is_cross_site(request.headers(), &state.config.cors_origins)).then(|| {
+        refusal_for(
             request.uri().path(),
             StatusCode::FORBIDDEN,
             "cross-site request refused: this origin may not change data here",
-        );
-    }
-    next.run(request).await
+        )
+    })
 }
 
 fn is_cross_site(headers: &HeaderMap, allowed_origins: &[String]) -> bool {
@@ -234,7 +229,7 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: Request,
+    request: axum::extract::Request,
 ) -> Response {
     let is_json = super::sends_json(&headers);
     let form: LoginForm = if is_json {

@@ -2,7 +2,8 @@
 //! sign-in, and the operational endpoints, wrapped in the layers every request passes.
 //!
 //! A request goes: metrics → CORS → cross-site check → authentication (which attaches the
-//! [`Actor`](depot_domain::Actor)) → timeout → body limit → the route. Routes that take files or
+//! [`Actor`](depot_domain::Actor)), once around the router (`gate`), then on its route the
+//! timeout → body limit → the handler. Routes that take files or
 //! archives skip the last two (the larger upload limit applies): they stream to the blob store in
 //! bounded memory, however large. Specs' upload skips them too and applies the body limit
 //! itself, because specstore answers every upload, even an oversized one, with 200 and its errors.
@@ -11,6 +12,7 @@ mod artifacts;
 mod auth;
 mod download;
 mod error;
+mod gate;
 mod inventory;
 mod metrics;
 mod openapi;
@@ -181,23 +183,23 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(run_to_completion))
         .layer(RequestBodyLimitLayer::new(config.upload_limit));
 
-    limited
+    let routes = limited
         .merge(uploads)
-        .route_layer(middleware::from_fn(metrics::note_route))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::authenticate,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::refuse_cross_site_writes,
-        ))
-        .layer(tower::util::option_layer(cors_layer(&config)))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            metrics::measure,
-        ))
-        .with_state(state)
+        .route_layer(gate::NoteRouteLayer)
+        .with_state(state.clone());
+    // Once around the whole router, not on each route (see `gate`).
+    let gated = tower::ServiceBuilder::new()
+        .layer(gate::GateLayer {
+            state: state.clone(),
+            step: gate::Measure,
+        })
+        .option_layer(cors_layer(&config))
+        .layer(gate::GateLayer {
+            state,
+            step: gate::Admit,
+        })
+        .service(routes);
+    Router::new().fallback_service(gated)
 }
 
 /// Whether the request says its body is JSON (`Content-Type: application/json`, any case,
@@ -229,22 +231,35 @@ async fn revalidate_before_reuse(
     response
 }
 
-/// Runs the handler in a task of its own, so a client that hangs up (or the request timeout)
-/// does not cancel it half-way. A cancelled future can leave a store connection inside a
-/// transaction it began (SQLite's `BEGIN IMMEDIATE` still completes on sqlx's worker thread
+/// Runs a write's handler in a task of its own, so a client that hangs up (or the request
+/// timeout) does not cancel it half-way. A cancelled future can leave a store connection inside
+/// a transaction it began (SQLite's `BEGIN IMMEDIATE` still completes on sqlx's worker thread
 /// after the caller is gone), holding the write lock for every later writer; a finished
-/// handler always commits or rolls back.
+/// handler always commits or rolls back. Reads (GET, HEAD, OPTIONS) change nothing and hold no
+/// write lock, so they run in place and spare a task per request; a panic in either is a 500.
 async fn run_to_completion(
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
-    match tokio::spawn(next.run(request)).await {
-        Ok(response) => response,
-        Err(fault) => {
-            tracing::error!(error = %fault, "a request handler panicked");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
-        }
-    }
+    use futures_util::FutureExt;
+    let read = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let finished = if read {
+        std::panic::AssertUnwindSafe(next.run(request))
+            .catch_unwind()
+            .await
+            .map_err(|_| "a read handler panicked".to_string())
+    } else {
+        tokio::spawn(next.run(request))
+            .await
+            .map_err(|fault| fault.to_string())
+    };
+    finished.unwrap_or_else(|fault| {
+        tracing::error!(error = %fault, "a request handler panicked");
+        error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+    })
 }
 
 /// Browsers on the configured origins may call Depot with credentials; nobody else may.

@@ -166,6 +166,7 @@ pub async fn revoke(store: &Store, actor: &Actor, id: i64) -> DomainResult<ApiKe
     )
     .await?;
     tx.commit().await?;
+    super::credentials::forget_checked_keys();
     Ok(ApiKey {
         revoked_at: Some(now),
         ..key
@@ -201,5 +202,6 @@ pub async fn replace_own(store: &Store, actor: &Actor, name: &str) -> DomainResu
     )
     .await?;
     tx.commit().await?;
+    super::credentials::forget_checked_keys();
     Ok(created)
 }

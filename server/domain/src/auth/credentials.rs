@@ -1,6 +1,10 @@
 //! Turning presented credentials into an [`Actor`]. Every failure says only that the
 //! credentials are not valid, except a revoked key, whose holder is told so.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
 use sqlx::Row;
 
 use super::actor::Actor;
@@ -27,20 +31,62 @@ pub async fn by_api_key(store: &Store, key: &str) -> DomainResult<Actor> {
     by_key_of(store, None, key).await
 }
 
+/// How long a key found valid is taken on trust before the store is asked again, so a script
+/// calling in a loop costs one query per this, not one per request. A key revoked through this
+/// process stops working at once ([`forget_checked_keys`]); through another process (a replica,
+/// `depot key revoke`), within this time.
+pub const KEY_TRUST: Duration = Duration::from_secs(2);
+
+/// Keys found valid, by hash, with their holder and when they were checked. Cleared when it
+/// grows past this many, so it stays small whatever callers send (only valid keys enter).
+const CHECKED_KEYS_MAX: usize = 10_000;
+static CHECKED_KEYS: LazyLock<Mutex<HashMap<String, (Actor, Instant)>>> =
+    LazyLock::new(Mutex::default);
+
+fn checked_keys() -> std::sync::MutexGuard<'static, HashMap<String, (Actor, Instant)>> {
+    CHECKED_KEYS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Forgets every key found valid: each revocation calls it after its commit.
+pub fn forget_checked_keys() {
+    checked_keys().clear();
+}
+
 /// An API key presented together with a user name (HTTP Basic); the key must be that user's.
 async fn by_key_of(store: &Store, user_name: Option<&str>, key: &str) -> DomainResult<Actor> {
+    let hash = secrets::sha256_hex(key);
+    let trusted = checked_keys()
+        .get(&hash)
+        .filter(|(_, checked)| checked.elapsed() < KEY_TRUST)
+        .map(|(actor, _)| actor.clone());
+    let actor = match trusted {
+        Some(actor) => actor,
+        None => {
+            let actor = by_key_hash(store, &hash).await?;
+            let mut keys = checked_keys();
+            if keys.len() >= CHECKED_KEYS_MAX {
+                keys.clear();
+            }
+            keys.insert(hash, (actor.clone(), Instant::now()));
+            actor
+        }
+    };
+    if user_name.is_some_and(|given| given != actor.name()) {
+        return Err(invalid());
+    }
+    Ok(actor)
+}
+
+async fn by_key_hash(store: &Store, hash: &str) -> DomainResult<Actor> {
     let row = sqlx::query(
         "SELECT u.id, u.name, u.role, k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id \
          WHERE k.key_hash = $1",
     )
-    .bind(secrets::sha256_hex(key))
+    .bind(hash)
     .fetch_optional(store.pool())
     .await?
     .ok_or_else(invalid)?;
     let name: String = row.try_get("name")?;
-    if user_name.is_some_and(|given| given != name) {
-        return Err(invalid());
-    }
     let revoked_at: Option<String> = row.try_get("revoked_at")?;
     if revoked_at.is_some() {
         return Err(DomainError::Unauthenticated(
