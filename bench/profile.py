@@ -10,7 +10,9 @@ counters (`callgrind_control --zero`), sends N sequential keep-alive requests, d
 counters and reads them with `callgrind_annotate`. Instruction counts do not depend on what
 else the machine is doing, so two runs of the same binary agree; they are not seconds.
 
-Prints instructions per request and the functions that spend the most of them themselves.
+Prints instructions per request and where they go by the crate (or library) their code came
+from — inlined code included, which needs line tables: use the `profiling` build
+(`cargo build --profile profiling -p depot`, DEPOT_BIN=…/target/profiling/depot).
 Add `--with-key` to send the admin's Bearer key on every request instead of `--no-auth`.
 """
 
@@ -51,6 +53,68 @@ def send(connection, path, headers, count):
         response.read()
         if response.status != 200:
             sys.exit(f"GET {path} answered {response.status}")
+
+
+NAME = re.compile(r"^\((\d+)\)(?: (.*))?$")
+
+
+def by_source(dump):
+    """Instructions by the source each was compiled from, inlined code included: callgrind
+    gives a function's cost to its symbol, and Rust inlines nearly everything into a few, but
+    the dump keeps each line's file (`fl=`, `fi=`, `fe=`). Returns {crate or library: Ir}."""
+    names = {}
+    current_file, current_object, current_function, skip_next = "", "", "", False
+    totals = {}
+
+    def resolve(value):
+        found = NAME.match(value)
+        if not found:
+            return value
+        number, name = found.groups()
+        if name is not None:
+            names[number] = name
+        return names.get(number, value)
+
+    with open(dump) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line[0].isalpha():
+                key, _, value = line.partition("=")
+                if key in ("fl", "fi", "fe"):
+                    current_file = resolve(value)
+                elif key == "ob":
+                    current_object = resolve(value)
+                elif key == "fn":
+                    current_function = resolve(value)
+                elif key in ("cfn", "cob", "cfi", "cfl"):
+                    resolve(value)
+                elif key == "calls":
+                    skip_next = True  # the next cost line is the call's inclusive cost
+                continue
+            if line[0] in "0123456789+-*":
+                if skip_next:
+                    skip_next = False
+                    continue
+                parts = line.split()
+                if len(parts) >= 2:
+                    where = source_of(current_file, current_object, current_function)
+                    totals[where] = totals.get(where, 0) + int(parts[1])
+    return totals
+
+
+def source_of(file, obj, function):
+    """A source file as what a reader would call it: the crate, Rust's standard library, or
+    the shared library and function the instructions are in (libc's are few and telling:
+    malloc, free, memmove)."""
+    crate = re.search(r"/(?:registry/src/[^/]+|deps)/([A-Za-z0-9_\-]+?)-\d+\.\d+[^/]*/", file)
+    if crate:
+        return crate.group(1)
+    if "/library/" in file and file.startswith("/rustc/"):
+        return "Rust std (core, alloc, std)"
+    for ours in ("server/domain", "server", "app", "frontend"):
+        if f"/{ours}/src/" in file:
+            return {"server/domain": "depot-domain", "server": "depot", "app": "depot-app"}.get(ours, ours)
+    return f"{os.path.basename(obj)} `{function}`" if obj else (file or "?")
 
 
 def annotate(dump, top):
@@ -114,14 +178,15 @@ def main():
                 time.sleep(0.2)
             time.sleep(1)
             dump = sorted(set(glob.glob(f"{work}/callgrind.{server.pid}*")) - before)[-1]
-            total, top = annotate(dump, args.top)
+            total, _ = annotate(dump, args.top)
             per_request = total / args.requests
             summary.append((label, path, per_request))
             print(f"## {label} (`GET {path}`): {per_request:,.0f} instructions per request\n")
-            print("| instructions (self) | share | function |")
+            print("| instructions per request | share | compiled from |")
             print("|---|---|---|")
-            for count, share, name in top:
-                print(f"| {count / args.requests:,.0f} | {share:.1f}% | `{name[:110]}` |")
+            sources = sorted(by_source(dump).items(), key=lambda item: -item[1])
+            for name, count in sources[:args.top]:
+                print(f"| {count / args.requests:,.0f} | {100 * count / total:.1f}% | {name} |")
             print()
         print("| request | instructions per request |")
         print("|---|---|")
