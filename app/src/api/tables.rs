@@ -340,9 +340,13 @@ pub async fn save_row(
 ) -> Result<RowView, ApiError> {
     use depot_domain::tables::service::{self, Created, RowKey};
     let (database, table, actor, _) = server::open(&db, &table).await?;
-    actor.require_write()?;
+    let (store, _) = super::caller().await?;
+    let by = depot_domain::tables::Writer {
+        store: &store,
+        actor: &actor,
+    };
     let row = match key {
-        None => match service::create(&database, &table, Some(Value::Object(values))).await? {
+        None => match service::create(by, &database, &table, Some(Value::Object(values))).await? {
             Created::Row(row) => row,
             Created::AlreadyExists => {
                 return Err(ApiError::new(409, "an identical row already exists"))
@@ -351,6 +355,7 @@ pub async fn save_row(
         Some(key) => {
             let row_key = RowKey::parse(&table, &key)?;
             service::update(
+                by,
                 &database,
                 &table,
                 &row_key,
@@ -373,8 +378,12 @@ pub async fn delete_row(
 ) -> Result<(), ApiError> {
     use depot_domain::tables::service::{self, RowKey};
     let (database, table, actor, _) = server::open(&db, &table).await?;
-    actor.require_write()?;
+    let (store, _) = super::caller().await?;
+    let by = depot_domain::tables::Writer {
+        store: &store,
+        actor: &actor,
+    };
     let row_key = RowKey::parse(&table, &key)?;
-    service::delete(&database, &table, &row_key, etag.as_deref()).await?;
+    service::delete(by, &database, &table, &row_key, etag.as_deref()).await?;
     Ok(())
 }

@@ -14,8 +14,10 @@ pub mod reloads;
 pub mod selection;
 pub mod service;
 mod sql;
+pub mod written;
 
 pub use catalog::{Catalog, Column, Database, Table};
 pub use error::TablesError;
 pub use selection::Selection;
 pub use service::{Row, RowKey};
+pub use written::Writer;

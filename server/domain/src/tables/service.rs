@@ -11,6 +11,7 @@ use super::error::{TablesError, TablesResult};
 use super::foreign_keys::{self, Refused};
 use super::selection::{encode_cursor, Filter, Operator, Paging, Selection, SortKey};
 use super::sql::Query;
+use super::written::{self, Writer};
 
 /// One row: column name → value, in table order.
 pub type Row = Map<String, Value>;
@@ -609,13 +610,16 @@ pub enum Created {
 
 /// POST: creates a row from `body`.
 pub async fn create(
+    by: Writer<'_>,
     database: &Database,
     table: &Table,
     body: Option<Value>,
 ) -> TablesResult<Created> {
+    by.actor.require_write()?;
     table.check_writable()?;
     let connection = &database.connection;
     let body = body_object(body, TablesError::NoData)?;
+    let given: Vec<String> = body.keys().cloned().collect();
     let fields = fields(table, &body, true)?;
     missing_required(table, &fields)?;
     let mut tx = connection.begin().await?;
@@ -653,7 +657,9 @@ pub async fn create(
         }
     };
     tx.commit().await?;
-    row.map(Created::Row).ok_or(TablesError::NotFound)
+    let row = row.ok_or(TablesError::NotFound)?;
+    written::record(by, database, table, &row, "create", given).await;
+    Ok(Created::Row(row))
 }
 
 fn unwrap_constraint(error: TablesError) -> TablesError {
@@ -691,15 +697,18 @@ fn check_precondition(current: Option<&Row>, if_match: Option<&str>) -> TablesRe
 /// PUT: updates the given fields of the row at `key`, or creates it with that key.
 /// Returns the row and whether it was created.
 pub async fn upsert(
+    by: Writer<'_>,
     database: &Database,
     table: &Table,
     key: &RowKey,
     body: Option<Value>,
     if_match: Option<&str>,
 ) -> TablesResult<(Row, bool)> {
+    by.actor.require_write()?;
     table.check_writable()?;
     let connection = &database.connection;
     let mut body = body_object(body, TablesError::NoData)?;
+    let given: Vec<String> = body.keys().cloned().collect();
     // The key comes from the URL; a body that names it must agree.
     for (column, value) in table.key_columns().zip(&key.0) {
         if let Some(given) = body.get(&column.name) {
@@ -741,6 +750,8 @@ pub async fn upsert(
         }
     };
     tx.commit().await?;
+    let action = if created { "create" } else { "update" };
+    written::record(by, database, table, &row, action, given).await;
     Ok((row, created))
 }
 
@@ -780,12 +791,14 @@ async fn update_row(
 
 /// PATCH: updates the given fields of an existing row.
 pub async fn update(
+    by: Writer<'_>,
     database: &Database,
     table: &Table,
     key: &RowKey,
     body: Option<Value>,
     if_match: Option<&str>,
 ) -> TablesResult<Row> {
+    by.actor.require_write()?;
     table.check_writable()?;
     let connection = &database.connection;
     let body = body_object(body, TablesError::NoJson)?;
@@ -797,16 +810,20 @@ pub async fn update(
     check_precondition(Some(&current), if_match)?;
     let row = update_row(&mut tx, database, table, key, &fields).await?;
     tx.commit().await?;
+    let given = body.keys().cloned().collect();
+    written::record(by, database, table, &row, "update", given).await;
     Ok(row)
 }
 
 /// DELETE: removes the row; returns what it was.
 pub async fn delete(
+    by: Writer<'_>,
     database: &Database,
     table: &Table,
     key: &RowKey,
     if_match: Option<&str>,
 ) -> TablesResult<Row> {
+    by.actor.require_write()?;
     table.check_writable()?;
     let connection = &database.connection;
     let mut tx = connection.begin().await?;
@@ -821,6 +838,7 @@ pub async fn delete(
         return Err(refusal(&mut tx, database, table, Refused::Delete(&current), error).await);
     }
     tx.commit().await?;
+    written::record(by, database, table, &current, "delete", Vec::new()).await;
     Ok(current)
 }
 
