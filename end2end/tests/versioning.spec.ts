@@ -71,3 +71,30 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
   const log = await request.get("/dots/admin/e2e-dot/branches/master/commits", { headers: auth });
   expect((await log.json())[0].Metadata.source).toBe("e2e");
 });
+
+test("an upload that fails says so and can be tried again", async ({ page }) => {
+  await signInAsAdmin(page);
+  await page.goto("/versioning");
+  const create = page.getByRole("form", { name: "Create dot" });
+  await create.getByLabel("Name", { exact: true }).fill("e2e-failing-upload");
+  await create.getByRole("button", { name: "Create dot" }).click();
+  await expect(page).toHaveURL(/\/versioning\/admin\/e2e-failing-upload$/);
+
+  // The connection breaks while the file is sent.
+  const filePath = "**/dots/admin/e2e-failing-upload/branches/master/files/**";
+  await page.route(filePath, (route) => route.abort("connectionreset"));
+  const upload = page.getByRole("form", { name: "Upload file" });
+  await upload.getByLabel("File", { exact: true }).setInputFiles({
+    name: "broken.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("a,b\n1,2\n"),
+  });
+  await upload.getByRole("button", { name: "Upload" }).click();
+  await expect(upload.getByRole("alert")).toContainText("interrupted");
+  await expect(upload.getByRole("button", { name: "Upload" })).toBeEnabled();
+
+  // Once the connection works again, the same form sends the file.
+  await page.unroute(filePath);
+  await upload.getByRole("button", { name: "Upload" }).click();
+  await expect(page.locator("table.files")).toContainText("broken.csv");
+});

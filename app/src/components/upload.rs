@@ -83,6 +83,7 @@ pub fn send_with_progress(
     let finished = request.clone();
     let on_finish = std::rc::Rc::new(on_finish);
     let on_error = on_finish.clone();
+    let on_unsent = on_finish.clone();
     let done = Closure::<dyn Fn()>::new(move || {
         let status = finished.status().unwrap_or(0);
         let text = finished.response_text().ok().flatten().unwrap_or_default();
@@ -95,8 +96,12 @@ pub fn send_with_progress(
     let failed =
         Closure::<dyn Fn()>::new(move || on_error(Err("the upload was interrupted".into())));
     request.set_onload(Some(done.as_ref().unchecked_ref()));
+    // Every way the request can end answers `on_finish`, so the form never stays disabled.
     request.set_onerror(Some(failed.as_ref().unchecked_ref()));
+    request.set_onabort(Some(failed.as_ref().unchecked_ref()));
+    request.set_ontimeout(Some(failed.as_ref().unchecked_ref()));
     if request.send_with_opt_blob(Some(file)).is_err() {
+        on_unsent(Err("the upload could not be sent".into()));
         return;
     }
     // The browser calls these later; they live as long as the page.
