@@ -15,20 +15,23 @@ use crate::auth::actor::Actor;
 use crate::store::Store;
 use crate::time;
 
-/// A manager's property, kept as an attribute with subkey `property`.
-pub async fn property(
+/// A manager's properties (attributes with subkey `property`) by key, read in one query; the
+/// first of a key wins. Values as text, however they are typed.
+pub async fn properties_of(
     store: &Store,
     manager: &Entity,
-    name: &str,
-) -> InventoryResult<Option<String>> {
-    let attrs =
-        service::attributes(store, manager, Some(name), Some("property"), None, &None).await?;
-    Ok(attrs.into_iter().next().and_then(|a| {
-        a.value
+) -> InventoryResult<std::collections::HashMap<String, String>> {
+    let attrs = service::attributes(store, manager, None, Some("property"), None, &None).await?;
+    let mut properties = std::collections::HashMap::new();
+    for attribute in attrs {
+        let text = attribute
+            .value
             .as_str()
             .map(str::to_string)
-            .or(Some(a.value.to_string()))
-    }))
+            .unwrap_or_else(|| attribute.value.to_string());
+        properties.entry(attribute.key).or_insert(text);
+    }
+    Ok(properties)
 }
 
 /// How many live allocations `manager` has.
@@ -118,20 +121,12 @@ pub async fn allocate_name(
     let kind = super::drivers::type_of(driver).ok_or_else(|| {
         InventoryError::Precondition(format!("The driver \"{driver}\" is not a valid driver"))
     })?;
-    let basename = property(store, manager, "basename")
-        .await?
-        .unwrap_or_default();
-    let digits: usize = property(store, manager, "digits")
-        .await?
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(2);
-    let first: u64 = property(store, manager, "next")
-        .await?
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1);
-    let leading_zeros = property(store, manager, "leadingZeros")
-        .await?
-        .is_none_or(|flag| flag != "0");
+    let properties = properties_of(store, manager).await?;
+    let property = |name: &str| properties.get(name).map(String::as_str);
+    let basename = property("basename").unwrap_or_default().to_string();
+    let digits: usize = property("digits").and_then(|d| d.parse().ok()).unwrap_or(2);
+    let first: u64 = property("next").and_then(|n| n.parse().ok()).unwrap_or(1);
+    let leading_zeros = property("leadingZeros").is_none_or(|flag| flag != "0");
     let number = |n: u64| match leading_zeros {
         true => format!("{n:0digits$}"),
         false => n.to_string(),
@@ -282,16 +277,14 @@ fn prefix_of_netmask(netmask: &str) -> InventoryResult<u8> {
 }
 
 async fn network_of(store: &Store, manager: &Entity) -> InventoryResult<Network> {
-    let base_text = property(store, manager, "baseip")
-        .await?
+    let properties = properties_of(store, manager).await?;
+    let property = |name: &str| properties.get(name).cloned();
+    let base_text = property("baseip")
         .ok_or_else(|| InventoryError::Conflict(format!("{} has no baseip", manager.name)))?;
     let base: IpAddr = base_text
         .parse()
         .map_err(|_| InventoryError::Invalid(format!("{base_text} is not an IP address")))?;
-    let prefix = match (
-        property(store, manager, "prefix").await?,
-        property(store, manager, "netmask").await?,
-    ) {
+    let prefix = match (property("prefix"), property("netmask")) {
         (Some(prefix), _) => prefix
             .parse()
             .map_err(|_| InventoryError::Invalid(format!("{prefix} is not a prefix length")))?,
@@ -304,9 +297,7 @@ async fn network_of(store: &Store, manager: &Entity) -> InventoryResult<Network>
             }
         }
     };
-    let gateway = property(store, manager, "gateway")
-        .await?
-        .and_then(|g| g.parse().ok());
+    let gateway = property("gateway").and_then(|g| g.parse().ok());
     Ok(Network {
         base,
         prefix,
