@@ -68,42 +68,76 @@ impl FromServerFnError for ApiError {
     }
 }
 
+/// The HTTP status of each kind of refusal: the one table every surface and the server
+/// functions answer with.
 #[cfg(feature = "ssr")]
-impl From<depot_domain::DomainError> for ApiError {
-    fn from(error: depot_domain::DomainError) -> Self {
-        use depot_domain::DomainError::*;
-        match error {
-            Invalid(message) => Self::new(400, message),
-            Unauthenticated(message) => Self::new(401, message),
-            Forbidden(message) => Self::new(403, message),
-            NotFound(message) => Self::new(404, message),
-            Conflict(message) => Self::new(409, message),
-            unavailable @ Unavailable(_) => Self::new(503, unavailable.to_string()),
-            fault @ (Store(_) | Internal(_)) => {
-                tracing::error!(error = %fault, "server function failed");
-                Self::new(500, "internal server error")
-            }
-        }
+pub fn status_of(kind: depot_domain::ErrorKind) -> http::StatusCode {
+    use depot_domain::ErrorKind::*;
+    use http::StatusCode;
+    match kind {
+        Invalid => StatusCode::BAD_REQUEST,
+        Unauthenticated => StatusCode::UNAUTHORIZED,
+        Forbidden => StatusCode::FORBIDDEN,
+        NotFound => StatusCode::NOT_FOUND,
+        Conflict => StatusCode::CONFLICT,
+        Precondition => StatusCode::PRECONDITION_FAILED,
+        Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Fault => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
 #[cfg(feature = "ssr")]
+impl ApiError {
+    /// What a caller is told of `error`: its kind's status and its message. A fault is logged
+    /// here, the one place, and answered without its details.
+    pub fn refusing(error: &impl depot_domain::Classified) -> Self {
+        let kind = error.kind();
+        let status = status_of(kind).as_u16();
+        if kind == depot_domain::ErrorKind::Fault {
+            tracing::error!(error = %error, "request failed");
+            return Self::new(status, "internal server error");
+        }
+        Self::new(status, error.to_string())
+    }
+
+    pub fn status_code(&self) -> http::StatusCode {
+        http::StatusCode::from_u16(self.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// Depot's own error body with its status: how `/api/…`, `/dots/…` and the operational routes
+/// refuse.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        (self.status_code(), axum::Json(self)).into_response()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<depot_domain::DomainError> for ApiError {
+    fn from(error: depot_domain::DomainError) -> Self {
+        Self::refusing(&error)
+    }
+}
+
+/// The admin UI's table forms: the refused fields named, and messages for a person rather
+/// than sandman2's.
+#[cfg(feature = "ssr")]
 impl From<depot_domain::tables::TablesError> for ApiError {
     fn from(error: depot_domain::tables::TablesError) -> Self {
         use depot_domain::tables::TablesError::*;
-        let message = error.to_string();
+        let refused = Self::refusing(&error);
         match error {
-            InvalidField(field) | UnknownField(field) => Self { fields: vec![field], ..Self::new(400, message) },
-            MissingRequired(fields) => Self { fields, ..Self::new(400, message) },
-            NoData | NoJson | BadParameter(_) => Self::new(400, message),
+            InvalidField(field) | UnknownField(field) => Self { fields: vec![field], ..refused },
+            MissingRequired(fields) => Self { fields, ..refused },
             NotFound => Self::new(404, "no such row"),
             PreconditionFailed => Self::new(
                 412,
                 "someone else changed this row after you opened it; reload to see their change, then edit again",
             ),
-            Constraint { message, column } => Self { fields: column.into_iter().collect(), ..Self::new(409, message) },
-            ReadOnly(reason) => Self::new(403, reason),
-            Domain(domain) => domain.into(),
+            Constraint { column, .. } => Self { fields: column.into_iter().collect(), ..refused },
+            _ => refused,
         }
     }
 }

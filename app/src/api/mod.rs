@@ -92,4 +92,3 @@ pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
         ("GET", audit::ListAudit::PATH, "Read the audit log, newest first (?user=&surface=&object=&since=&until=&before=&limit=)"),
     ]
 }
-

@@ -49,7 +49,10 @@ async fn save(url: &str, authorization: &str) -> Result<(), String> {
         .await
         .map_err(failed)?;
     if !answer.ok() {
-        return Err(format!("the download failed with status {}", answer.status()));
+        return Err(format!(
+            "the download failed with status {}",
+            answer.status()
+        ));
     }
     let answer: web_sys::Response = answer.into();
     let blob = answer.blob().map_err(|_| "the download failed")?;
@@ -59,7 +62,9 @@ async fn save(url: &str, authorization: &str) -> Result<(), String> {
         .unchecked_into();
     let object_url =
         web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "the download failed")?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
     let anchor: web_sys::HtmlAnchorElement = document
         .create_element("a")
         .map_err(|_| "the download failed")?

@@ -3,6 +3,7 @@
 pub mod download;
 pub mod error_view;
 pub mod layout;
+pub mod loaded;
 pub mod upload;
 
 use leptos::prelude::*;

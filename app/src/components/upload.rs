@@ -37,7 +37,11 @@ impl Destination {
     /// A URL that carries its own authorisation (a signed object-store URL).
     fn signed(method: &str, url: &str) -> Self {
         Self {
-            method: if method.eq_ignore_ascii_case("POST") { "POST" } else { "PUT" },
+            method: if method.eq_ignore_ascii_case("POST") {
+                "POST"
+            } else {
+                "PUT"
+            },
             url: url.to_string(),
             headers: Vec::new(),
             credentials: false,
@@ -117,7 +121,8 @@ fn refusal_text(status: u16, body: &str) -> String {
         .and_then(|json| json["error"].as_str().map(str::to_string));
     let from_xml = || {
         let (_, rest) = body.split_once("<Message>")?;
-        rest.split_once("</Message>").map(|(message, _)| message.to_string())
+        rest.split_once("</Message>")
+            .map(|(message, _)| message.to_string())
     };
     from_json
         .or_else(from_xml)
@@ -181,11 +186,16 @@ async fn send_direct(
     };
     let (sent, arrived) = futures::channel::oneshot::channel();
     let sent = std::cell::RefCell::new(Some(sent));
-    send_with_progress(Destination::signed(method, url), &file, on_progress, move |outcome| {
-        if let Some(sent) = sent.borrow_mut().take() {
-            let _ = sent.send(outcome);
-        }
-    });
+    send_with_progress(
+        Destination::signed(method, url),
+        &file,
+        on_progress,
+        move |outcome| {
+            if let Some(sent) = sent.borrow_mut().take() {
+                let _ = sent.send(outcome);
+            }
+        },
+    );
     let sha256 = sha256_of(&file).await?;
     arrived
         .await
@@ -204,8 +214,8 @@ async fn post_json(
     body: &serde_json::Value,
 ) -> Result<String, String> {
     use gloo_net::http::Request;
-    let mut request = Request::post(&transport::api_url(path))
-        .credentials(web_sys::RequestCredentials::Include);
+    let mut request =
+        Request::post(&transport::api_url(path)).credentials(web_sys::RequestCredentials::Include);
     if let Some(value) = transport::authorization() {
         request = request.header("Authorization", &value);
     }
@@ -235,7 +245,9 @@ async fn sha256_of(file: &web_sys::File) -> Result<String, String> {
     let mut start = 0.0;
     while start < file.size() {
         let end = (start + SLICE).min(file.size());
-        let slice = file.slice_with_f64_and_f64(start, end).map_err(unreadable)?;
+        let slice = file
+            .slice_with_f64_and_f64(start, end)
+            .map_err(unreadable)?;
         let buffer = wasm_bindgen_futures::JsFuture::from(slice.array_buffer())
             .await
             .map_err(unreadable)?;

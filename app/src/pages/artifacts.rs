@@ -12,8 +12,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 
 use crate::api::artifacts::{load_artifact, load_namespace, ArtifactOverview, ChangeAppVersion};
-use crate::components::error_view::ApiErrorView;
 use crate::components::download::DownloadLink;
+use crate::components::error_view::ApiErrorView;
+use crate::components::loaded::Loaded;
 use crate::components::upload::{upload, Destination, TwoStep};
 use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
@@ -46,45 +47,38 @@ pub fn ArtifactsPage() -> impl IntoView {
         <h1>"Artifacts"</h1>
         <p class="lead">"Versioned archives with plugins, and the apps pinned to them. CDAP clients use "
             <code>"/v3/namespaces/…"</code> "."</p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => {
-                        let ns = namespace();
-                        view! {
-                            <nav class="branches" aria-label="Namespaces">
-                                {overview.namespaces.iter().map(|n| {
-                                    let current = *n == ns;
-                                    view! { <a href=format!("/artifacts?ns={}", urlencode(n)) class:current=current aria-current=current.then_some("page")>{n.clone()}</a> }
+        <Loaded resource=overview then=move |overview| {
+            let ns = namespace();
+            view! {
+                <nav class="branches" aria-label="Namespaces">
+                    {overview.namespaces.iter().map(|n| {
+                        let current = *n == ns;
+                        view! { <a href=format!("/artifacts?ns={}", urlencode(n)) class:current=current aria-current=current.then_some("page")>{n.clone()}</a> }
+                    }).collect_view()}
+                </nav>
+                <ArtifactList namespace=ns.clone() artifacts=overview.artifacts/>
+                <h2>"Apps"</h2>
+                {if overview.apps.is_empty() {
+                    view! { <p class="empty">"No apps in this namespace."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="data apps">
+                            <thead><tr><th>"App"</th><th>"Artifact"</th><th>"Version"</th><th>"Scope"</th></tr></thead>
+                            <tbody>
+                                {overview.apps.into_iter().map(|app| view! {
+                                    <tr>
+                                        <td>{app.name}</td>
+                                        <td><a href=artifact_href(&ns, &app.artifact.name)>{app.artifact.name.clone()}</a></td>
+                                        <td>{app.artifact.version}</td>
+                                        <td>{scope_badge(app.artifact.scope)}</td>
+                                    </tr>
                                 }).collect_view()}
-                            </nav>
-                            <ArtifactList namespace=ns.clone() artifacts=overview.artifacts/>
-                            <h2>"Apps"</h2>
-                            {if overview.apps.is_empty() {
-                                view! { <p class="empty">"No apps in this namespace."</p> }.into_any()
-                            } else {
-                                view! {
-                                    <table class="data apps">
-                                        <thead><tr><th>"App"</th><th>"Artifact"</th><th>"Version"</th><th>"Scope"</th></tr></thead>
-                                        <tbody>
-                                            {overview.apps.into_iter().map(|app| view! {
-                                                <tr>
-                                                    <td>{app.name}</td>
-                                                    <td><a href=artifact_href(&ns, &app.artifact.name)>{app.artifact.name.clone()}</a></td>
-                                                    <td>{app.artifact.version}</td>
-                                                    <td>{scope_badge(app.artifact.scope)}</td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                }.into_any()
-                            }}
-                        }.into_any()
-                    }
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }}
+            }
+        }/>
         <UploadArtifact
             namespace=Signal::derive(namespace)
             direct_uploads=move || overview.get_untracked().and_then(Result::ok).is_some_and(|o| o.direct_uploads)
@@ -191,7 +185,9 @@ fn UploadArtifact(
         };
         let plain = headers
             .iter()
-            .fold(Destination::depot("POST", &route), |to, (name, value)| to.header(name, value));
+            .fold(Destination::depot("POST", &route), |to, (name, value)| {
+                to.header(name, value)
+            });
         let steps = TwoStep {
             route,
             headers,
@@ -237,14 +233,7 @@ pub fn ArtifactPage() -> impl IntoView {
         <p><a href=move || format!("/artifacts?ns={}", urlencode(&key().0))>"← Artifacts"</a></p>
         <h1>{move || format!("{} / {}", key().0, key().1)}</h1>
         {move || change.value().get().and_then(Result::err).map(|error| view! { <ApiErrorView error/> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => view! { <ArtifactView namespace=key().0 overview change/> }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=overview then=move |overview| view! { <ArtifactView namespace=key().0 overview change/> }/>
     }
 }
 

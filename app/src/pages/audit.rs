@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::list_audit;
-use crate::components::error_view::ApiErrorView;
+use crate::components::loaded::Loaded;
 
 const FILTERS: [(&str, &str, &str); 5] = [
     ("user", "User", "text"),
@@ -52,14 +52,7 @@ pub fn AuditPage() -> impl IntoView {
             <button type="submit">"Filter"</button>
             <a href="/audit">"Clear"</a>
         </form>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match entries.await {
-                    Ok(entries) => view! { <AuditTable entries/> }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=entries then=move |entries| view! { <AuditTable entries/> }/>
     }
 }
 

@@ -13,6 +13,7 @@ use crate::api::inventory::{
     SetAttribute,
 };
 use crate::components::error_view::ApiErrorView;
+use crate::components::loaded::Loaded;
 use crate::components::use_hydrated;
 
 fn shown(value: &Value) -> String {
@@ -73,28 +74,23 @@ pub fn InventoryPage() -> impl IntoView {
             Some(Err(error)) => Some(view! { <ApiErrorView error/> }),
             _ => None,
         }}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match found.await {
-                    Ok(entities) if entities.is_empty() => view! { <p class="empty">"No entities match."</p> }.into_any(),
-                    Ok(entities) => view! {
-                        <table class="data entities">
-                            <thead><tr><th>"Name"</th><th>"Driver"</th><th>"Type"</th></tr></thead>
-                            <tbody>
-                                {entities.into_iter().map(|e| view! {
-                                    <tr>
-                                        <td><a href=format!("/entities/{}", crate::urlencode(&e.name))>{e.name.clone()}</a></td>
-                                        <td>{e.driver}</td>
-                                        <td>{e.kind}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=found then=move |entities| match entities.is_empty() {
+            true => view! { <p class="empty">"No entities match."</p> }.into_any(),
+            false => view! {
+                <table class="data entities">
+                    <thead><tr><th>"Name"</th><th>"Driver"</th><th>"Type"</th></tr></thead>
+                    <tbody>
+                        {entities.into_iter().map(|e| view! {
+                            <tr>
+                                <td><a href=format!("/entities/{}", crate::urlencode(&e.name))>{e.name.clone()}</a></td>
+                                <td>{e.driver}</td>
+                                <td>{e.kind}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any(),
+        }/>
     }
 }
 
@@ -130,14 +126,7 @@ pub fn EntityPage() -> impl IntoView {
     view! {
         <p><a href="/entities">"← Inventory"</a></p>
         {failures}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <EntityView detail set membership allocate/> }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=detail then=move |detail| view! { <EntityView detail set membership allocate/> }/>
     }
 }
 

@@ -17,6 +17,7 @@ use crate::api::specs::{
     UploadSpec,
 };
 use crate::components::error_view::ApiErrorView;
+use crate::components::loaded::Loaded;
 use crate::components::use_hydrated;
 use crate::urlencode;
 
@@ -171,14 +172,7 @@ pub fn SpecOwnerPage() -> impl IntoView {
         <Title text=move || format!("Specs of {}", owner())/>
         <p class="crumbs"><a href="/specs">"Specs"</a> " / " {owner}</p>
         <h1>{owner}</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match datasets.await {
-                    Ok(datasets) => view! { <DatasetTable datasets/> }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=datasets then=move |datasets| view! { <DatasetTable datasets/> }/>
     }
 }
 
@@ -218,14 +212,7 @@ pub fn SpecDatasetPage() -> impl IntoView {
         <p class="crumbs"><a href="/specs">"Specs"</a> " / " <a href=move || owner_href(&owner())>{owner}</a> " / " {name}</p>
         <h1>{move || format!("{}/{}", owner(), name())}</h1>
         <RerunButton owner name rerun/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match dataset.await {
-                    Ok(dataset) => view! { <DatasetView dataset/> }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=dataset then=move |dataset| view! { <DatasetView dataset/> }/>
     }
 }
 

@@ -10,6 +10,7 @@ use crate::api::accounts::{list_keys, list_users, CreateKey, CreateUser, RevokeK
 use crate::api::ApiError;
 use crate::components::error_view::ApiErrorView;
 use crate::components::layout::use_session_resource;
+use crate::components::loaded::Loaded;
 use crate::components::use_hydrated;
 
 #[component]
@@ -74,14 +75,7 @@ fn UsersSection() -> impl IntoView {
     view! {
         <section>
             <h2>"Users"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
-                {move || Suspend::new(async move {
-                    match users.await {
-                        Ok(users) => view! { <UserTable users/> }.into_any(),
-                        Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=users loading="Loading users…" then=move |users| view! { <UserTable users/> }/>
             {for_admins(move || view! {
                 <form class="inline-form" on:submit=on_submit aria-label="Create user">
                     <label>"Name" <input type="text" name="name" node_ref=name required/></label>
@@ -160,14 +154,7 @@ fn KeysSection() -> impl IntoView {
             {action_error(create_key.value())}
             {new_secret}
             {action_error(revoke_key.value())}
-            <Transition fallback=|| view! { <p class="loading">"Loading keys…"</p> }>
-                {move || Suspend::new(async move {
-                    match keys.await {
-                        Ok(keys) => view! { <KeyTable keys revoke_key/> }.into_any(),
-                        Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=keys loading="Loading keys…" then=move |keys| view! { <KeyTable keys revoke_key/> }/>
         </section>
     }
 }

@@ -15,6 +15,7 @@ use crate::api::versioning::{
 use crate::api::ApiError;
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
+use crate::components::loaded::Loaded;
 use crate::components::upload::{upload, Destination, TwoStep};
 use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
@@ -62,15 +63,10 @@ pub fn DotsPage() -> impl IntoView {
             <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create dot"</button>
         </form>
         {move || create.value().get().and_then(Result::err).map(|error| view! { <ApiErrorView error/> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match dots.await {
-                    Ok(dots) if dots.is_empty() => view! { <p class="empty">"No dots yet."</p> }.into_any(),
-                    Ok(dots) => view! { <DotsTable dots/> }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=dots then=move |dots| match dots.is_empty() {
+            true => view! { <p class="empty">"No dots yet."</p> }.into_any(),
+            false => view! { <DotsTable dots/> }.into_any(),
+        }/>
     }
 }
 
@@ -226,14 +222,7 @@ pub fn DotPage() -> impl IntoView {
     view! {
         <p><a href="/versioning">"← Versioning"</a></p>
         {failures}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match overview.await {
-                    Ok(overview) => view! { <DotHeader overview view_state/> }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=overview then=move |overview| view! { <DotHeader overview view_state/> }/>
         <div class="dot-columns">
             <section class="dot-files" aria-label="Files">
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

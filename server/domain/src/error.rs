@@ -5,6 +5,48 @@ use thiserror::Error;
 
 pub type DomainResult<T> = Result<T, DomainError>;
 
+/// What kind of refusal (or fault) an error is: the one classification every surface answers
+/// with its own status code and wire format. Each error type of the domain says its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input breaks a rule; the message names the field and the rule.
+    Invalid,
+    /// No credentials, or credentials that are not valid.
+    Unauthenticated,
+    /// A known caller whose role does not allow this.
+    Forbidden,
+    NotFound,
+    /// The request contradicts the current state.
+    Conflict,
+    /// A condition the request set (or needs) does not hold: a stale `If-Match`, a missing
+    /// required parameter where the legacy surface answers 412.
+    Precondition,
+    /// The store cannot be reached right now; worth trying again.
+    Unavailable,
+    /// A fault of the store or of Depot: logged, never shown to the caller.
+    Fault,
+}
+
+/// An error that knows its [`ErrorKind`]; its `Display` is the message a caller may see
+/// (except for a fault, whose details stay in the log).
+pub trait Classified: std::fmt::Display {
+    fn kind(&self) -> ErrorKind;
+}
+
+impl Classified for DomainError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Invalid(_) => ErrorKind::Invalid,
+            Self::Unauthenticated(_) => ErrorKind::Unauthenticated,
+            Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Conflict(_) => ErrorKind::Conflict,
+            Self::Unavailable(_) => ErrorKind::Unavailable,
+            Self::Store(_) | Self::Internal(_) => ErrorKind::Fault,
+        }
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum DomainError {
     /// The input does not satisfy a rule; the message names the field and the rule.

@@ -29,4 +29,7 @@ pub mod versioning;
 
 pub use auth::Role;
 #[cfg(feature = "services")]
-pub use {auth::actor::Actor, error::DomainError, error::DomainResult, store::Store};
+pub use {
+    auth::actor::Actor, error::Classified, error::DomainError, error::DomainResult,
+    error::ErrorKind, store::Store,
+};

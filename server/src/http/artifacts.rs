@@ -1,42 +1,35 @@
 //! The Artifacts surface, CDAP-compatible: `/v3/namespaces/{ns}/…` (API.md §4), including the
 //! paths CDAP actually shipped (`/extensions`, `POST /apps/{app}/update`, `scope=`) as aliases of
-//! the design document's. Successes and refusals are plain text as in CDAP, rendered in
-//! [`refuse`] only; listings and details are JSON.
+//! the design document's. Successes and refusals are plain text as in CDAP (refusals are
+//! [`CdapError`]s); listings and details are JSON.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use depot_domain::artifacts::apps::{self, AppRequest};
 use depot_domain::artifacts::service::{self, PropertiesChange, UploadHeaders};
 use depot_domain::artifacts::{PluginClass, PluginSummary, Scope};
 use depot_domain::{Actor, DomainError};
 use futures_util::TryStreamExt;
+use http::request::Parts;
 use http::{header, HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio_util::io::StreamReader;
 
 use super::download::blob_response;
-use super::error::refusal_status;
+use super::error::CdapError;
+use super::extract::{path_params, Caller};
 use super::AppState;
 
 const NS: &str = "/v3/namespaces/{ns}";
 const VERSION: &str = "/v3/namespaces/{ns}/artifacts/{name}/versions/{version}";
 
-type Answer = Result<Response, Response>;
+type Answer = Result<Response, CdapError>;
 
-fn refuse(error: DomainError) -> Response {
-    match refusal_status(&error) {
-        Some(status) => text(status, &error.to_string()),
-        None => {
-            tracing::error!(error = %error, "artifacts request failed");
-            text(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
-        }
-    }
-}
-
+/// CDAP's answer to a success: a sentence of plain text.
 fn text(status: StatusCode, message: &str) -> Response {
     (
         status,
@@ -44,6 +37,10 @@ fn text(status: StatusCode, message: &str) -> Response {
         message.to_string(),
     )
         .into_response()
+}
+
+fn done(message: &str) -> Answer {
+    Ok(text(StatusCode::OK, message))
 }
 
 fn json(value: impl serde::Serialize) -> Answer {
@@ -65,30 +62,84 @@ fn body_reader(body: Body) -> impl tokio::io::AsyncRead + Unpin {
 async fn json_body<T: serde::de::DeserializeOwned>(
     state: &AppState,
     body: Body,
-) -> Result<T, Response> {
+) -> Result<T, CdapError> {
     let bytes = axum::body::to_bytes(body, state.config.body_limit)
         .await
         .map_err(|_| {
-            text(
+            CdapError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "The request body is too large.",
             )
         })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        refuse(DomainError::invalid(format!(
-            "Invalid JSON in the request body: {e}"
-        )))
-    })
+    serde_json::from_slice(&bytes)
+        .map_err(|e| CdapError::invalid(format!("Invalid JSON in the request body: {e}")))
 }
 
-fn scope_of(text: Option<&str>) -> Result<Option<Scope>, Response> {
+fn scope_of(text: Option<&str>) -> Result<Option<Scope>, CdapError> {
     match text.map(str::to_ascii_lowercase).as_deref() {
         None | Some("") => Ok(None),
         Some("user") => Ok(Some(Scope::User)),
         Some("system") => Ok(Some(Scope::System)),
-        Some(other) => Err(refuse(DomainError::invalid(format!(
+        Some(other) => Err(CdapError::invalid(format!(
             "Invalid scope '{other}': use user or system."
-        )))),
+        ))),
+    }
+}
+
+/// The artifact a route names: `{ns}` and `{name}` of its path.
+struct ArtifactRef {
+    ns: String,
+    name: String,
+}
+
+/// The artifact version a route names: `{ns}`, `{name}` and `{version}` of its path.
+struct VersionRef {
+    ns: String,
+    name: String,
+    version: String,
+}
+
+impl VersionRef {
+    fn parts(&self) -> (&str, &str, &str) {
+        (&self.ns, &self.name, &self.version)
+    }
+}
+
+/// The named path parameters an artifact route must have, or CDAP's 404 for the path.
+async fn named(
+    parts: &mut Parts,
+    state: &AppState,
+    names: &[&str],
+) -> Result<Vec<String>, CdapError> {
+    let mut params = path_params(parts, state).await;
+    names
+        .iter()
+        .map(|name| {
+            params.remove(*name).ok_or_else(|| {
+                CdapError::new(StatusCode::NOT_FOUND, format!("No {name} in the path."))
+            })
+        })
+        .collect()
+}
+
+impl FromRequestParts<AppState> for ArtifactRef {
+    type Rejection = CdapError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, CdapError> {
+        let [ns, name] = <[String; 2]>::try_from(named(parts, state, &["ns", "name"]).await?)
+            .expect("two names asked, two given");
+        Ok(Self { ns, name })
+    }
+}
+
+impl FromRequestParts<AppState> for VersionRef {
+    type Rejection = CdapError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, CdapError> {
+        let [ns, name, version] =
+            <[String; 3]>::try_from(named(parts, state, &["ns", "name", "version"]).await?)
+                .expect("three names asked, three given");
+        Ok(Self { ns, name, version })
     }
 }
 
@@ -163,13 +214,8 @@ pub fn upload_routes() -> Router<AppState> {
         )
 }
 
-async fn list_namespaces(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-) -> Answer {
-    let names = service::namespaces(&state.store, &actor)
-        .await
-        .map_err(refuse)?;
+async fn list_namespaces(Caller { state, actor }: Caller) -> Answer {
+    let names = service::namespaces(&state.store, &actor).await?;
     json(
         names
             .into_iter()
@@ -178,14 +224,8 @@ async fn list_namespaces(
     )
 }
 
-async fn create_namespace(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path(ns): Path<String>,
-) -> Answer {
-    let created = service::create_namespace(&state.store, &actor, &ns)
-        .await
-        .map_err(refuse)?;
+async fn create_namespace(Caller { state, actor }: Caller, Path(ns): Path<String>) -> Answer {
+    let created = service::create_namespace(&state.store, &actor, &ns).await?;
     Ok(text(
         StatusCode::OK,
         &if created {
@@ -204,8 +244,7 @@ struct ListQuery {
 }
 
 async fn list_artifacts(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path(ns): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Answer {
@@ -218,39 +257,50 @@ async fn list_artifacts(
         None | Some("") | Some("true") => true,
         Some("false") => false,
         Some(other) => {
-            return Err(refuse(DomainError::invalid(format!(
+            return Err(CdapError::invalid(format!(
                 "Invalid includeSystem '{other}': use true or false."
-            ))))
+            )))
         }
     };
     let scope = scope_of(query.scope.as_deref())?;
-    json(
-        service::list(&state.store, &actor, &ns, include_system, scope)
-            .await
-            .map_err(refuse)?,
-    )
+    json(service::list(&state.store, &actor, &ns, include_system, scope).await?)
 }
 
 /// `POST /v3/namespaces/system/artifacts`: rescan the system artifacts folder.
-async fn load_system_artifacts(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path(ns): Path<String>,
-) -> Answer {
+async fn load_system_artifacts(Caller { state, actor }: Caller, Path(ns): Path<String>) -> Answer {
     if ns != depot_domain::artifacts::SYSTEM {
-        return Err(text(
+        return Err(CdapError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "Only the system namespace's artifacts are reloaded this way; add an artifact with POST …/artifacts/{name}.",
         ));
     }
     let folder = state.config.system_artifacts.as_deref();
-    let changed = service::load_system_folder(&state.store, &state.blobs, &actor, folder)
-        .await
-        .map_err(refuse)?;
+    let changed = service::load_system_folder(&state.store, &state.blobs, &actor, folder).await?;
     Ok(text(
         StatusCode::OK,
         &format!("System artifacts reloaded: {changed} added or replaced."),
     ))
+}
+
+#[derive(Deserialize)]
+struct PropertyKey {
+    key: String,
+}
+
+#[derive(Deserialize)]
+struct PluginKind {
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct PluginName {
+    kind: String,
+    plugin: String,
+}
+
+#[derive(Deserialize)]
+struct UploadId {
+    upload: String,
 }
 
 #[derive(Deserialize)]
@@ -259,17 +309,12 @@ struct ScopeQuery {
 }
 
 async fn list_versions(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name)): Path<(String, String)>,
+    Caller { state, actor }: Caller,
+    ArtifactRef { ns, name }: ArtifactRef,
     Query(query): Query<ScopeQuery>,
 ) -> Answer {
     let scope = scope_of(query.scope.as_deref())?;
-    json(
-        service::versions(&state.store, &actor, &ns, &name, scope)
-            .await
-            .map_err(refuse)?,
-    )
+    json(service::versions(&state.store, &actor, &ns, &name, scope).await?)
 }
 
 /// CDAP's `Artifact-Version`, `Artifact-Extends` and `Artifact-Plugins` headers.
@@ -282,9 +327,8 @@ fn upload_headers(headers: &HeaderMap) -> UploadHeaders {
 }
 
 async fn add_artifact(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name)): Path<(String, String)>,
+    Caller { state, actor }: Caller,
+    ArtifactRef { ns, name }: ArtifactRef,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
@@ -298,17 +342,15 @@ async fn add_artifact(
         &upload,
         body_reader(body),
     )
-    .await
-    .map_err(refuse)?;
-    Ok(text(StatusCode::OK, "Artifact added successfully"))
+    .await?;
+    done("Artifact added successfully")
 }
 
 /// `POST …/artifacts/{name}/uploads` with the `Artifact-*` headers an upload would carry: a
 /// signed URL to PUT the archive to (an S3 blob store only), answered as JSON with 201.
 async fn begin_upload(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name)): Path<(String, String)>,
+    Caller { state, actor }: Caller,
+    ArtifactRef { ns, name }: ArtifactRef,
     headers: HeaderMap,
 ) -> Answer {
     let upload = service::begin_upload(
@@ -319,8 +361,7 @@ async fn begin_upload(
         &name,
         &upload_headers(&headers),
     )
-    .await
-    .map_err(refuse)?;
+    .await?;
     Ok((StatusCode::CREATED, Json(upload)).into_response())
 }
 
@@ -333,9 +374,9 @@ struct UploadConfirmation {
 /// `POST …/artifacts/{name}/uploads/{upload}` `{"size", "sha256"}` with the same headers: the
 /// archive PUT to the signed URL is added, once its size and SHA-256 are checked.
 async fn finish_upload(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, upload)): Path<(String, String, String)>,
+    Caller { state, actor }: Caller,
+    ArtifactRef { ns, name }: ArtifactRef,
+    Path(UploadId { upload }): Path<UploadId>,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
@@ -350,92 +391,55 @@ async fn finish_upload(
         &upload,
         (confirmation.size, &confirmation.sha256),
     )
-    .await
-    .map_err(refuse)?;
-    Ok(text(StatusCode::OK, "Artifact added successfully"))
+    .await?;
+    done("Artifact added successfully")
 }
 
-async fn show_version(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version)): Path<(String, String, String)>,
-) -> Answer {
-    json(
-        service::detail(&state.store, &actor, &ns, &name, &version)
-            .await
-            .map_err(refuse)?,
-    )
+async fn show_version(Caller { state, actor }: Caller, at: VersionRef) -> Answer {
+    json(service::detail(&state.store, &actor, &at.ns, &at.name, &at.version).await?)
 }
 
-async fn download(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version)): Path<(String, String, String)>,
-    headers: HeaderMap,
-) -> Answer {
-    let artifact = service::detail(&state.store, &actor, &ns, &name, &version)
-        .await
-        .map_err(refuse)?;
+async fn download(Caller { state, actor }: Caller, at: VersionRef, headers: HeaderMap) -> Answer {
+    let artifact = service::detail(&state.store, &actor, &at.ns, &at.name, &at.version).await?;
     Ok(blob_response(
         &state.blobs,
         &artifact.sha256,
         artifact.size as u64,
         "application/java-archive",
         &headers,
-        |fault| refuse(DomainError::Internal(fault)),
     )
-    .await)
+    .await?)
 }
 
-async fn delete_version(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version)): Path<(String, String, String)>,
-) -> Answer {
-    service::delete(&state.store, &actor, &ns, &name, &version)
-        .await
-        .map_err(refuse)?;
-    Ok(text(StatusCode::OK, "Artifact deleted successfully"))
+async fn delete_version(Caller { state, actor }: Caller, at: VersionRef) -> Answer {
+    service::delete(&state.store, &actor, &at.ns, &at.name, &at.version).await?;
+    done("Artifact deleted successfully")
 }
 
-async fn set_plugins(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version)): Path<(String, String, String)>,
-    body: Body,
-) -> Answer {
+async fn set_plugins(Caller { state, actor }: Caller, at: VersionRef, body: Body) -> Answer {
     let plugins: Vec<PluginClass> = json_body(&state, body).await?;
-    service::set_plugins(&state.store, &actor, &ns, &name, &version, plugins)
-        .await
-        .map_err(refuse)?;
-    Ok(text(StatusCode::OK, "Plugins updated successfully"))
+    service::set_plugins(&state.store, &actor, &at.ns, &at.name, &at.version, plugins).await?;
+    done("Plugins updated successfully")
 }
 
-async fn get_properties(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version)): Path<(String, String, String)>,
-) -> Answer {
-    json(
-        service::properties(&state.store, &actor, &ns, &name, &version)
-            .await
-            .map_err(refuse)?,
-    )
+async fn get_properties(Caller { state, actor }: Caller, at: VersionRef) -> Answer {
+    json(service::properties(&state.store, &actor, &at.ns, &at.name, &at.version).await?)
 }
 
 async fn get_property(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version, key)): Path<(String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    at: VersionRef,
+    Path(PropertyKey { key }): Path<PropertyKey>,
 ) -> Answer {
-    let properties = service::properties(&state.store, &actor, &ns, &name, &version)
-        .await
-        .map_err(refuse)?;
+    let properties =
+        service::properties(&state.store, &actor, &at.ns, &at.name, &at.version).await?;
     match properties.get(&key).and_then(Value::as_str) {
         Some(value) => Ok(text(StatusCode::OK, value)),
-        None => Err(refuse(DomainError::not_found(format!(
-            "Property '{key}' of artifact {name}:{version} not found."
-        )))),
+        None => Err(DomainError::not_found(format!(
+            "Property '{key}' of artifact {}:{} not found.",
+            at.name, at.version
+        ))
+        .into()),
     }
 }
 
@@ -445,89 +449,54 @@ async fn change(
     (ns, name, version): (&str, &str, &str),
     change: PropertiesChange,
 ) -> Answer {
-    service::change_properties(&state.store, actor, ns, name, version, change)
-        .await
-        .map_err(refuse)?;
-    Ok(text(StatusCode::OK, "Properties updated successfully"))
+    service::change_properties(&state.store, actor, ns, name, version, change).await?;
+    done("Properties updated successfully")
 }
 
-async fn replace_properties(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version)): Path<(String, String, String)>,
-    body: Body,
-) -> Answer {
+async fn replace_properties(Caller { state, actor }: Caller, at: VersionRef, body: Body) -> Answer {
     let map: Map<String, Value> = json_body(&state, body).await?;
-    change(
-        &state,
-        &actor,
-        (&ns, &name, &version),
-        PropertiesChange::Replace(map),
-    )
-    .await
+    change(&state, &actor, at.parts(), PropertiesChange::Replace(map)).await
 }
 
-async fn clear_properties(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version)): Path<(String, String, String)>,
-) -> Answer {
-    change(
-        &state,
-        &actor,
-        (&ns, &name, &version),
-        PropertiesChange::Clear,
-    )
-    .await
+async fn clear_properties(Caller { state, actor }: Caller, at: VersionRef) -> Answer {
+    change(&state, &actor, at.parts(), PropertiesChange::Clear).await
 }
 
 async fn set_property(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version, key)): Path<(String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    at: VersionRef,
+    Path(PropertyKey { key }): Path<PropertyKey>,
     body: Bytes,
 ) -> Answer {
     let value = String::from_utf8(body.to_vec())
-        .map_err(|_| refuse(DomainError::invalid("A property value must be UTF-8 text.")))?;
+        .map_err(|_| CdapError::invalid("A property value must be UTF-8 text."))?;
     change(
         &state,
         &actor,
-        (&ns, &name, &version),
+        at.parts(),
         PropertiesChange::Set(key, value),
     )
     .await
 }
 
 async fn delete_property(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version, key)): Path<(String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    at: VersionRef,
+    Path(PropertyKey { key }): Path<PropertyKey>,
 ) -> Answer {
-    change(
-        &state,
-        &actor,
-        (&ns, &name, &version),
-        PropertiesChange::Remove(key),
-    )
-    .await
+    change(&state, &actor, at.parts(), PropertiesChange::Remove(key)).await
 }
 
 async fn extensions(
     state: &AppState,
     actor: &Actor,
     (ns, name, version): (&str, &str, &str),
-) -> Result<Vec<PluginSummary>, Response> {
-    service::extensions(&state.store, actor, ns, name, version)
-        .await
-        .map_err(refuse)
+) -> Result<Vec<PluginSummary>, CdapError> {
+    Ok(service::extensions(&state.store, actor, ns, name, version).await?)
 }
 
-async fn plugin_types(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version)): Path<(String, String, String)>,
-) -> Answer {
-    let plugins = extensions(&state, &actor, (&ns, &name, &version)).await?;
+async fn plugin_types(Caller { state, actor }: Caller, at: VersionRef) -> Answer {
+    let plugins = extensions(&state, &actor, at.parts()).await?;
     json(service::plugin_types(&plugins))
 }
 
@@ -543,11 +512,11 @@ fn summaries(plugins: Vec<PluginSummary>) -> Vec<PluginSummary> {
 }
 
 async fn plugins_of_type(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version, kind)): Path<(String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    at: VersionRef,
+    Path(PluginKind { kind }): Path<PluginKind>,
 ) -> Answer {
-    let plugins = extensions(&state, &actor, (&ns, &name, &version)).await?;
+    let plugins = extensions(&state, &actor, at.parts()).await?;
     json(summaries(
         plugins.into_iter().filter(|p| p.kind == kind).collect(),
     ))
@@ -555,19 +524,20 @@ async fn plugins_of_type(
 
 fn found_plugins(plugins: Vec<PluginSummary>, kind: &str, plugin: &str) -> Answer {
     if plugins.is_empty() {
-        return Err(refuse(DomainError::not_found(format!(
+        return Err(DomainError::not_found(format!(
             "Plugin '{plugin}' of type '{kind}' not found."
-        ))));
+        ))
+        .into());
     }
     json(plugins)
 }
 
 async fn plugin(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((ns, name, version, kind, plugin)): Path<(String, String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    at: VersionRef,
+    Path(PluginName { kind, plugin }): Path<PluginName>,
 ) -> Answer {
-    let plugins = extensions(&state, &actor, (&ns, &name, &version)).await?;
+    let plugins = extensions(&state, &actor, at.parts()).await?;
     found_plugins(
         plugins
             .into_iter()
@@ -579,45 +549,38 @@ async fn plugin(
 }
 
 async fn namespace_plugin(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path((ns, kind, plugin)): Path<(String, String, String)>,
 ) -> Answer {
-    let plugins = service::namespace_plugins(&state.store, &actor, &ns, &kind, &plugin)
-        .await
-        .map_err(refuse)?;
+    let plugins = service::namespace_plugins(&state.store, &actor, &ns, &kind, &plugin).await?;
     found_plugins(plugins, &kind, &plugin)
 }
 
 /// `PUT …/apps/{app}`: JSON creates the app from an existing artifact; anything else is the
 /// legacy deploy of an archive.
 async fn put_app(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path((ns, app)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
     if super::sends_json(&headers) {
         let request: AppRequest = json_body(&state, body).await?;
-        apps::deploy(&state.store, &actor, &ns, &app, request)
-            .await
-            .map_err(refuse)?;
+        apps::deploy(&state.store, &actor, &ns, &app, request).await?;
     } else {
         legacy_deploy(&state, &actor, &ns, Some(&app), &headers, body).await?;
     }
-    Ok(text(StatusCode::OK, "Deploy Complete"))
+    done("Deploy Complete")
 }
 
 async fn deploy_archive(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path(ns): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
     legacy_deploy(&state, &actor, &ns, None, &headers, body).await?;
-    Ok(text(StatusCode::OK, "Deploy Complete"))
+    done("Deploy Complete")
 }
 
 async fn legacy_deploy(
@@ -627,7 +590,7 @@ async fn legacy_deploy(
     app: Option<&str>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(), Response> {
+) -> Result<(), CdapError> {
     let config =
         header_text(headers, "application-config").or_else(|| header_text(headers, "x-app-config"));
     apps::deploy_archive(
@@ -640,21 +603,18 @@ async fn legacy_deploy(
         config.as_deref(),
         body_reader(body),
     )
-    .await
-    .map_err(refuse)
+    .await?;
+    Ok(())
 }
 
 async fn update_app(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path((ns, app)): Path<(String, String)>,
     body: Body,
 ) -> Answer {
     let request: AppRequest = json_body(&state, body).await?;
-    apps::update(&state.store, &actor, &ns, &app, request)
-        .await
-        .map_err(refuse)?;
-    Ok(text(StatusCode::OK, "Update complete."))
+    apps::update(&state.store, &actor, &ns, &app, request).await?;
+    done("Update complete.")
 }
 
 #[derive(Deserialize)]
@@ -666,8 +626,7 @@ struct AppsQuery {
 }
 
 async fn list_apps(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path(ns): Path<String>,
     Query(query): Query<AppsQuery>,
 ) -> Answer {
@@ -680,32 +639,20 @@ async fn list_apps(
         .map(String::from)
         .collect();
     let version = query.artifact_version.filter(|v| !v.is_empty());
-    json(
-        apps::list(&state.store, &actor, &ns, &names, version.as_deref())
-            .await
-            .map_err(refuse)?,
-    )
+    json(apps::list(&state.store, &actor, &ns, &names, version.as_deref()).await?)
 }
 
 async fn show_app(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path((ns, app)): Path<(String, String)>,
 ) -> Answer {
-    json(
-        apps::detail(&state.store, &actor, &ns, &app)
-            .await
-            .map_err(refuse)?,
-    )
+    json(apps::detail(&state.store, &actor, &ns, &app).await?)
 }
 
 async fn delete_app(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path((ns, app)): Path<(String, String)>,
 ) -> Answer {
-    apps::delete(&state.store, &actor, &ns, &app)
-        .await
-        .map_err(refuse)?;
-    Ok(text(StatusCode::OK, "Application deleted successfully"))
+    apps::delete(&state.store, &actor, &ns, &app).await?;
+    done("Application deleted successfully")
 }

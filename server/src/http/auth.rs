@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use base64::Engine;
 use chrono::Duration;
+use depot_app::api::ApiError;
 use depot_app::urlencode;
 use depot_domain::auth::secrets::API_KEY_PREFIX;
 use depot_domain::auth::{credentials, sessions};
@@ -18,8 +19,8 @@ use depot_domain::{Actor, DomainError};
 use http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use serde::Deserialize;
 
-use super::error::refusal_for;
-use super::{error_response, AppState};
+use super::error::{refusal_for, DepotError};
+use super::AppState;
 
 pub const SESSION_COOKIE: &str = "depot_session";
 const SPEC_UPLOAD: &str = "/source/upload";
@@ -52,10 +53,10 @@ pub async fn admit<B>(state: &AppState, mut request: Request<B>) -> Result<Reque
             ));
         }
         Err(fault) => {
-            tracing::error!(error = %fault, "authentication failed");
-            return Err(error_response(
+            return Err(refusal_for(
+                request.uri().path(),
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "internal server error",
+                ApiError::refusing(&fault).error,
             ));
         }
     };
@@ -230,22 +231,18 @@ pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: axum::extract::Request,
-) -> Response {
+) -> Result<Response, DepotError> {
     let is_json = super::sends_json(&headers);
     let form: LoginForm = if is_json {
-        match Json::<LoginForm>::from_request(request, &state).await {
-            Ok(Json(form)) => form,
-            Err(rejection) => {
-                return error_response(StatusCode::BAD_REQUEST, rejection.body_text())
-            }
-        }
+        let Json(form) = Json::<LoginForm>::from_request(request, &state)
+            .await
+            .map_err(|rejection| DepotError::invalid(rejection.body_text()))?;
+        form
     } else {
-        match Form::<LoginForm>::from_request(request, &state).await {
-            Ok(Form(form)) => form,
-            Err(rejection) => {
-                return error_response(StatusCode::BAD_REQUEST, rejection.body_text())
-            }
-        }
+        let Form(form) = Form::<LoginForm>::from_request(request, &state)
+            .await
+            .map_err(|rejection| DepotError::invalid(rejection.body_text()))?;
+        form
     };
     let next = safe_next(form.next.as_deref());
     let user =
@@ -257,33 +254,17 @@ pub async fn login(
                     urlencode(&sign_in_failure(&message)),
                     urlencode(&next)
                 );
-                return Redirect::to(&target).into_response();
+                return Ok(Redirect::to(&target).into_response());
             }
             Err(DomainError::Unauthenticated(message)) => {
-                return error_response(StatusCode::UNAUTHORIZED, sign_in_failure(&message))
+                let failure = sign_in_failure(&message);
+                return Err(DepotError::new(StatusCode::UNAUTHORIZED, failure));
             }
-            Err(unavailable @ DomainError::Unavailable(_)) => {
-                return error_response(StatusCode::SERVICE_UNAVAILABLE, unavailable.to_string())
-            }
-            Err(fault) => {
-                tracing::error!(error = %fault, "login failed");
-                return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
-            }
+            Err(error) => return Err(error.into()),
         };
     let ttl = state.config.session_ttl;
-    let token = match sessions::open(
-        &state.store,
-        &user,
-        Duration::from_std(ttl).unwrap_or(Duration::hours(12)),
-    )
-    .await
-    {
-        Ok(token) => token,
-        Err(fault) => {
-            tracing::error!(error = %fault, "opening a session failed");
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error");
-        }
-    };
+    let lifetime = Duration::from_std(ttl).unwrap_or(Duration::hours(12));
+    let token = sessions::open(&state.store, &user, lifetime).await?;
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         ttl.as_secs(),
@@ -301,7 +282,7 @@ pub async fn login(
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).expect("cookie is ASCII"),
     );
-    response
+    Ok(response)
 }
 
 fn sign_in_failure(message: &str) -> String {

@@ -6,6 +6,7 @@
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use depot_domain::blobs::BlobStore;
+use depot_domain::DomainError;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use tokio_util::io::ReaderStream;
 
@@ -61,15 +62,15 @@ fn requested_range(headers: &HeaderMap, size: u64) -> Option<Result<ByteRange, (
 }
 
 /// The response for blob `hash` of `size` bytes, honouring the request's conditional and range
-/// headers. A blob that cannot be opened is a server fault, answered by `on_fault`.
+/// headers. A blob that cannot be opened is a fault, for the surface to answer in its format.
 pub async fn blob_response(
     blobs: &BlobStore,
     hash: &str,
     size: u64,
     content_type: &'static str,
     headers: &HeaderMap,
-    on_fault: impl FnOnce(String) -> Response,
-) -> Response {
+) -> Result<Response, DomainError> {
+    let fault = |error: String| DomainError::Internal(format!("blob {hash}: {error}"));
     let etag =
         HeaderValue::from_str(&format!("\"{hash}\"")).expect("a hex digest is a valid header");
     let unchanged = headers
@@ -80,33 +81,32 @@ pub async fn blob_response(
                 .any(|tag| tag.trim() == etag.to_str().unwrap_or_default() || tag.trim() == "*")
         });
     if unchanged {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
     match blobs.download_url(hash).await {
         // The client fetches it from the object store, with its own Range header if any.
         Ok(Some(url)) => {
-            return match HeaderValue::from_str(&url) {
-                Ok(location) => (
-                    StatusCode::TEMPORARY_REDIRECT,
-                    [(header::LOCATION, location), (header::ETAG, etag)],
-                )
-                    .into_response(),
-                Err(_) => on_fault(format!("blob {hash}: the signed URL is not a header value")),
-            };
+            let location = HeaderValue::from_str(&url)
+                .map_err(|_| fault("the signed URL is not a header value".into()))?;
+            return Ok((
+                StatusCode::TEMPORARY_REDIRECT,
+                [(header::LOCATION, location), (header::ETAG, etag)],
+            )
+                .into_response());
         }
         Ok(None) => {}
-        Err(error) => return on_fault(format!("blob {hash}: {error}")),
+        Err(error) => return Err(fault(error.to_string())),
     }
     let range = match requested_range(headers, size) {
         Some(Err(())) => {
-            return (
+            return Ok((
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 [(
                     header::CONTENT_RANGE,
                     HeaderValue::from_str(&format!("bytes */{size}")).unwrap(),
                 )],
             )
-                .into_response()
+                .into_response())
         }
         Some(Ok(range)) => Some(range),
         None => None,
@@ -114,14 +114,14 @@ pub async fn blob_response(
     let wanted = range.as_ref().map(|r| (r.start, r.end - r.start + 1));
     let content = match blobs.read(hash, wanted).await {
         Ok(content) => content,
-        Err(error) => return on_fault(format!("blob {hash}: {error}")),
+        Err(error) => return Err(fault(error.to_string())),
     };
     let common = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (header::ETAG, etag),
         (header::ACCEPT_RANGES, HeaderValue::from_static("bytes")),
     ];
-    match range {
+    Ok(match range {
         None => (
             StatusCode::OK,
             common,
@@ -145,7 +145,7 @@ pub async fn blob_response(
             )
                 .into_response()
         }
-    }
+    })
 }
 
 #[cfg(test)]

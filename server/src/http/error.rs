@@ -1,28 +1,21 @@
-//! Depot's own error body, `{"status": N, "error": "…"}`, the same shape the `/api/` server
-//! functions answer with (see `depot_app::api::ApiError`).
+//! How every surface refuses. A domain error says its kind ([`Classified`]); `ApiError::refusing`
+//! turns that into a status and the text a caller may see (logging faults, hiding their
+//! details); and [`Refusal`] renders it in one surface's wire format ([`RefusalFormat`]). Each
+//! surface names its own error type — [`Sandman2Error`], [`ClustoError`], [`CdapError`],
+//! [`SpecstoreError`], [`DepotError`] — so its handlers return `Result<_, ThatError>` and use `?`.
+
+use std::marker::PhantomData;
 
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use depot_app::api::ApiError;
-use depot_domain::DomainError;
+use depot_domain::Classified;
 use http::{StatusCode, Uri};
 
-/// The status every surface answers a domain refusal with; `None` for a fault of the store or
-/// the server, which the surface logs and answers 500 without details.
-pub fn refusal_status(error: &DomainError) -> Option<StatusCode> {
-    match error {
-        DomainError::Invalid(_) => Some(StatusCode::BAD_REQUEST),
-        DomainError::Unauthenticated(_) => Some(StatusCode::UNAUTHORIZED),
-        DomainError::Forbidden(_) => Some(StatusCode::FORBIDDEN),
-        DomainError::NotFound(_) => Some(StatusCode::NOT_FOUND),
-        DomainError::Conflict(_) => Some(StatusCode::CONFLICT),
-        DomainError::Unavailable(_) => Some(StatusCode::SERVICE_UNAVAILABLE),
-        DomainError::Store(_) | DomainError::Internal(_) => None,
-    }
-}
-
+/// Depot's own error body, `{"status": N, "error": "…"}`, the same shape the `/api/` server
+/// functions answer with (see `depot_app::api::ApiError`).
 pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(ApiError::new(status.as_u16(), message))).into_response()
+    ApiError::new(status.as_u16(), message).into_response()
 }
 
 pub async fn unknown_api_route(uri: Uri) -> Response {
@@ -74,6 +67,13 @@ impl RefusalFormat {
             (status, plain, text).into_response()
         };
         match self {
+            // sandman2 says nothing more of a missing row than `null`; its 412 has Depot's shape.
+            Self::Sandman2 if status == StatusCode::NOT_FOUND => {
+                (status, Json(serde_json::json!({"message": null}))).into_response()
+            }
+            Self::Sandman2 if status == StatusCode::PRECONDITION_FAILED => {
+                error_response(status, "precondition failed")
+            }
             Self::Sandman2 => {
                 (status, Json(serde_json::json!({"message": message.into()}))).into_response()
             }
@@ -81,7 +81,11 @@ impl RefusalFormat {
             // Dotmesh's clients show the text as it is, and expect this one for credentials.
             Self::Dotmesh if status == StatusCode::UNAUTHORIZED => text("Unauthorized.".into()),
             Self::Dotmesh => text(message.into()),
-            Self::Specstore => super::specs::refusal(status, message.into()),
+            Self::Specstore => (
+                status,
+                Json(serde_json::json!({"success": false, "errors": [message.into()]})),
+            )
+                .into_response(),
             Self::Clusto => {
                 (status, Json(serde_json::Value::String(message.into()))).into_response()
             }
@@ -116,4 +120,72 @@ impl RefusalFormat {
 /// error format of the surface the path belongs to.
 pub fn refusal_for(path: &str, status: StatusCode, message: impl Into<String>) -> Response {
     RefusalFormat::of(path).render(status, message)
+}
+
+/// A surface's wire format, as a type: what [`Refusal`] renders in.
+pub trait WireFormat {
+    fn render(status: StatusCode, message: String) -> Response;
+}
+
+macro_rules! wire_formats {
+    ($($(#[$doc:meta])* $format:ident => $error:ident;)*) => {$(
+        $(#[$doc])*
+        pub struct $format;
+        impl WireFormat for $format {
+            fn render(status: StatusCode, message: String) -> Response {
+                RefusalFormat::$format.render(status, message)
+            }
+        }
+        $(#[$doc])*
+        pub type $error = Refusal<$format>;
+    )*};
+}
+
+wire_formats! {
+    /// sandman2's refusals on `/db/…`.
+    Sandman2 => Sandman2Error;
+    /// clusto-apiserver's refusals on `/inventory/…`.
+    Clusto => ClustoError;
+    /// CDAP's refusals on `/v3/…`.
+    Cdap => CdapError;
+    /// specstore's refusals on `/source/…`.
+    Specstore => SpecstoreError;
+    /// Depot's own refusals: `/dots/…`, `/api/…` and the operational routes.
+    Depot => DepotError;
+}
+
+/// A refusal on its way out in the wire format `F`. Any [`Classified`] domain error becomes
+/// one with `?`; a handler's own refusals are made with [`Refusal::new`].
+pub struct Refusal<F> {
+    status: StatusCode,
+    message: String,
+    format: PhantomData<F>,
+}
+
+impl<F> Refusal<F> {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            format: PhantomData,
+        }
+    }
+
+    /// A refusal of the caller's input (400).
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl<F, E: Classified> From<E> for Refusal<F> {
+    fn from(error: E) -> Self {
+        let refused = ApiError::refusing(&error);
+        Self::new(refused.status_code(), refused.error)
+    }
+}
+
+impl<F: WireFormat> IntoResponse for Refusal<F> {
+    fn into_response(self) -> Response {
+        F::render(self.status, self.message)
+    }
 }

@@ -12,6 +12,7 @@ mod artifacts;
 mod auth;
 mod download;
 mod error;
+mod extract;
 mod gate;
 mod inventory;
 mod metrics;

@@ -1,22 +1,25 @@
 //! The Specs surface, specstore-compatible: `/source/…` (API.md §5). Uploads always answer 200
-//! with `{"success", "dataset_id", "flow_id", "errors"}`; every other refusal is
-//! `{"success": false, "errors": […]}` with its 4xx status, rendered in [`refusal`] only.
+//! with `{"success", "dataset_id", "flow_id", "errors"}`; every other refusal is a
+//! [`SpecstoreError`], `{"success": false, "errors": […]}` with its 4xx status, except an
+//! event's ([`EventError`]), which keeps the shape of `/source/update`'s answer.
 
 use std::collections::HashMap;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use depot_domain::specs::service::{self, EventKind, PipelineEvent, Uploader, Which};
 use depot_domain::specs::token::Claims;
 use depot_domain::specs::{schema, Revision, UploadOutcome};
 use depot_domain::{Actor, DomainError};
+use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde_json::{json, Map, Value};
 
-use super::error::refusal_status;
+use super::error::{Refusal, SpecstoreError, WireFormat};
+use super::extract::{path_params, Caller};
 use super::AppState;
 
 /// Everything but the upload, which [`upload_routes`] carries.
@@ -34,45 +37,34 @@ pub fn upload_routes() -> Router<AppState> {
     Router::new().route("/source/upload", post(upload))
 }
 
-/// This surface's error body, for refusals made here and before the request got here.
-pub fn refusal(status: StatusCode, message: String) -> Response {
-    (status, Json(json!({"success": false, "errors": [message]}))).into_response()
-}
+/// `/source/update`'s refusals: the shape of its answer, with neither status nor id.
+pub struct Event;
 
-fn refuse(error: DomainError) -> Response {
-    match refusal_status(&error) {
-        Some(status) => refusal(status, error.to_string()),
-        None => {
-            tracing::error!(error = %error, "specs request failed");
-            refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal server error".into(),
-            )
-        }
+impl WireFormat for Event {
+    fn render(status: StatusCode, message: String) -> Response {
+        let body = json!({"success": false, "status": null, "id": null, "errors": [message]});
+        (status, Json(body)).into_response()
     }
 }
+
+pub type EventError = Refusal<Event>;
 
 /// `POST /source/upload`. The token comes from the `Auth-Token` header or the `jwt` parameter;
 /// a Depot API key (or password) of the owner's user does too. The owner check stays on under
 /// `--no-auth`: it is part of what specstore's clients rely on.
 async fn upload(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
+) -> Result<Response, SpecstoreError> {
     // The body limit is applied here rather than by the router's layer, so that even a spec
     // over it gets specstore's answer instead of a bare 413.
-    let body = match axum::body::to_bytes(body, state.config.body_limit).await {
-        Ok(body) => body,
-        Err(_) => {
-            return Json(UploadOutcome::refused(vec![format!(
-                "The spec could not be read whole: it must be at most {} bytes",
-                state.config.body_limit
-            )]))
-            .into_response()
-        }
+    let Ok(body) = axum::body::to_bytes(body, state.config.body_limit).await else {
+        return Ok(refused_upload(format!(
+            "The spec could not be read whole: it must be at most {} bytes",
+            state.config.body_limit
+        )));
     };
     let uploader = match (token_claims(&state, &headers, &params), actor) {
         (Some(claims), _) => Uploader::Token(claims),
@@ -81,34 +73,31 @@ async fn upload(
         (None, Actor::Local) => match super::auth::user_of(&state, &headers).await {
             Ok(Some(user)) => Uploader::Depot(user),
             Ok(None) | Err(DomainError::Unauthenticated(_)) => Uploader::Nobody,
-            Err(fault) => return refuse(fault),
+            Err(fault) => return Err(fault.into()),
         },
         (None, Actor::Anonymous { .. }) => Uploader::Nobody,
     };
     let contents = if super::sends_json(&headers) && !body.iter().all(u8::is_ascii_whitespace) {
         match serde_json::from_slice::<Value>(&body) {
             Ok(spec) => Some(spec),
-            Err(e) => {
-                return Json(UploadOutcome::refused(vec![format!(
-                    "The spec is not valid JSON: {e}"
-                )]))
-                .into_response()
-            }
+            Err(e) => return Ok(refused_upload(format!("The spec is not valid JSON: {e}"))),
         }
     } else {
         None
     };
-    match service::upload(
+    let outcome = service::upload(
         &state.store,
         &uploader,
         contents.as_ref(),
         &state.dispatching,
     )
-    .await
-    {
-        Ok(outcome) => Json(outcome).into_response(),
-        Err(fault) => refuse(fault),
-    }
+    .await?;
+    Ok(Json(outcome).into_response())
+}
+
+/// An upload refused before it reached the service: still 200, with specstore's outcome.
+fn refused_upload(error: String) -> Response {
+    Json(UploadOutcome::refused(vec![error])).into_response()
 }
 
 /// What the auth server's token in `Auth-Token` (any case) or `?jwt=` grants, when there is one
@@ -130,49 +119,56 @@ fn token_claims(
         .verify(&token, chrono::Utc::now().timestamp())
 }
 
-/// Who reads `owner`'s specs: the caller — or, when the caller may not read, the holder of a
-/// valid token for that owner: specstore's clients poll their revisions with the token they
-/// uploaded with.
-fn reader_of(
-    state: &AppState,
-    caller: Actor,
-    headers: &HeaderMap,
-    params: &HashMap<String, String>,
-    owner: &str,
-) -> Actor {
-    if caller.require_read().is_ok() {
-        return caller;
-    }
-    match token_claims(state, headers, params) {
-        Some(claims) if claims.userid == owner => Actor::Anonymous { may_read: true },
-        _ => caller,
+/// A read of `{owner}`'s specs, and who makes it: the caller — or, when the caller may not
+/// read, the holder of a valid token for that owner: specstore's clients poll their revisions
+/// with the token they uploaded with.
+struct OwnerRead {
+    state: AppState,
+    reader: Actor,
+    owner: String,
+}
+
+impl FromRequestParts<AppState> for OwnerRead {
+    type Rejection = SpecstoreError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, SpecstoreError> {
+        let Caller { state, actor } = Caller::of(parts, state)?;
+        let owner = path_params(parts, &state)
+            .await
+            .remove("owner")
+            .unwrap_or_default();
+        let reader = if actor.require_read().is_ok() {
+            actor
+        } else {
+            let params: HashMap<String, String> =
+                form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+                    .into_owned()
+                    .collect();
+            match token_claims(&state, &parts.headers, &params) {
+                Some(claims) if claims.userid == owner => Actor::Anonymous { may_read: true },
+                _ => actor,
+            }
+        };
+        Ok(Self {
+            state,
+            reader,
+            owner,
+        })
     }
 }
 
 /// `POST /source/update`: a pipeline runner's event.
 async fn update(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let event = match event_from(&headers, &body) {
-        Ok(event) => event,
-        Err(message) => return refused_event(DomainError::Invalid(message)),
-    };
-    match service::update(&state.store, &actor, &event).await {
-        Ok(outcome) => Json(outcome).into_response(),
-        Err(error) => refused_event(error),
-    }
-}
-
-/// A refused event, in `/source/update`'s own shape.
-fn refused_event(error: DomainError) -> Response {
-    let Some(status) = refusal_status(&error) else {
-        return refuse(error);
-    };
-    let body = json!({"success": false, "status": null, "id": null, "errors": [error.to_string()]});
-    (status, Json(body)).into_response()
+) -> Result<Response, EventError> {
+    let event = event_from(&headers, &body).map_err(EventError::invalid)?;
+    let outcome = service::update(&state.store, &actor, &event).await?;
+    Ok(Json(outcome).into_response())
 }
 
 fn event_from(headers: &HeaderMap, body: &[u8]) -> Result<PipelineEvent, String> {
@@ -234,51 +230,52 @@ async fn published_schema() -> Response {
         .into_response()
 }
 
-async fn owner_datasets(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Actor>,
-    Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    Path(owner): Path<String>,
-) -> Response {
-    let actor = reader_of(&state, caller, &headers, &params, &owner);
-    match service::datasets(&state.store, &actor, &owner).await {
-        Ok(datasets) => Json(json!({"owner": owner, "datasets": datasets})).into_response(),
-        Err(error) => refuse(error),
-    }
+type Answer = Result<Response, SpecstoreError>;
+
+async fn owner_datasets(read: OwnerRead) -> Answer {
+    let OwnerRead {
+        state,
+        reader,
+        owner,
+    } = read;
+    let datasets = service::datasets(&state.store, &reader, &owner).await?;
+    Ok(Json(json!({"owner": owner, "datasets": datasets})).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct DatasetPath {
+    dataset: String,
+}
+
+#[derive(serde::Deserialize)]
+struct RevisionPath {
+    dataset: String,
+    revision: String,
 }
 
 async fn dataset_revisions(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Actor>,
-    Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    Path((owner, dataset)): Path<(String, String)>,
-) -> Response {
-    let actor = reader_of(&state, caller, &headers, &params, &owner);
-    match service::dataset(&state.store, &actor, &owner, &dataset).await {
-        Ok(dataset) => Json(dataset).into_response(),
-        Err(error) => refuse(error),
-    }
+    read: OwnerRead,
+    Path(DatasetPath { dataset }): Path<DatasetPath>,
+) -> Answer {
+    let dataset = service::dataset(&read.state.store, &read.reader, &read.owner, &dataset).await?;
+    Ok(Json(dataset).into_response())
 }
 
 /// `GET /source/{owner}/{dataset}/{N|latest|successful}` in specstore's shape.
 async fn revision(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Actor>,
-    Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    Path((owner, dataset, which)): Path<(String, String, String)>,
-) -> Response {
-    let actor = reader_of(&state, caller, &headers, &params, &owner);
-    let which = match Which::parse(&which) {
-        Ok(which) => which,
-        Err(error) => return refuse(error),
-    };
-    match service::revision(&state.store, &actor, &owner, &dataset, which).await {
-        Ok(revision) => Json(specstore_shape(revision)).into_response(),
-        Err(error) => refuse(error),
-    }
+    read: OwnerRead,
+    Path(RevisionPath { dataset, revision }): Path<RevisionPath>,
+) -> Answer {
+    let which = Which::parse(&revision)?;
+    let revision = service::revision(
+        &read.state.store,
+        &read.reader,
+        &read.owner,
+        &dataset,
+        which,
+    )
+    .await?;
+    Ok(Json(specstore_shape(revision)).into_response())
 }
 
 fn specstore_shape(revision: Revision) -> Value {

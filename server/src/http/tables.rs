@@ -1,22 +1,23 @@
 //! The Tables surface, sandman2-compatible: `/db/{db}/…` (API.md §1). Parses the wire format,
-//! calls `depot_domain::tables`, and renders results and errors as sandman2 does — errors in
-//! [`error_response`], the one place.
+//! calls `depot_domain::tables`, and renders results and errors as sandman2 does (refusals are
+//! [`Sandman2Error`]s).
 
 use axum::body::{Body, Bytes};
-use std::collections::HashMap;
 
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use depot_domain::tables::service::{self, etag, value_text, Created, Page, Total};
 use depot_domain::tables::{Database, RowKey, Selection, Table, TablesError, Writer};
-use depot_domain::{Actor, DomainError};
+use depot_domain::Actor;
 use http::request::Parts;
 use http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
+use super::error::{DepotError, Sandman2Error};
+use super::extract::{path_params, Caller};
 use super::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -42,64 +43,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/db/{db}/reload", post(reload))
 }
 
-/// sandman2's error envelope: `{"message": …}` (`null` for 404); 412 has Depot's own shape.
-pub fn error_response(error: TablesError) -> Response {
-    let (status, body) = match &error {
-        TablesError::InvalidField(_)
-        | TablesError::UnknownField(_)
-        | TablesError::NoData
-        | TablesError::NoJson
-        | TablesError::MissingRequired(_)
-        | TablesError::BadParameter(_) => (
-            StatusCode::BAD_REQUEST,
-            json!({"message": error.to_string()}),
-        ),
-        TablesError::NotFound => (StatusCode::NOT_FOUND, json!({"message": null})),
-        TablesError::PreconditionFailed => (
-            StatusCode::PRECONDITION_FAILED,
-            json!({"status": 412, "error": "precondition failed"}),
-        ),
-        TablesError::Constraint { message, .. } => {
-            (StatusCode::CONFLICT, json!({"message": message}))
-        }
-        TablesError::ReadOnly(message) => (StatusCode::FORBIDDEN, json!({"message": message})),
-        TablesError::Domain(domain) => match domain {
-            DomainError::Invalid(m) => (StatusCode::BAD_REQUEST, json!({"message": m})),
-            DomainError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, json!({"message": m})),
-            DomainError::Forbidden(m) => (StatusCode::FORBIDDEN, json!({"message": m})),
-            DomainError::NotFound(_) => (StatusCode::NOT_FOUND, json!({"message": null})),
-            DomainError::Conflict(m) => (StatusCode::CONFLICT, json!({"message": m})),
-            unavailable @ DomainError::Unavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({"message": unavailable.to_string()}),
-            ),
-            fault @ (DomainError::Store(_) | DomainError::Internal(_)) => {
-                tracing::error!(error = %fault, "tables request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({"message": "internal server error"}),
-                )
-            }
-        },
-    };
-    (status, Json(body)).into_response()
-}
-
-type Result<T> = std::result::Result<T, Response>;
-
-fn refuse(error: impl Into<TablesError>) -> Response {
-    error_response(error.into())
-}
+type Result<T, E = Sandman2Error> = std::result::Result<T, E>;
 
 fn resolve(state: &AppState, db: &str, table: &str) -> Result<(Arc<Database>, Arc<Table>)> {
-    let database = state.catalog.database(db).map_err(refuse)?;
-    let table = database.table(table).map_err(refuse)?;
+    let database = state.catalog.database(db)?;
+    let table = database.table(table)?;
     Ok((database, table))
 }
 
 /// The table a request is about, for a caller allowed to do what the method asks: reading
 /// for GET and HEAD, writing for everything else.
 struct TableTarget {
+    state: AppState,
     actor: Actor,
     database: Arc<Database>,
     table: Arc<Table>,
@@ -112,25 +67,17 @@ struct RowTarget {
 }
 
 impl FromRequestParts<AppState> for TableTarget {
-    type Rejection = Response;
+    type Rejection = Sandman2Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let actor = parts
-            .extensions
-            .get::<Actor>()
-            .cloned()
-            .ok_or_else(|| refuse(DomainError::Internal("no caller".into())))?;
+        let Caller { state, actor } = Caller::of(parts, state)?;
         // Reading is asked of everyone here; a write's role is checked by its service.
-        actor.require_read().map_err(refuse)?;
-        let Path(path) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| refuse(TablesError::NotFound))?;
-        let (db, table) = (
-            path.get("db").cloned().unwrap_or_default(),
-            path.get("table").cloned().unwrap_or_default(),
-        );
-        let (database, table) = resolve(state, &db, &table)?;
+        actor.require_read()?;
+        let path = path_params(parts, &state).await;
+        let part = |name: &str| path.get(name).map(String::as_str).unwrap_or_default();
+        let (database, table) = resolve(&state, part("db"), part("table"))?;
         Ok(Self {
+            state,
             actor,
             database,
             table,
@@ -139,11 +86,11 @@ impl FromRequestParts<AppState> for TableTarget {
 }
 
 impl FromRequestParts<AppState> for RowTarget {
-    type Rejection = Response;
+    type Rejection = Sandman2Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let target = TableTarget::from_request_parts(parts, state).await?;
-        let key = RowKey::parse(&target.table, raw_key(&parts.uri)).map_err(refuse)?;
+        let key = RowKey::parse(&target.table, raw_key(&parts.uri))?;
         Ok(Self { target, key })
     }
 }
@@ -196,18 +143,9 @@ async fn options() -> Response {
 }
 
 /// `GET /db/{db}/`: each table and the shape of its row URLs, relative to `/db/{db}`.
-async fn index(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path(db): Path<String>,
-) -> Response {
-    if let Err(e) = actor.require_read() {
-        return refuse(e);
-    }
-    let database = match state.catalog.database(&db) {
-        Ok(database) => database,
-        Err(e) => return refuse(e),
-    };
+async fn index(Caller { state, actor }: Caller, Path(db): Path<String>) -> Result<Response> {
+    actor.require_read()?;
+    let database = state.catalog.database(&db)?;
     let index: Map<String, Value> = database
         .tables
         .values()
@@ -221,7 +159,7 @@ async fn index(
             (t.name.clone(), Value::String(shape))
         })
         .collect();
-    Json(index).into_response()
+    Ok(Json(index).into_response())
 }
 
 /// `GET /db/{db}/{t}/meta`: each column's declared type, ` (required)` when NOT NULL.
@@ -288,22 +226,22 @@ fn row_response(
     with_etag(response, &tag)
 }
 
-async fn one(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Response {
+async fn one(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Result<Response> {
     let TableTarget {
         database, table, ..
     } = target;
-    match service::get(&database, &table, &key).await {
-        // RFC 9110 §13.2.2: If-Match first, on reads too (sandman2 does it).
-        Ok(Some(row)) if !if_match_admits(&headers, &etag(&row)) => {
-            refuse(TablesError::PreconditionFailed)
-        }
-        Ok(Some(row)) if not_modified(&headers, &etag(&row)) => {
-            with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag(&row))
-        }
-        Ok(Some(row)) => row_response(StatusCode::OK, &database, &table, &row),
-        Ok(None) => refuse(TablesError::NotFound),
-        Err(e) => refuse(e),
+    let row = service::get(&database, &table, &key)
+        .await?
+        .ok_or(TablesError::NotFound)?;
+    let tag = etag(&row);
+    // RFC 9110 §13.2.2: If-Match first, on reads too (sandman2 does it).
+    if !if_match_admits(&headers, &tag) {
+        return Err(TablesError::PreconditionFailed.into());
     }
+    if not_modified(&headers, &tag) {
+        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &tag));
+    }
+    Ok(row_response(StatusCode::OK, &database, &table, &row))
 }
 
 /// A query string without the given keys, for building paging links.
@@ -375,41 +313,31 @@ fn wants_ndjson(headers: &HeaderMap) -> bool {
 }
 
 async fn collection(
-    State(state): State<AppState>,
     TableTarget {
-        database, table, ..
+        state,
+        database,
+        table,
+        ..
     }: TableTarget,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response> {
     let params = params(query);
-    let selection = match Selection::parse(&table, &params) {
-        Ok(selection) => selection,
-        Err(e) => return refuse(e),
-    };
+    let selection = Selection::parse(&table, &params)?;
     if selection.export {
         return stream_rows(&database, &table, &selection, Format::Csv);
     }
     if wants_ndjson(&headers) {
         return stream_rows(&database, &table, &selection, Format::Ndjson);
     }
-    let page = match service::list(
-        &database,
-        &table,
-        &selection,
-        state.catalog.exact_count_limit(),
-    )
-    .await
-    {
-        Ok(page) => page,
-        Err(e) => return refuse(e),
-    };
+    let limit = state.catalog.exact_count_limit();
+    let page = service::list(&database, &table, &selection, limit).await?;
     let body = serde_json::to_vec(&json!({"resources": page.rows})).unwrap_or_default();
     let tag = service::body_etag(&body);
     let base = format!("/db/{}/{}/", database.name, table.resource);
     let links = collection_links(&base, &params, &selection, &page);
     if not_modified(&headers, &tag) {
-        return with_etag(StatusCode::NOT_MODIFIED.into_response(), &tag);
+        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &tag));
     }
     let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
     let headers = response.headers_mut();
@@ -420,7 +348,7 @@ async fn collection(
     if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
         headers.insert(header::LINK, value);
     }
-    with_etag(response, &tag)
+    Ok(with_etag(response, &tag))
 }
 
 enum Format {
@@ -449,11 +377,8 @@ fn stream_rows(
     table: &Table,
     selection: &Selection,
     format: Format,
-) -> Response {
-    let mut receiver = match service::stream(database, table, selection) {
-        Ok(receiver) => receiver,
-        Err(e) => return refuse(e),
-    };
+) -> Result<Response> {
+    let mut receiver = service::stream(database, table, selection)?;
     let table_for_rows = Arc::new(table.clone());
     let header_line = match format {
         Format::Csv => Some(csv_line(table.columns.iter().map(|c| c.name.clone()))),
@@ -502,7 +427,7 @@ fn stream_rows(
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, disposition);
     }
-    response
+    Ok(response)
 }
 
 /// A response body fed by a task through a small bounded channel.
@@ -530,24 +455,18 @@ fn tokio_stream_from(
 }
 
 /// The caller of a write, for the service to check and record.
-fn writer<'a>(state: &'a AppState, target: &'a TableTarget) -> Writer<'a> {
+fn writer(target: &TableTarget) -> Writer<'_> {
     Writer {
-        store: &state.store,
+        store: &target.state.store,
         actor: &target.actor,
     }
 }
 
-async fn create(State(state): State<AppState>, target: TableTarget, body: Bytes) -> Response {
+async fn create(target: TableTarget, body: Bytes) -> Result<Response> {
     let body = json_body(&body);
-    match service::create(
-        writer(&state, &target),
-        &target.database,
-        &target.table,
-        body,
-    )
-    .await
-    {
-        Ok(Created::Row(row)) => {
+    let created = service::create(writer(&target), &target.database, &target.table, body).await?;
+    Ok(match created {
+        Created::Row(row) => {
             let mut response =
                 row_response(StatusCode::CREATED, &target.database, &target.table, &row);
             let location = format!(
@@ -561,80 +480,70 @@ async fn create(State(state): State<AppState>, target: TableTarget, body: Bytes)
             }
             response
         }
-        Ok(Created::AlreadyExists) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => refuse(e),
-    }
+        Created::AlreadyExists => StatusCode::NO_CONTENT.into_response(),
+    })
 }
 
 async fn upsert(
-    State(state): State<AppState>,
     RowTarget { target, key }: RowTarget,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response> {
     let body = json_body(&body);
     let if_match = header_text(&headers, header::IF_MATCH);
-    let by = writer(&state, &target);
-    match service::upsert(by, &target.database, &target.table, &key, body, if_match).await {
-        Ok((row, created)) => {
-            let status = if created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            row_response(status, &target.database, &target.table, &row)
-        }
-        Err(e) => refuse(e),
-    }
+    let by = writer(&target);
+    let (row, created) =
+        service::upsert(by, &target.database, &target.table, &key, body, if_match).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(row_response(status, &target.database, &target.table, &row))
 }
 
 async fn update(
-    State(state): State<AppState>,
     RowTarget { target, key }: RowTarget,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response> {
     let body = json_body(&body);
     let if_match = header_text(&headers, header::IF_MATCH);
-    let by = writer(&state, &target);
-    match service::update(by, &target.database, &target.table, &key, body, if_match).await {
-        Ok(row) => row_response(StatusCode::OK, &target.database, &target.table, &row),
-        Err(e) => refuse(e),
-    }
+    let by = writer(&target);
+    let row = service::update(by, &target.database, &target.table, &key, body, if_match).await?;
+    Ok(row_response(
+        StatusCode::OK,
+        &target.database,
+        &target.table,
+        &row,
+    ))
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    RowTarget { target, key }: RowTarget,
-    headers: HeaderMap,
-) -> Response {
+async fn remove(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Result<Response> {
     let if_match = header_text(&headers, header::IF_MATCH);
-    let by = writer(&state, &target);
-    match service::delete(by, &target.database, &target.table, &key, if_match).await {
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => refuse(e),
-    }
+    service::delete(
+        writer(&target),
+        &target.database,
+        &target.table,
+        &key,
+        if_match,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `POST /api/db/{db}/reload`: introspect a database again (admins), on every replica.
 async fn reload(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path(db): Path<String>,
-) -> Response {
-    match depot_domain::tables::reloads::request(&state.store, &state.catalog, &actor, &db).await {
-        Ok(database) => Json(json!({"database": database.name, "tables": database.tables.values().map(|t| t.name.clone()).collect::<Vec<_>>()})).into_response(),
-        Err(TablesError::NotFound) => super::error_response(StatusCode::NOT_FOUND, format!("no database named {db:?}")),
-        Err(TablesError::Domain(error)) => {
-            let refused = depot_app::api::ApiError::from(error);
-            super::error_response(
-                StatusCode::from_u16(refused.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                refused.error,
-            )
+) -> Result<Response, DepotError> {
+    let reloads = depot_domain::tables::reloads::request(&state.store, &state.catalog, &actor, &db);
+    let database = reloads.await.map_err(|error| match error {
+        TablesError::NotFound => {
+            DepotError::new(StatusCode::NOT_FOUND, format!("no database named {db:?}"))
         }
-        Err(error) => {
-            tracing::error!(%error, "reload failed");
-            super::error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
-        }
-    }
+        other => other.into(),
+    })?;
+    let tables: Vec<&String> = database.tables.values().map(|t| &t.name).collect();
+    Ok(Json(json!({"database": database.name, "tables": tables})).into_response())
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{with_params, TablesNav};
 use crate::api::tables::{list_databases, load_table_page, ColumnView, TablePage};
-use crate::components::error_view::ApiErrorView;
+use crate::components::loaded::Loaded;
 
 #[component]
 pub fn TablesIndex() -> impl IntoView {
@@ -15,33 +15,26 @@ pub fn TablesIndex() -> impl IntoView {
         <Title text="Tables"/>
         <h1>"Tables"</h1>
         <p class="lead">"Every table of every attached database, also at " <code>"/db/{database}/{table}/"</code> " for scripts (sandman2's API)."</p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match databases.await {
-                    Ok(databases) => view! {
-                        <div class="cards">
-                            {databases.into_iter().map(|db| {
-                                let name = db.name.clone();
-                                view! {
-                                    <div class="card">
-                                        <h2>{db.name.clone()}</h2>
-                                        <ul class="plain">
-                                            {db.tables.into_iter().map(|t| view! {
-                                                <li>
-                                                    <A href=format!("/tables/{}/{}", name, t.resource)>{t.name}</A>
-                                                    {t.read_only.map(|why| view! { " " <span class="badge" title=why>"read-only"</span> })}
-                                                </li>
-                                            }).collect_view()}
-                                        </ul>
-                                    </div>
-                                }
-                            }).collect_view()}
-                        </div>
-                    }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=databases then=move |databases| view! {
+                <div class="cards">
+                    {databases.into_iter().map(|db| {
+                        let name = db.name.clone();
+                        view! {
+                            <div class="card">
+                                <h2>{db.name.clone()}</h2>
+                                <ul class="plain">
+                                    {db.tables.into_iter().map(|t| view! {
+                                        <li>
+                                            <A href=format!("/tables/{}/{}", name, t.resource)>{t.name}</A>
+                                            {t.read_only.map(|why| view! { " " <span class="badge" title=why>"read-only"</span> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            </div>
+                        }
+                    }).collect_view()}
+                </div>
+            }/>
     }
 }
 
@@ -75,14 +68,7 @@ pub fn TablePageView() -> impl IntoView {
         <div class="with-nav">
             <TablesNav/>
             <div class="table-main">
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match page.await {
-                            Ok(page) => view! { <TableContents page/> }.into_any(),
-                            Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=page then=move |page| view! { <TableContents page/> }/>
             </div>
         </div>
     }

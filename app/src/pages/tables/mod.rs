@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::tables::list_databases;
-use crate::components::error_view::ApiErrorView;
+use crate::components::loaded::Loaded;
 
 /// `search` (a query string, with or without `?`) with `changes` applied: `Some` sets a
 /// parameter, `None` removes it.
@@ -44,24 +44,17 @@ pub fn TablesNav() -> impl IntoView {
     let databases = Resource::new(|| (), |_| list_databases());
     view! {
         <nav class="tables-nav" aria-label="Databases and tables">
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match databases.await {
-                        Ok(databases) => databases.into_iter().map(|db| {
-                            let name = db.name.clone();
-                            view! {
-                                <h3>{db.name.clone()}</h3>
-                                <ul>
-                                    {db.tables.into_iter().map(|t| view! {
-                                        <li><A href=format!("/tables/{}/{}", name, t.resource)>{t.name}</A></li>
-                                    }).collect_view()}
-                                </ul>
-                            }
-                        }).collect_view().into_any(),
-                        Err(error) => view! { <ApiErrorView error/> }.into_any(),
+            <Loaded resource=databases then=move |databases| databases.into_iter().map(|db| {
+                    let name = db.name.clone();
+                    view! {
+                        <h3>{db.name.clone()}</h3>
+                        <ul>
+                            {db.tables.into_iter().map(|t| view! {
+                                <li><A href=format!("/tables/{}/{}", name, t.resource)>{t.name}</A></li>
+                            }).collect_view()}
+                        </ul>
                     }
-                })}
-            </Transition>
+                }).collect_view()/>
         </nav>
     }
 }

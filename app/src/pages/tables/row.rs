@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::TablesNav;
 use crate::api::tables::{load_row_form, ColumnView, DeleteRow, RowForm, SaveRow};
 use crate::components::error_view::ApiErrorView;
+use crate::components::loaded::Loaded;
 use crate::components::use_hydrated;
 
 #[component]
@@ -26,14 +27,7 @@ pub fn RowEditor() -> impl IntoView {
         <div class="with-nav">
             <TablesNav/>
             <div class="table-main">
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match form.await {
-                            Ok(form) => view! { <RowFields form/> }.into_any(),
-                            Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Loaded resource=form then=move |form| view! { <RowFields form/> }/>
             </div>
         </div>
     }

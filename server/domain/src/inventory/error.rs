@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use crate::error::DomainError;
+use crate::error::{Classified, DomainError, ErrorKind};
 
 #[derive(Debug, Error)]
 pub enum InventoryError {
@@ -26,6 +26,18 @@ pub enum InventoryError {
 impl From<sqlx::Error> for InventoryError {
     fn from(error: sqlx::Error) -> Self {
         InventoryError::Domain(DomainError::from(error))
+    }
+}
+
+impl Classified for InventoryError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Invalid(_) => ErrorKind::Invalid,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Conflict(_) => ErrorKind::Conflict,
+            Self::Precondition(_) => ErrorKind::Precondition,
+            Self::Domain(domain) => domain.kind(),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use thiserror::Error;
 
-use crate::error::DomainError;
+use crate::error::{Classified, DomainError, ErrorKind};
 
 #[derive(Debug, Error)]
 pub enum TablesError {
@@ -48,6 +48,24 @@ impl From<sqlx::Error> for TablesError {
 }
 
 pub type TablesResult<T> = Result<T, TablesError>;
+
+impl Classified for TablesError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidField(_)
+            | Self::UnknownField(_)
+            | Self::NoData
+            | Self::NoJson
+            | Self::MissingRequired(_)
+            | Self::BadParameter(_) => ErrorKind::Invalid,
+            Self::NotFound => ErrorKind::NotFound,
+            Self::PreconditionFailed => ErrorKind::Precondition,
+            Self::Constraint { .. } => ErrorKind::Conflict,
+            Self::ReadOnly(_) => ErrorKind::Forbidden,
+            Self::Domain(domain) => domain.kind(),
+        }
+    }
+}
 
 impl TablesError {
     pub fn constraint(message: impl Into<String>, column: Option<String>) -> Self {

@@ -1,16 +1,16 @@
 //! The REST face of Versioning, `/dots/…` (API.md §3): the same service as `/rpc`, in Depot's
-//! JSON, with file contents streamed in and out. Errors are Depot's `{"status", "error"}`,
-//! rendered in [`refuse`] only.
+//! JSON, with file contents streamed in and out. Refusals are Depot's `{"status", "error"}`
+//! ([`DepotError`]).
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
-use depot_app::api::ApiError;
+use axum::Json;
 use depot_domain::versioning::files::{self, Version};
 use depot_domain::versioning::service::{self, DotPath};
-use depot_domain::{Actor, DomainError};
+use depot_domain::Actor;
 use futures_util::TryStreamExt;
+use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -18,40 +18,64 @@ use serde_json::{json, Map, Value};
 use tokio_util::io::StreamReader;
 
 use crate::http::download::blob_response;
+use crate::http::error::DepotError;
+use crate::http::extract::{path_params, Caller};
 use crate::http::AppState;
 
-type Answer = Result<Response, Response>;
+type Answer = Result<Response, DepotError>;
 
-fn refuse(error: DomainError) -> Response {
-    let error = ApiError::from(error);
-    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error)).into_response()
+/// The dot a `/dots/{ns}/{dot}/…` route names, its name checked.
+pub struct DotRef(DotPath);
+
+impl FromRequestParts<AppState> for DotRef {
+    type Rejection = DepotError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, DepotError> {
+        let params = path_params(parts, state).await;
+        let part = |name: &str| params.get(name).map(String::as_str).unwrap_or_default();
+        Ok(Self(DotPath::new(part("ns"), part("dot"))?))
+    }
 }
 
-fn dot_path(namespace: &str, name: &str) -> Result<DotPath, Response> {
-    DotPath::new(namespace, name).map_err(refuse)
+#[derive(Deserialize)]
+pub struct OnBranch {
+    branch: String,
 }
 
-fn body_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| {
-        refuse(DomainError::invalid(format!(
-            "the body is not the expected JSON: {e}"
-        )))
-    })
+#[derive(Deserialize)]
+pub struct BranchFile {
+    branch: String,
+    path: String,
+}
+
+#[derive(Deserialize)]
+pub struct BranchUpload {
+    branch: String,
+    upload: String,
+}
+
+#[derive(Deserialize)]
+pub struct OnCommit {
+    commit: String,
+}
+
+#[derive(Deserialize)]
+pub struct CommitFile {
+    commit: String,
+    path: String,
+}
+
+fn body_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, DepotError> {
+    serde_json::from_slice(body)
+        .map_err(|e| DepotError::invalid(format!("the body is not the expected JSON: {e}")))
 }
 
 fn ok(status: StatusCode, value: impl serde::Serialize) -> Answer {
     Ok((status, Json(value)).into_response())
 }
 
-pub async fn list_dots(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path(namespace): Path<String>,
-) -> Answer {
-    let volumes = service::list(&state.store, &actor, Some(&namespace))
-        .await
-        .map_err(refuse)?;
+pub async fn list_dots(Caller { state, actor }: Caller, Path(namespace): Path<String>) -> Answer {
+    let volumes = service::list(&state.store, &actor, Some(&namespace)).await?;
     ok(StatusCode::OK, volumes)
 }
 
@@ -61,56 +85,32 @@ struct NewDot {
 }
 
 pub async fn create_dot(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
+    Caller { state, actor }: Caller,
     Path(namespace): Path<String>,
     body: Bytes,
 ) -> Answer {
     let new: NewDot = body_json(&body)?;
-    let path = dot_path(&namespace, &new.name)?;
-    let volume = service::create(&state.store, &actor, &path)
-        .await
-        .map_err(refuse)?;
+    let path = DotPath::new(&namespace, &new.name)?;
+    let volume = service::create(&state.store, &actor, &path).await?;
     ok(StatusCode::CREATED, volume)
 }
 
-pub async fn show_dot(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name)): Path<(String, String)>,
-) -> Answer {
-    let path = dot_path(&namespace, &name)?;
+pub async fn show_dot(Caller { state, actor }: Caller, DotRef(path): DotRef) -> Answer {
     ok(
         StatusCode::OK,
-        service::volume(&state.store, &actor, &path)
-            .await
-            .map_err(refuse)?,
+        service::volume(&state.store, &actor, &path).await?,
     )
 }
 
-pub async fn delete_dot(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name)): Path<(String, String)>,
-) -> Answer {
-    let path = dot_path(&namespace, &name)?;
-    service::delete(&state.store, &actor, &path)
-        .await
-        .map_err(refuse)?;
+pub async fn delete_dot(Caller { state, actor }: Caller, DotRef(path): DotRef) -> Answer {
+    service::delete(&state.store, &actor, &path).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn list_branches(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name)): Path<(String, String)>,
-) -> Answer {
-    let path = dot_path(&namespace, &name)?;
+pub async fn list_branches(Caller { state, actor }: Caller, DotRef(path): DotRef) -> Answer {
     ok(
         StatusCode::OK,
-        service::branches(&state.store, &actor, &path)
-            .await
-            .map_err(refuse)?,
+        service::branches(&state.store, &actor, &path).await?,
     )
 }
 
@@ -126,13 +126,11 @@ struct NewBranch {
 }
 
 pub async fn create_branch(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name)): Path<(String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
     body: Bytes,
 ) -> Answer {
     let new: NewBranch = body_json(&body)?;
-    let path = dot_path(&namespace, &name)?;
     let id = service::create_branch(
         &state.store,
         &actor,
@@ -141,31 +139,29 @@ pub async fn create_branch(
         &new.name,
         &new.commit,
     )
-    .await
-    .map_err(refuse)?;
+    .await?;
     ok(StatusCode::CREATED, json!({ "id": id, "name": new.name }))
 }
 
 pub async fn delete_branch(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch)): Path<(String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(OnBranch { branch }): Path<OnBranch>,
 ) -> Answer {
-    let path = dot_path(&namespace, &name)?;
-    service::delete_branch(&state.store, &actor, &path, &branch)
-        .await
-        .map_err(refuse)?;
+    service::delete_branch(&state.store, &actor, &path, &branch).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `PUT …/branches/{b}/files/{path}`: the body, streamed to the blob store as it arrives.
 pub async fn put_file(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch, file_path)): Path<(String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(BranchFile {
+        branch,
+        path: file_path,
+    }): Path<BranchFile>,
     body: Body,
 ) -> Answer {
-    let path = dot_path(&namespace, &name)?;
     let content = StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
     let file = files::write(
         &state.store,
@@ -176,8 +172,7 @@ pub async fn put_file(
         &file_path,
         content,
     )
-    .await
-    .map_err(refuse)?;
+    .await?;
     ok(StatusCode::CREATED, file)
 }
 
@@ -188,13 +183,12 @@ pub struct UploadRequest {
 
 /// `POST …/branches/{branch}/uploads` `{"path"}`: a signed URL to PUT the file's bytes to.
 pub async fn begin_upload(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch)): Path<(String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(OnBranch { branch }): Path<OnBranch>,
     body: Bytes,
 ) -> Answer {
     let request: UploadRequest = body_json(&body)?;
-    let path = dot_path(&namespace, &name)?;
     let upload = files::begin_upload(
         &state.store,
         &state.blobs,
@@ -203,8 +197,7 @@ pub async fn begin_upload(
         &branch,
         &request.path,
     )
-    .await
-    .map_err(refuse)?;
+    .await?;
     ok(StatusCode::CREATED, upload)
 }
 
@@ -218,13 +211,12 @@ pub struct UploadConfirmation {
 /// `POST …/branches/{branch}/uploads/{upload}` `{"path", "size", "sha256"}`: the bytes PUT to
 /// the signed URL become the file, once their size and SHA-256 are checked.
 pub async fn finish_upload(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch, upload)): Path<(String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(BranchUpload { branch, upload }): Path<BranchUpload>,
     body: Bytes,
 ) -> Answer {
     let confirmation: UploadConfirmation = body_json(&body)?;
-    let path = dot_path(&namespace, &name)?;
     let file = files::finish_upload(
         &state.store,
         &state.blobs,
@@ -235,30 +227,31 @@ pub async fn finish_upload(
         &upload,
         (confirmation.size, &confirmation.sha256),
     )
-    .await
-    .map_err(refuse)?;
+    .await?;
     ok(StatusCode::CREATED, file)
 }
 
 pub async fn delete_file(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch, file_path)): Path<(String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(BranchFile {
+        branch,
+        path: file_path,
+    }): Path<BranchFile>,
 ) -> Answer {
-    let path = dot_path(&namespace, &name)?;
-    files::delete(&state.store, &actor, &path, &branch, &file_path)
-        .await
-        .map_err(refuse)?;
+    files::delete(&state.store, &actor, &path, &branch, &file_path).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn get_working_file(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch, file_path)): Path<(String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(BranchFile {
+        branch,
+        path: file_path,
+    }): Path<BranchFile>,
     headers: HeaderMap,
 ) -> Answer {
-    let path = dot_path(&namespace, &name)?;
     download(
         &state,
         &actor,
@@ -271,12 +264,14 @@ pub async fn get_working_file(
 }
 
 pub async fn get_commit_file(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, commit, file_path)): Path<(String, String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(CommitFile {
+        commit,
+        path: file_path,
+    }): Path<CommitFile>,
     headers: HeaderMap,
 ) -> Answer {
-    let path = dot_path(&namespace, &name)?;
     download(
         &state,
         &actor,
@@ -297,46 +292,38 @@ async fn download(
     file_path: &str,
     headers: &HeaderMap,
 ) -> Answer {
-    let file = files::read(&state.store, actor, path, version, file_path)
-        .await
-        .map_err(refuse)?;
+    let file = files::read(&state.store, actor, path, version, file_path).await?;
     Ok(blob_response(
         &state.blobs,
         &file.blob,
         file.size as u64,
         "application/octet-stream",
         headers,
-        |fault| refuse(DomainError::Internal(fault)),
     )
-    .await)
+    .await?)
 }
 
 pub async fn list_working_files(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch)): Path<(String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(OnBranch { branch }): Path<OnBranch>,
 ) -> Answer {
-    let path = dot_path(&namespace, &name)?;
     let listing = files::list(
         &state.store,
         &actor,
         &path,
         Version::WorkingTree { branch: &branch },
     )
-    .await
-    .map_err(refuse)?;
+    .await?;
     ok(StatusCode::OK, listing)
 }
 
 pub async fn list_commit_files(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, commit)): Path<(String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(OnCommit { commit }): Path<OnCommit>,
 ) -> Answer {
-    let path = dot_path(&namespace, &name)?;
-    let listing = files::list(&state.store, &actor, &path, Version::Commit(&commit))
-        .await
-        .map_err(refuse)?;
+    let listing = files::list(&state.store, &actor, &path, Version::Commit(&commit)).await?;
     ok(StatusCode::OK, listing)
 }
 
@@ -348,13 +335,12 @@ struct NewCommit {
 }
 
 pub async fn commit(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch)): Path<(String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(OnBranch { branch }): Path<OnBranch>,
     body: Bytes,
 ) -> Answer {
     let new: NewCommit = body_json(&body)?;
-    let path = dot_path(&namespace, &name)?;
     let id = service::commit(
         &state.store,
         &actor,
@@ -363,37 +349,26 @@ pub async fn commit(
         &new.message,
         &new.metadata,
     )
-    .await
-    .map_err(refuse)?;
+    .await?;
     ok(StatusCode::CREATED, json!({ "id": id }))
 }
 
 pub async fn list_commits(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch)): Path<(String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(OnBranch { branch }): Path<OnBranch>,
 ) -> Answer {
-    let path = dot_path(&namespace, &name)?;
     ok(
         StatusCode::OK,
-        service::commits(&state.store, &actor, &path, &branch)
-            .await
-            .map_err(refuse)?,
+        service::commits(&state.store, &actor, &path, &branch).await?,
     )
 }
 
 /// Every commit of the dot with branch and parent: the commit graph.
-pub async fn commit_graph(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name)): Path<(String, String)>,
-) -> Answer {
-    let path = dot_path(&namespace, &name)?;
+pub async fn commit_graph(Caller { state, actor }: Caller, DotRef(path): DotRef) -> Answer {
     ok(
         StatusCode::OK,
-        service::graph(&state.store, &actor, &path)
-            .await
-            .map_err(refuse)?,
+        service::graph(&state.store, &actor, &path).await?,
     )
 }
 
@@ -403,16 +378,13 @@ struct Rollback {
 }
 
 pub async fn rollback(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name, branch)): Path<(String, String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
+    Path(OnBranch { branch }): Path<OnBranch>,
     body: Bytes,
 ) -> Answer {
     let to: Rollback = body_json(&body)?;
-    let path = dot_path(&namespace, &name)?;
-    service::rollback(&state.store, &actor, &path, &branch, &to.commit)
-        .await
-        .map_err(refuse)?;
+    service::rollback(&state.store, &actor, &path, &branch, &to.commit).await?;
     ok(
         StatusCode::OK,
         json!({ "branch": branch, "head": to.commit }),
@@ -431,12 +403,10 @@ pub struct DiffQuery {
 }
 
 pub async fn diff(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path((namespace, name)): Path<(String, String)>,
+    Caller { state, actor }: Caller,
+    DotRef(path): DotRef,
     Query(query): Query<DiffQuery>,
 ) -> Answer {
-    let path = dot_path(&namespace, &name)?;
     let files = service::diff(
         &state.store,
         &actor,
@@ -445,7 +415,6 @@ pub async fn diff(
         &query.from,
         &query.to,
     )
-    .await
-    .map_err(refuse)?;
+    .await?;
     ok(StatusCode::OK, json!({ "Files": files }))
 }

@@ -3,9 +3,8 @@
 //! [`failure`] only.
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
+use depot_app::api::ApiError;
 use depot_domain::auth::{api_keys, secrets};
 use depot_domain::versioning::service::{self, DotPath};
 use depot_domain::{Actor, DomainError};
@@ -16,6 +15,7 @@ use serde_json::{json, Map, Value};
 
 use crate::http::auth::{presented, Presented};
 use crate::http::error::refusal_for;
+use crate::http::extract::Caller;
 use crate::http::AppState;
 
 /// The name Depot gives the API keys it issues to Dotmesh clients.
@@ -29,15 +29,11 @@ const INVALID_REQUEST: i64 = -32600;
 /// A JSON-RPC error: its code and message.
 struct Failure(i64, String);
 
+/// Dotmesh answers every refusal of a method with one code; the message is what any surface
+/// would tell the caller (a fault's details stay in the log).
 impl From<DomainError> for Failure {
     fn from(error: DomainError) -> Self {
-        match error {
-            fault @ (DomainError::Store(_) | DomainError::Internal(_)) => {
-                tracing::error!(error = %fault, "rpc method failed");
-                Failure(METHOD_ERROR, "internal server error".into())
-            }
-            other => Failure(METHOD_ERROR, other.to_string()),
-        }
+        Failure(METHOD_ERROR, ApiError::refusing(&error).error)
     }
 }
 
@@ -58,12 +54,7 @@ fn failure(id: Value, Failure(code, message): Failure) -> Response {
     }))
 }
 
-pub async fn handle(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn handle(Caller { state, actor }: Caller, headers: HeaderMap, body: Bytes) -> Response {
     if matches!(actor, Actor::Anonymous { .. }) {
         // Dotmesh has no anonymous access: a client without credentials is told to sign in.
         return refusal_for("/rpc", StatusCode::UNAUTHORIZED, "Unauthorized.");

@@ -1,0 +1,38 @@
+//! A resource's value on a page: "Loading…" until it arrives (the last value stays on screen
+//! while it reloads), its failure as an error box, else what the page makes of it.
+
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::api::ApiError;
+use crate::components::error_view::ApiErrorView;
+
+/// `resource`'s value as `then` shows it, or why it could not be loaded.
+#[component]
+pub fn Loaded<T, V, F>(
+    resource: Resource<Result<T, ApiError>>,
+    then: F,
+    /// What stands in its place while it loads.
+    #[prop(default = "Loading…")]
+    loading: &'static str,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <p class="loading">{loading}</p> }>
+            {move || {
+                let then = then.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => then(value).into_any(),
+                        Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
