@@ -132,6 +132,19 @@ pub enum ImportCommand {
         #[arg(long, env = "DEPOT_BLOB_STORE")]
         blob_store: Option<String>,
     },
+    /// Load entities, their attributes, pools and contents, and managers with their
+    /// properties from FILE (JSON as clusto's expanded mode shows entities, or CSV with a
+    /// header `name,driver[,pool,key,subkey,number,value,datatype]`), all in one transaction:
+    /// a refused line is named and nothing is written.
+    Inventory {
+        file: PathBuf,
+        /// Told by FILE's extension (.json, .csv) when not given.
+        #[arg(long, value_enum)]
+        format: Option<crate::import::InventoryFormat>,
+        /// The user the import is done as (it must be allowed to write).
+        #[arg(long = "as", default_value = "admin")]
+        user: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

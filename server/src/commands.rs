@@ -59,6 +59,13 @@ pub async fn run(cli: Cli) -> CommandResult {
             opened.close().await;
             outcome
         }
+        Command::Import(ImportCommand::Inventory { file, format, user }) => {
+            let opened = open_store(&store).await?;
+            let request = crate::import::InventoryImport { file, format, user };
+            let outcome = crate::import::inventory(&opened, request).await;
+            opened.close().await;
+            outcome
+        }
         Command::Gc(args) => gc(&store, args).await,
         Command::Lambda(args) => crate::function::run(&store, &args).await,
         Command::Tick { dpp_url } => tick(&store, dpp_url).await,

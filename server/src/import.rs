@@ -1,10 +1,12 @@
 //! `depot import`: bulk loads from the command line, with a progress line on standard error.
+//! Each load is all-or-nothing: a failure names what failed and leaves the store as it was.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use depot_domain::auth::users;
 use depot_domain::blobs::BlobStore;
+use depot_domain::inventory::import::{self, Document};
 use depot_domain::versioning::{files, service, DotPath};
 use depot_domain::{Actor, DomainError, Store};
 
@@ -28,15 +30,7 @@ pub async fn dot(store: &Store, blobs: &BlobStore, request: DotImport) -> Import
         .split_once('/')
         .ok_or_else(|| format!("give the dot as NAMESPACE/NAME, not {:?}", request.dot))?;
     let path = DotPath::new(namespace, name)?;
-    let user_name = request.user.as_deref().unwrap_or(namespace);
-    let user = users::find(store, user_name)
-        .await
-        .map_err(|_| format!("no user {user_name:?} to import as; name one with --as USER"))?;
-    let actor = Actor::User {
-        id: user.id,
-        name: user.name,
-        role: user.role,
-    };
+    let actor = actor_named(store, request.user.as_deref().unwrap_or(namespace)).await?;
     let found = files_under(&request.folder)
         .map_err(|e| format!("cannot read {}: {e}", request.folder.display()))?;
     if found.is_empty() {
@@ -47,7 +41,7 @@ pub async fn dot(store: &Store, blobs: &BlobStore, request: DotImport) -> Import
         Err(error) => return Err(error.into()),
     }
     let total: u64 = found.iter().map(|(_, size)| size).sum();
-    let mut progress = Progress::new(found.len(), total);
+    let mut progress = Progress::new("files", found.len(), total);
     for (relative, size) in &found {
         let file = tokio::fs::File::open(request.folder.join(relative))
             .await
@@ -80,6 +74,72 @@ pub async fn dot(store: &Store, blobs: &BlobStore, request: DotImport) -> Import
     Ok(())
 }
 
+/// The user an import is done as: its role is checked and its name is in the audit log.
+async fn actor_named(store: &Store, name: &str) -> Result<Actor, Box<dyn std::error::Error>> {
+    let user = users::find(store, name)
+        .await
+        .map_err(|_| format!("no user {name:?} to import as; name one with --as USER"))?;
+    Ok(Actor::User {
+        id: user.id,
+        name: user.name,
+        role: user.role,
+    })
+}
+
+/// The formats `depot import inventory` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InventoryFormat {
+    Json,
+    Csv,
+}
+
+/// `depot import inventory FILE`.
+pub struct InventoryImport {
+    pub file: PathBuf,
+    /// Told by the file's extension when not given.
+    pub format: Option<InventoryFormat>,
+    pub user: String,
+}
+
+/// Loads the entities of a JSON or CSV file in one transaction (see
+/// `depot_domain::inventory::import`); a refused line is named and nothing is written.
+pub async fn inventory(store: &Store, request: InventoryImport) -> ImportResult {
+    let shown = request.file.display();
+    let text =
+        std::fs::read_to_string(&request.file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let extension = request.file.extension().and_then(|e| e.to_str());
+    let format = match (request.format, extension) {
+        (Some(format), _) => format,
+        (None, Some(e)) if e.eq_ignore_ascii_case("json") => InventoryFormat::Json,
+        (None, Some(e)) if e.eq_ignore_ascii_case("csv") => InventoryFormat::Csv,
+        _ => return Err(format!("say whether {shown} is --format json or csv").into()),
+    };
+    let refused = |e: import::ImportError| format!("{shown}: {e} (nothing was imported)");
+    let document = match format {
+        InventoryFormat::Json => Document::from_json(&text),
+        InventoryFormat::Csv => Document::from_csv(&text),
+    }
+    .map_err(refused)?;
+    if document.is_empty() {
+        return Err(format!("{shown} has no entities to import").into());
+    }
+    let actor = actor_named(store, &request.user).await?;
+    let mut progress = Progress::new("entities", document.len(), 0);
+    let loaded = import::load(store, &actor, &document, |_, _| progress.advance(0))
+        .await
+        .map_err(refused)?;
+    progress.finish();
+    println!(
+        "imported {} entities from {shown}: {} created, {} there already; {} attributes, {} memberships",
+        document.len(),
+        loaded.created,
+        loaded.existing,
+        loaded.attributes,
+        loaded.memberships
+    );
+    Ok(())
+}
+
 /// Every regular file under `root` as (path relative to it with `/` separators, size), sorted.
 /// Symbolic links are not followed.
 fn files_under(root: &Path) -> std::io::Result<Vec<(String, u64)>> {
@@ -108,33 +168,36 @@ fn files_under(root: &Path) -> std::io::Result<Vec<(String, u64)>> {
     Ok(found)
 }
 
-/// `imported 12/340 files, 1.2 of 40.0 MiB` — redrawn in place on a terminal, every tenth of
-/// the way otherwise (so a log is not flooded).
+/// `imported 12/340 files, 1.2 of 40.0 MiB` (or `imported 12/340 entities`) — redrawn in place
+/// on a terminal, every tenth of the way otherwise (so a log is not flooded).
 struct Progress {
-    files: usize,
+    what: &'static str,
+    items: usize,
     bytes: u64,
-    done_files: usize,
+    done_items: usize,
     done_bytes: u64,
     shown_tenths: usize,
     terminal: bool,
 }
 
 impl Progress {
-    fn new(files: usize, bytes: u64) -> Self {
+    fn new(what: &'static str, items: usize, bytes: u64) -> Self {
         Self {
-            files,
+            what,
+            items,
             bytes,
-            done_files: 0,
+            done_items: 0,
             done_bytes: 0,
             shown_tenths: 0,
             terminal: std::io::stderr().is_terminal(),
         }
     }
 
+    /// One more item done, of `bytes` bytes.
     fn advance(&mut self, bytes: u64) {
-        self.done_files += 1;
+        self.done_items += 1;
         self.done_bytes += bytes;
-        let tenths = self.done_files * 10 / self.files;
+        let tenths = self.done_items * 10 / self.items.max(1);
         if self.terminal {
             eprint!("\r{}", self.line());
             let _ = std::io::stderr().flush();
@@ -152,12 +215,14 @@ impl Progress {
 
     fn line(&self) -> String {
         let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-        format!(
-            "imported {}/{} files, {:.1} of {:.1} MiB",
-            self.done_files,
-            self.files,
-            mib(self.done_bytes),
-            mib(self.bytes)
-        )
+        let counted = format!("imported {}/{} {}", self.done_items, self.items, self.what);
+        match self.bytes {
+            0 => counted,
+            bytes => format!(
+                "{counted}, {:.1} of {:.1} MiB",
+                mib(self.done_bytes),
+                mib(bytes)
+            ),
+        }
     }
 }

@@ -12,6 +12,8 @@ pub mod drivers;
 #[cfg(feature = "services")]
 pub mod error;
 #[cfg(feature = "services")]
+pub mod import;
+#[cfg(feature = "services")]
 pub mod managers;
 #[cfg(feature = "services")]
 pub mod model;

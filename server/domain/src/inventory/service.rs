@@ -36,8 +36,13 @@ fn entity_from(row: &AnyRow) -> InventoryResult<Entity> {
     })
 }
 
-async fn fetch_entities(
-    store: &Store,
+/// A connection to read through: the pool, or a transaction's connection (`&mut **tx`), so a
+/// write sees what it wrote itself before it commits.
+pub trait Reader<'c>: sqlx::Executor<'c, Database = sqlx::Any> {}
+impl<'c, E: sqlx::Executor<'c, Database = sqlx::Any>> Reader<'c> for E {}
+
+async fn fetch_entities<'c>(
+    reader: impl Reader<'c>,
     sql: &str,
     binds: Vec<String>,
 ) -> InventoryResult<Vec<Entity>> {
@@ -46,7 +51,7 @@ async fn fetch_entities(
         query = query.bind(bind);
     }
     query
-        .fetch_all(store.pool())
+        .fetch_all(reader)
         .await?
         .iter()
         .map(entity_from)
@@ -59,10 +64,22 @@ pub async fn find(
     name: &str,
     as_of: &Option<Timestamp>,
 ) -> InventoryResult<Option<Entity>> {
+    find_with(store.pool(), name, as_of).await
+}
+
+/// [`find`] through a given connection.
+pub async fn find_with<'c>(
+    reader: impl Reader<'c>,
+    name: &str,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Option<Entity>> {
     let mut binds = vec![name.to_string()];
     let condition = live("e", as_of, &mut binds);
     let sql = format!("SELECT e.id, e.name, e.driver, e.type FROM inventory_entities e WHERE e.name = $1 AND {condition} ORDER BY e.id DESC LIMIT 1");
-    Ok(fetch_entities(store, &sql, binds).await?.into_iter().next())
+    Ok(fetch_entities(reader, &sql, binds)
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// `name`, checked against `driver` when one is given (clusto's shared lookup rules).
@@ -105,7 +122,7 @@ pub async fn list(
         "SELECT e.id, e.name, e.driver, e.type FROM inventory_entities e WHERE {} ORDER BY e.id",
         conditions.join(" AND ")
     );
-    let mut entities = fetch_entities(store, &sql, binds).await?;
+    let mut entities = fetch_entities(store.pool(), &sql, binds).await?;
     // Sorted here, not by ORDER BY: PostgreSQL would sort by the database's collation, clusto
     // (Python) sorts by code point, as Rust does.
     entities.sort_by(|a, b| a.name.cmp(&b.name));
@@ -129,7 +146,7 @@ pub async fn create(
     given: &[(String, String)],
 ) -> InventoryResult<Created> {
     actor.require_write()?;
-    let kind = drivers::type_of(driver).ok_or_else(|| {
+    drivers::type_of(driver).ok_or_else(|| {
         InventoryError::Precondition(format!("Requested driver \"{driver}\" does not exist"))
     })?;
     if names.is_empty() {
@@ -137,57 +154,77 @@ pub async fn create(
             "Provide at least one name to create".into(),
         ));
     }
-    let invalid = |n: &String| {
-        n.is_empty() || n.len() > 255 || n.contains('/') || n.chars().any(char::is_control)
-    };
-    if let Some(bad) = names.iter().find(|n| invalid(n)) {
-        let shown: String = bad
-            .chars()
-            .take(64)
-            .collect::<String>()
-            .escape_debug()
-            .to_string();
-        return Err(InventoryError::Invalid(format!(
-            "\"{shown}\" is not a valid name: 1 to 255 characters, no '/' and no control characters"
-        )));
+    for name in names {
+        check_name(name)?;
     }
     let properties = super::managers::properties(driver, given);
     let mut tx = store.begin_write().await?;
     let (mut entities, mut existing) = (Vec::new(), Vec::new());
     for name in names {
-        let found = sqlx::query("SELECT id, name, driver, type FROM inventory_entities WHERE name = $1 AND deleted_at IS NULL")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(row) = found {
-            let entity = entity_from(&row)?;
+        let (entity, made) = create_one(&mut tx, actor, name, driver, &properties).await?;
+        if !made {
             existing.push(entity.clone());
-            entities.push(entity);
-            continue;
         }
-        let row = sqlx::query("INSERT INTO inventory_entities (name, driver, type, created_at) VALUES ($1, $2, $3, $4) RETURNING id, name, driver, type")
-            .bind(name)
-            .bind(driver)
-            .bind(kind)
-            .bind(time::now())
-            .fetch_one(&mut *tx)
-            .await?;
-        let entity = entity_from(&row)?;
-        for property in &properties {
-            insert_attribute(&mut tx, store, &entity, property).await?;
-        }
-        let keys: Vec<&str> = properties.iter().map(|p| p.key.as_str()).collect();
-        let summary = match keys.is_empty() {
-            true => json!({}),
-            false => json!({"properties": keys}),
-        };
-        Surface::Inventory
-            .record(&mut tx, actor, &entity.path(), "create", summary)
-            .await?;
         entities.push(entity);
     }
     tx.commit().await?;
     Ok(Created { entities, existing })
+}
+
+/// The live entity `name` — or, when there is none, a new one of `driver` with `properties`,
+/// audited — and whether it was made now. The caller has checked the driver and the name.
+pub(super) async fn create_one(
+    tx: &mut Tx,
+    actor: &Actor,
+    name: &str,
+    driver: &str,
+    properties: &[NewAttribute],
+) -> InventoryResult<(Entity, bool)> {
+    if let Some(entity) = find_with(&mut **tx, name, &None).await? {
+        return Ok((entity, false));
+    }
+    let kind = drivers::type_of(driver).ok_or_else(|| invalid_driver(driver))?;
+    let row = sqlx::query("INSERT INTO inventory_entities (name, driver, type, created_at) VALUES ($1, $2, $3, $4) RETURNING id, name, driver, type")
+        .bind(name)
+        .bind(driver)
+        .bind(kind)
+        .bind(time::now())
+        .fetch_one(&mut **tx)
+        .await?;
+    let entity = entity_from(&row)?;
+    for property in properties {
+        insert_attribute(tx, &entity, property).await?;
+    }
+    let keys: Vec<&str> = properties.iter().map(|p| p.key.as_str()).collect();
+    let summary = match keys.is_empty() {
+        true => json!({}),
+        false => json!({"properties": keys}),
+    };
+    Surface::Inventory
+        .record(tx, actor, &entity.path(), "create", summary)
+        .await?;
+    Ok((entity, true))
+}
+
+/// A name an entity may have: 1 to 255 characters, no `/` (paths are `/driver/name`), no
+/// control characters.
+pub(super) fn check_name(name: &str) -> InventoryResult<()> {
+    let invalid = name.is_empty()
+        || name.len() > 255
+        || name.contains('/')
+        || name.chars().any(char::is_control);
+    if !invalid {
+        return Ok(());
+    }
+    let shown: String = name
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    Err(InventoryError::Invalid(format!(
+        "\"{shown}\" is not a valid name: 1 to 255 characters, no '/' and no control characters"
+    )))
 }
 
 /// Deletes the entity, its attributes and its memberships (closing their rows).
@@ -291,9 +328,8 @@ pub struct NewAttribute {
     pub mask: Option<String>,
 }
 
-async fn insert_attribute(
+pub(super) async fn insert_attribute(
     tx: &mut Tx,
-    store: &Store,
     entity: &Entity,
     attribute: &NewAttribute,
 ) -> InventoryResult<()> {
@@ -303,7 +339,7 @@ async fn insert_attribute(
     let datatype = Datatype::parse(attribute.datatype.as_deref().unwrap_or("string"))?;
     let (value, relation_id) = if datatype == Datatype::Relation {
         let name = attribute.value.rsplit('/').next().unwrap_or_default();
-        let target = find(store, name, &None).await?.ok_or_else(|| {
+        let target = find_with(&mut **tx, name, &None).await?.ok_or_else(|| {
             InventoryError::Invalid(format!(
                 "Error casting {} into a(n) relation: {name} does not exist",
                 attribute.value
@@ -343,7 +379,7 @@ pub async fn add_attributes(
     actor.require_write()?;
     let mut tx = store.begin_write().await?;
     for attribute in new {
-        insert_attribute(&mut tx, store, entity, attribute).await?;
+        insert_attribute(&mut tx, entity, attribute).await?;
     }
     let keys: Vec<&str> = new.iter().map(|a| a.key.as_str()).collect();
     Surface::Inventory
@@ -361,7 +397,7 @@ pub async fn add_attributes(
 
 /// Closes the attributes of `entity` with exactly this key, subkey and number (NULL matching
 /// NULL), as a set does before it writes the new value.
-async fn close_matching(
+pub(super) async fn close_matching(
     tx: &mut Tx,
     entity: &Entity,
     key: &str,
@@ -414,7 +450,7 @@ pub async fn set_attribute(
         attribute.number,
     )
     .await?;
-    insert_attribute(&mut tx, store, entity, attribute).await?;
+    insert_attribute(&mut tx, entity, attribute).await?;
     Surface::Inventory
         .record(
             &mut tx,
@@ -479,7 +515,7 @@ pub async fn contents(
     entity: &Entity,
     as_of: &Option<Timestamp>,
 ) -> InventoryResult<Vec<Entity>> {
-    related(store, entity, "parent_id", "child_id", as_of).await
+    related(store.pool(), entity, "parent_id", "child_id", as_of).await
 }
 
 /// What contains `entity`, in the order it was put there.
@@ -488,11 +524,11 @@ pub async fn parents(
     entity: &Entity,
     as_of: &Option<Timestamp>,
 ) -> InventoryResult<Vec<Entity>> {
-    related(store, entity, "child_id", "parent_id", as_of).await
+    related(store.pool(), entity, "child_id", "parent_id", as_of).await
 }
 
-async fn related(
-    store: &Store,
+async fn related<'c>(
+    reader: impl Reader<'c>,
     entity: &Entity,
     from: &str,
     to: &str,
@@ -504,7 +540,7 @@ async fn related(
         "SELECT e.id, e.name, e.driver, e.type FROM inventory_contents c JOIN inventory_entities e ON e.id = c.{to} \
          WHERE c.{from} = CAST($1 AS BIGINT) AND {link} ORDER BY c.id"
     );
-    fetch_entities(store, &sql, binds).await
+    fetch_entities(reader, &sql, binds).await
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -540,23 +576,7 @@ pub async fn insert_or_remove(
     let mut tx = store.begin_write().await?;
     for member in &members {
         match action {
-            Action::Insert => {
-                check_pool_rules(store, container, member).await?;
-                let exists = sqlx::query("SELECT 1 FROM inventory_contents WHERE parent_id = $1 AND child_id = $2 AND deleted_at IS NULL")
-                    .bind(container.id)
-                    .bind(member.id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .is_some();
-                if !exists {
-                    sqlx::query("INSERT INTO inventory_contents (parent_id, child_id, created_at) VALUES ($1, $2, $3)")
-                        .bind(container.id)
-                        .bind(member.id)
-                        .bind(time::now())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
+            Action::Insert => insert_member(&mut tx, container, member).await?,
             Action::Remove => {
                 sqlx::query("UPDATE inventory_contents SET deleted_at = $1 WHERE parent_id = $2 AND child_id = $3 AND deleted_at IS NULL")
                     .bind(time::now())
@@ -585,17 +605,39 @@ pub async fn insert_or_remove(
     Ok(())
 }
 
-/// clusto's pool kinds: a member of an `exclusive_pool` is in no other pool; an entity is in at
-/// most one `unique_pool`.
-async fn check_pool_rules(
-    store: &Store,
+/// Puts `member` into `container` (once), as the pool rules allow.
+pub(super) async fn insert_member(
+    tx: &mut Tx,
     container: &Entity,
     member: &Entity,
 ) -> InventoryResult<()> {
+    check_pool_rules(tx, container, member).await?;
+    let exists = sqlx::query("SELECT 1 FROM inventory_contents WHERE parent_id = $1 AND child_id = $2 AND deleted_at IS NULL")
+        .bind(container.id)
+        .bind(member.id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
+    if !exists {
+        sqlx::query(
+            "INSERT INTO inventory_contents (parent_id, child_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(container.id)
+        .bind(member.id)
+        .bind(time::now())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// clusto's pool kinds: a member of an `exclusive_pool` is in no other pool; an entity is in at
+/// most one `unique_pool`.
+async fn check_pool_rules(tx: &mut Tx, container: &Entity, member: &Entity) -> InventoryResult<()> {
     if !drivers::is_pool(&container.driver) {
         return Ok(());
     }
-    let pools: Vec<Entity> = parents(store, member, &None)
+    let pools: Vec<Entity> = related(&mut **tx, member, "child_id", "parent_id", &None)
         .await?
         .into_iter()
         .filter(|p| drivers::is_pool(&p.driver) && p.id != container.id)
@@ -650,7 +692,7 @@ pub async fn by_attribute(
          WHERE {} ORDER BY e.id",
         conditions.join(" AND ")
     );
-    fetch_entities(store, &sql, binds).await
+    fetch_entities(store.pool(), &sql, binds).await
 }
 
 /// Entities in every one of `pools` (directly, or anywhere below with `children`).

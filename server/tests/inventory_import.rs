@@ -1,0 +1,232 @@
+//! API.md §7: `depot import inventory FILE` — entities, attributes, pools and managers from JSON
+//! or CSV, in one transaction, run as an operator would and read back through clusto's API.
+
+mod support;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use support::{Backend, TestServer};
+
+/// Runs `depot import inventory` on the server's store with `file` written as `name`.
+fn import(server: &TestServer, name: &str, file: &str) -> (bool, String, String) {
+    let folder = server.db.blob_dir.with_extension("import");
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join(name);
+    std::fs::write(&path, file).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_depot"))
+        .args(["--database-url", &server.db.url, "--data-dir"])
+        .arg(folder.join("data"))
+        .args(["import", "inventory"])
+        .arg(&path)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
+}
+
+async fn clusto(server: &TestServer, path: &str) -> (StatusCode, Value) {
+    let response = server
+        .as_admin(server.get(&format!("/inventory{path}")))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+async fn names(server: &TestServer, driver: &str) -> Value {
+    clusto(server, &format!("/entity/{driver}")).await.1
+}
+
+/// An export in clusto's expanded form, loaded back: pools by path or name, relations to
+/// entities later in the file, a manager's properties replacing its defaults.
+async fn a_json_inventory_is_imported_whole(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let file = json!([
+        {"name": "web", "driver": "pool", "type": "pool", "attrs": [], "contents": [], "parents": []},
+        {"name": "web1", "driver": "basicserver", "type": "server", "ips": [], "contents": [],
+         "attrs": [
+             {"key": "group", "subkey": null, "number": null, "value": "db", "datatype": "string"},
+             {"key": "cores", "subkey": "cpu", "number": 0, "value": 16, "datatype": "int"},
+             {"key": "rack", "value": "/basicserver/rack1", "datatype": "relation"}
+         ],
+         "parents": ["/pool/web"]},
+        {"name": "rack1", "driver": "basicserver", "parents": ["web"]},
+        {"name": "net1", "driver": "ipmanager", "attrs": [
+            {"key": "baseip", "subkey": "property", "value": "10.0.0.0"},
+            {"key": "netmask", "subkey": "property", "value": "255.255.255.0"},
+            {"key": "gateway", "subkey": "property", "value": "10.0.0.1"}
+        ]},
+        {"name": "names", "driver": "simplenamemanager", "attrs": [
+            {"key": "basename", "subkey": "property", "value": "srv"},
+            {"key": "digits", "subkey": "property", "value": "3"}
+        ]}
+    ]);
+    let (ok, stdout, stderr) = import(
+        &server,
+        "inventory.json",
+        &serde_json::to_string_pretty(&file).unwrap(),
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("imported 5 entities")
+            && stdout.contains("5 created, 0 there already; 3 attributes, 2 memberships"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("imported 5/5 entities"),
+        "the progress is shown: {stderr}"
+    );
+
+    let (status, web1) = clusto(&server, "/by-name/web1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(web1["parents"], json!(["/pool/web"]));
+    assert_eq!(
+        web1["attrs"],
+        json!([
+            {"datatype": "int", "key": "cores", "number": 0, "subkey": "cpu", "value": 16},
+            {"datatype": "string", "key": "group", "number": null, "subkey": null, "value": "db"},
+            {"datatype": "relation", "key": "rack", "number": null, "subkey": null, "value": "/basicserver/rack1"}
+        ])
+    );
+    assert_eq!(names(&server, "pool").await, json!(["/pool/web"]));
+    let (_, web) = clusto(&server, "/by-name/web").await;
+    assert_eq!(
+        web["contents"],
+        json!(["/basicserver/web1", "/basicserver/rack1"])
+    );
+
+    // The managers work as managers: an address from net1, a name from `names` (3 digits).
+    let allocated = server
+        .as_admin(server.post("/inventory/resourcemanager/ipmanager/net1"))
+        .form(&[("object", "web1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allocated.status(), StatusCode::CREATED);
+    let named = server
+        .as_admin(server.post("/inventory/resourcemanager/simplenamemanager/names"))
+        .form(&[("driver", "basicserver")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.status(), StatusCode::CREATED);
+    assert_eq!(
+        named.json::<Value>().await.unwrap(),
+        json!("/basicserver/srv001")
+    );
+
+    // Every entity's import is in the audit log, as the admin who ran it.
+    let audit: Value = server
+        .as_admin(server.get("/api/audit?surface=inventory"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let imported: Vec<&str> = audit
+        .as_array()
+        .unwrap_or_else(|| panic!("{audit}"))
+        .iter()
+        .filter(|e| e["action"] == "import")
+        .map(|e| e["object"].as_str().unwrap())
+        .collect();
+    assert_eq!(imported.len(), 5, "{audit}");
+    assert!(imported.contains(&"/basicserver/web1"), "{imported:?}");
+}
+
+/// CSV: an entity over several lines (pools and attributes), quoted fields, and entities that
+/// exist already are added to rather than made again.
+async fn a_csv_inventory_adds_to_what_exists(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (ok, _, stderr) = import(
+        &server,
+        "first.csv",
+        "name,driver\nweb,pool\nweb1,basicserver\n",
+    );
+    assert!(ok, "{stderr}");
+    let csv = "name,driver,pool,key,subkey,number,value,datatype\n\
+               web1,basicserver,web,,,,,\n\
+               web1,basicserver,,note,,,\"racked, cabled\",\n\
+               db1,basicserver,web,memory,,0,64,int\n";
+    let (ok, stdout, stderr) = import(&server, "second.csv", csv);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("1 created, 1 there already; 2 attributes, 2 memberships"),
+        "{stdout}"
+    );
+    let (_, web) = clusto(&server, "/by-name/web").await;
+    assert_eq!(
+        web["contents"],
+        json!(["/basicserver/web1", "/basicserver/db1"])
+    );
+    let (_, web1) = clusto(&server, "/by-name/web1").await;
+    assert_eq!(web1["attrs"][0]["value"], "racked, cabled");
+    let (_, db1) = clusto(&server, "/by-name/db1").await;
+    assert_eq!(db1["attrs"][0]["value"], 64);
+}
+
+/// A refused line is named — while reading the file, or while loading it — and nothing of the
+/// file is written, not even the lines before it.
+async fn a_refused_line_is_named_and_nothing_is_written(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let refusals = [
+        (
+            "bad-value.csv",
+            "name,driver,key,value,datatype\nweb1,basicserver,,,\nweb2,basicserver,cores,many,int\n",
+            "line 3: ",
+        ),
+        (
+            "unknown-driver.csv",
+            "name,driver\nweb1,basicserver\nweb2,toaster\n",
+            "line 3: unknown driver \"toaster\"",
+        ),
+        (
+            "missing-pool.csv",
+            "name,driver,pool\nweb1,basicserver,\nweb2,basicserver,nowhere\n",
+            "line 3: nowhere is neither in the file nor in the inventory",
+        ),
+        (
+            "bad.json",
+            "[\n  {\"name\": \"web1\", \"driver\": \"basicserver\"},\n  {\"name\": \"web2\"}\n]",
+            "line 3: not a list of entities: missing field `driver`",
+        ),
+        (
+            "bad-relation.json",
+            "[\n  {\"name\": \"web1\", \"driver\": \"basicserver\"},\n  {\"name\": \"web2\", \"driver\": \"basicserver\",\n   \"attrs\": [{\"key\": \"rack\", \"value\": \"rack9\", \"datatype\": \"relation\"}]}\n]",
+            "line 3: ",
+        ),
+    ];
+    for (name, file, said) in refusals {
+        let (ok, stdout, stderr) = import(&server, name, file);
+        assert!(!ok, "{name} was refused: {stdout}");
+        assert!(
+            stderr.contains(said) && stderr.contains("nothing was imported"),
+            "{name}: {stderr}"
+        );
+        assert_eq!(
+            names(&server, "basicserver").await,
+            json!([]),
+            "{name} wrote nothing"
+        );
+    }
+    let audit: Value = server
+        .as_admin(server.get("/api/audit?surface=inventory"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit, json!([]), "no audit record either");
+}
+
+on_both_backends!(
+    a_json_inventory_is_imported_whole,
+    a_csv_inventory_adds_to_what_exists,
+    a_refused_line_is_named_and_nothing_is_written
+);
