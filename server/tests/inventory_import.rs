@@ -225,7 +225,76 @@ async fn a_refused_line_is_named_and_nothing_is_written(backend: Backend) {
     assert_eq!(audit, json!([]), "no audit record either");
 }
 
+/// An inventory exported in clusto's expanded mode, loaded into another Depot: the addresses
+/// its IP manager handed out are handed out again there, so none can be given twice.
+async fn an_export_loads_back_with_its_addresses(backend: Backend) {
+    let source = TestServer::start(backend).await;
+    let post = |path: &str, form: &[(&str, &str)]| {
+        let request = source
+            .as_admin(source.post(&format!("/inventory{path}")))
+            .form(form);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(
+        post("/entity/basicserver", &[("name", "web1"), ("name", "web2")]).await,
+        StatusCode::CREATED
+    );
+    let network = [
+        ("name", "net1"),
+        ("baseip", "10.0.0.0"),
+        ("netmask", "255.255.255.0"),
+    ];
+    assert_eq!(
+        post("/resourcemanager/ipmanager", &network).await,
+        StatusCode::CREATED
+    );
+    let net1 = "/resourcemanager/ipmanager/net1";
+    assert_eq!(post(net1, &[("object", "web1")]).await, StatusCode::CREATED);
+    let export = source
+        .as_admin(source.get("/inventory/entity"))
+        .header("Clusto-Mode", "expanded")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    let target = TestServer::start(backend).await;
+    let (ok, stdout, stderr) = import(&target, "export.json", &export);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("3 created"), "{stdout}");
+    let (_, web1) = clusto(&target, "/by-name/web1").await;
+    assert_eq!(web1["ips"], json!(["10.0.0.1"]), "{web1}");
+    let (_, manager) = clusto(&target, "/resourcemanager/ipmanager/net1").await;
+    assert_eq!(
+        manager["count"], 1,
+        "the address is net1's allocation: {manager}"
+    );
+    let taken = target
+        .as_admin(target.post(&format!("/inventory{net1}")))
+        .form(&[("object", "web2"), ("resource", "10.0.0.1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        taken.status(),
+        StatusCode::CONFLICT,
+        "10.0.0.1 is not given twice"
+    );
+    let next = target
+        .as_admin(target.post(&format!("/inventory{net1}")))
+        .form(&[("object", "web2")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(next.status(), StatusCode::CREATED);
+    let (_, web2) = clusto(&target, "/by-name/web2").await;
+    assert_eq!(web2["ips"], json!(["10.0.0.2"]));
+}
+
 on_both_backends!(
+    an_export_loads_back_with_its_addresses,
     a_json_inventory_is_imported_whole,
     a_csv_inventory_adds_to_what_exists,
     a_refused_line_is_named_and_nothing_is_written

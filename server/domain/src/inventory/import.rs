@@ -10,6 +10,8 @@
 //! `datatype`: each line is an entity, with one pool it is in and one attribute when given; an
 //! entity may take several lines. A manager's attributes with subkey `property` are its
 //! properties: they replace its defaults (or, for a manager that exists, its current value).
+//! An address an IP manager handed out (`ip/manager` beside `ip/ipstring`) is handed out again
+//! by that manager, so it cannot be given to another entity afterwards.
 
 use std::collections::BTreeMap;
 
@@ -364,7 +366,7 @@ pub async fn load(
     }
     for (done, entry) in document.entries.iter().enumerate() {
         let (entity, made) = &entities[entry.name.as_str()];
-        loaded.attributes += add_attributes(&mut tx, entity, *made, entry).await?;
+        loaded.attributes += add_attributes(&mut tx, actor, entity, *made, entry).await?;
         loaded.memberships += add_memberships(&mut tx, entity, entry).await?;
         let summary = json!({
             "attributes": entry.attributes.len(),
@@ -409,16 +411,71 @@ async fn create(tx: &mut Tx, actor: &Actor, entry: &Entry) -> Result<(Entity, bo
     Ok((entity, made))
 }
 
+/// clusto's four attributes of an address an IP manager handed out (`ip`, `ip/ipstring`,
+/// `ip/cidr`, `ip/manager`): a load hands the address out again rather than copying them.
+fn is_address_part(attribute: &NewAttribute) -> bool {
+    attribute.key == "ip"
+        && matches!(
+            attribute.subkey.as_deref(),
+            None | Some("ipstring" | "cidr" | "manager")
+        )
+}
+
+/// The addresses the entry holds from IP managers: each `ip/manager` with the `ip/ipstring`
+/// beside it (an entity lists them in the order they were handed out).
+fn addresses(entry: &Entry) -> Result<Vec<(usize, String, String)>, ImportError> {
+    let part = |subkey: &str| -> Vec<(usize, String)> {
+        entry
+            .attributes
+            .iter()
+            .filter(|(_, a)| a.key == "ip" && a.subkey.as_deref() == Some(subkey))
+            .map(|(line, a)| (*line, a.value.clone()))
+            .collect()
+    };
+    let (managers, addresses) = (part("manager"), part("ipstring"));
+    if managers.len() != addresses.len() {
+        return Err(invalid(
+            entry.line,
+            format!(
+                "{} has {} ip/manager and {} ip/ipstring attributes: each address needs both",
+                entry.name,
+                managers.len(),
+                addresses.len()
+            ),
+        ));
+    }
+    Ok(managers
+        .into_iter()
+        .zip(addresses)
+        .map(|((line, manager), (_, address))| (line, manager, address))
+        .collect())
+}
+
 /// The entry's attributes. A manager made now has its properties already; a property of one
-/// that existed replaces its value.
+/// that existed replaces its value; addresses from IP managers are handed out again.
 async fn add_attributes(
     tx: &mut Tx,
+    actor: &Actor,
     entity: &Entity,
     made: bool,
     entry: &Entry,
 ) -> Result<usize, ImportError> {
+    let addresses = addresses(entry)?;
+    for (line, manager, address) in &addresses {
+        let name = manager.rsplit('/').next().unwrap_or_default();
+        let manager = service::find_with(&mut **tx, name, &None)
+            .await
+            .map_err(at(*line))?
+            .ok_or_else(|| invalid(*line, format!("no IP manager {name} for {address}")))?;
+        managers::hand_out_in(tx, actor, &manager, entity, address)
+            .await
+            .map_err(at(*line))?;
+    }
     let mut added = 0;
     for (line, attribute) in &entry.attributes {
+        if !addresses.is_empty() && is_address_part(attribute) {
+            continue;
+        }
         if is_property(entry, attribute) {
             if made {
                 continue;

@@ -9,19 +9,20 @@ use sqlx::Row;
 
 use super::error::{InventoryError, InventoryResult};
 use super::model::{Attribute, Datatype, Entity};
-use super::service::{self, NewAttribute};
+use super::service::{self, NewAttribute, Reader};
 use crate::audit::{self, Change, Surface};
 use crate::auth::actor::Actor;
-use crate::store::Store;
+use crate::store::{Store, Tx};
 use crate::time;
 
 /// A manager's properties (attributes with subkey `property`) by key, read in one query; the
 /// first of a key wins. Values as text, however they are typed.
-pub async fn properties_of(
-    store: &Store,
+pub async fn properties_of<'c>(
+    reader: impl Reader<'c>,
     manager: &Entity,
 ) -> InventoryResult<std::collections::HashMap<String, String>> {
-    let attrs = service::attributes(store, manager, None, Some("property"), None, &None).await?;
+    let property = Some("property");
+    let attrs = service::attributes_with(reader, manager, None, property, None, &None).await?;
     let mut properties = std::collections::HashMap::new();
     for attribute in attrs {
         let text = attribute
@@ -121,7 +122,7 @@ pub async fn allocate_name(
     let kind = super::drivers::type_of(driver).ok_or_else(|| {
         InventoryError::Precondition(format!("The driver \"{driver}\" is not a valid driver"))
     })?;
-    let properties = properties_of(store, manager).await?;
+    let properties = properties_of(store.pool(), manager).await?;
     let property = |name: &str| properties.get(name).map(String::as_str);
     let basename = property("basename").unwrap_or_default().to_string();
     let digits: usize = property("digits").and_then(|d| d.parse().ok()).unwrap_or(2);
@@ -263,6 +264,36 @@ impl Network {
     }
 }
 
+impl Network {
+    /// `text` as an address of this network that `manager` may hand out.
+    fn address(&self, manager: &Entity, text: &str) -> InventoryResult<IpAddr> {
+        let ip: IpAddr = text
+            .parse()
+            .map_err(|_| InventoryError::Invalid(format!("{text} is not an IP address")))?;
+        if !self.usable(ip) {
+            return Err(InventoryError::Conflict(format!(
+                "{ip} is not an address {} can allocate",
+                manager.name
+            )));
+        }
+        Ok(ip)
+    }
+
+    /// Up to `window` usable addresses not in `used`, from the lowest.
+    fn pick_free(&self, used: &std::collections::HashSet<u128>, window: usize) -> Vec<IpAddr> {
+        let mut free = Vec::new();
+        let mut candidate = self.network() + 1;
+        while free.len() < window && candidate < self.broadcast() {
+            let ip = self.from_u128(candidate);
+            if !used.contains(&candidate) && self.usable(ip) {
+                free.push(ip);
+            }
+            candidate += 1;
+        }
+        free
+    }
+}
+
 fn prefix_of_netmask(netmask: &str) -> InventoryResult<u8> {
     let mask: std::net::Ipv4Addr = netmask
         .parse()
@@ -276,8 +307,8 @@ fn prefix_of_netmask(netmask: &str) -> InventoryResult<u8> {
     Ok(bits.leading_ones() as u8)
 }
 
-async fn network_of(store: &Store, manager: &Entity) -> InventoryResult<Network> {
-    let properties = properties_of(store, manager).await?;
+async fn network_of<'c>(reader: impl Reader<'c>, manager: &Entity) -> InventoryResult<Network> {
+    let properties = properties_of(reader, manager).await?;
     let property = |name: &str| properties.get(name).cloned();
     let base_text = property("baseip")
         .ok_or_else(|| InventoryError::Conflict(format!("{} has no baseip", manager.name)))?;
@@ -311,17 +342,9 @@ pub async fn addresses(
     manager: &Entity,
     limit: usize,
 ) -> InventoryResult<Vec<String>> {
-    let network = network_of(store, manager).await?;
-    let mut found = Vec::new();
-    let mut candidate = network.network() + 1;
-    while found.len() < limit && candidate < network.broadcast() {
-        let ip = network.from_u128(candidate);
-        if network.usable(ip) {
-            found.push(ip.to_string());
-        }
-        candidate += 1;
-    }
-    Ok(found)
+    let network = network_of(store.pool(), manager).await?;
+    let free = network.pick_free(&Default::default(), limit);
+    Ok(free.iter().map(IpAddr::to_string).collect())
 }
 
 /// clusto stores an IPv4 address as its unsigned value minus 2^31 (a signed 32-bit column).
@@ -342,40 +365,18 @@ pub async fn allocate_ip(
     requested: Option<&str>,
 ) -> InventoryResult<Attribute> {
     actor.require_write()?;
-    let network = network_of(store, manager).await?;
-    if let Some(requested) = requested {
-        let ip: IpAddr = requested
-            .parse()
-            .map_err(|_| InventoryError::Invalid(format!("{requested} is not an IP address")))?;
-        if !network.usable(ip) {
-            return Err(InventoryError::Conflict(format!(
-                "{ip} is not an address {} can allocate",
-                manager.name
-            )));
-        }
-    }
+    let network = network_of(store.pool(), manager).await?;
+    let requested = requested
+        .map(|text| network.address(manager, text))
+        .transpose()?;
     for attempt in 0..RETRIES {
         let ip = match requested {
-            Some(requested) => requested.parse::<IpAddr>().expect("checked above"),
+            Some(ip) => ip,
             None => {
-                let used: std::collections::HashSet<u128> = allocations(store, manager)
-                    .await?
-                    .into_iter()
-                    .filter_map(|(r, _)| r.parse::<IpAddr>().ok())
-                    .map(Network::to_u128)
-                    .collect();
+                let used = used_addresses(store, manager).await?;
                 // The lowest free address first; after a lost race, one of the lowest few
                 // (a window that doubles with each try), so racing allocators spread out.
-                let window = 1usize << attempt.min(8);
-                let mut free = Vec::new();
-                let mut candidate = network.network() + 1;
-                while free.len() < window && candidate < network.broadcast() {
-                    let ip = network.from_u128(candidate);
-                    if !used.contains(&candidate) && network.usable(ip) {
-                        free.push(ip);
-                    }
-                    candidate += 1;
-                }
+                let free = network.pick_free(&used, 1 << attempt.min(8));
                 if free.is_empty() {
                     return Err(InventoryError::Conflict(format!(
                         "the network of {} is full: no free address is left",
@@ -386,95 +387,139 @@ pub async fn allocate_ip(
             }
         };
         let mut tx = store.begin_write().await?;
-        if !claim(&mut tx, manager, &ip.to_string(), object.id).await? {
-            if requested.is_none() {
-                continue;
+        if !hand_out_address(&mut tx, actor, manager, &network, object, ip).await? {
+            match requested {
+                Some(ip) => return Err(already_allocated(ip)),
+                None => continue,
             }
-            return Err(InventoryError::Conflict(format!(
-                "{ip} is already allocated"
-            )));
         }
-        let value = clusto_ip_value(ip);
-        let cidr = format!("{ip}/{}", network.prefix);
-        let rows = [
-            ("ip", None, Datatype::Int, value.to_string(), None),
-            (
-                "ip",
-                Some("ipstring"),
-                Datatype::String,
-                ip.to_string(),
-                None,
-            ),
-            ("ip", Some("cidr"), Datatype::String, cidr, None),
-            (
-                "ip",
-                Some("manager"),
-                Datatype::Relation,
-                String::new(),
-                Some(manager.id),
-            ),
-        ];
-        for (key, subkey, datatype, text, relation) in rows {
-            // An IPv6 address does not fit clusto's integer: keep it as text.
-            let datatype = if key == "ip" && subkey.is_none() && ip.is_ipv6() {
-                Datatype::String
-            } else {
-                datatype
-            };
-            let text = if datatype == Datatype::String && subkey.is_none() {
-                ip.to_string()
-            } else {
-                text
-            };
-            sqlx::query(
-                "INSERT INTO inventory_attributes (entity_id, key, subkey, number, datatype, value, relation_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(object.id)
-            .bind(key)
-            .bind(subkey)
-            .bind(0i64)
-            .bind(datatype.as_str())
-            .bind(if relation.is_some() { None } else { Some(text) })
-            .bind(relation)
-            .bind(time::now())
-            .execute(&mut *tx)
-            .await?;
-        }
-        audit::record(
-            &mut tx,
-            actor,
-            Change {
-                surface: Surface::Inventory,
-                object: &manager.path(),
-                action: "allocate",
-                summary: json!({"ip": ip.to_string(), "object": object.path()}),
-            },
-        )
-        .await?;
         tx.commit().await?;
-        let value = if ip.is_ipv6() {
-            json!(ip.to_string())
-        } else {
-            value
-        };
-        let datatype = if ip.is_ipv6() {
-            Datatype::String
-        } else {
-            Datatype::Int
-        };
-        return Ok(Attribute {
-            key: "ip".into(),
-            subkey: None,
-            number: Some(0),
-            datatype,
-            value,
-        });
+        return Ok(address_attribute(ip));
     }
     Err(InventoryError::Conflict(format!(
         "no free address could be allocated from {} after {RETRIES} tries",
         manager.name
     )))
+}
+
+fn already_allocated(ip: IpAddr) -> InventoryError {
+    InventoryError::Conflict(format!("{ip} is already allocated"))
+}
+
+/// The addresses `manager` has handed out, as numbers.
+async fn used_addresses(
+    store: &Store,
+    manager: &Entity,
+) -> InventoryResult<std::collections::HashSet<u128>> {
+    Ok(allocations(store, manager)
+        .await?
+        .into_iter()
+        .filter_map(|(resource, _)| resource.parse::<IpAddr>().ok())
+        .map(Network::to_u128)
+        .collect())
+}
+
+/// The `ip` attribute an allocation answers with: clusto's number for IPv4, the text for IPv6.
+fn address_attribute(ip: IpAddr) -> Attribute {
+    let (datatype, value) = match ip {
+        IpAddr::V4(_) => (Datatype::Int, clusto_ip_value(ip)),
+        IpAddr::V6(_) => (Datatype::String, json!(ip.to_string())),
+    };
+    Attribute {
+        key: "ip".into(),
+        subkey: None,
+        number: Some(0),
+        datatype,
+        value,
+    }
+}
+
+/// Claims `ip` from `manager` for `object` in `tx`, writes clusto's four `ip` attributes on it
+/// and the audit record. False, with nothing written, when the address is taken already.
+async fn hand_out_address(
+    tx: &mut Tx,
+    actor: &Actor,
+    manager: &Entity,
+    network: &Network,
+    object: &Entity,
+    ip: IpAddr,
+) -> InventoryResult<bool> {
+    if !claim(tx, manager, &ip.to_string(), object.id).await? {
+        return Ok(false);
+    }
+    let number = address_attribute(ip);
+    let rows = [
+        (
+            None,
+            number.datatype,
+            Some(
+                number
+                    .value
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| number.value.to_string()),
+            ),
+            None,
+        ),
+        (
+            Some("ipstring"),
+            Datatype::String,
+            Some(ip.to_string()),
+            None,
+        ),
+        (
+            Some("cidr"),
+            Datatype::String,
+            Some(format!("{ip}/{}", network.prefix)),
+            None,
+        ),
+        (Some("manager"), Datatype::Relation, None, Some(manager.id)),
+    ];
+    for (subkey, datatype, value, relation) in rows {
+        sqlx::query(
+            "INSERT INTO inventory_attributes (entity_id, key, subkey, number, datatype, value, relation_id, created_at) \
+             VALUES ($1, 'ip', $2, 0, $3, $4, $5, $6)",
+        )
+        .bind(object.id)
+        .bind(subkey)
+        .bind(datatype.as_str())
+        .bind(value)
+        .bind(relation)
+        .bind(time::now())
+        .execute(&mut **tx)
+        .await?;
+    }
+    let change = Change {
+        surface: Surface::Inventory,
+        object: &manager.path(),
+        action: "allocate",
+        summary: json!({"ip": ip.to_string(), "object": object.path()}),
+    };
+    audit::record(tx, actor, change).await?;
+    Ok(true)
+}
+
+/// Hands `address` of IP manager `manager` to `object` within `tx`, as an allocation asking
+/// for it would (a bulk load does this for the addresses its file says entities hold).
+pub(super) async fn hand_out_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    manager: &Entity,
+    object: &Entity,
+    address: &str,
+) -> InventoryResult<()> {
+    if manager.driver != "ipmanager" {
+        return Err(InventoryError::Conflict(format!(
+            "{} is not an IP manager",
+            manager.path()
+        )));
+    }
+    let network = network_of(&mut **tx, manager).await?;
+    let ip = network.address(manager, address)?;
+    match hand_out_address(tx, actor, manager, &network, object, ip).await? {
+        true => Ok(()),
+        false => Err(already_allocated(ip)),
+    }
 }
 
 /// Releases what `manager` allocated to `object` (only `resource`, when given).

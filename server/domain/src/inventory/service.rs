@@ -12,17 +12,17 @@ use super::error::{
 use super::model::{cast, stored_value, Attribute, Datatype, Entity};
 use crate::audit::Surface;
 use crate::auth::actor::Actor;
+use crate::store::query::Query;
 use crate::store::{Store, Tx};
 use crate::time::{self, Timestamp};
 
-/// SQL that keeps rows of `alias` live at `as_of` (or now), binding the time as `$n`.
-fn live(alias: &str, as_of: &Option<Timestamp>, binds: &mut Vec<String>) -> String {
+/// SQL that keeps rows of `alias` live at `as_of` (or now), binding the time in `query`.
+fn live(alias: &str, as_of: &Option<Timestamp>, query: &mut Query) -> String {
     match as_of {
         None => format!("{alias}.deleted_at IS NULL"),
         Some(at) => {
-            binds.push(at.clone());
-            let n = binds.len();
-            format!("({alias}.created_at <= ${n} AND ({alias}.deleted_at IS NULL OR {alias}.deleted_at > ${n}))")
+            let at = query.bind_text(at);
+            format!("({alias}.created_at <= {at} AND ({alias}.deleted_at IS NULL OR {alias}.deleted_at > {at}))")
         }
     }
 }
@@ -43,14 +43,10 @@ impl<'c, E: sqlx::Executor<'c, Database = sqlx::Any>> Reader<'c> for E {}
 
 async fn fetch_entities<'c>(
     reader: impl Reader<'c>,
-    sql: &str,
-    binds: Vec<String>,
+    query: &Query,
 ) -> InventoryResult<Vec<Entity>> {
-    let mut query = sqlx::query(sql);
-    for bind in binds {
-        query = query.bind(bind);
-    }
     query
+        .statement()
         .fetch_all(reader)
         .await?
         .iter()
@@ -73,13 +69,11 @@ pub async fn find_with<'c>(
     name: &str,
     as_of: &Option<Timestamp>,
 ) -> InventoryResult<Option<Entity>> {
-    let mut binds = vec![name.to_string()];
-    let condition = live("e", as_of, &mut binds);
-    let sql = format!("SELECT e.id, e.name, e.driver, e.type FROM inventory_entities e WHERE e.name = $1 AND {condition} ORDER BY e.id DESC LIMIT 1");
-    Ok(fetch_entities(reader, &sql, binds)
-        .await?
-        .into_iter()
-        .next())
+    let mut query = Query::default();
+    let name = query.bind_text(name);
+    let condition = live("e", as_of, &mut query);
+    query.push(&format!("SELECT e.id, e.name, e.driver, e.type FROM inventory_entities e WHERE e.name = {name} AND {condition} ORDER BY e.id DESC LIMIT 1"));
+    Ok(fetch_entities(reader, &query).await?.into_iter().next())
 }
 
 /// `name`, checked against `driver` when one is given (clusto's shared lookup rules).
@@ -108,21 +102,19 @@ pub async fn list(
     kind: Option<&str>,
     as_of: &Option<Timestamp>,
 ) -> InventoryResult<Vec<Entity>> {
-    let mut binds = Vec::new();
-    let mut conditions = vec![live("e", as_of, &mut binds)];
+    let mut query = Query::default();
+    let mut conditions = vec![live("e", as_of, &mut query)];
     if let Some(driver) = driver {
-        binds.push(driver.to_string());
-        conditions.push(format!("e.driver = ${}", binds.len()));
+        conditions.push(format!("e.driver = {}", query.bind_text(driver)));
     }
     if let Some(kind) = kind {
-        binds.push(kind.to_string());
-        conditions.push(format!("e.type = ${}", binds.len()));
+        conditions.push(format!("e.type = {}", query.bind_text(kind)));
     }
-    let sql = format!(
+    query.push(&format!(
         "SELECT e.id, e.name, e.driver, e.type FROM inventory_entities e WHERE {} ORDER BY e.id",
         conditions.join(" AND ")
-    );
-    let mut entities = fetch_entities(store.pool(), &sql, binds).await?;
+    ));
+    let mut entities = fetch_entities(store.pool(), &query).await?;
     // Sorted here, not by ORDER BY: PostgreSQL would sort by the database's collation, clusto
     // (Python) sorts by code point, as Rust does.
     entities.sort_by(|a, b| a.name.cmp(&b.name));
@@ -260,35 +252,36 @@ pub async fn attributes(
     number: Option<i64>,
     as_of: &Option<Timestamp>,
 ) -> InventoryResult<Vec<Attribute>> {
-    let mut binds = vec![entity.id.to_string()];
+    attributes_with(store.pool(), entity, key, subkey, number, as_of).await
+}
+
+/// [`attributes`] through a given connection.
+pub async fn attributes_with<'c>(
+    reader: impl Reader<'c>,
+    entity: &Entity,
+    key: Option<&str>,
+    subkey: Option<&str>,
+    number: Option<i64>,
+    as_of: &Option<Timestamp>,
+) -> InventoryResult<Vec<Attribute>> {
+    let mut query = Query::default();
     let mut conditions = vec![
-        "a.entity_id = CAST($1 AS BIGINT)".to_string(),
-        live("a", as_of, &mut binds),
+        format!(
+            "a.entity_id = CAST({} AS BIGINT)",
+            query.bind_text(entity.id)
+        ),
+        live("a", as_of, &mut query),
     ];
-    if let Some(key) = key {
-        binds.push(key.to_string());
-        conditions.push(format!("a.key = ${}", binds.len()));
-    }
-    if let Some(subkey) = subkey {
-        binds.push(subkey.to_string());
-        conditions.push(format!("a.subkey = ${}", binds.len()));
-    }
-    if let Some(number) = number {
-        binds.push(number.to_string());
-        conditions.push(format!("a.number = CAST(${} AS BIGINT)", binds.len()));
-    }
-    let sql = format!(
+    conditions.extend(narrowed_to(&mut query, key, subkey, number));
+    query.push(&format!(
         "SELECT a.key, a.subkey, a.number, a.datatype, a.value, r.driver AS relation_driver, r.name AS relation_name \
          FROM inventory_attributes a LEFT JOIN inventory_entities r ON r.id = a.relation_id \
          WHERE {} ORDER BY a.id",
         conditions.join(" AND ")
-    );
-    let mut query = sqlx::query(&sql);
-    for bind in binds {
-        query = query.bind(bind);
-    }
+    ));
     let mut attributes = query
-        .fetch_all(store.pool())
+        .statement()
+        .fetch_all(reader)
         .await?
         .iter()
         .map(attribute_from)
@@ -296,6 +289,55 @@ pub async fn attributes(
     // A stable sort by code point (see `list`): ties keep the order of `a.id`.
     attributes.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(attributes)
+}
+
+/// Conditions on attributes `a` for the key, subkey and number given, binding them in `query`.
+fn narrowed_to(
+    query: &mut Query,
+    key: Option<&str>,
+    subkey: Option<&str>,
+    number: Option<i64>,
+) -> Vec<String> {
+    let mut conditions = Vec::new();
+    if let Some(key) = key {
+        conditions.push(format!("a.key = {}", query.bind_text(key)));
+    }
+    if let Some(subkey) = subkey {
+        conditions.push(format!("a.subkey = {}", query.bind_text(subkey)));
+    }
+    if let Some(number) = number {
+        conditions.push(format!(
+            "a.number = CAST({} AS BIGINT)",
+            query.bind_text(number)
+        ));
+    }
+    conditions
+}
+
+/// Closes the live attributes of `entity` with `key` that `narrow` (conditions on `a`)
+/// selects: the one update that deletes attributes and that a set makes before it writes.
+async fn close_attributes(
+    tx: &mut Tx,
+    entity: &Entity,
+    key: &str,
+    narrow: impl FnOnce(&mut Query) -> Vec<String>,
+) -> InventoryResult<u64> {
+    let mut query = Query::default();
+    let mut conditions = vec![
+        format!(
+            "a.entity_id = CAST({} AS BIGINT)",
+            query.bind_text(entity.id)
+        ),
+        format!("a.key = {}", query.bind_text(key)),
+        "a.deleted_at IS NULL".to_string(),
+    ];
+    conditions.extend(narrow(&mut query));
+    let now = query.bind_text(time::now());
+    query.push(&format!(
+        "UPDATE inventory_attributes AS a SET deleted_at = {now} WHERE {}",
+        conditions.join(" AND ")
+    ));
+    Ok(query.statement().execute(&mut **tx).await?.rows_affected())
 }
 
 fn attribute_from(row: &AnyRow) -> InventoryResult<Attribute> {
@@ -404,33 +446,17 @@ pub(super) async fn close_matching(
     subkey: Option<&str>,
     number: Option<i64>,
 ) -> InventoryResult<u64> {
-    let mut sql = String::from("UPDATE inventory_attributes SET deleted_at = $1 WHERE entity_id = $2 AND key = $3 AND deleted_at IS NULL");
-    let mut binds: Vec<String> = Vec::new();
-    match subkey {
-        Some(subkey) => {
-            binds.push(subkey.to_string());
-            sql.push_str(&format!(" AND subkey = ${}", 3 + binds.len()));
+    close_attributes(tx, entity, key, |query| {
+        let mut conditions = narrowed_to(query, None, subkey, number);
+        if subkey.is_none() {
+            conditions.push("a.subkey IS NULL".into());
         }
-        None => sql.push_str(" AND subkey IS NULL"),
-    }
-    match number {
-        Some(number) => {
-            binds.push(number.to_string());
-            sql.push_str(&format!(
-                " AND number = CAST(${} AS BIGINT)",
-                3 + binds.len()
-            ));
+        if number.is_none() {
+            conditions.push("a.number IS NULL".into());
         }
-        None => sql.push_str(" AND number IS NULL"),
-    }
-    let mut query = sqlx::query(&sql)
-        .bind(time::now())
-        .bind(entity.id)
-        .bind(key);
-    for bind in binds {
-        query = query.bind(bind);
-    }
-    Ok(query.execute(&mut **tx).await?.rows_affected())
+        conditions
+    })
+    .await
 }
 
 /// Sets an attribute: replaces those with the same key, subkey and number, or adds it.
@@ -475,27 +501,10 @@ pub async fn delete_attributes(
 ) -> InventoryResult<Vec<Attribute>> {
     actor.require_write()?;
     let mut tx = store.begin_write().await?;
-    let mut sql = String::from("UPDATE inventory_attributes SET deleted_at = $1 WHERE entity_id = $2 AND key = $3 AND deleted_at IS NULL");
-    let mut query_binds: Vec<String> = Vec::new();
-    if let Some(subkey) = subkey {
-        query_binds.push(subkey.to_string());
-        sql.push_str(&format!(" AND subkey = ${}", 3 + query_binds.len()));
-    }
-    if let Some(number) = number {
-        query_binds.push(number.to_string());
-        sql.push_str(&format!(
-            " AND number = CAST(${} AS BIGINT)",
-            3 + query_binds.len()
-        ));
-    }
-    let mut query = sqlx::query(&sql)
-        .bind(time::now())
-        .bind(entity.id)
-        .bind(key);
-    for bind in query_binds {
-        query = query.bind(bind);
-    }
-    query.execute(&mut *tx).await?;
+    close_attributes(&mut tx, entity, key, |query| {
+        narrowed_to(query, None, subkey, number)
+    })
+    .await?;
     Surface::Inventory
         .record(
             &mut tx,
@@ -534,13 +543,14 @@ async fn related<'c>(
     to: &str,
     as_of: &Option<Timestamp>,
 ) -> InventoryResult<Vec<Entity>> {
-    let mut binds = vec![entity.id.to_string()];
-    let link = live("c", as_of, &mut binds);
-    let sql = format!(
+    let mut query = Query::default();
+    let id = query.bind_text(entity.id);
+    let link = live("c", as_of, &mut query);
+    query.push(&format!(
         "SELECT e.id, e.name, e.driver, e.type FROM inventory_contents c JOIN inventory_entities e ON e.id = c.{to} \
-         WHERE c.{from} = CAST($1 AS BIGINT) AND {link} ORDER BY c.id"
-    );
-    fetch_entities(reader, &sql, binds).await
+         WHERE c.{from} = CAST({id} AS BIGINT) AND {link} ORDER BY c.id"
+    ));
+    fetch_entities(reader, &query).await
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -673,26 +683,19 @@ pub async fn by_attribute(
     value: Option<&str>,
     as_of: &Option<Timestamp>,
 ) -> InventoryResult<Vec<Entity>> {
-    let mut binds = vec![key.to_string()];
-    let mut conditions = vec![
-        "a.key = $1".to_string(),
-        live("a", as_of, &mut binds),
-        live("e", as_of, &mut binds),
-    ];
-    if let Some(subkey) = subkey {
-        binds.push(subkey.to_string());
-        conditions.push(format!("a.subkey = ${}", binds.len()));
-    }
+    let mut query = Query::default();
+    let mut conditions = narrowed_to(&mut query, Some(key), subkey, None);
+    conditions.push(live("a", as_of, &mut query));
+    conditions.push(live("e", as_of, &mut query));
     if let Some(value) = value {
-        binds.push(value.to_string());
-        conditions.push(format!("a.value = ${}", binds.len()));
+        conditions.push(format!("a.value = {}", query.bind_text(value)));
     }
-    let sql = format!(
+    query.push(&format!(
         "SELECT DISTINCT e.id, e.name, e.driver, e.type FROM inventory_attributes a JOIN inventory_entities e ON e.id = a.entity_id \
          WHERE {} ORDER BY e.id",
         conditions.join(" AND ")
-    );
-    fetch_entities(store.pool(), &sql, binds).await
+    ));
+    fetch_entities(store.pool(), &query).await
 }
 
 /// Entities in every one of `pools` (directly, or anywhere below with `children`).

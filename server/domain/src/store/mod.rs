@@ -4,6 +4,8 @@
 //! the code writes portable SQL with `$1` placeholders and runs it through [`Store::pool`] or a
 //! transaction from [`Store::begin_write`].
 
+pub mod query;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;

@@ -18,8 +18,8 @@ use tokio::sync::mpsc;
 
 use super::catalog::{Column, ForeignKey, Table};
 use super::error::{TablesError, TablesResult};
-use super::sql::Query;
 use crate::error::DomainError;
+use crate::store::query::Query;
 
 /// How a column's values are read back into JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

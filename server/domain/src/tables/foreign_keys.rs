@@ -10,7 +10,7 @@ use super::backend::{quote, Tx};
 use super::catalog::{Column, Database, Table};
 use super::error::TablesError;
 use super::service::{bind_value, value_text, Row};
-use super::sql::Query;
+use crate::store::query::Query;
 
 /// What the database refused.
 pub enum Refused<'a> {

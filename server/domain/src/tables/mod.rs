@@ -13,7 +13,6 @@ mod foreign_keys;
 pub mod reloads;
 pub mod selection;
 pub mod service;
-mod sql;
 pub mod written;
 
 pub use catalog::{Catalog, Column, Database, Table};

@@ -10,8 +10,8 @@ use super::catalog::{Column, Database, Table};
 use super::error::{TablesError, TablesResult};
 use super::foreign_keys::{self, Refused};
 use super::selection::{encode_cursor, Filter, Operator, Paging, Selection, SortKey};
-use super::sql::Query;
 use super::written::{self, Writer};
+use crate::store::query::Query;
 
 /// One row: column name → value, in table order.
 pub type Row = Map<String, Value>;
