@@ -9,8 +9,8 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::Value;
 
 use crate::api::inventory::{
-    load_entity, search_entities, AllocateIp, ChangeMembership, CreateEntity, EntityDetail,
-    SetAttribute,
+    load_entity, search_entities, AddressUse, AllocateIp, AttributeView, ChangeMembership,
+    CreateEntity, EntityDetail, EntitySummary, SetAttribute,
 };
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
@@ -130,6 +130,8 @@ pub fn EntityPage() -> impl IntoView {
     }
 }
 
+/// An entity's page: its attributes, pools, contents and addresses — or, for an IP manager,
+/// the use of its network.
 #[component]
 fn EntityView(
     detail: EntityDetail,
@@ -137,77 +139,74 @@ fn EntityView(
     membership: ServerAction<ChangeMembership>,
     allocate: ServerAction<AllocateIp>,
 ) -> impl IntoView {
+    let EntityDetail {
+        entity,
+        attrs,
+        parents,
+        contents,
+        pools,
+        ip_managers,
+        addresses,
+    } = detail;
+    let name = entity.name.clone();
+    let is_manager = entity.driver == "ipmanager";
+    view! {
+        <Title text=name.clone()/>
+        <h1>{name.clone()} " " <span class="badge">{format!("{} · {}", entity.driver, entity.kind)}</span></h1>
+        <Attributes name=name.clone() attrs set/>
+        <Pools name=name.clone() parents pools membership/>
+        <h2>"Contents"</h2>
+        <ul class="members contents">
+            {contents.iter().map(|c| view! { <li><a href=entity_href(c)>{entity_path(c)}</a></li> }).collect_view()}
+        </ul>
+        {(!is_manager && !ip_managers.is_empty()).then(|| view! { <Allocation name ip_managers allocate/> })}
+        {is_manager.then(|| view! { <NetworkUse addresses/> })}
+    }
+}
+
+fn entity_href(entity: &EntitySummary) -> String {
+    format!("/entities/{}", crate::urlencode(&entity.name))
+}
+
+fn entity_path(entity: &EntitySummary) -> String {
+    format!("/{}/{}", entity.driver, entity.name)
+}
+
+/// The attributes as a table, and a form that sets one.
+#[component]
+fn Attributes(
+    name: String,
+    attrs: Vec<AttributeView>,
+    set: ServerAction<SetAttribute>,
+) -> impl IntoView {
     let hydrated = use_hydrated();
-    let name = detail.entity.name.clone();
     let (key, subkey, value, datatype) = (
         NodeRef::<html::Input>::new(),
         NodeRef::<html::Input>::new(),
         NodeRef::<html::Input>::new(),
         NodeRef::<html::Select>::new(),
     );
-    let on_set = {
-        let name = name.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            if let (Some(key), Some(subkey), Some(value), Some(datatype)) =
-                (key.get(), subkey.get(), value.get(), datatype.get())
-            {
-                let subkey = Some(subkey.value()).filter(|s| !s.is_empty());
-                set.dispatch(SetAttribute {
-                    name: name.clone(),
-                    key: key.value(),
-                    subkey,
-                    value: value.value(),
-                    datatype: datatype.value(),
-                });
-            }
+    let on_set = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let (Some(key), Some(subkey), Some(value), Some(datatype)) =
+            (key.get(), subkey.get(), value.get(), datatype.get())
+        {
+            let subkey = Some(subkey.value()).filter(|s| !s.is_empty());
+            set.dispatch(SetAttribute {
+                name: name.clone(),
+                key: key.value(),
+                subkey,
+                value: value.value(),
+                datatype: datatype.value(),
+            });
         }
-    };
-    let pool_choice = NodeRef::<html::Select>::new();
-    let on_join = {
-        let name = name.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            if let Some(pool) = pool_choice.get() {
-                membership.dispatch(ChangeMembership {
-                    pool: pool.value(),
-                    device: name.clone(),
-                    insert: true,
-                });
-            }
-        }
-    };
-    let manager_choice = NodeRef::<html::Select>::new();
-    let on_allocate = {
-        let name = name.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            if let Some(manager) = manager_choice.get() {
-                allocate.dispatch(AllocateIp {
-                    manager: manager.value(),
-                    object: name.clone(),
-                });
-            }
-        }
-    };
-    let used = detail
-        .addresses
-        .iter()
-        .filter(|a| a.holder.is_some())
-        .count();
-    let total = detail.addresses.len();
-    let is_manager = detail.entity.driver == "ipmanager";
-    let link = |e: &crate::api::inventory::EntitySummary| {
-        format!("/entities/{}", crate::urlencode(&e.name))
     };
     view! {
-        <Title text=name.clone()/>
-        <h1>{name.clone()} " " <span class="badge">{format!("{} · {}", detail.entity.driver, detail.entity.kind)}</span></h1>
         <h2>"Attributes"</h2>
         <table class="data attrs">
             <thead><tr><th>"Key"</th><th>"Subkey"</th><th>"Number"</th><th>"Type"</th><th>"Value"</th></tr></thead>
             <tbody>
-                {detail.attrs.iter().map(|a| view! {
+                {attrs.iter().map(|a| view! {
                     <tr>
                         <td>{a.key.clone()}</td>
                         <td>{a.subkey.clone().unwrap_or_default()}</td>
@@ -229,14 +228,40 @@ fn EntityView(
             </label>
             <button type="submit" disabled=move || !hydrated.get()>"Set"</button>
         </form>
+    }
+}
 
+/// The pools and parents the entity is in, each with a way out, and a form to join a pool.
+#[component]
+fn Pools(
+    name: String,
+    parents: Vec<EntitySummary>,
+    pools: Vec<EntitySummary>,
+    membership: ServerAction<ChangeMembership>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let pool_choice = NodeRef::<html::Select>::new();
+    let on_join = {
+        let name = name.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if let Some(pool) = pool_choice.get() {
+                membership.dispatch(ChangeMembership {
+                    pool: pool.value(),
+                    device: name.clone(),
+                    insert: true,
+                });
+            }
+        }
+    };
+    view! {
         <h2>"Pools and parents"</h2>
         <ul class="members parents">
-            {detail.parents.iter().map(|p| {
+            {parents.iter().map(|p| {
                 let (pool, device) = (p.name.clone(), name.clone());
                 view! {
                     <li>
-                        <a href=link(p)>{format!("/{}/{}", p.driver, p.name)}</a>
+                        <a href=entity_href(p)>{entity_path(p)}</a>
                         " "
                         <button type="button" class="link-danger" disabled=move || !hydrated.get()
                             on:click=move |_| { membership.dispatch(ChangeMembership { pool: pool.clone(), device: device.clone(), insert: false }); }>
@@ -249,38 +274,58 @@ fn EntityView(
         <form class="inline-form" on:submit=on_join aria-label="Add to pool">
             <label>"Pool"
                 <select node_ref=pool_choice>
-                    {detail.pools.iter().map(|p| view! { <option value=p.name.clone()>{p.name.clone()}</option> }).collect_view()}
+                    {pools.iter().map(|p| view! { <option value=p.name.clone()>{p.name.clone()}</option> }).collect_view()}
                 </select>
             </label>
             <button type="submit" disabled=move || !hydrated.get()>"Add to pool"</button>
         </form>
+    }
+}
 
-        <h2>"Contents"</h2>
-        <ul class="members contents">
-            {detail.contents.iter().map(|c| view! { <li><a href=link(c)>{format!("/{}/{}", c.driver, c.name)}</a></li> }).collect_view()}
-        </ul>
+/// A form that gets the entity an address from one of the IP managers.
+#[component]
+fn Allocation(
+    name: String,
+    ip_managers: Vec<EntitySummary>,
+    allocate: ServerAction<AllocateIp>,
+) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let manager_choice = NodeRef::<html::Select>::new();
+    let on_allocate = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(manager) = manager_choice.get() {
+            allocate.dispatch(AllocateIp {
+                manager: manager.value(),
+                object: name.clone(),
+            });
+        }
+    };
+    view! {
+        <h2>"Addresses"</h2>
+        <form class="inline-form" on:submit=on_allocate aria-label="Allocate address">
+            <label>"From"
+                <select node_ref=manager_choice>
+                    {ip_managers.iter().map(|m| view! { <option value=m.name.clone()>{m.name.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" disabled=move || !hydrated.get()>"Allocate an address"</button>
+        </form>
+    }
+}
 
-        {(!is_manager && !detail.ip_managers.is_empty()).then(|| view! {
-            <h2>"Addresses"</h2>
-            <form class="inline-form" on:submit=on_allocate aria-label="Allocate address">
-                <label>"From"
-                    <select node_ref=manager_choice>
-                        {detail.ip_managers.iter().map(|m| view! { <option value=m.name.clone()>{m.name.clone()}</option> }).collect_view()}
-                    </select>
-                </label>
-                <button type="submit" disabled=move || !hydrated.get()>"Allocate an address"</button>
-            </form>
-        })}
-
-        {is_manager.then(|| view! {
-            <h2>"Network use"</h2>
-            <p>{format!("{used} of {total} addresses in use")}</p>
-            <div class="ip-grid" role="img" aria-label=format!("{used} of {total} addresses in use")>
-                {detail.addresses.iter().map(|a| {
-                    let title = match &a.holder { Some(h) => format!("{} — {h}", a.address), None => format!("{} — free", a.address) };
-                    view! { <span class="ip" class:used=a.holder.is_some() title=title data-address=a.address.clone()></span> }
-                }).collect_view()}
-            </div>
-        })}
+/// An IP manager's network as a picture of used and free addresses.
+#[component]
+fn NetworkUse(addresses: Vec<AddressUse>) -> impl IntoView {
+    let used = addresses.iter().filter(|a| a.holder.is_some()).count();
+    let total = addresses.len();
+    view! {
+        <h2>"Network use"</h2>
+        <p>{format!("{used} of {total} addresses in use")}</p>
+        <div class="ip-grid" role="img" aria-label=format!("{used} of {total} addresses in use")>
+            {addresses.iter().map(|a| {
+                let title = match &a.holder { Some(h) => format!("{} — {h}", a.address), None => format!("{} — free", a.address) };
+                view! { <span class="ip" class:used=a.holder.is_some() title=title data-address=a.address.clone()></span> }
+            }).collect_view()}
+        </div>
     }
 }

@@ -61,6 +61,93 @@ fn typed(column: &ColumnView, text: &str) -> Value {
     }
 }
 
+/// What the form sends: a new row what was filled in, an edit what changed. The inputs are
+/// read as they are now, typed before hydration or filled in by the browser.
+fn edited(
+    inputs: &[(ColumnView, String, NodeRef<leptos::html::Input>)],
+    is_new: bool,
+) -> Map<String, Value> {
+    inputs
+        .iter()
+        .filter_map(|(column, initial, node)| {
+            let text = node.get_untracked()?.value();
+            let changed = if is_new {
+                !text.is_empty()
+            } else {
+                text != *initial
+            };
+            (changed && !(is_new && column.generated))
+                .then(|| (column.name.clone(), typed(column, &text)))
+        })
+        .collect()
+}
+
+/// One column's input: its kind from the column type, a required mark, the foreign key's
+/// choices, and the server's refusal of this field beside it.
+#[component]
+fn RowField(
+    column: ColumnView,
+    initial: String,
+    node: NodeRef<leptos::html::Input>,
+    is_new: bool,
+    choices: Option<Vec<(String, String)>>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let name = column.name.clone();
+    // A key is fixed once the row exists; a generated column is the database's to fill.
+    let locked = (!is_new && column.in_key) || (is_new && column.generated);
+    let input_type = if column.input == "text" {
+        "text"
+    } else {
+        "number"
+    };
+    let step = if column.input == "number" {
+        Some("any")
+    } else {
+        None
+    };
+    let placeholder = if is_new && column.generated {
+        "assigned by the database"
+    } else {
+        ""
+    };
+    let list = column
+        .references
+        .as_ref()
+        .map(|_| format!("choices-{name}"));
+    let choice_list = choices.map(|found| {
+        view! {
+            <datalist id=format!("choices-{name}")>
+                {found.into_iter().map(|(key, label)| view! {
+                    <option value=key.clone() label=format!("{label} ({key})")/>
+                }).collect_view()}
+            </datalist>
+        }
+    });
+    view! {
+        <label class="field">
+            <span>
+                {name.clone()}
+                {column.required.then(|| view! { <abbr title="required" class="required">" *"</abbr> })}
+                <small>{format!(" {}", column.declared_type)}</small>
+            </span>
+            <input
+                type=input_type
+                step=step
+                name=name.clone()
+                value=initial
+                placeholder=placeholder
+                list=list
+                readonly=locked
+                required=column.required
+                node_ref=node
+            />
+            {choice_list}
+            {move || error.get().map(|message| view! { <span class="field-error" role="alert">{message}</span> })}
+        </label>
+    }
+}
+
 #[component]
 fn RowFields(form: RowForm) -> impl IntoView {
     let RowForm {
@@ -96,25 +183,11 @@ fn RowFields(form: RowForm) -> impl IntoView {
         );
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            // A new row sends what was filled in; an edit sends what changed.
-            let values: Map<String, Value> = inputs
-                .iter()
-                .filter_map(|(column, initial, node)| {
-                    let text = node.get_untracked()?.value();
-                    let changed = if is_new {
-                        !text.is_empty()
-                    } else {
-                        text != *initial
-                    };
-                    (changed && !(is_new && column.generated))
-                        .then(|| (column.name.clone(), typed(column, &text)))
-                })
-                .collect();
             save.dispatch(SaveRow {
                 db: db.clone(),
                 table: table.clone(),
                 key: key.clone(),
-                values,
+                values: edited(&inputs, is_new),
                 etag: etag.clone(),
             });
         }
@@ -145,55 +218,20 @@ fn RowFields(form: RowForm) -> impl IntoView {
         Some(Err(error)) => Some(error),
         _ => None,
     };
-    let field_error = move |name: &str| {
-        error()
-            .filter(|e| e.fields.iter().any(|f| f == name))
-            .map(|e| e.error)
-    };
-
     let fields = inputs
-        .iter()
+        .into_iter()
         .map(|(column, initial, node)| {
-            let (node, initial) = (*node, initial.clone());
             let name = column.name.clone();
-            // A key is fixed once the row exists; a generated column is the database's to fill.
-            let locked = (!is_new && column.in_key) || (is_new && column.generated);
-            let input_type = if column.input == "text" { "text" } else { "number" };
-            let step = if column.input == "number" { Some("any") } else { None };
-            let placeholder = if is_new && column.generated { "assigned by the database" } else { "" };
-            let list = column.references.as_ref().map(|_| format!("choices-{name}"));
-            let choice_list = choices.iter().find(|(c, _)| *c == name).map(|(_, found)| {
-                view! {
-                    <datalist id=format!("choices-{name}")>
-                        {found.iter().map(|(key, label)| view! {
-                            <option value=key.clone() label=format!("{label} ({key})")/>
-                        }).collect_view()}
-                    </datalist>
-                }
+            let choices = choices
+                .iter()
+                .find(|(c, _)| *c == name)
+                .map(|(_, found)| found.clone());
+            let field_error = Signal::derive(move || {
+                error()
+                    .filter(|e| e.fields.iter().any(|f| *f == name))
+                    .map(|e| e.error)
             });
-            let error_name = name.clone();
-            view! {
-                <label class="field">
-                    <span>
-                        {name.clone()}
-                        {column.required.then(|| view! { <abbr title="required" class="required">" *"</abbr> })}
-                        <small>{format!(" {}", column.declared_type)}</small>
-                    </span>
-                    <input
-                        type=input_type
-                        step=step
-                        name=name.clone()
-                        value=initial
-                        placeholder=placeholder
-                        list=list
-                        readonly=locked
-                        required=column.required
-                        node_ref=node
-                    />
-                    {choice_list}
-                    {move || field_error(&error_name).map(|message| view! { <span class="field-error" role="alert">{message}</span> })}
-                </label>
-            }
+            view! { <RowField column initial node is_new choices error=field_error/> }
         })
         .collect_view();
 
