@@ -46,7 +46,15 @@ pub async fn dot(store: &Store, blobs: &BlobStore, request: DotImport) -> Import
         let file = tokio::fs::File::open(request.folder.join(relative))
             .await
             .map_err(|e| format!("cannot open {relative}: {e}"))?;
-        files::write(store, blobs, &actor, &path, &request.branch, relative, file)
+        let to = files::WorkingFile {
+            store,
+            actor: &actor,
+            dot: &path,
+            branch: &request.branch,
+            path: relative,
+        };
+        blobs
+            .receive(&to, file)
             .await
             .map_err(|e| format!("{relative}: {e} (nothing was committed)"))?;
         progress.advance(*size);

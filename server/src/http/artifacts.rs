@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use depot_domain::artifacts::apps::{self, AppRequest};
-use depot_domain::artifacts::service::{self, PropertiesChange, UploadHeaders};
+use depot_domain::artifacts::service::{self, Archive, PropertiesChange, UploadHeaders};
 use depot_domain::artifacts::{PluginClass, PluginSummary, Scope};
 use depot_domain::{Actor, DomainError};
 use futures_util::TryStreamExt;
@@ -317,6 +317,24 @@ async fn list_versions(
     json(service::versions(&state.store, &actor, &ns, &name, scope).await?)
 }
 
+/// An archive for `ns`/`name`, however its bytes arrive.
+fn archive<'a>(
+    state: &'a AppState,
+    actor: &'a Actor,
+    namespace: &'a str,
+    name: &'a str,
+    headers: &'a UploadHeaders,
+) -> Archive<'a> {
+    Archive {
+        store: &state.store,
+        blobs: &state.blobs,
+        actor,
+        namespace,
+        name,
+        headers,
+    }
+}
+
 /// CDAP's `Artifact-Version`, `Artifact-Extends` and `Artifact-Plugins` headers.
 fn upload_headers(headers: &HeaderMap) -> UploadHeaders {
     UploadHeaders {
@@ -332,17 +350,9 @@ async fn add_artifact(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let upload = upload_headers(&headers);
-    service::add(
-        &state.store,
-        &state.blobs,
-        &actor,
-        &ns,
-        &name,
-        &upload,
-        body_reader(body),
-    )
-    .await?;
+    let headers = upload_headers(&headers);
+    let archive = archive(&state, &actor, &ns, &name, &headers);
+    state.blobs.receive(&archive, body_reader(body)).await?;
     done("Artifact added successfully")
 }
 
@@ -353,15 +363,9 @@ async fn begin_upload(
     ArtifactRef { ns, name }: ArtifactRef,
     headers: HeaderMap,
 ) -> Answer {
-    let upload = service::begin_upload(
-        &state.store,
-        &state.blobs,
-        &actor,
-        &ns,
-        &name,
-        &upload_headers(&headers),
-    )
-    .await?;
+    let headers = upload_headers(&headers);
+    let archive = archive(&state, &actor, &ns, &name, &headers);
+    let upload = state.blobs.begin_receiving(&archive).await?;
     Ok((StatusCode::CREATED, Json(upload)).into_response())
 }
 
@@ -381,17 +385,13 @@ async fn finish_upload(
     body: Body,
 ) -> Answer {
     let confirmation: UploadConfirmation = json_body(&state, body).await?;
-    service::finish_upload(
-        &state.store,
-        &state.blobs,
-        &actor,
-        &ns,
-        &name,
-        &upload_headers(&headers),
-        &upload,
-        (confirmation.size, &confirmation.sha256),
-    )
-    .await?;
+    let headers = upload_headers(&headers);
+    let archive = archive(&state, &actor, &ns, &name, &headers);
+    let confirmed = (confirmation.size, confirmation.sha256.as_str());
+    state
+        .blobs
+        .finish_receiving(&archive, &upload, confirmed)
+        .await?;
     done("Artifact added successfully")
 }
 

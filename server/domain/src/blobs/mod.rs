@@ -14,6 +14,7 @@
 pub mod direct;
 mod files;
 pub mod gc;
+pub mod receive;
 mod s3;
 
 use std::io;

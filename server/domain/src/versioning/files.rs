@@ -4,7 +4,6 @@
 
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
-use tokio::io::AsyncRead;
 
 use super::model::{DotFile, FileTextDiff};
 use super::service::{self, Branch, Dot, DotPath};
@@ -12,7 +11,7 @@ use super::text_diff;
 use super::tree::{FileRef, Trees};
 use crate::audit::Surface;
 use crate::auth::actor::Actor;
-use crate::blobs::direct::DirectUpload;
+use crate::blobs::receive::Destination;
 use crate::blobs::{BlobStore, StoredBlob};
 use crate::error::{DomainError, DomainResult};
 use crate::store::Store;
@@ -48,121 +47,75 @@ fn no_such_file(dot: &Dot, at: &str, path: &str) -> DomainError {
     DomainError::not_found(format!("No file '{path}' in {} at {at}", dot.path.label()))
 }
 
-/// Writes `content` to `file_path` in the branch's working tree, making it dirty (unless the
-/// content is what the head commit already has).
-#[allow(clippy::too_many_arguments)]
-pub async fn write(
-    store: &Store,
-    blobs: &BlobStore,
-    actor: &Actor,
-    path: &DotPath,
-    branch_given: &str,
-    file_path: &str,
-    content: impl AsyncRead + Unpin,
-) -> DomainResult<DotFile> {
-    check_writable(store, actor, path, branch_given, file_path).await?;
-    let blob = blobs.put(content).await?;
-    record_file(store, actor, path, branch_given, file_path, blob).await
+/// A file on its way into a branch's working tree (`PUT …/files/{path}`, or the two steps of a
+/// signed URL), received by the blob store
+/// ([`BlobStore::receive`](crate::blobs::BlobStore::receive) and its two-step forms). Writing it
+/// makes the file dirty, unless the content is what the head commit already has.
+pub struct WorkingFile<'a> {
+    pub store: &'a Store,
+    pub actor: &'a Actor,
+    pub dot: &'a DotPath,
+    pub branch: &'a str,
+    pub path: &'a str,
 }
 
-/// The first step of a two-step upload of `file_path`: a signed URL the client PUTs the bytes
-/// to, straight into the object store (for clients that cannot send a big body through Depot).
-pub async fn begin_upload(
-    store: &Store,
-    blobs: &BlobStore,
-    actor: &Actor,
-    path: &DotPath,
-    branch_given: &str,
-    file_path: &str,
-) -> DomainResult<DirectUpload> {
-    check_writable(store, actor, path, branch_given, file_path).await?;
-    blobs.begin_direct().await
-}
+impl Destination for WorkingFile<'_> {
+    type Recorded = DotFile;
 
-/// The second step: once the bytes of `upload` are checked against `size` and `sha256`, they
-/// are written to `file_path` as [`write`] would.
-#[allow(clippy::too_many_arguments)]
-pub async fn finish_upload(
-    store: &Store,
-    blobs: &BlobStore,
-    actor: &Actor,
-    path: &DotPath,
-    branch_given: &str,
-    file_path: &str,
-    upload: &str,
-    (size, sha256): (i64, &str),
-) -> DomainResult<DotFile> {
-    check_writable(store, actor, path, branch_given, file_path).await?;
-    let blob = blobs.finish_direct(upload, size, sha256).await?;
-    record_file(store, actor, path, branch_given, file_path, blob).await
-}
-
-/// Refuses before anything is stored when the caller may not write, the path is bad, or the dot
-/// or branch is not there.
-async fn check_writable(
-    store: &Store,
-    actor: &Actor,
-    path: &DotPath,
-    branch_given: &str,
-    file_path: &str,
-) -> DomainResult<()> {
-    actor.require_write()?;
-    check_file_path(file_path)?;
-    let mut conn = store.pool().acquire().await?;
-    let dot = service::dot(&mut conn, path).await?;
-    service::branch(&mut conn, &dot, branch_given).await?;
-    Ok(())
-}
-
-/// Records a stored blob as `file_path` of the branch's working tree, with its audit entry.
-async fn record_file(
-    store: &Store,
-    actor: &Actor,
-    path: &DotPath,
-    branch_given: &str,
-    file_path: &str,
-    blob: StoredBlob,
-) -> DomainResult<DotFile> {
-    let mut tx = store.begin_write().await?;
-    let dot = service::dot(&mut tx, path).await?;
-    let branch = service::lock_branch(&mut tx, &dot, branch_given).await?;
-    let head = service::head(&mut tx, &branch).await?;
-    let in_head = Trees::default()
-        .find(&mut tx, &head.root, file_path)
-        .await?;
-    let dirty = in_head.as_ref().map(|f| &f.blob) != Some(&blob.hash);
-    if dirty {
-        sqlx::query(
-            "INSERT INTO dot_changes (branch_id, path, blob, size_bytes, base_size_bytes, written_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (branch_id, path) DO UPDATE SET blob = excluded.blob, \
-                 size_bytes = excluded.size_bytes, written_at = excluded.written_at",
-        )
-        .bind(&branch.id)
-        .bind(file_path)
-        .bind(&blob.hash)
-        .bind(blob.size)
-        .bind(in_head.map(|f| f.size).unwrap_or(0))
-        .bind(time::now())
-        .execute(&mut *tx)
-        .await?;
-    } else {
-        forget_change(&mut tx, &branch, file_path).await?;
+    /// Refuses before anything is stored when the caller may not write, the path is bad, or
+    /// the dot or branch is not there.
+    async fn check(&self) -> DomainResult<()> {
+        self.actor.require_write()?;
+        check_file_path(self.path)?;
+        let mut conn = self.store.pool().acquire().await?;
+        let dot = service::dot(&mut conn, self.dot).await?;
+        service::branch(&mut conn, &dot, self.branch).await?;
+        Ok(())
     }
-    Surface::Versioning.record(&mut tx,
-        actor,
-        &dot.path.label(),
-        "write file",
-        json!({ "branch": branch.name, "path": file_path, "size": blob.size, "sha256": blob.hash }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(DotFile {
-        path: file_path.to_string(),
-        size_bytes: blob.size,
-        sha256: blob.hash,
-        dirty,
-    })
+
+    /// The stored blob as the file of the working tree, with its audit entry.
+    async fn record(&self, blob: StoredBlob) -> DomainResult<DotFile> {
+        let mut tx = self.store.begin_write().await?;
+        let dot = service::dot(&mut tx, self.dot).await?;
+        let branch = service::lock_branch(&mut tx, &dot, self.branch).await?;
+        let head = service::head(&mut tx, &branch).await?;
+        let in_head = Trees::default()
+            .find(&mut tx, &head.root, self.path)
+            .await?;
+        let dirty = in_head.as_ref().map(|f| &f.blob) != Some(&blob.hash);
+        if dirty {
+            sqlx::query(
+                "INSERT INTO dot_changes (branch_id, path, blob, size_bytes, base_size_bytes, written_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (branch_id, path) DO UPDATE SET blob = excluded.blob, \
+                     size_bytes = excluded.size_bytes, written_at = excluded.written_at",
+            )
+            .bind(&branch.id)
+            .bind(self.path)
+            .bind(&blob.hash)
+            .bind(blob.size)
+            .bind(in_head.map(|f| f.size).unwrap_or(0))
+            .bind(time::now())
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            forget_change(&mut tx, &branch, self.path).await?;
+        }
+        Surface::Versioning.record(&mut tx,
+            self.actor,
+            &dot.path.label(),
+            "write file",
+            json!({ "branch": branch.name, "path": self.path, "size": blob.size, "sha256": blob.hash }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(DotFile {
+            path: self.path.to_string(),
+            size_bytes: blob.size,
+            sha256: blob.hash,
+            dirty,
+        })
+    }
 }
 
 async fn forget_change(

@@ -27,11 +27,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             &format!("{DOT}/branches/{{branch}}/files"),
-            get(rest::list_working_files),
+            get(rest::list_files),
         )
         .route(
             &format!("{DOT}/branches/{{branch}}/files/"),
-            get(rest::list_working_files),
+            get(rest::list_files),
         )
         .route(
             &format!("{DOT}/branches/{{branch}}/commits"),
@@ -44,15 +44,15 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{DOT}/commits"), get(rest::commit_graph))
         .route(
             &format!("{DOT}/commits/{{commit}}/files"),
-            get(rest::list_commit_files),
+            get(rest::list_files),
         )
         .route(
             &format!("{DOT}/commits/{{commit}}/files/"),
-            get(rest::list_commit_files),
+            get(rest::list_files),
         )
         .route(
             &format!("{DOT}/commits/{{commit}}/files/{{*path}}"),
-            get(rest::get_commit_file),
+            get(rest::get_file),
         )
         .route(&format!("{DOT}/diff"), get(rest::diff))
         .route(
@@ -71,7 +71,7 @@ pub fn upload_routes() -> Router<AppState> {
     Router::new().route(
         &format!("{DOT}/branches/{{branch}}/files/{{*path}}"),
         put(rest::put_file)
-            .get(rest::get_working_file)
+            .get(rest::get_file)
             .delete(rest::delete_file),
     )
 }

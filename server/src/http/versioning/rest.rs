@@ -6,9 +6,9 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use depot_domain::versioning::files::{self, Version};
+use depot_domain::versioning::files::{self, Version, WorkingFile};
 use depot_domain::versioning::service::{self, DotPath};
-use depot_domain::Actor;
+use depot_domain::{Actor, DomainError};
 use futures_util::TryStreamExt;
 use http::request::Parts;
 use http::{HeaderMap, StatusCode};
@@ -37,6 +37,43 @@ impl FromRequestParts<AppState> for DotRef {
     }
 }
 
+/// The version of the dot a route names: a branch's working tree (`{branch}`) or a commit
+/// (`{commit}`).
+pub enum At {
+    WorkingTree(String),
+    Commit(String),
+}
+
+impl At {
+    fn version(&self) -> Version<'_> {
+        match self {
+            Self::WorkingTree(branch) => Version::WorkingTree { branch },
+            Self::Commit(id) => Version::Commit(id),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for At {
+    type Rejection = DepotError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, DepotError> {
+        let mut params = path_params(parts, state).await;
+        match (params.remove("commit"), params.remove("branch")) {
+            (Some(commit), _) => Ok(Self::Commit(commit)),
+            (None, Some(branch)) => Ok(Self::WorkingTree(branch)),
+            (None, None) => {
+                Err(DomainError::Internal("a file route names no version".into()).into())
+            }
+        }
+    }
+}
+
+/// A file's path inside a dot: the rest of the route.
+#[derive(Deserialize)]
+pub struct InDot {
+    path: String,
+}
+
 #[derive(Deserialize)]
 pub struct OnBranch {
     branch: String,
@@ -52,17 +89,6 @@ pub struct BranchFile {
 pub struct BranchUpload {
     branch: String,
     upload: String,
-}
-
-#[derive(Deserialize)]
-pub struct OnCommit {
-    commit: String,
-}
-
-#[derive(Deserialize)]
-pub struct CommitFile {
-    commit: String,
-    path: String,
 }
 
 fn body_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, DepotError> {
@@ -153,6 +179,23 @@ pub async fn delete_branch(
 }
 
 /// `PUT …/branches/{b}/files/{path}`: the body, streamed to the blob store as it arrives.
+/// A file of the branch's working tree, however its bytes arrive.
+fn working_file<'a>(
+    state: &'a AppState,
+    actor: &'a Actor,
+    dot: &'a DotPath,
+    branch: &'a str,
+    path: &'a str,
+) -> WorkingFile<'a> {
+    WorkingFile {
+        store: &state.store,
+        actor,
+        dot,
+        branch,
+        path,
+    }
+}
+
 pub async fn put_file(
     Caller { state, actor }: Caller,
     DotRef(path): DotRef,
@@ -163,17 +206,11 @@ pub async fn put_file(
     body: Body,
 ) -> Answer {
     let content = StreamReader::new(body.into_data_stream().map_err(std::io::Error::other));
-    let file = files::write(
-        &state.store,
-        &state.blobs,
-        &actor,
-        &path,
-        &branch,
-        &file_path,
-        content,
+    let to = working_file(&state, &actor, &path, &branch, &file_path);
+    ok(
+        StatusCode::CREATED,
+        state.blobs.receive(&to, content).await?,
     )
-    .await?;
-    ok(StatusCode::CREATED, file)
 }
 
 #[derive(Deserialize)]
@@ -189,16 +226,8 @@ pub async fn begin_upload(
     body: Bytes,
 ) -> Answer {
     let request: UploadRequest = body_json(&body)?;
-    let upload = files::begin_upload(
-        &state.store,
-        &state.blobs,
-        &actor,
-        &path,
-        &branch,
-        &request.path,
-    )
-    .await?;
-    ok(StatusCode::CREATED, upload)
+    let to = working_file(&state, &actor, &path, &branch, &request.path);
+    ok(StatusCode::CREATED, state.blobs.begin_receiving(&to).await?)
 }
 
 #[derive(Deserialize)]
@@ -217,18 +246,15 @@ pub async fn finish_upload(
     body: Bytes,
 ) -> Answer {
     let confirmation: UploadConfirmation = body_json(&body)?;
-    let file = files::finish_upload(
-        &state.store,
-        &state.blobs,
-        &actor,
-        &path,
-        &branch,
-        &confirmation.path,
-        &upload,
-        (confirmation.size, &confirmation.sha256),
+    let to = working_file(&state, &actor, &path, &branch, &confirmation.path);
+    let confirmed = (confirmation.size, confirmation.sha256.as_str());
+    ok(
+        StatusCode::CREATED,
+        state
+            .blobs
+            .finish_receiving(&to, &upload, confirmed)
+            .await?,
     )
-    .await?;
-    ok(StatusCode::CREATED, file)
 }
 
 pub async fn delete_file(
@@ -243,87 +269,23 @@ pub async fn delete_file(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn get_working_file(
+/// `GET …/branches/{branch}/files/{path}` and `…/commits/{commit}/files/{path}`: the file's
+/// content, streamed, with its ETag (its SHA-256, so an unchanged file is a 304) and ranges.
+pub async fn get_file(
     Caller { state, actor }: Caller,
     DotRef(path): DotRef,
-    Path(BranchFile {
-        branch,
-        path: file_path,
-    }): Path<BranchFile>,
+    at: At,
+    Path(InDot { path: file_path }): Path<InDot>,
     headers: HeaderMap,
 ) -> Answer {
-    download(
-        &state,
-        &actor,
-        &path,
-        Version::WorkingTree { branch: &branch },
-        &file_path,
-        &headers,
-    )
-    .await
+    let file = files::read(&state.store, &actor, &path, at.version(), &file_path).await?;
+    let octets = "application/octet-stream";
+    Ok(blob_response(&state.blobs, &file.blob, file.size as u64, octets, &headers).await?)
 }
 
-pub async fn get_commit_file(
-    Caller { state, actor }: Caller,
-    DotRef(path): DotRef,
-    Path(CommitFile {
-        commit,
-        path: file_path,
-    }): Path<CommitFile>,
-    headers: HeaderMap,
-) -> Answer {
-    download(
-        &state,
-        &actor,
-        &path,
-        Version::Commit(&commit),
-        &file_path,
-        &headers,
-    )
-    .await
-}
-
-/// Streams a file's content: ETag (its SHA-256, so an unchanged file is a 304) and byte ranges.
-async fn download(
-    state: &AppState,
-    actor: &Actor,
-    path: &DotPath,
-    version: Version<'_>,
-    file_path: &str,
-    headers: &HeaderMap,
-) -> Answer {
-    let file = files::read(&state.store, actor, path, version, file_path).await?;
-    Ok(blob_response(
-        &state.blobs,
-        &file.blob,
-        file.size as u64,
-        "application/octet-stream",
-        headers,
-    )
-    .await?)
-}
-
-pub async fn list_working_files(
-    Caller { state, actor }: Caller,
-    DotRef(path): DotRef,
-    Path(OnBranch { branch }): Path<OnBranch>,
-) -> Answer {
-    let listing = files::list(
-        &state.store,
-        &actor,
-        &path,
-        Version::WorkingTree { branch: &branch },
-    )
-    .await?;
-    ok(StatusCode::OK, listing)
-}
-
-pub async fn list_commit_files(
-    Caller { state, actor }: Caller,
-    DotRef(path): DotRef,
-    Path(OnCommit { commit }): Path<OnCommit>,
-) -> Answer {
-    let listing = files::list(&state.store, &actor, &path, Version::Commit(&commit)).await?;
+/// `GET …/branches/{branch}/files` and `…/commits/{commit}/files`: every file with its size.
+pub async fn list_files(Caller { state, actor }: Caller, DotRef(path): DotRef, at: At) -> Answer {
+    let listing = files::list(&state.store, &actor, &path, at.version()).await?;
     ok(StatusCode::OK, listing)
 }
 

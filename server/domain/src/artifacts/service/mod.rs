@@ -9,7 +9,6 @@ use std::path::Path;
 use serde_json::{json, Map, Value};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use tokio::io::AsyncRead;
 
 use super::archive::{self, ArchiveProblem};
 use super::model::{
@@ -19,7 +18,6 @@ use super::model::{
 use super::version::{is_valid_name, Version, VersionRange};
 use crate::audit::Surface;
 use crate::auth::actor::Actor;
-use crate::blobs::direct::DirectUpload;
 use crate::blobs::{BlobStore, StoredBlob};
 use crate::error::{DomainError, DomainResult};
 use crate::store::{json_column, Store, Tx};

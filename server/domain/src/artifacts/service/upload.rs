@@ -2,6 +2,7 @@
 //! URL and confirmed by size and SHA-256), inspected, checked and recorded.
 
 use super::*;
+use crate::blobs::receive::Destination;
 
 /// What an upload says about itself in its headers.
 #[derive(Clone, Debug, Default)]
@@ -246,51 +247,44 @@ pub(in crate::artifacts) async fn prepare(
     })
 }
 
-/// `POST …/artifacts/{name}`: the body is the archive, streamed into the blob store.
-pub async fn add(
-    store: &Store,
-    blobs: &BlobStore,
-    actor: &Actor,
-    namespace: &str,
-    name: &str,
-    headers: &UploadHeaders,
-    content: impl AsyncRead + Unpin,
-) -> DomainResult<ArtifactDetail> {
-    check_upload(store, actor, namespace, name, headers).await?;
-    let blob = blobs.put(content).await?;
-    record_upload(store, blobs, actor, namespace, name, headers, blob).await
+/// An archive on its way in as a version of `namespace`/`name` (`POST …/artifacts/{name}`, or
+/// the two steps of a signed URL): received by the blob store
+/// ([`BlobStore::receive`](crate::blobs::BlobStore::receive) and its two-step forms).
+pub struct Archive<'a> {
+    pub store: &'a Store,
+    pub blobs: &'a BlobStore,
+    pub actor: &'a Actor,
+    pub namespace: &'a str,
+    pub name: &'a str,
+    pub headers: &'a UploadHeaders,
 }
 
-/// The first step of an archive sent straight to the object store: where to PUT it, once the
-/// caller, the namespace and the headers are found fit.
-pub async fn begin_upload(
-    store: &Store,
-    blobs: &BlobStore,
-    actor: &Actor,
-    namespace: &str,
-    name: &str,
-    headers: &UploadHeaders,
-) -> DomainResult<DirectUpload> {
-    check_upload(store, actor, namespace, name, headers).await?;
-    blobs.begin_direct().await
-}
+impl Destination for Archive<'_> {
+    type Recorded = ArtifactDetail;
 
-/// The second step: once the bytes of `upload` are checked against `size` and `sha256`, the
-/// archive is added as [`add`] would.
-#[allow(clippy::too_many_arguments)]
-pub async fn finish_upload(
-    store: &Store,
-    blobs: &BlobStore,
-    actor: &Actor,
-    namespace: &str,
-    name: &str,
-    headers: &UploadHeaders,
-    upload: &str,
-    (size, sha256): (i64, &str),
-) -> DomainResult<ArtifactDetail> {
-    check_upload(store, actor, namespace, name, headers).await?;
-    let blob = blobs.finish_direct(upload, size, sha256).await?;
-    record_upload(store, blobs, actor, namespace, name, headers, blob).await
+    async fn check(&self) -> DomainResult<()> {
+        check_upload(
+            self.store,
+            self.actor,
+            self.namespace,
+            self.name,
+            self.headers,
+        )
+        .await
+    }
+
+    /// The stored archive as a new version, with its audit record.
+    async fn record(&self, blob: StoredBlob) -> DomainResult<ArtifactDetail> {
+        let (namespace, name) = (self.namespace, self.name);
+        let new = prepare(self.blobs, namespace, name, blob, self.headers).await?;
+        let mut tx = self.store.begin_write().await?;
+        insert(&mut tx, self.actor, &new).await?;
+        let stored = find(&mut tx, namespace, name, new.version.as_str())
+            .await?
+            .expect("just written");
+        tx.commit().await?;
+        Ok(stored.detail())
+    }
 }
 
 /// What can be refused before any byte of an archive is read.
@@ -321,24 +315,4 @@ async fn check_upload(
         parse_version(version)?;
     }
     Ok(())
-}
-
-/// The stored archive as a new version, with its audit record.
-async fn record_upload(
-    store: &Store,
-    blobs: &BlobStore,
-    actor: &Actor,
-    namespace: &str,
-    name: &str,
-    headers: &UploadHeaders,
-    blob: StoredBlob,
-) -> DomainResult<ArtifactDetail> {
-    let new = prepare(blobs, namespace, name, blob, headers).await?;
-    let mut tx = store.begin_write().await?;
-    insert(&mut tx, actor, &new).await?;
-    let stored = find(&mut tx, namespace, name, new.version.as_str())
-        .await?
-        .expect("just written");
-    tx.commit().await?;
-    Ok(stored.detail())
 }
