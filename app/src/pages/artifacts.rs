@@ -325,6 +325,40 @@ fn config_changes(now: &Value, after: &Value) -> Vec<(String, String, String)> {
 
 /// An app: its version, config and history, and moving it to another version. Moving back to a
 /// version it ran before restores the config it had then; the confirmation shows what changes.
+/// The in-page question before an app moves to another version, with what its config becomes.
+#[component]
+fn ConfirmVersionChange(
+    question: String,
+    /// Config key, value now, value after.
+    changes: Vec<(String, String, String)>,
+    request: ChangeAppVersion,
+    change: ServerAction<ChangeAppVersion>,
+    set_pending: WriteSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div class="confirm" role="dialog" aria-label="Confirm version change">
+            <p><strong>{question}</strong></p>
+            {if changes.is_empty() {
+                view! { <p>"The config stays as it is."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data config-diff">
+                        <thead><tr><th>"Config key"</th><th>"Now"</th><th>"After"</th></tr></thead>
+                        <tbody>
+                            {changes.into_iter().map(|(k, before, after)| view! {
+                                <tr><td>{k}</td><td><code>{before}</code></td><td><code>{after}</code></td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <button type="button" on:click=move |_| { change.dispatch(request.clone()); set_pending.set(None); }>"Confirm"</button>
+            " "
+            <button type="button" class="secondary" on:click=move |_| set_pending.set(None)>"Cancel"</button>
+        </div>
+    }
+}
+
 #[component]
 fn AppCard(
     namespace: String,
@@ -377,28 +411,8 @@ fn AppCard(
                     version: to.clone(),
                     config: Some(after),
                 };
-                view! {
-                    <div class="confirm" role="dialog" aria-label="Confirm version change">
-                        <p><strong>{format!("{} {} from {} to {}?", direction(&to), name, current, to)}</strong></p>
-                        {if changes.is_empty() {
-                            view! { <p>"The config stays as it is."</p> }.into_any()
-                        } else {
-                            view! {
-                                <table class="data config-diff">
-                                    <thead><tr><th>"Config key"</th><th>"Now"</th><th>"After"</th></tr></thead>
-                                    <tbody>
-                                        {changes.into_iter().map(|(k, before, after)| view! {
-                                            <tr><td>{k}</td><td><code>{before}</code></td><td><code>{after}</code></td></tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any()
-                        }}
-                        <button type="button" on:click=move |_| { change.dispatch(request.clone()); set_pending.set(None); }>"Confirm"</button>
-                        " "
-                        <button type="button" class="secondary" on:click=move |_| set_pending.set(None)>"Cancel"</button>
-                    </div>
-                }
+                let question = format!("{} {} from {} to {}?", direction(&to), name, current, to);
+                view! { <ConfirmVersionChange question changes request change set_pending/> }
             })
         }
     };

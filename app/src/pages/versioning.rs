@@ -134,11 +134,11 @@ impl DotView {
     }
 }
 
-#[component]
-pub fn DotPage() -> impl IntoView {
+/// The dot page's view state, from the route (`/versioning/{ns}/{dot}`) and its query string.
+fn use_dot_view() -> Memo<DotView> {
     let params = use_params_map();
     let query = use_query_map();
-    let view_state = Memo::new(move |_| {
+    Memo::new(move |_| {
         let q = query.read();
         let value = |name: &str| q.get(name).unwrap_or_default();
         DotView {
@@ -152,7 +152,34 @@ pub fn DotPage() -> impl IntoView {
             to: value("to"),
             file: value("file"),
         }
+    })
+}
+
+/// After branching, shows the new branch; after a rollback, the branch's working tree.
+fn follow_branch_changes(
+    view_state: Memo<DotView>,
+    branch: ServerAction<BranchDot>,
+    rollback: ServerAction<RollbackDot>,
+) {
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let target = match (branch.value().get(), rollback.value().get()) {
+            (Some(Ok(new_branch)), _) => Some(new_branch),
+            (_, Some(Ok(()))) => Some(view_state.get_untracked().branch),
+            _ => None,
+        };
+        if let Some(target) = target {
+            navigate(
+                &view_state.get_untracked().href(&target, ""),
+                Default::default(),
+            );
+        }
     });
+}
+
+#[component]
+pub fn DotPage() -> impl IntoView {
+    let view_state = use_dot_view();
     let commit = ServerAction::<CommitDot>::new();
     let branch = ServerAction::<BranchDot>::new();
     let rollback = ServerAction::<RollbackDot>::new();
@@ -186,21 +213,7 @@ pub fn DotPage() -> impl IntoView {
             Some(dot_file_diff(v.namespace, v.name, v.branch, v.from, v.to, v.file).await)
         },
     );
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        // After branching, show the new branch; after a rollback, the branch's working tree.
-        let target = match (branch.value().get(), rollback.value().get()) {
-            (Some(Ok(new_branch)), _) => Some(new_branch),
-            (_, Some(Ok(()))) => Some(view_state.get_untracked().branch),
-            _ => None,
-        };
-        if let Some(target) = target {
-            navigate(
-                &view_state.get_untracked().href(&target, ""),
-                Default::default(),
-            );
-        }
-    });
+    follow_branch_changes(view_state, branch, rollback);
     let failures = move || {
         [
             commit.value().get().and_then(Result::err),

@@ -89,60 +89,23 @@ fn TableContents(page: TablePage) -> impl IntoView {
     let search = location.search.get_untracked();
     let base = format!("/tables/{}/{}", page.database, page.resource);
     let sort = query.read_untracked().get("sort").unwrap_or_default();
-    let last_page = ((page.total.max(0) as u64).div_ceil(page.page_size)).max(1);
     let link_to = {
         let base = base.clone();
-        let search = search.clone();
         move |changes: &[(&str, Option<String>)]| format!("{base}{}", with_params(&search, changes))
     };
-    let header = page
-        .columns
-        .iter()
-        .map(|column| {
-            let (next_sort, mark) = if sort == column.name {
-                (format!("-{}", column.name), " ▲")
-            } else if sort == format!("-{}", column.name) {
-                (column.name.clone(), " ▼")
-            } else {
-                (column.name.clone(), "")
-            };
-            let href = link_to(&[("sort", Some(next_sort)), ("page", None), ("after", None)]);
-            view! { <th><a href=href title=column.declared_type.clone()>{column.name.clone()}{mark}</a></th> }
-        })
-        .collect_view();
-    let filters = page
-        .columns
-        .iter()
-        .map(|column| {
-            let name = column.name.clone();
-            let op_name = format!("{name}.op");
-            let current_value = query.read_untracked().get(&name).unwrap_or_default();
-            let current_op = query.read_untracked().get(&op_name).unwrap_or_else(|| "eq".into());
-            view! {
-                <td class="filter">
-                    <select name=op_name.clone() aria-label=format!("{name} operator")>
-                        {OPERATORS.iter().map(|(value, label)| view! {
-                            <option value=*value selected=current_op == *value>{*label}</option>
-                        }).collect_view()}
-                    </select>
-                    <input type="text" name=name.clone() value=current_value aria-label=format!("Filter {name}")/>
-                </td>
-            }
-        })
-        .collect_view();
-    let columns = page.columns.clone();
-    let labels = page.labels.clone();
-    let database = page.database.clone();
+    let header = sort_links(&page, &sort, &link_to);
+    let filters = filter_cells(&page, &query.read_untracked());
     let rows = page
         .rows
         .iter()
         .map(|row| {
             let edit = format!("{base}/row/{}", row.key);
-            let cells = columns
+            let cells = page
+                .columns
                 .iter()
                 .map(|column| {
                     let value = row.values.get(&column.name).cloned().unwrap_or(Value::Null);
-                    cell(&database, column, &value, &labels, &edit)
+                    cell(&page.database, column, &value, &page.labels, &edit)
                 })
                 .collect_view();
             view! { <tr data-key=row.key.clone()>{cells}</tr> }
@@ -150,44 +113,7 @@ fn TableContents(page: TablePage) -> impl IntoView {
         .collect_view();
     let sort_hidden =
         (!sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=sort.clone()/> });
-    let rows_word = if page.total == 1 { "row" } else { "rows" };
-    let total_text = if page.estimated {
-        format!("about {} {rows_word}", page.total)
-    } else {
-        format!("{} {rows_word}", page.total)
-    };
-    // Numbered pages while the table is counted; by cursor (keyset) once it is too large to
-    // count, or when the page was reached by cursor: page 10,000 is then as fast as page 1.
-    let keyset = page.estimated || page.by_cursor;
-    let next_by_cursor = page
-        .next_cursor
-        .clone()
-        .map(|cursor| link_to(&[("after", Some(cursor)), ("page", None)]));
-    let pager = if keyset {
-        view! {
-            <nav class="pager" aria-label="Pages">
-                <a href=link_to(&[("page", None), ("after", None)])>"« First"</a>
-                <span>{total_text.clone()}</span>
-                {next_by_cursor.map(|href| view! { <a href=href rel="next">"Next ›"</a> })}
-            </nav>
-        }
-        .into_any()
-    } else {
-        view! {
-            <nav class="pager" aria-label="Pages">
-                {(page.page > 1).then(|| view! {
-                    <a href=link_to(&[("page", Some("1".into())), ("after", None)])>"« First"</a>
-                    <a href=link_to(&[("page", Some((page.page - 1).to_string())), ("after", None)]) rel="prev">"‹ Previous"</a>
-                })}
-                <span>{format!("Page {} of {last_page} · {total_text}", page.page)}</span>
-                {(page.page < last_page).then(|| view! {
-                    <a href=link_to(&[("page", Some((page.page + 1).to_string())), ("after", None)]) rel="next">"Next ›"</a>
-                    <a href=link_to(&[("page", Some(last_page.to_string())), ("after", None)])>"Last »"</a>
-                })}
-            </nav>
-        }
-        .into_any()
-    };
+    let pager = pager(&page, &link_to);
     view! {
         <Title text=page.name.clone()/>
         <div class="title-row">
@@ -218,6 +144,92 @@ fn TableContents(page: TablePage) -> impl IntoView {
         </form>
         {pager}
     }
+}
+
+/// The header row: each column's name links to the table sorted by it (again: the other way).
+fn sort_links(
+    page: &TablePage,
+    sort: &str,
+    link_to: &impl Fn(&[(&str, Option<String>)]) -> String,
+) -> impl IntoView {
+    page.columns
+        .iter()
+        .map(|column| {
+            let (next_sort, mark) = if sort == column.name {
+                (format!("-{}", column.name), " ▲")
+            } else if sort == format!("-{}", column.name) {
+                (column.name.clone(), " ▼")
+            } else {
+                (column.name.clone(), "")
+            };
+            let href = link_to(&[("sort", Some(next_sort)), ("page", None), ("after", None)]);
+            view! { <th><a href=href title=column.declared_type.clone()>{column.name.clone()}{mark}</a></th> }
+        })
+        .collect_view()
+}
+
+/// The filter row: an operator and a value for each column, as the URL has them.
+fn filter_cells(page: &TablePage, query: &leptos_router::params::ParamsMap) -> impl IntoView {
+    page.columns
+        .iter()
+        .map(|column| {
+            let name = column.name.clone();
+            let op_name = format!("{name}.op");
+            let current_value = query.get(&name).unwrap_or_default();
+            let current_op = query.get(&op_name).unwrap_or_else(|| "eq".into());
+            view! {
+                <td class="filter">
+                    <select name=op_name.clone() aria-label=format!("{name} operator")>
+                        {OPERATORS.iter().map(|(value, label)| view! {
+                            <option value=*value selected=current_op == *value>{*label}</option>
+                        }).collect_view()}
+                    </select>
+                    <input type="text" name=name.clone() value=current_value aria-label=format!("Filter {name}")/>
+                </td>
+            }
+        })
+        .collect_view()
+}
+
+/// Numbered pages while the table is counted; by cursor (keyset) once it is too large to
+/// count, or when the page was reached by cursor: page 10,000 is then as fast as page 1.
+fn pager(page: &TablePage, link_to: &impl Fn(&[(&str, Option<String>)]) -> String) -> AnyView {
+    let rows_word = if page.total == 1 { "row" } else { "rows" };
+    let total_text = if page.estimated {
+        format!("about {} {rows_word}", page.total)
+    } else {
+        format!("{} {rows_word}", page.total)
+    };
+    if page.estimated || page.by_cursor {
+        let next = page
+            .next_cursor
+            .clone()
+            .map(|cursor| link_to(&[("after", Some(cursor)), ("page", None)]));
+        return view! {
+            <nav class="pager" aria-label="Pages">
+                <a href=link_to(&[("page", None), ("after", None)])>"« First"</a>
+                <span>{total_text}</span>
+                {next.map(|href| view! { <a href=href rel="next">"Next ›"</a> })}
+            </nav>
+        }
+        .into_any();
+    }
+    let last_page = ((page.total.max(0) as u64).div_ceil(page.page_size)).max(1);
+    let at = |n: u64| link_to(&[("page", Some(n.to_string())), ("after", None)]);
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {(page.page > 1).then(|| view! {
+                <a href=at(1)>"« First"</a>
+                <a href=at(page.page - 1) rel="prev">"‹ Previous"</a>
+            })}
+            <span>{format!("Page {} of {last_page} · {total_text}", page.page)}</span>
+            {(page.page < last_page).then(|| view! {
+                <a href=at(page.page + 1) rel="next">"Next ›"</a>
+                <a href=at(last_page)>"Last »"</a>
+            })}
+        </nav>
+    }
+    .into_any()
 }
 
 fn cell(

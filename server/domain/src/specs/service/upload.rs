@@ -3,6 +3,57 @@
 
 use super::*;
 
+/// A spec that passed specstore's checks, with what is derived from it.
+struct Checked<'a> {
+    spec: &'a Value,
+    owner: &'a str,
+    name: &'a str,
+    /// The plan's dataset limit for the owner, if any.
+    limit: Option<i64>,
+    /// Seconds between scheduled runs, if the spec has a schedule.
+    period: Option<i64>,
+}
+
+impl Checked<'_> {
+    fn dataset_id(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+/// specstore's checks, in its order: contents, owner, the uploader's right, the schema and the
+/// schedule. A refusal is the texts to answer with.
+fn check<'a>(uploader: &Uploader, contents: Option<&'a Value>) -> Result<Checked<'a>, Vec<String>> {
+    let spec = contents
+        .filter(|c| !c.is_null())
+        .ok_or_else(|| vec![EMPTY_CONTENTS.to_string()])?;
+    let owner = spec
+        .pointer("/meta/ownerid")
+        .and_then(Value::as_str)
+        .ok_or_else(|| vec![MISSING_OWNER.to_string()])?;
+    let limit = uploader
+        .may_upload_for(owner)
+        .ok_or_else(|| vec![NOT_AUTHORISED.to_string()])?;
+    let mut errors = schema::violations(spec);
+    let period = schedule::period_of(spec).unwrap_or_else(|text| {
+        errors.push(text.into());
+        None
+    });
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let name = spec
+        .pointer("/meta/dataset")
+        .and_then(Value::as_str)
+        .expect("the schema requires meta.dataset as a string");
+    Ok(Checked {
+        spec,
+        owner,
+        name,
+        limit,
+        period,
+    })
+}
+
 /// `POST /source/upload`: the checks in specstore's order, then the new revision. Refusals are
 /// answers (`success: false`), not errors; only a store fault is an `Err`.
 pub async fn upload(
@@ -11,102 +62,29 @@ pub async fn upload(
     contents: Option<&Value>,
     dispatching: &Dispatching,
 ) -> DomainResult<UploadOutcome> {
-    let Some(spec) = contents.filter(|c| !c.is_null()) else {
-        return Ok(UploadOutcome::refused(vec![EMPTY_CONTENTS.into()]));
+    let checked = match check(uploader, contents) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(UploadOutcome::refused(errors)),
     };
-    let Some(owner) = spec.pointer("/meta/ownerid").and_then(Value::as_str) else {
-        return Ok(UploadOutcome::refused(vec![MISSING_OWNER.into()]));
-    };
-    let Some(limit) = uploader.may_upload_for(owner) else {
-        return Ok(UploadOutcome::refused(vec![NOT_AUTHORISED.into()]));
-    };
-    let mut errors = schema::violations(spec);
-    let period = match schedule::period_of(spec) {
-        Ok(period) => period,
-        Err(text) => {
-            errors.push(text.into());
-            None
-        }
-    };
-    if !errors.is_empty() {
-        return Ok(UploadOutcome::refused(errors));
-    }
-    let name = spec
-        .pointer("/meta/dataset")
-        .and_then(Value::as_str)
-        .expect("the schema requires meta.dataset as a string");
-    let dataset_id = format!("{owner}/{name}");
+    let dataset_id = checked.dataset_id();
     let now = Utc::now();
     let stamp = time::format(now);
-    let next_run = period.map(|seconds| time::format(now + chrono::Duration::seconds(seconds)));
-    let spec_text = spec.to_string();
+    let next_run = checked
+        .period
+        .map(|seconds| time::format(now + chrono::Duration::seconds(seconds)));
 
     let mut tx = store.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO spec_owners (owner, datasets) VALUES ($1, 0) ON CONFLICT (owner) DO NOTHING",
-    )
-    .bind(owner)
-    .execute(&mut *tx)
-    .await?;
-    let created = sqlx::query(
-        "INSERT INTO spec_datasets (id, owner, name, spec, created_at, updated_at, schedule, \
-         schedule_seconds, next_run_at, last_revision) \
-         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, 0) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&dataset_id)
-    .bind(owner)
-    .bind(name)
-    .bind(&spec_text)
-    .bind(&stamp)
-    .bind(spec.get("schedule").and_then(Value::as_str))
-    .bind(period)
-    .bind(&next_run)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if created {
-        // The count is raised only under the limit, in one statement: two uploads racing for
-        // the last free place cannot both get it.
-        let counted = match limit {
-            Some(max) => sqlx::query(
-                "UPDATE spec_owners SET datasets = datasets + 1 WHERE owner = $1 AND datasets < $2",
-            )
-            .bind(owner)
-            .bind(max),
-            None => sqlx::query("UPDATE spec_owners SET datasets = datasets + 1 WHERE owner = $1")
-                .bind(owner),
-        }
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if counted == 0 {
-            tx.rollback().await?;
-            return Ok(UploadOutcome::refused(vec![format!(
-                "Max datasets for user exceeded plan limit ({})",
-                limit.unwrap_or_default()
-            )]));
-        }
-    } else {
-        sqlx::query(
-            "UPDATE spec_datasets SET spec = $2, updated_at = $3, schedule = $4, \
-             schedule_seconds = $5, next_run_at = $6 WHERE id = $1",
-        )
-        .bind(&dataset_id)
-        .bind(&spec_text)
-        .bind(&stamp)
-        .bind(spec.get("schedule").and_then(Value::as_str))
-        .bind(period)
-        .bind(&next_run)
-        .execute(&mut *tx)
-        .await?;
+    if let Err(refusal) = save_dataset(&mut tx, &checked, &stamp, next_run.as_deref()).await? {
+        tx.rollback().await?;
+        return Ok(UploadOutcome::refused(vec![refusal]));
     }
+    let by = uploader.name();
     let flow_id = create_revision(
         &mut tx,
         &dataset_id,
-        spec,
+        checked.spec,
         "upload",
-        &uploader.name(),
+        &by,
         &stamp,
         dispatching,
     )
@@ -119,6 +97,79 @@ pub async fn upload(
         flow_id: Some(flow_id),
         errors: vec![],
     })
+}
+
+/// The dataset made (counted against the owner's plan limit) or its spec and schedule
+/// replaced. The inner `Err` is the refusal of a dataset over the limit.
+async fn save_dataset(
+    tx: &mut Tx,
+    checked: &Checked<'_>,
+    stamp: &str,
+    next_run: Option<&str>,
+) -> DomainResult<Result<(), String>> {
+    let (spec, owner) = (checked.spec, checked.owner);
+    let dataset_id = checked.dataset_id();
+    let spec_text = spec.to_string();
+    let schedule = spec.get("schedule").and_then(Value::as_str);
+    sqlx::query(
+        "INSERT INTO spec_owners (owner, datasets) VALUES ($1, 0) ON CONFLICT (owner) DO NOTHING",
+    )
+    .bind(owner)
+    .execute(&mut **tx)
+    .await?;
+    let created = sqlx::query(
+        "INSERT INTO spec_datasets (id, owner, name, spec, created_at, updated_at, schedule, \
+         schedule_seconds, next_run_at, last_revision) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, 0) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&dataset_id)
+    .bind(owner)
+    .bind(checked.name)
+    .bind(&spec_text)
+    .bind(stamp)
+    .bind(schedule)
+    .bind(checked.period)
+    .bind(next_run)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !created {
+        sqlx::query(
+            "UPDATE spec_datasets SET spec = $2, updated_at = $3, schedule = $4, \
+             schedule_seconds = $5, next_run_at = $6 WHERE id = $1",
+        )
+        .bind(&dataset_id)
+        .bind(&spec_text)
+        .bind(stamp)
+        .bind(schedule)
+        .bind(checked.period)
+        .bind(next_run)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(Ok(()));
+    }
+    // The count is raised only under the limit, in one statement: two uploads racing for the
+    // last free place cannot both get it.
+    let counted = match checked.limit {
+        Some(max) => sqlx::query(
+            "UPDATE spec_owners SET datasets = datasets + 1 WHERE owner = $1 AND datasets < $2",
+        )
+        .bind(owner)
+        .bind(max),
+        None => sqlx::query("UPDATE spec_owners SET datasets = datasets + 1 WHERE owner = $1")
+            .bind(owner),
+    }
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    match counted {
+        0 => Ok(Err(format!(
+            "Max datasets for user exceeded plan limit ({})",
+            checked.limit.unwrap_or_default()
+        ))),
+        _ => Ok(Ok(())),
+    }
 }
 
 /// Adds the dataset's next revision running `spec`, with its planned pipelines, queued for the
