@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("users") view={Lazy::<Users>::new()}/>
                     <Route path=path!("audit") view={Lazy::<Audit>::new()}/>
+                    <Route path=path!("api-docs") view={Lazy::<ApiDocs>::new()}/>
                     <Route path=path!("tables") view={Lazy::<Tables>::new()}/>
                     <Route path=path!("tables/:db/:table") view={Lazy::<Table>::new()}/>
                     <Route path=path!("tables/:db/:table/new") view={Lazy::<Row>::new()}/>

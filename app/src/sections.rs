@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
+use crate::pages::api_docs::ApiDocsPage;
 use crate::pages::artifacts::{ArtifactPage, ArtifactsPage};
 use crate::pages::inventory::{EntityPage, InventoryPage};
 use crate::pages::specs::{SpecDatasetPage, SpecOwnerPage, SpecRevisionPage, SpecsPage};
@@ -35,6 +36,7 @@ macro_rules! lazy_pages {
 lazy_pages! {
     Users => UsersPage,
     Audit => AuditPage,
+    ApiDocs => ApiDocsPage,
     Tables => TablesIndex,
     Table => TablePageView,
     Row => RowEditor,

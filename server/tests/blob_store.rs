@@ -354,18 +354,26 @@ async fn gc_racing_uploads_never_takes_an_acknowledged_blob(stores: Stores) {
             (runs, removed)
         })
     };
-    let age_everything = || async {
-        for table in ["blobs", "dot_trees"] {
-            sqlx::query(&format!(
-                "UPDATE {table} SET touched_at = '2000-01-01T00:00:00.000Z'"
-            ))
-            .execute(server.db.store.pool())
-            .await
-            .unwrap();
+    // Ages what this round wrote, so the collector may take it; never what an earlier round
+    // kept: touched times only move forward in Depot, and a collector still deciding about an
+    // earlier round would otherwise see a kept node made old again.
+    let age_this_round = |since: String| {
+        let server = server.clone();
+        async move {
+            for table in ["blobs", "dot_trees"] {
+                sqlx::query(&format!(
+                    "UPDATE {table} SET touched_at = '2000-01-01T00:00:00.000Z' WHERE touched_at >= $1"
+                ))
+                .bind(&since)
+                .execute(server.db.store.pool())
+                .await
+                .unwrap();
+            }
         }
     };
     let rounds = 10;
     for round in 0..rounds {
+        let round_start = depot_domain::time::now();
         let content = format!("round {round} ").repeat(500).into_bytes();
         let jar = archive(&format!("archive of round {round}"));
         make_dot(&server, &format!("gone{round}"), &[("data.bin", &content)]).await;
@@ -375,7 +383,7 @@ async fn gc_racing_uploads_never_takes_an_acknowledged_blob(stores: Stores) {
             StatusCode::OK
         );
         delete_artifact(&server, "gone", &format!("1.0.{round}")).await;
-        age_everything().await;
+        age_this_round(round_start).await;
         make_dot(&server, &format!("kept{round}"), &[("data.bin", &content)]).await;
         assert_eq!(
             upload_artifact(&server, "kept", &format!("1.0.{round}"), jar).await,

@@ -78,6 +78,18 @@ async fn openapi_lists_every_route_and_each_one_exists(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(document["openapi"], "3.1.0");
+    let for_the_api_page: Value = server
+        .get("/api/openapi")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        for_the_api_page, document,
+        "the admin UI's API page shows the document /openapi.json serves"
+    );
     let paths = document["paths"].as_object().unwrap();
     for expected in [
         "/api/users",

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod artifacts;
 pub mod audit;
+pub mod docs;
 mod error;
 pub mod inventory;
 pub mod specs;
@@ -52,6 +53,7 @@ pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
     use server_fn::ServerFn;
     vec![
         ("GET", accounts::CurrentSession::PATH, "Who is signed in (null when nobody is)"),
+        ("GET", docs::LoadApiDocument::PATH, "This API's OpenAPI document, as /openapi.json serves it, for the API page"),
         ("GET", accounts::ListUsers::PATH, "List users: all of them for an admin, yourself otherwise"),
         ("POST", accounts::CreateUser::PATH, "Create a user {name, role, password?} (admin)"),
         ("POST", accounts::SetPassword::PATH, "Set a password {name, password}: your own, or anyone's as admin"),

@@ -12,7 +12,7 @@ use super::error_view::{ApiErrorView, ErrorsView};
 use crate::api::accounts::{current_session, Session};
 use crate::api::{transport, ApiError};
 
-const SECTIONS: [(&str, &str); 7] = [
+const SECTIONS: [(&str, &str); 8] = [
     ("/tables", "Tables"),
     ("/entities", "Inventory"),
     ("/versioning", "Versioning"),
@@ -20,6 +20,7 @@ const SECTIONS: [(&str, &str); 7] = [
     ("/specs", "Specs"),
     ("/audit", "Audit"),
     ("/users", "Users & keys"),
+    ("/api-docs", "API"),
 ];
 
 /// Who is signed in, loaded once per page by the layout.

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod api_docs;
 pub mod artifacts;
 pub mod audit;
 pub mod home;

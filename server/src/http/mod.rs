@@ -138,6 +138,7 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let config = state.config.clone();
     let dispatching = state.dispatching.clone();
+    let api_document = depot_app::api::docs::ApiDocument(Arc::new(openapi::build()));
 
     let limited = Router::new()
         .route("/healthz", get(ops::healthz))
@@ -159,6 +160,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(catalog.clone());
                 provide_context(blobs.clone());
                 provide_context(dispatching.clone());
+                provide_context(api_document.clone());
             },
             move || shell(leptos_options.clone()),
         )

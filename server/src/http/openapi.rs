@@ -162,7 +162,13 @@ fn request_body(path: &str, method: &str) -> Option<&'static str> {
     })
 }
 
+/// `/openapi.json`.
 pub async fn document() -> Json<Value> {
+    Json(build())
+}
+
+/// The document: every route with its parameters, request content type and answers.
+pub fn build() -> Value {
     let mut paths = Map::new();
     for (path, method, summary, content) in routes() {
         let (refusal_type, refusal_schema) = RefusalFormat::of(&path).schema();
@@ -184,7 +190,7 @@ pub async fn document() -> Json<Value> {
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         entry[method.to_lowercase()] = operation;
     }
-    Json(json!({
+    json!({
         "openapi": "3.1.0",
         "info": {"title": "Depot", "version": env!("CARGO_PKG_VERSION")},
         "components": {
@@ -203,5 +209,5 @@ pub async fn document() -> Json<Value> {
         },
         "security": [{"bearer": []}, {"basic": []}, {"session": []}],
         "paths": paths,
-    }))
+    })
 }
