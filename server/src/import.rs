@@ -115,6 +115,8 @@ pub async fn inventory(store: &Store, request: InventoryImport) -> ImportResult 
     let shown = request.file.display();
     let text =
         std::fs::read_to_string(&request.file).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    // Spreadsheets often begin a CSV file with a byte-order mark; it is not part of the header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let extension = request.file.extension().and_then(|e| e.to_str());
     let format = match (request.format, extension) {
         (Some(format), _) => format,
@@ -124,14 +126,15 @@ pub async fn inventory(store: &Store, request: InventoryImport) -> ImportResult 
     };
     let refused = |e: import::ImportError| format!("{shown}: {e} (nothing was imported)");
     let document = match format {
-        InventoryFormat::Json => Document::from_json(&text),
-        InventoryFormat::Csv => Document::from_csv(&text),
+        InventoryFormat::Json => Document::from_json(text),
+        InventoryFormat::Csv => Document::from_csv(text),
     }
     .map_err(refused)?;
     if document.is_empty() {
         return Err(format!("{shown} has no entities to import").into());
     }
     let actor = actor_named(store, &request.user).await?;
+    // Counted as each entity is loaded; none is committed until all are.
     let mut progress = Progress::new("entities", document.len(), 0);
     let loaded = import::load(store, &actor, &document, |_, _| progress.advance(0))
         .await

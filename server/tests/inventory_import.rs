@@ -152,11 +152,12 @@ async fn a_csv_inventory_adds_to_what_exists(backend: Backend) {
     let csv = "name,driver,pool,key,subkey,number,value,datatype\n\
                web1,basicserver,web,,,,,\n\
                web1,basicserver,,note,,,\"racked, cabled\",\n\
-               db1,basicserver,web,memory,,0,64,int\n";
+               db1,basicserver,web,memory,,0,64,int\n\
+               db1,basicserver,,ip,ipstring,,10.9.9.9,\n";
     let (ok, stdout, stderr) = import(&server, "second.csv", csv);
     assert!(ok, "{stderr}");
     assert!(
-        stdout.contains("1 created, 1 there already; 2 attributes, 2 memberships"),
+        stdout.contains("1 created, 1 there already; 3 attributes, 2 memberships"),
         "{stdout}"
     );
     let (_, web) = clusto(&server, "/by-name/web").await;
@@ -167,7 +168,10 @@ async fn a_csv_inventory_adds_to_what_exists(backend: Backend) {
     let (_, web1) = clusto(&server, "/by-name/web1").await;
     assert_eq!(web1["attrs"][0]["value"], "racked, cabled");
     let (_, db1) = clusto(&server, "/by-name/db1").await;
-    assert_eq!(db1["attrs"][0]["value"], 64);
+    assert_eq!(db1["attrs"][1]["value"], 64);
+    // An address set by hand, not handed out by a manager, is an ordinary attribute.
+    assert_eq!(db1["attrs"][0]["value"], "10.9.9.9");
+    assert_eq!(db1["ips"], json!(["10.9.9.9"]));
 }
 
 /// A refused line is named — while reading the file, or while loading it — and nothing of the
@@ -263,7 +267,7 @@ async fn an_export_loads_back_with_its_addresses(backend: Backend) {
     let target = TestServer::start(backend).await;
     let (ok, stdout, stderr) = import(&target, "export.json", &export);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("3 created"), "{stdout}");
+    assert!(stdout.contains("3 created, 1 there already"), "{stdout}");
     let (_, web1) = clusto(&target, "/by-name/web1").await;
     assert_eq!(web1["ips"], json!(["10.0.0.1"]), "{web1}");
     let (_, manager) = clusto(&target, "/resourcemanager/ipmanager/net1").await;
@@ -291,6 +295,17 @@ async fn an_export_loads_back_with_its_addresses(backend: Backend) {
     assert_eq!(next.status(), StatusCode::CREATED);
     let (_, web2) = clusto(&target, "/by-name/web2").await;
     assert_eq!(web2["ips"], json!(["10.0.0.2"]));
+
+    // Loaded again where it is already: the entities are kept, their addresses stay theirs.
+    let (ok, stdout, stderr) = import(&target, "export-again.json", &export);
+    assert!(ok, "{stderr}");
+    // Every store has clusto's `clustometa` entity, so the export holds four.
+    assert!(stdout.contains("0 created, 4 there already"), "{stdout}");
+    let (_, manager) = clusto(&target, "/resourcemanager/ipmanager/net1").await;
+    assert_eq!(
+        manager["count"], 2,
+        "still web1's and web2's addresses: {manager}"
+    );
 }
 
 on_both_backends!(

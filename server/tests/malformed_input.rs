@@ -48,7 +48,10 @@ fn refusal_message(surface: Surface, status: StatusCode, body: &str) -> Result<S
             v["error"].as_str().map(str::to_string)
         }
         (Surface::Artifacts, None) if client_error => Some(body.to_string()),
-        (Surface::Specs, Some(v)) if status == StatusCode::OK && v["success"] == false => {
+        // Uploads answer their refusals with 200; every other specstore refusal is a 4xx.
+        (Surface::Specs, Some(v))
+            if (status == StatusCode::OK || client_error) && v["success"] == false =>
+        {
             v["errors"][0].as_str().map(str::to_string)
         }
         _ => None,
@@ -340,6 +343,26 @@ async fn every_surface_refuses_bad_input_by_name_and_keeps_answering(backend: Ba
         "NUL",
     )
     .await;
+
+    // Path segments that are not UTF-8 once decoded: refused by each surface's extractor in
+    // its own format, before anything is looked up under a name it could not read.
+    for (surface, path) in [
+        (Surface::Depot, "/dots/admin/%FF"),
+        (
+            Surface::Artifacts,
+            "/v3/namespaces/default/artifacts/%FF/versions/1.0.0",
+        ),
+        (Surface::Tables, "/db/%FF/track/"),
+        (Surface::Specs, "/source/%FF"),
+    ] {
+        p.refused(
+            &format!("a path of {path}"),
+            surface,
+            p.call(Method::GET, path),
+            "utf-8|utf8",
+        )
+        .await;
+    }
 
     // Paths that climb out of the tree, plainly and encoded — sent as written (an HTTP client
     // would resolve the dots before sending).

@@ -111,7 +111,7 @@ async fn named(
     state: &AppState,
     names: &[&str],
 ) -> Result<Vec<String>, CdapError> {
-    let mut params = path_params(parts, state).await;
+    let mut params = path_params(parts, state).await?;
     names
         .iter()
         .map(|name| {

@@ -52,12 +52,10 @@ pub async fn admit<B>(state: &AppState, mut request: Request<B>) -> Result<Reque
                 unavailable.to_string(),
             ));
         }
-        Err(fault) => {
-            return Err(refusal_for(
-                request.uri().path(),
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ApiError::refusing(&fault).error,
-            ));
+        Err(other) => {
+            let refused = ApiError::refusing(&other);
+            let path = request.uri().path();
+            return Err(refusal_for(path, refused.status_code(), refused.error));
         }
     };
     request.extensions_mut().insert(actor);

@@ -1,5 +1,6 @@
-//! Extractors for what every handler starts from. Each refuses in its surface's format, as
-//! `tables::TableTarget` does.
+//! What every handler starts from: the caller ([`Caller`]) and the route's path parameters,
+//! which each surface's own extractors (a table, a dot, an artifact version) read and refuse in
+//! their surface's format.
 
 use std::collections::HashMap;
 
@@ -40,10 +41,14 @@ impl Caller {
 }
 
 /// The route's named path parameters, whatever else the route has: for extractors that take
-/// some of them (a dot, an artifact version) and leave the rest to the handler.
-pub async fn path_params(parts: &mut Parts, state: &AppState) -> HashMap<String, String> {
+/// some of them (a dot, an artifact version) and leave the rest to the handler. A path that
+/// cannot be read (bad percent-encoding) is the caller's mistake.
+pub async fn path_params(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<HashMap<String, String>, DomainError> {
     Path::<HashMap<String, String>>::from_request_parts(parts, state)
         .await
         .map(|Path(params)| params)
-        .unwrap_or_default()
+        .map_err(|rejection| DomainError::invalid(rejection.body_text()))
 }

@@ -18,7 +18,7 @@ use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde_json::{json, Map, Value};
 
-use super::error::{Refusal, SpecstoreError, WireFormat};
+use super::error::{Refusal, Specstore, SpecstoreError, WireFormat};
 use super::extract::{path_params, Caller};
 use super::AppState;
 
@@ -37,11 +37,15 @@ pub fn upload_routes() -> Router<AppState> {
     Router::new().route("/source/upload", post(upload))
 }
 
-/// `/source/update`'s refusals: the shape of its answer, with neither status nor id.
+/// `/source/update`'s refusals: the shape of its answer, with neither status nor id. A fault
+/// (5xx) has the surface's usual shape.
 pub struct Event;
 
 impl WireFormat for Event {
     fn render(status: StatusCode, message: String) -> Response {
+        if status.is_server_error() {
+            return Specstore::render(status, message);
+        }
         let body = json!({"success": false, "status": null, "id": null, "errors": [message]});
         (status, Json(body)).into_response()
     }
@@ -137,7 +141,7 @@ impl FromRequestParts<AppState> for OwnerRead {
     ) -> Result<Self, SpecstoreError> {
         let Caller { state, actor } = Caller::of(parts, state)?;
         let owner = path_params(parts, &state)
-            .await
+            .await?
             .remove("owner")
             .unwrap_or_default();
         let reader = if actor.require_read().is_ok() {

@@ -73,7 +73,7 @@ impl FromRequestParts<AppState> for TableTarget {
         let Caller { state, actor } = Caller::of(parts, state)?;
         // Reading is asked of everyone here; a write's role is checked by its service.
         actor.require_read()?;
-        let path = path_params(parts, &state).await;
+        let path = path_params(parts, &state).await?;
         let part = |name: &str| path.get(name).map(String::as_str).unwrap_or_default();
         let (database, table) = resolve(&state, part("db"), part("table"))?;
         Ok(Self {

@@ -7,13 +7,15 @@
 //! "parents": [...], "contents": [...]}`, pools and contents by name or `/driver/name`; other
 //! fields (`type`, `ips`, `count`) are derived and ignored. CSV has a header naming its columns,
 //! `name` and `driver` first, then any of `pool`, `key`, `subkey`, `number`, `value`,
-//! `datatype`: each line is an entity, with one pool it is in and one attribute when given; an
-//! entity may take several lines. A manager's attributes with subkey `property` are its
-//! properties: they replace its defaults (or, for a manager that exists, its current value).
-//! An address an IP manager handed out (`ip/manager` beside `ip/ipstring`) is handed out again
-//! by that manager, so it cannot be given to another entity afterwards.
+//! `datatype`: each line is an entity, with one pool it is in and one attribute when given (an
+//! empty field is an absent one); an entity may take several lines.
+//!
+//! A manager's attributes with subkey `property` are its properties: they replace its defaults
+//! (or, for a manager that exists, its current value). An address an IP manager handed out
+//! (`ip/manager` beside an `ip/ipstring` of its network) is handed out again by that manager, so
+//! it cannot be given to another entity afterwards; one the entity holds already stays as it is.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 use serde_json::json;
@@ -71,6 +73,8 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct Document {
     entries: Vec<Entry>,
+    /// Where each name's entry is in `entries`.
+    by_name: HashMap<String, usize>,
 }
 
 /// What a load did.
@@ -97,7 +101,7 @@ impl Document {
         if drivers::type_of(driver).is_none() {
             return Err(invalid(line, format!("unknown driver \"{driver}\"")));
         }
-        match self.entries.iter().position(|e| e.name == name) {
+        match self.by_name.get(name).copied() {
             Some(index) if self.entries[index].driver != driver => Err(invalid(
                 line,
                 format!(
@@ -107,6 +111,7 @@ impl Document {
             )),
             Some(index) => Ok(&mut self.entries[index]),
             None => {
+                self.by_name.insert(name.to_string(), self.entries.len());
                 self.entries.push(Entry {
                     line,
                     name: name.to_string(),
@@ -253,7 +258,17 @@ impl Document {
                         },
                     ));
                 }
-                (None, None) => {}
+                (None, None) => {
+                    let stray = ["subkey", "number", "datatype"]
+                        .into_iter()
+                        .find(|name| field(name).is_some());
+                    if let Some(stray) = stray {
+                        return Err(invalid(
+                            line,
+                            format!("{stray} is given without key and value"),
+                        ));
+                    }
+                }
                 _ => return Err(invalid(line, "an attribute needs both key and value")),
             }
         }
@@ -411,44 +426,80 @@ async fn create(tx: &mut Tx, actor: &Actor, entry: &Entry) -> Result<(Entity, bo
     Ok((entity, made))
 }
 
-/// clusto's four attributes of an address an IP manager handed out (`ip`, `ip/ipstring`,
-/// `ip/cidr`, `ip/manager`): a load hands the address out again rather than copying them.
-fn is_address_part(attribute: &NewAttribute) -> bool {
-    attribute.key == "ip"
-        && matches!(
-            attribute.subkey.as_deref(),
-            None | Some("ipstring" | "cidr" | "manager")
-        )
+/// An address an IP manager handed out to the entry's entity, as the file shows it.
+struct Address {
+    line: usize,
+    manager: Entity,
+    address: String,
 }
 
-/// The addresses the entry holds from IP managers: each `ip/manager` with the `ip/ipstring`
-/// beside it (an entity lists them in the order they were handed out).
-fn addresses(entry: &Entry) -> Result<Vec<(usize, String, String)>, ImportError> {
-    let part = |subkey: &str| -> Vec<(usize, String)> {
+/// The addresses the entry holds from IP managers: each `ip/manager` relation paired with the
+/// first `ip/ipstring` of that manager's network not paired yet. Other `ip` attributes (an
+/// address set by hand) are ordinary attributes.
+async fn addresses(tx: &mut Tx, entry: &Entry) -> Result<Vec<Address>, ImportError> {
+    let with_subkey = |subkey: &'static str| {
         entry
             .attributes
             .iter()
-            .filter(|(_, a)| a.key == "ip" && a.subkey.as_deref() == Some(subkey))
-            .map(|(line, a)| (*line, a.value.clone()))
-            .collect()
+            .filter(move |(_, a)| a.key == "ip" && a.subkey.as_deref() == Some(subkey))
     };
-    let (managers, addresses) = (part("manager"), part("ipstring"));
-    if managers.len() != addresses.len() {
-        return Err(invalid(
-            entry.line,
-            format!(
-                "{} has {} ip/manager and {} ip/ipstring attributes: each address needs both",
-                entry.name,
-                managers.len(),
-                addresses.len()
-            ),
-        ));
+    let mut paired = Vec::new();
+    for (line, relation) in with_subkey("manager") {
+        let name = relation.value.rsplit('/').next().unwrap_or_default();
+        let manager = service::find_with(&mut **tx, name, &None)
+            .await
+            .map_err(at(*line))?
+            .filter(|m| m.driver == "ipmanager")
+            .ok_or_else(|| invalid(*line, format!("{name} is not an IP manager")))?;
+        let mut address = None;
+        for (_, candidate) in with_subkey("ipstring") {
+            let taken = paired
+                .iter()
+                .any(|p: &Address| p.address == candidate.value);
+            if !taken
+                && managers::network_holds(tx, &manager, &candidate.value)
+                    .await
+                    .map_err(at(*line))?
+            {
+                address = Some(candidate.value.clone());
+                break;
+            }
+        }
+        let address = address.ok_or_else(|| {
+            invalid(
+                *line,
+                format!("{} has no ip/ipstring in the network of {name}", entry.name),
+            )
+        })?;
+        paired.push(Address {
+            line: *line,
+            manager,
+            address,
+        });
     }
-    Ok(managers
-        .into_iter()
-        .zip(addresses)
-        .map(|((line, manager), (_, address))| (line, manager, address))
-        .collect())
+    Ok(paired)
+}
+
+/// Whether `attribute` is one of clusto's four attributes of a paired address (`ip`,
+/// `ip/ipstring`, `ip/cidr`, `ip/manager`): the manager writes them again as it hands it out.
+fn is_part_of(attribute: &NewAttribute, addresses: &[Address]) -> bool {
+    if attribute.key != "ip" {
+        return false;
+    }
+    let value = attribute.value.as_str();
+    addresses.iter().any(|paired| {
+        let address = paired.address.as_str();
+        match attribute.subkey.as_deref() {
+            Some("ipstring") => value == address,
+            Some("cidr") => value.split('/').next() == Some(address),
+            Some("manager") => value.rsplit('/').next() == Some(paired.manager.name.as_str()),
+            None => {
+                let stored = address.parse().map(managers::clusto_ip_value);
+                value == address || stored.is_ok_and(|v| v.to_string() == value)
+            }
+            Some(_) => false,
+        }
+    })
 }
 
 /// The entry's attributes. A manager made now has its properties already; a property of one
@@ -460,20 +511,15 @@ async fn add_attributes(
     made: bool,
     entry: &Entry,
 ) -> Result<usize, ImportError> {
-    let addresses = addresses(entry)?;
-    for (line, manager, address) in &addresses {
-        let name = manager.rsplit('/').next().unwrap_or_default();
-        let manager = service::find_with(&mut **tx, name, &None)
+    let addresses = addresses(tx, entry).await?;
+    for paired in &addresses {
+        managers::hand_out_in(tx, actor, &paired.manager, entity, &paired.address)
             .await
-            .map_err(at(*line))?
-            .ok_or_else(|| invalid(*line, format!("no IP manager {name} for {address}")))?;
-        managers::hand_out_in(tx, actor, &manager, entity, address)
-            .await
-            .map_err(at(*line))?;
+            .map_err(at(paired.line))?;
     }
     let mut added = 0;
     for (line, attribute) in &entry.attributes {
-        if !addresses.is_empty() && is_address_part(attribute) {
+        if is_part_of(attribute, &addresses) {
             continue;
         }
         if is_property(entry, attribute) {
@@ -527,10 +573,11 @@ async fn add_memberships(
             true => (&other, entity),
             false => (entity, &other),
         };
-        service::insert_member(tx, container, member)
+        let inserted = service::insert_member(tx, container, member)
             .await
             .map_err(at(line))?;
-        added += 1;
+        // An export names each membership twice: in the pool's contents and the member's parents.
+        added += usize::from(inserted);
     }
     Ok(added)
 }

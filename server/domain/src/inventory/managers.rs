@@ -328,6 +328,12 @@ async fn network_of<'c>(reader: impl Reader<'c>, manager: &Entity) -> InventoryR
             }
         }
     };
+    let bits = if base.is_ipv4() { 32 } else { 128 };
+    if prefix > bits {
+        return Err(InventoryError::Invalid(format!(
+            "{prefix} is not a prefix length of {base_text} (at most {bits})"
+        )));
+    }
     let gateway = property("gateway").and_then(|g| g.parse().ok());
     Ok(Network {
         base,
@@ -499,8 +505,19 @@ async fn hand_out_address(
     Ok(true)
 }
 
+/// Whether `address` is one that `manager`'s network may hand out.
+pub(super) async fn network_holds(
+    tx: &mut Tx,
+    manager: &Entity,
+    address: &str,
+) -> InventoryResult<bool> {
+    let network = network_of(&mut **tx, manager).await?;
+    Ok(address.parse().is_ok_and(|ip| network.usable(ip)))
+}
+
 /// Hands `address` of IP manager `manager` to `object` within `tx`, as an allocation asking
-/// for it would (a bulk load does this for the addresses its file says entities hold).
+/// for it would (a bulk load does this for the addresses its file says entities hold). An
+/// address `object` holds already is left as it is.
 pub(super) async fn hand_out_in(
     tx: &mut Tx,
     actor: &Actor,
@@ -508,14 +525,19 @@ pub(super) async fn hand_out_in(
     object: &Entity,
     address: &str,
 ) -> InventoryResult<()> {
-    if manager.driver != "ipmanager" {
-        return Err(InventoryError::Conflict(format!(
-            "{} is not an IP manager",
-            manager.path()
-        )));
-    }
     let network = network_of(&mut **tx, manager).await?;
     let ip = network.address(manager, address)?;
+    let holder: Option<i64> = sqlx::query_scalar(
+        "SELECT entity_id FROM inventory_allocations \
+         WHERE manager_id = $1 AND resource = $2 AND deleted_at IS NULL",
+    )
+    .bind(manager.id)
+    .bind(ip.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if holder == Some(object.id) {
+        return Ok(());
+    }
     match hand_out_address(tx, actor, manager, &network, object, ip).await? {
         true => Ok(()),
         false => Err(already_allocated(ip)),

@@ -586,7 +586,9 @@ pub async fn insert_or_remove(
     let mut tx = store.begin_write().await?;
     for member in &members {
         match action {
-            Action::Insert => insert_member(&mut tx, container, member).await?,
+            Action::Insert => {
+                insert_member(&mut tx, container, member).await?;
+            }
             Action::Remove => {
                 sqlx::query("UPDATE inventory_contents SET deleted_at = $1 WHERE parent_id = $2 AND child_id = $3 AND deleted_at IS NULL")
                     .bind(time::now())
@@ -615,12 +617,12 @@ pub async fn insert_or_remove(
     Ok(())
 }
 
-/// Puts `member` into `container` (once), as the pool rules allow.
+/// Puts `member` into `container` (once), as the pool rules allow; false when it was there.
 pub(super) async fn insert_member(
     tx: &mut Tx,
     container: &Entity,
     member: &Entity,
-) -> InventoryResult<()> {
+) -> InventoryResult<bool> {
     check_pool_rules(tx, container, member).await?;
     let exists = sqlx::query("SELECT 1 FROM inventory_contents WHERE parent_id = $1 AND child_id = $2 AND deleted_at IS NULL")
         .bind(container.id)
@@ -638,7 +640,7 @@ pub(super) async fn insert_member(
         .execute(&mut **tx)
         .await?;
     }
-    Ok(())
+    Ok(!exists)
 }
 
 /// clusto's pool kinds: a member of an `exclusive_pool` is in no other pool; an entity is in at

@@ -31,7 +31,7 @@ impl FromRequestParts<AppState> for DotRef {
     type Rejection = DepotError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, DepotError> {
-        let params = path_params(parts, state).await;
+        let params = path_params(parts, state).await?;
         let part = |name: &str| params.get(name).map(String::as_str).unwrap_or_default();
         Ok(Self(DotPath::new(part("ns"), part("dot"))?))
     }
@@ -57,7 +57,7 @@ impl FromRequestParts<AppState> for At {
     type Rejection = DepotError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, DepotError> {
-        let mut params = path_params(parts, state).await;
+        let mut params = path_params(parts, state).await?;
         match (params.remove("commit"), params.remove("branch")) {
             (Some(commit), _) => Ok(Self::Commit(commit)),
             (None, Some(branch)) => Ok(Self::WorkingTree(branch)),
@@ -178,7 +178,6 @@ pub async fn delete_branch(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `PUT …/branches/{b}/files/{path}`: the body, streamed to the blob store as it arrives.
 /// A file of the branch's working tree, however its bytes arrive.
 fn working_file<'a>(
     state: &'a AppState,
@@ -196,6 +195,7 @@ fn working_file<'a>(
     }
 }
 
+/// `PUT …/branches/{b}/files/{path}`: the body, streamed to the blob store as it arrives.
 pub async fn put_file(
     Caller { state, actor }: Caller,
     DotRef(path): DotRef,
