@@ -136,11 +136,12 @@ pub async fn allocate_name(
         let (suffix, name) = match resource {
             Some(resource) => (resource.to_string(), resource.to_string()),
             None => {
-                let used: Vec<String> = allocations(store, manager)
+                let mut used: Vec<String> = allocations(store, manager)
                     .await?
                     .into_iter()
                     .map(|(r, _)| r)
                     .collect();
+                used.extend(suffixes_taken(store, &basename).await?);
                 let mut n = first + attempt as u64;
                 while used.contains(&number(n)) {
                     n += 1;
@@ -198,6 +199,24 @@ pub async fn allocate_name(
         "no free name could be allocated from {} after {RETRIES} tries",
         manager.name
     )))
+}
+
+/// What follows `basename` in the names of live entities that start with it: names a name
+/// manager must not hand out though it never allocated them (made by hand, or loaded by an
+/// import), so it steps over them instead of colliding with each in turn.
+async fn suffixes_taken(store: &Store, basename: &str) -> InventoryResult<Vec<String>> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM inventory_entities \
+         WHERE deleted_at IS NULL AND substr(name, 1, CAST($2 AS INTEGER)) = $1",
+    )
+    .bind(basename)
+    .bind(basename.chars().count() as i64)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(names
+        .into_iter()
+        .filter_map(|name| name.strip_prefix(basename).map(str::to_string))
+        .collect())
 }
 
 /// An IP manager's network: its addresses from network+1 to the last before broadcast.
