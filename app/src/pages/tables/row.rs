@@ -228,7 +228,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
                 .map(|(_, found)| found.clone());
             let field_error = Signal::derive(move || {
                 error()
-                    .filter(|e| e.fields.iter().any(|f| *f == name))
+                    .filter(|e| e.fields.contains(&name))
                     .map(|e| e.error)
             });
             view! { <RowField column initial node is_new choices error=field_error/> }

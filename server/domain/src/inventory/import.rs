@@ -494,8 +494,11 @@ fn is_part_of(attribute: &NewAttribute, addresses: &[Address]) -> bool {
             Some("cidr") => value.split('/').next() == Some(address),
             Some("manager") => value.rsplit('/').next() == Some(paired.manager.name.as_str()),
             None => {
-                let stored = address.parse().map(managers::clusto_ip_value);
-                value == address || stored.is_ok_and(|v| v.to_string() == value)
+                // clusto's number for an IPv4 address, as text (an IPv6 address is its text).
+                let number = address
+                    .parse()
+                    .map(|ip| managers::clusto_ip_value(ip).to_string());
+                value == address || number.is_ok_and(|number| number == value)
             }
             Some(_) => false,
         }
