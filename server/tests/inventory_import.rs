@@ -37,6 +37,20 @@ async fn clusto(server: &TestServer, path: &str) -> (StatusCode, Value) {
     (response.status(), response.json().await.unwrap())
 }
 
+/// The Inventory surface's audit entries, newest first.
+async fn inventory_audit(server: &TestServer) -> Value {
+    let path = "/api/audit?surface=inventory&limit=1000";
+    let response = server.as_admin(server.get(path)).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
+/// `POST /inventory{path}` with a form, as the admin.
+async fn post_form(server: &TestServer, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    let url = format!("/inventory{path}");
+    let request = server.as_admin(server.post(&url)).form(form);
+    request.send().await.unwrap()
+}
+
 async fn names(server: &TestServer, driver: &str) -> Value {
     clusto(server, &format!("/entity/{driver}")).await.1
 }
@@ -111,19 +125,11 @@ async fn a_json_inventory_is_imported_whole(backend: Backend) {
 
     // The managers work as managers: an address from net1, a name from `names` (3 digits,
     // stepping over srv001 to srv070, which the file made by hand).
-    let allocated = server
-        .as_admin(server.post("/inventory/resourcemanager/ipmanager/net1"))
-        .form(&[("object", "web1")])
-        .send()
-        .await
-        .unwrap();
+    let net1 = "/resourcemanager/ipmanager/net1";
+    let allocated = post_form(&server, net1, &[("object", "web1")]).await;
     assert_eq!(allocated.status(), StatusCode::CREATED);
-    let named = server
-        .as_admin(server.post("/inventory/resourcemanager/simplenamemanager/names"))
-        .form(&[("driver", "basicserver")])
-        .send()
-        .await
-        .unwrap();
+    let names_manager = "/resourcemanager/simplenamemanager/names";
+    let named = post_form(&server, names_manager, &[("driver", "basicserver")]).await;
     assert_eq!(named.status(), StatusCode::CREATED);
     assert_eq!(
         named.json::<Value>().await.unwrap(),
@@ -131,14 +137,7 @@ async fn a_json_inventory_is_imported_whole(backend: Backend) {
     );
 
     // Every entity's import is in the audit log, as the admin who ran it.
-    let audit: Value = server
-        .as_admin(server.get("/api/audit?surface=inventory&limit=500"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = inventory_audit(&server).await;
     let imported: Vec<&str> = audit
         .as_array()
         .unwrap_or_else(|| panic!("{audit}"))
@@ -229,14 +228,7 @@ async fn a_refused_line_is_named_and_nothing_is_written(backend: Backend) {
             "{name} wrote nothing"
         );
     }
-    let audit: Value = server
-        .as_admin(server.get("/api/audit?surface=inventory"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = inventory_audit(&server).await;
     assert_eq!(audit, json!([]), "no audit record either");
 }
 
@@ -244,14 +236,14 @@ async fn a_refused_line_is_named_and_nothing_is_written(backend: Backend) {
 /// its IP manager handed out are handed out again there, so none can be given twice.
 async fn an_export_loads_back_with_its_addresses(backend: Backend) {
     let source = TestServer::start(backend).await;
-    let post = |path: &str, form: &[(&str, &str)]| {
-        let request = source
-            .as_admin(source.post(&format!("/inventory{path}")))
-            .form(form);
-        async move { request.send().await.unwrap().status() }
-    };
     assert_eq!(
-        post("/entity/basicserver", &[("name", "web1"), ("name", "web2")]).await,
+        post_form(
+            &source,
+            "/entity/basicserver",
+            &[("name", "web1"), ("name", "web2")]
+        )
+        .await
+        .status(),
         StatusCode::CREATED
     );
     let network = [
@@ -260,11 +252,18 @@ async fn an_export_loads_back_with_its_addresses(backend: Backend) {
         ("netmask", "255.255.255.0"),
     ];
     assert_eq!(
-        post("/resourcemanager/ipmanager", &network).await,
+        post_form(&source, "/resourcemanager/ipmanager", &network)
+            .await
+            .status(),
         StatusCode::CREATED
     );
     let net1 = "/resourcemanager/ipmanager/net1";
-    assert_eq!(post(net1, &[("object", "web1")]).await, StatusCode::CREATED);
+    assert_eq!(
+        post_form(&source, net1, &[("object", "web1")])
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
     let export = source
         .as_admin(source.get("/inventory/entity"))
         .header("Clusto-Mode", "expanded")
@@ -286,23 +285,18 @@ async fn an_export_loads_back_with_its_addresses(backend: Backend) {
         manager["count"], 1,
         "the address is net1's allocation: {manager}"
     );
-    let taken = target
-        .as_admin(target.post(&format!("/inventory{net1}")))
-        .form(&[("object", "web2"), ("resource", "10.0.0.1")])
-        .send()
-        .await
-        .unwrap();
+    let taken = post_form(
+        &target,
+        net1,
+        &[("object", "web2"), ("resource", "10.0.0.1")],
+    )
+    .await;
     assert_eq!(
         taken.status(),
         StatusCode::CONFLICT,
         "10.0.0.1 is not given twice"
     );
-    let next = target
-        .as_admin(target.post(&format!("/inventory{net1}")))
-        .form(&[("object", "web2")])
-        .send()
-        .await
-        .unwrap();
+    let next = post_form(&target, net1, &[("object", "web2")]).await;
     assert_eq!(next.status(), StatusCode::CREATED);
     let (_, web2) = clusto(&target, "/by-name/web2").await;
     assert_eq!(web2["ips"], json!(["10.0.0.2"]));

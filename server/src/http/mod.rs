@@ -138,7 +138,7 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let config = state.config.clone();
     let dispatching = state.dispatching.clone();
-    let api_document = depot_app::api::docs::ApiDocument(Arc::new(openapi::build()));
+    let api_document = depot_app::api::docs::ApiDocument(Arc::new(openapi::built().clone()));
 
     let limited = Router::new()
         .route("/healthz", get(ops::healthz))

@@ -164,11 +164,17 @@ fn request_body(path: &str, method: &str) -> Option<&'static str> {
 
 /// `/openapi.json`.
 pub async fn document() -> Json<Value> {
-    Json(build())
+    Json(built().clone())
+}
+
+/// The document, built once per process: the routes it describes are fixed in the binary.
+pub fn built() -> &'static Value {
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(build)
 }
 
 /// The document: every route with its parameters, request content type and answers.
-pub fn build() -> Value {
+fn build() -> Value {
     let mut paths = Map::new();
     for (path, method, summary, content) in routes() {
         let (refusal_type, refusal_schema) = RefusalFormat::of(&path).schema();

@@ -451,20 +451,12 @@ async fn addresses(tx: &mut Tx, entry: &Entry) -> Result<Vec<Address>, ImportErr
             .map_err(at(*line))?
             .filter(|m| m.driver == "ipmanager")
             .ok_or_else(|| invalid(*line, format!("{name} is not an IP manager")))?;
-        let mut address = None;
-        for (_, candidate) in with_subkey("ipstring") {
-            let taken = paired
-                .iter()
-                .any(|p: &Address| p.address == candidate.value);
-            if !taken
-                && managers::network_holds(tx, &manager, &candidate.value)
-                    .await
-                    .map_err(at(*line))?
-            {
-                address = Some(candidate.value.clone());
-                break;
-            }
-        }
+        let unpaired = with_subkey("ipstring")
+            .map(|(_, a)| a.value.as_str())
+            .filter(|candidate| !paired.iter().any(|p: &Address| p.address == *candidate));
+        let address = managers::first_in_network(tx, &manager, unpaired)
+            .await
+            .map_err(at(*line))?;
         let address = address.ok_or_else(|| {
             invalid(
                 *line,

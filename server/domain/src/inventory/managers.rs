@@ -524,14 +524,16 @@ async fn hand_out_address(
     Ok(true)
 }
 
-/// Whether `address` is one that `manager`'s network may hand out.
-pub(super) async fn network_holds(
+/// The first of `candidates` that `manager`'s network may hand out (its network read once).
+pub(super) async fn first_in_network<'a>(
     tx: &mut Tx,
     manager: &Entity,
-    address: &str,
-) -> InventoryResult<bool> {
+    mut candidates: impl Iterator<Item = &'a str>,
+) -> InventoryResult<Option<String>> {
     let network = network_of(&mut **tx, manager).await?;
-    Ok(address.parse().is_ok_and(|ip| network.usable(ip)))
+    Ok(candidates
+        .find(|address| address.parse().is_ok_and(|ip| network.usable(ip)))
+        .map(str::to_string))
 }
 
 /// Hands `address` of IP manager `manager` to `object` within `tx`, as an allocation asking
