@@ -35,9 +35,15 @@ test("the API page lists every surface's routes, each opening to what it takes a
 
   const byName = page
     .getByRole("region", { name: "Inventory (clusto)" })
-    .locator("details.operation", { hasText: "/inventory/by-name/{name}" });
+    .locator("details.operation", { hasText: "GET /inventory/by-name/{name}" });
   await byName.locator("summary").click();
-  await expect(byName.getByText("name (in path)")).toBeVisible();
+  await expect(byName.getByText("name (in path, required)")).toBeVisible();
+  // A body's schema comes from the type the handler writes.
+  await expect(byName).toContainText("ClustoExpandedEntity");
+  // …and the shared types are listed by name, each opening to its schema.
+  const expanded = page.getByRole("region", { name: "Schemas" }).locator("#schema-ClustoExpandedEntity");
+  await expanded.locator("summary").click();
+  await expect(expanded).toContainText('"parents"');
   await expect(byName).toContainText("4XX");
   await expect(page.getByRole("link", { name: "/openapi.json" })).toHaveAttribute("href", "/openapi.json");
   expect(foreign).toEqual([]);

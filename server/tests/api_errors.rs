@@ -5,7 +5,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{status_and_json, Backend, TestServer};
+use support::{status_and_json, Answered, Backend, TestServer};
 
 async fn malformed_json_is_400(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -30,15 +30,11 @@ async fn malformed_json_is_400(backend: Backend) {
 
 async fn an_unknown_role_is_400_naming_the_roles(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.post("/api/users"))
-            .json(&json!({"name": "x", "role": "root"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(server.post("/api/users"))
+        .json(&json!({"name": "x", "role": "root"}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let error = body["error"].as_str().unwrap();
     assert!(error.contains("root") && error.contains("admin"), "{error}");
@@ -46,15 +42,11 @@ async fn an_unknown_role_is_400_naming_the_roles(backend: Backend) {
 
 async fn a_missing_field_is_400_naming_it(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.post("/api/users"))
-            .json(&json!({"role": "reader"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(server.post("/api/users"))
+        .json(&json!({"role": "reader"}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().unwrap().contains("name"), "{body}");
 }
@@ -72,30 +64,18 @@ async fn bad_user_names_and_short_passwords_are_400(backend: Backend) {
         ),
     ];
     for (body, expected) in cases {
-        let (status, answer) = status_and_json(
-            server
-                .as_admin(server.post("/api/users"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, answer) = server
+            .as_admin(server.post("/api/users"))
+            .json(&body)
+            .answer()
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(
             answer["error"].as_str().unwrap().contains(expected),
             "{answer}"
         );
     }
-    let users = status_and_json(
-        server
-            .as_admin(server.get("/api/users"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let users = server.as_admin(server.get("/api/users")).answer().await.1;
     assert_eq!(users.as_array().unwrap().len(), 1, "nothing was created");
 }
 
@@ -104,55 +84,39 @@ async fn a_duplicate_user_is_409(backend: Backend) {
     server
         .create_user_with_password("ana", "reader", "s3cret-pass")
         .await;
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.post("/api/users"))
-            .json(&json!({"name": "ana", "role": "admin"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(server.post("/api/users"))
+        .json(&json!({"name": "ana", "role": "admin"}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"], "a user named \"ana\" already exists");
 }
 
 async fn unknown_things_are_404(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.post("/api/keys/revoke"))
-            .json(&json!({"id": 999}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(server.post("/api/keys/revoke"))
+        .json(&json!({"id": 999}))
+        .answer()
+        .await;
     assert_eq!(
         (status, body["error"].as_str().unwrap()),
         (StatusCode::NOT_FOUND, "no API key with id 999")
     );
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.post("/api/keys"))
-            .json(&json!({"name": "k", "user": "ghost"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(server.post("/api/keys"))
+        .json(&json!({"name": "k", "user": "ghost"}))
+        .answer()
+        .await;
     assert_eq!(
         (status, body["error"].as_str().unwrap()),
         (StatusCode::NOT_FOUND, "no user named \"ghost\"")
     );
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.get("/api/nothing/here"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(server.get("/api/nothing/here"))
+        .answer()
+        .await;
     assert_eq!(
         (status, body["error"].as_str().unwrap()),
         (StatusCode::NOT_FOUND, "no API route at /api/nothing/here")
@@ -184,15 +148,11 @@ async fn an_oversized_body_is_413(backend: Backend) {
 async fn key_names_are_checked(backend: Backend) {
     let server = TestServer::start(backend).await;
     for name in ["", "   ", &"k".repeat(101)] {
-        let (status, body) = status_and_json(
-            server
-                .as_admin(server.post("/api/keys"))
-                .json(&json!({"name": name}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, body) = server
+            .as_admin(server.post("/api/keys"))
+            .json(&json!({"name": name}))
+            .answer()
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"], "key name must have 1 to 100 characters");
     }

@@ -4,17 +4,13 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{status_and_json, Backend, TestServer};
+use support::{Answered, Backend, TestServer};
 
 async fn audit(server: &TestServer, query: &str) -> (StatusCode, Value) {
-    status_and_json(
-        server
-            .as_admin(server.get(&format!("/api/audit{query}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    server
+        .as_admin(server.get(&format!("/api/audit{query}")))
+        .answer()
+        .await
 }
 
 async fn user_and_key_changes_are_recorded_newest_first(backend: Backend) {

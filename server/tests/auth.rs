@@ -7,17 +7,17 @@ use std::time::Duration;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{status_and_json, Backend, DepotProcess, TestServer, TestStore};
+use support::{status_and_json, Answered, Backend, DepotProcess, TestServer, TestStore};
 
 async fn anonymous_calls_are_401_without_public_read(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (status, body) = status_and_json(server.get("/api/users").send().await.unwrap()).await;
+    let (status, body) = server.get("/api/users").answer().await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         body,
         json!({"status": 401, "error": "authentication required"})
     );
-    let (status, _) = status_and_json(server.get("/api/audit").send().await.unwrap()).await;
+    let (status, _) = server.get("/api/audit").answer().await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -25,29 +25,18 @@ async fn public_read_lets_anonymous_read_but_not_write(backend: Backend) {
     let server = TestServer::start_with(backend, |c| c.public_read = true).await;
     let read = server.get("/api/audit").send().await.unwrap();
     assert_eq!(read.status(), StatusCode::OK);
-    let (status, body) = status_and_json(
-        server
-            .post("/api/keys")
-            .json(&json!({"name": "k", "user": "admin"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .post("/api/keys")
+        .json(&json!({"name": "k", "user": "admin"}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "authentication required");
 }
 
 async fn bearer_key_acts_as_its_user(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.get("/api/session"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server.as_admin(server.get("/api/session")).answer().await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body,
@@ -100,15 +89,11 @@ async fn wrong_password_is_401_and_names_no_detail(backend: Backend) {
         assert_eq!(body["error"], "invalid credentials");
     }
     // Someone else's key under your own name is no better.
-    let (status, _) = status_and_json(
-        server
-            .get("/api/session")
-            .basic_auth("ana", Some(&server.admin_key))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = server
+        .get("/api/session")
+        .basic_auth("ana", Some(&server.admin_key))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -119,15 +104,11 @@ async fn malformed_authorization_headers_are_401_with_the_reason(backend: Backen
         ("Basic YWRtaW4=", "user:secret"),
         ("Digest abc", "Authorization: Bearer"),
     ] {
-        let (status, body) = status_and_json(
-            server
-                .get("/api/session")
-                .header("authorization", header)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, body) = server
+            .get("/api/session")
+            .header("authorization", header)
+            .answer()
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{header}");
         assert!(
             body["error"].as_str().unwrap().contains(expected),
@@ -149,36 +130,20 @@ async fn revoked_key_is_refused_at_once(backend: Backend) {
             .status(),
         StatusCode::OK
     );
-    let keys = status_and_json(
-        server
-            .as_admin(server.get("/api/keys?user=bob"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let keys = server
+        .as_admin(server.get("/api/keys?user=bob"))
+        .answer()
+        .await
+        .1;
     let id = keys[0]["id"].as_i64().unwrap();
-    let (status, revoked) = status_and_json(
-        server
-            .as_admin(server.post("/api/keys/revoke"))
-            .json(&json!({"id": id}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, revoked) = server
+        .as_admin(server.post("/api/keys/revoke"))
+        .json(&json!({"id": id}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(revoked["revoked_at"].is_string());
-    let (status, body) = status_and_json(
-        server
-            .get("/api/session")
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server.get("/api/session").bearer_auth(&key).answer().await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "this API key has been revoked");
 }
@@ -195,16 +160,12 @@ async fn a_reader_trying_to_write_is_403(backend: Backend) {
         ),
     ];
     for (path, body) in attempts {
-        let (status, answer) = status_and_json(
-            server
-                .post(path)
-                .bearer_auth(&reader)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, answer) = server
+            .post(path)
+            .bearer_auth(&reader)
+            .json(&body)
+            .answer()
+            .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
         assert!(
             answer["error"].as_str().unwrap().contains("role reader"),
@@ -238,38 +199,22 @@ async fn a_reader_trying_to_write_is_403(backend: Backend) {
 async fn non_admins_see_only_themselves_and_their_keys(backend: Backend) {
     let server = TestServer::start(backend).await;
     let writer = server.user_with_key("wes", "writer").await;
-    let users = status_and_json(
-        server
-            .get("/api/users")
-            .bearer_auth(&writer)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let users = server
+        .get("/api/users")
+        .bearer_auth(&writer)
+        .answer()
+        .await
+        .1;
     assert_eq!(users.as_array().unwrap().len(), 1);
     assert_eq!(users[0]["name"], "wes");
-    let keys = status_and_json(
-        server
-            .get("/api/keys")
-            .bearer_auth(&writer)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let keys = server
+        .get("/api/keys")
+        .bearer_auth(&writer)
+        .answer()
+        .await
+        .1;
     assert!(keys.as_array().unwrap().iter().all(|k| k["user"] == "wes"));
-    let all = status_and_json(
-        server
-            .as_admin(server.get("/api/users"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let all = server.as_admin(server.get("/api/users")).answer().await.1;
     assert_eq!(all.as_array().unwrap().len(), 2);
 }
 
@@ -306,15 +251,11 @@ async fn login_form_sets_a_strict_httponly_cookie_and_returns_to_next(backend: B
         assert!(set_cookie.contains(attribute), "{set_cookie}");
     }
     let cookie = session_cookie(&response);
-    let (status, body) = status_and_json(
-        server
-            .get("/api/session")
-            .header(COOKIE, &cookie)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .get("/api/session")
+        .header(COOKIE, &cookie)
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["name"], "ana");
 }
@@ -338,20 +279,16 @@ async fn a_session_token_works_as_bearer_until_sign_out(backend: Backend) {
     server
         .create_user_with_password("ana", "writer", "s3cret-pass")
         .await;
-    let (status, signed_in) = status_and_json(
-        server
-            .post("/auth/login")
-            .json(&json!({"username": "ana", "password": "s3cret-pass"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, signed_in) = server
+        .post("/auth/login")
+        .json(&json!({"username": "ana", "password": "s3cret-pass"}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::OK);
     let token = signed_in["token"].as_str().unwrap().to_string();
     let session = |token: String| {
         let request = server.get("/api/session").bearer_auth(token);
-        async move { status_and_json(request.send().await.unwrap()).await }
+        async move { request.answer().await }
     };
     let (status, who) = session(token.clone()).await;
     assert_eq!(
@@ -403,27 +340,19 @@ async fn failed_login_goes_back_to_the_form_with_the_reason(backend: Backend) {
         "{location}"
     );
     assert!(!form.headers().contains_key(SET_COOKIE));
-    let (status, body) = status_and_json(
-        server
-            .post("/auth/login")
-            .json(&json!({"username": "admin", "password": "nope-nope"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .post("/auth/login")
+        .json(&json!({"username": "admin", "password": "nope-nope"}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "Wrong user name or password.");
-    let (status, body) = status_and_json(
-        server
-            .post("/auth/login")
-            .header("content-type", "application/json")
-            .body("{")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .post("/auth/login")
+        .header("content-type", "application/json")
+        .body("{")
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().unwrap().contains("JSON"), "{body}");
 }
@@ -453,28 +382,20 @@ async fn an_expired_session_counts_as_signed_out(backend: Backend) {
         .unwrap();
     let cookie = session_cookie(&response);
     assert_eq!(
-        status_and_json(
-            server
-                .get("/api/session")
-                .header(COOKIE, &cookie)
-                .send()
-                .await
-                .unwrap()
-        )
-        .await
-        .1["name"],
-        "admin"
-    );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (status, body) = status_and_json(
         server
             .get("/api/session")
             .header(COOKIE, &cookie)
-            .send()
+            .answer()
             .await
-            .unwrap(),
-    )
-    .await;
+            .1["name"],
+        "admin"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status, body) = server
+        .get("/api/session")
+        .header(COOKIE, &cookie)
+        .answer()
+        .await;
     assert_eq!((status, body), (StatusCode::OK, serde_json::Value::Null));
     assert_eq!(
         server
@@ -511,16 +432,12 @@ async fn logout_ends_the_session_everywhere(backend: Backend) {
         .contains("Max-Age=0"));
     // The old cookie, replayed, opens nothing: the session is gone from the store.
     assert_eq!(
-        status_and_json(
-            server
-                .get("/api/session")
-                .header(COOKIE, &cookie)
-                .send()
-                .await
-                .unwrap()
-        )
-        .await
-        .1,
+        server
+            .get("/api/session")
+            .header(COOKIE, &cookie)
+            .answer()
+            .await
+            .1,
         serde_json::Value::Null
     );
 }
@@ -546,16 +463,12 @@ async fn a_new_password_ends_old_sessions(backend: Backend) {
         .unwrap();
     assert_eq!(changed.status(), StatusCode::OK);
     assert_eq!(
-        status_and_json(
-            server
-                .get("/api/session")
-                .header(COOKIE, &cookie)
-                .send()
-                .await
-                .unwrap()
-        )
-        .await
-        .1,
+        server
+            .get("/api/session")
+            .header(COOKIE, &cookie)
+            .answer()
+            .await
+            .1,
         serde_json::Value::Null
     );
     assert_eq!(
@@ -653,7 +566,7 @@ async fn configured_cors_origins_may_call_with_credentials(backend: Backend) {
 
 async fn no_auth_makes_every_caller_the_local_admin(backend: Backend) {
     let server = TestServer::start_with(backend, |c| c.no_auth = true).await;
-    let (status, body) = status_and_json(server.get("/api/session").send().await.unwrap()).await;
+    let (status, body) = server.get("/api/session").answer().await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use support::{eventually, status_and_json, Blobs, Chinook, Fake, TestStore};
+use support::{eventually, status_and_json, Answered, Blobs, Chinook, Fake, TestStore};
 
 /// The local Lambda emulator: the Runtime API a function polls, and function URLs.
 struct Emulator {
@@ -322,16 +322,12 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
 
     // Bigger than the function takes: the bytes go straight to the bucket through a signed
     // URL, and the function only checks and records them.
-    let (status, upload) = status_and_json(
-        client
-            .post(emulator.url("/dots/admin/fn/branches/master/uploads"))
-            .bearer_auth(&key)
-            .json(&json!({"path": "big.bin"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, upload) = client
+        .post(emulator.url("/dots/admin/fn/branches/master/uploads"))
+        .bearer_auth(&key)
+        .json(&json!({"path": "big.bin"}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{upload}");
     let big: Vec<u8> = (0..9_000_000u32).map(|i| (i % 239) as u8).collect();
     let stored = client
@@ -345,19 +341,15 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(&big))
     };
-    let (status, file) = status_and_json(
-        client
-            .post(emulator.url(&format!(
-                "/dots/admin/fn/branches/master/uploads/{}",
-                upload["upload"].as_str().unwrap()
-            )))
-            .bearer_auth(&key)
-            .json(&json!({"path": "big.bin", "size": big.len(), "sha256": sha256}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, file) = client
+        .post(emulator.url(&format!(
+            "/dots/admin/fn/branches/master/uploads/{}",
+            upload["upload"].as_str().unwrap()
+        )))
+        .bearer_auth(&key)
+        .json(&json!({"path": "big.bin", "size": big.len(), "sha256": sha256}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{file}");
     assert_eq!(file["size_bytes"], 9_000_000);
 
@@ -440,16 +432,12 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
         "inputs": [{"kind": "datapackage", "url": "http://example.com/datapackage.json", "parameters": {}}],
         "outputs": [{"kind": "csv"}]
     });
-    let (_, answer) = status_and_json(
-        client
-            .post(emulator.url("/source/upload"))
-            .bearer_auth(&key)
-            .json(&spec)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, answer) = client
+        .post(emulator.url("/source/upload"))
+        .bearer_auth(&key)
+        .json(&spec)
+        .answer()
+        .await;
     assert_eq!(answer["flow_id"], "admin/ds/1", "{answer}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
@@ -510,5 +498,5 @@ fn every_server_function_of_the_admin_is_sent_with_credentials() {
             );
         }
     }
-    assert_eq!(functions, depot_app::api::route_summaries().len());
+    assert_eq!(functions, depot_app::api::server_function_docs().len());
 }

@@ -5,7 +5,7 @@ mod support;
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use support::{Backend, TestServer};
+use support::{Answered, Backend, TestServer};
 
 async fn seeded(backend: Backend) -> TestServer {
     let server = TestServer::start_with(backend, |c| {
@@ -808,13 +808,9 @@ async fn reads_can_look_back_in_time(backend: Backend) {
 }
 
 async fn status_and_json_audit(s: &TestServer) -> (StatusCode, Value) {
-    support::status_and_json(
-        s.as_admin(s.get("/api/audit?surface=inventory"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    s.as_admin(s.get("/api/audit?surface=inventory"))
+        .answer()
+        .await
 }
 
 async fn pool_rules_are_enforced(backend: Backend) {

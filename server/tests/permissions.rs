@@ -9,7 +9,7 @@ mod support;
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use support::{jar, status_and_json, Backend, TestServer};
+use support::{jar, status_and_json, Answered, Backend, TestServer};
 
 /// The least role a route needs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -70,6 +70,13 @@ fn writes(commit: &str) -> Vec<Write> {
             M::POST,
             "/db/{db}/{table}/",
             "/db/chinook/artist/",
+            Json(json!({"Name": "X"})),
+            Writer,
+        ),
+        write(
+            M::POST,
+            "/db/{db}/{table}",
+            "/db/chinook/artist",
             Json(json!({"Name": "X"})),
             Writer,
         ),
@@ -144,6 +151,55 @@ fn writes(commit: &str) -> Vec<Write> {
             "/inventory/attribute/{name}",
             "/inventory/attribute/testserver1",
             Form(vec![("key", "k"), ("value", "v")]),
+            Writer,
+        ),
+        write(
+            M::POST,
+            "/inventory/attribute/{name}/{key}",
+            "/inventory/attribute/testserver1/k",
+            Form(vec![("value", "v")]),
+            Writer,
+        ),
+        write(
+            M::POST,
+            "/inventory/attribute/{name}/{key}/{subkey}",
+            "/inventory/attribute/testserver1/k/s",
+            Form(vec![("value", "v")]),
+            Writer,
+        ),
+        write(
+            M::PUT,
+            "/inventory/attribute/{name}/{key}/{subkey}",
+            "/inventory/attribute/testserver1/key1/subkey1",
+            Form(vec![("value", "v")]),
+            Writer,
+        ),
+        write(
+            M::DELETE,
+            "/inventory/attribute/{name}/{key}/{subkey}",
+            "/inventory/attribute/testserver1/key1/subkey1",
+            Body::None,
+            Writer,
+        ),
+        write(
+            M::POST,
+            "/inventory/attribute/{name}/{key}/{subkey}/{number}",
+            "/inventory/attribute/testserver1/k/s/3",
+            Form(vec![("value", "v")]),
+            Writer,
+        ),
+        write(
+            M::PUT,
+            "/inventory/attribute/{name}/{key}/{subkey}/{number}",
+            "/inventory/attribute/testserver1/key1/subkey1/0",
+            Form(vec![("value", "v")]),
+            Writer,
+        ),
+        write(
+            M::DELETE,
+            "/inventory/attribute/{name}/{key}/{subkey}/{number}",
+            "/inventory/attribute/testserver1/key1/subkey1/0",
+            Body::None,
             Writer,
         ),
         write(
@@ -443,6 +499,15 @@ fn writes(commit: &str) -> Vec<Write> {
         ),
         write(
             M::POST,
+            "/v3/namespaces/{ns}/apps/{app}/update",
+            "/v3/namespaces/default/apps/keptapp/update",
+            Json(
+                json!({"artifact": {"name": "kept", "version": "1.0.0"}, "config": {"changed": true}}),
+            ),
+            Writer,
+        ),
+        write(
+            M::POST,
             "/api/artifacts/apps/version",
             "/api/artifacts/apps/version",
             Json(
@@ -609,26 +674,16 @@ async fn prepare(server: &TestServer) -> (Credentials, String) {
         .send()
         .await
         .unwrap());
-    let (_, uploaded) = status_and_json(
-        admin(Method::POST, "/source/upload")
-            .json(&spec("admin"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, uploaded) = admin(Method::POST, "/source/upload")
+        .json(&spec("admin"))
+        .answer()
+        .await;
     assert_eq!(uploaded["success"], true, "{uploaded}");
 
     let reader = server.user_with_key("rita", "reader").await;
     let writer = server.user_with_key("wes", "writer").await;
     let revoked = server.user_with_key("rob", "admin").await;
-    let (_, keys) = status_and_json(
-        admin(Method::GET, "/api/keys?user=rob")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, keys) = admin(Method::GET, "/api/keys?user=rob").answer().await;
     let revoke = admin(Method::POST, "/api/keys/revoke").json(&json!({"id": keys[0]["id"]}));
     ok(revoke.send().await.unwrap());
     let expired_cookie = sign_in(server).await;

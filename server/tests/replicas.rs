@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::header::COOKIE;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use support::{eventually, status_and_json, Blobs, DepotProcess, Fake, HaProxy, TestStore};
+use support::{eventually, Answered, Blobs, DepotProcess, Fake, HaProxy, TestStore};
 
 /// HAProxy in front of `servers`, balancing each request round robin and naming the replica
 /// that answered in `X-Depot-Replica`.
@@ -191,14 +191,10 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
         "outputs": [{"kind": "csv"}],
         "schedule": "every 1m"
     });
-    let (_, answer) = status_and_json(
-        as_admin(client.post(balancer.url("/source/upload")))
-            .json(&spec)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, answer) = as_admin(client.post(balancer.url("/source/upload")))
+        .json(&spec)
+        .answer()
+        .await;
     assert_eq!(answer["flow_id"], "admin/ds/1", "{answer}");
     eventually("the delivery", async || runner.received().len() == 1).await;
     // A schedule runs once, though three schedulers look.
@@ -274,13 +270,9 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
         .await
         .unwrap();
     assert_eq!(reloaded.status(), StatusCode::OK);
-    let (_, audit) = status_and_json(
-        as_admin(client.get(balancer.url("/api/audit?surface=tables")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, audit) = as_admin(client.get(balancer.url("/api/audit?surface=tables")))
+        .answer()
+        .await;
     assert!(
         audit
             .as_array()

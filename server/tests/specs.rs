@@ -13,7 +13,9 @@ use depot_domain::specs::service::Dispatching;
 use depot_domain::specs::token::TokenVerifier;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{eventually, status_and_json, Backend, DepotProcess, Fake, TestServer, TestStore};
+use support::{
+    eventually, status_and_json, Answered, Backend, DepotProcess, Fake, TestServer, TestStore,
+};
 
 const NOT_AUTHORISED: &str = "No token or token not authorised for owner";
 
@@ -149,7 +151,7 @@ async fn upload(server: &TestServer, who: As<'_>, spec: &Value) -> Value {
         As::Key(key) => request.bearer_auth(key),
         As::Nobody => request,
     };
-    let (status, body) = status_and_json(request.send().await.unwrap()).await;
+    let (status, body) = request.answer().await;
     assert_eq!(status, StatusCode::OK, "uploads always answer 200: {body}");
     body
 }
@@ -170,12 +172,12 @@ async fn upload_raw(
     if let Some(content_type) = content_type {
         request = request.header("Content-Type", content_type);
     }
-    status_and_json(request.body(body).send().await.unwrap()).await
+    request.body(body).answer().await
 }
 
 /// An admin's `GET path`: its status and JSON body.
 async fn admin_get(server: &TestServer, path: &str) -> (StatusCode, Value) {
-    status_and_json(server.as_admin(server.get(path)).send().await.unwrap()).await
+    server.as_admin(server.get(path)).answer().await
 }
 
 fn refused_with(body: &Value, errors: &[&str]) {
@@ -446,9 +448,7 @@ async fn every_upload_error_has_specstores_text(backend: Backend) {
     );
 
     // The schema the errors come from is published.
-    let schema = status_and_json(server.get("/source/schema").send().await.unwrap())
-        .await
-        .1;
+    let schema = server.get("/source/schema").answer().await.1;
     assert_eq!(schema["$id"], "/source/schema");
     assert_eq!(
         schema["properties"]["meta"]["required"],
@@ -485,15 +485,11 @@ async fn the_plan_limit_counts_datasets_and_allows_re_uploads_at_the_limit(backe
 }
 
 async fn event(server: &TestServer, body: Value) -> (StatusCode, Value) {
-    status_and_json(
-        server
-            .as_admin(server.post("/source/update"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    server
+        .as_admin(server.post("/source/update"))
+        .json(&body)
+        .answer()
+        .await
 }
 
 async fn revision(server: &TestServer, which: &str) -> Value {
@@ -945,16 +941,12 @@ on_both_backends!(
 );
 
 async fn detail(client: &reqwest::Client, process: &DepotProcess, key: &str, path: &str) -> Value {
-    status_and_json(
-        client
-            .get(process.url(path))
-            .bearer_auth(key)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1
+    client
+        .get(process.url(path))
+        .bearer_auth(key)
+        .answer()
+        .await
+        .1
 }
 
 async fn revisions_are_dispatched_exactly_once_across_a_restart(backend: Backend) {

@@ -7,7 +7,7 @@ mod support;
 use reqwest::header::{ETAG, IF_MATCH, IF_NONE_MATCH, LINK, LOCATION};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use support::{status_and_json, Backend, TestServer};
+use support::{status_and_json, Answered, Backend, TestServer};
 
 /// Chinook's names on each backend.
 struct Names {
@@ -44,7 +44,7 @@ fn names(backend: Backend) -> Names {
 }
 
 async fn get(server: &TestServer, path: &str) -> (StatusCode, Value) {
-    status_and_json(server.as_admin(server.get(path)).send().await.unwrap()).await
+    server.as_admin(server.get(path)).answer().await
 }
 
 fn resources(body: &Value) -> &Vec<Value> {
@@ -347,22 +347,10 @@ async fn the_browser_api_names_the_field_a_refusal_is_about(backend: Backend) {
             &json!({"db": "chinook", "table": "album", "key": key, "values": values, "etag": null}),
         )
     };
-    let (status, body) = status_and_json(
-        save(json!({n.artist_id: "many"}), Some("1"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = save(json!({n.artist_id: "many"}), Some("1")).answer().await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["fields"], json!([n.artist_id]));
-    let (status, body) = status_and_json(
-        save(json!({n.title: "No artist"}), None)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = save(json!({n.title: "No artist"}), None).answer().await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         body["fields"]
@@ -371,8 +359,7 @@ async fn the_browser_api_names_the_field_a_refusal_is_about(backend: Backend) {
             .contains(&json!(n.artist_id)),
         "{body}"
     );
-    let (status, body) =
-        status_and_json(save(json!({"Nope": 1}), Some("1")).send().await.unwrap()).await;
+    let (status, body) = save(json!({"Nope": 1}), Some("1")).answer().await;
     assert_eq!(
         (status, &body["fields"]),
         (StatusCode::BAD_REQUEST, &json!(["Nope"]))
@@ -584,15 +571,11 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
         (json!([1, 2]), "No data received from request".to_string()),
     ];
     for (body, message) in cases {
-        let (status, answer) = status_and_json(
-            server
-                .as_admin(server.post("/db/chinook/artist/"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, answer) = server
+            .as_admin(server.post("/db/chinook/artist/"))
+            .json(&body)
+            .answer()
+            .await;
         assert_eq!(
             (status, answer),
             (StatusCode::BAD_REQUEST, json!({"message": message}))
@@ -612,15 +595,11 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
         )
     );
 
-    let (status, answer) = status_and_json(
-        server
-            .as_admin(server.post("/db/chinook/album/"))
-            .json(&json!({n.title: "For Those About To Rock"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, answer) = server
+        .as_admin(server.post("/db/chinook/album/"))
+        .json(&json!({n.title: "For Those About To Rock"}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let missing = match backend {
         Backend::Sqlite => "The following required fields are missing: ArtistId",
@@ -630,15 +609,11 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
 
     if let Backend::Sqlite = backend {
         // sandman2 counts an autoincrement key as unknown on POST.
-        let (status, answer) = status_and_json(
-            server
-                .as_admin(server.post("/db/chinook/artist/"))
-                .json(&json!({"ArtistId": 900, "Name": "x"}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, answer) = server
+            .as_admin(server.post("/db/chinook/artist/"))
+            .json(&json!({"ArtistId": 900, "Name": "x"}))
+            .answer()
+            .await;
         assert_eq!(
             (status, answer),
             (
@@ -1048,8 +1023,7 @@ async fn ndjson_and_csv_stream_the_selection(backend: Backend) {
 
 async fn the_surface_needs_credentials_and_a_writer_to_write(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
-    let (status, body) =
-        status_and_json(server.get("/db/chinook/artist/1").send().await.unwrap()).await;
+    let (status, body) = server.get("/db/chinook/artist/1").answer().await;
     assert_eq!(
         (status, body),
         (
@@ -1057,15 +1031,11 @@ async fn the_surface_needs_credentials_and_a_writer_to_write(backend: Backend) {
             json!({"message": "authentication required"})
         )
     );
-    let (status, body) = status_and_json(
-        server
-            .get("/db/chinook/artist/1")
-            .bearer_auth("depot_nope")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .get("/db/chinook/artist/1")
+        .bearer_auth("depot_nope")
+        .answer()
+        .await;
     assert_eq!(
         (status, body),
         (
@@ -1102,7 +1072,7 @@ async fn the_surface_needs_credentials_and_a_writer_to_write(backend: Backend) {
 /// The audit log's Tables entries, newest first.
 async fn tables_audit(server: &TestServer) -> Value {
     let request = server.as_admin(server.get("/api/audit?surface=tables"));
-    status_and_json(request.send().await.unwrap()).await.1
+    request.answer().await.1
 }
 
 async fn writes_are_audited(backend: Backend) {
@@ -1452,15 +1422,11 @@ async fn a_client_hanging_up_mid_write_leaves_no_transaction_open() {
     // Later writes go through at once, and the abandoned one was completed, not half-done.
     for name in ["after 1", "after 2", "after 3"] {
         let started = std::time::Instant::now();
-        let (status, body) = status_and_json(
-            server
-                .as_admin(server.post("/db/chinook/artist/"))
-                .json(&json!({"Name": name}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, body) = server
+            .as_admin(server.post("/db/chinook/artist/"))
+            .json(&json!({"Name": name}))
+            .answer()
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert!(
             started.elapsed() < std::time::Duration::from_secs(2),
@@ -1471,17 +1437,11 @@ async fn a_client_hanging_up_mid_write_leaves_no_transaction_open() {
     // three above: SQLite's busy handler sleeps between tries).
     let mut found = Value::Null;
     for _ in 0..60 {
-        found = status_and_json(
-            server
-                .as_admin(
-                    server.get("/db/chinook/artist/?Name=written%20after%20the%20client%20left"),
-                )
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
-        .1;
+        found = server
+            .as_admin(server.get("/db/chinook/artist/?Name=written%20after%20the%20client%20left"))
+            .answer()
+            .await
+            .1;
         if found["resources"]
             .as_array()
             .is_some_and(|rows| !rows.is_empty())

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{status_and_json, Blobs, Stores, TestServer};
+use support::{status_and_json, Answered, Blobs, Stores, TestServer};
 
 /// A JSON-RPC call as the admin (HTTP Basic admin:key, as Dotmesh clients send it).
 async fn rpc(server: &TestServer, method: &str, params: Value) -> Value {
@@ -164,14 +164,7 @@ async fn rpc_protocol_rules(stores: Stores) {
         .unwrap();
     assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
-    let (status, pong) = status_and_json(
-        authed(server.post("/rpc"))
-            .json(&ping)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, pong) = authed(server.post("/rpc")).json(&ping).answer().await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         pong,
@@ -179,25 +172,17 @@ async fn rpc_protocol_rules(stores: Stores) {
         "params may be absent; id is echoed"
     );
 
-    let (_, parse) = status_and_json(
-        authed(server.post("/rpc"))
-            .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, parse) = authed(server.post("/rpc"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .answer()
+        .await;
     assert_eq!(parse["error"]["code"], -32700);
     assert!(parse["id"].is_null());
-    let (_, version) = status_and_json(
-        authed(server.post("/rpc"))
-            .json(&json!({"jsonrpc": "1.0", "method": "DotmeshRPC.Ping", "id": 3}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, version) = authed(server.post("/rpc"))
+        .json(&json!({"jsonrpc": "1.0", "method": "DotmeshRPC.Ping", "id": 3}))
+        .answer()
+        .await;
     assert_eq!(version["error"]["code"], -32600);
     assert_eq!(version["id"], 3);
 
@@ -208,14 +193,10 @@ async fn rpc_protocol_rules(stores: Stores) {
     );
 
     // params as a one-element array, as Go's JSON-RPC codec sends them.
-    let (_, created) = status_and_json(
-        authed(server.post("/rpc"))
+    let (_, created) = authed(server.post("/rpc"))
             .json(&json!({"jsonrpc": "2.0", "method": "DotmeshRPC.Create", "params": [dot("arr")], "id": 1}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+.answer()
+.await;
     assert_eq!(created["result"], true, "{created}");
 }
 
@@ -448,15 +429,11 @@ async fn put(
     path: &str,
     content: &'static str,
 ) -> (StatusCode, Value) {
-    status_and_json(
-        server
-            .as_admin(server.client.put(server.url(&files_url(branch, path))))
-            .body(content)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    server
+        .as_admin(server.client.put(server.url(&files_url(branch, path))))
+        .body(content)
+        .answer()
+        .await
 }
 
 async fn read(server: &TestServer, url: &str) -> (StatusCode, String) {
@@ -465,55 +442,39 @@ async fn read(server: &TestServer, url: &str) -> (StatusCode, String) {
 }
 
 async fn commit(server: &TestServer, branch: &str, message: &str) -> String {
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.post(&format!("/dots/admin/data/branches/{branch}/commits")))
-            .json(&json!({"message": message, "metadata": {"ticket": "T-1"}}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(server.post(&format!("/dots/admin/data/branches/{branch}/commits")))
+        .json(&json!({"message": message, "metadata": {"ticket": "T-1"}}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["id"].as_str().unwrap().to_string()
 }
 
 async fn show(server: &TestServer) -> Value {
-    status_and_json(
-        server
-            .as_admin(server.get("/dots/admin/data"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1
+    server
+        .as_admin(server.get("/dots/admin/data"))
+        .answer()
+        .await
+        .1
 }
 
 async fn diff(server: &TestServer, query: &str) -> Value {
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.get(&format!("/dots/admin/data/diff?{query}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(server.get(&format!("/dots/admin/data/diff?{query}")))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["Files"].clone()
 }
 
 async fn files_commits_diffs_and_rollback(stores: Stores) {
     let server = TestServer::start(stores).await;
-    let (status, created) = status_and_json(
-        server
-            .as_admin(server.post("/dots/admin"))
-            .json(&json!({"name": "data"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, created) = server
+        .as_admin(server.post("/dots/admin"))
+        .json(&json!({"name": "data"}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
 
     assert_eq!(
@@ -531,14 +492,10 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
         ),
         (json!(8), json!(8), json!(0))
     );
-    let (_, listing) = status_and_json(
-        server
-            .as_admin(server.get("/dots/admin/data/branches/master/files/"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, listing) = server
+        .as_admin(server.get("/dots/admin/data/branches/master/files/"))
+        .answer()
+        .await;
     assert_eq!(
         listing
             .as_array()
@@ -608,16 +565,12 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
     assert_eq!(rpc_diff["result"]["Files"], expected);
 
     // One file's changed lines between the two commits.
-    let (status, lines) = status_and_json(
-        server
+    let (status, lines) = server
             .as_admin(server.get(&format!(
                 "/api/dots/file-diff?namespace=admin&name=data&branch=master&from={first}&to={second}&path=a.txt"
             )))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+.answer()
+.await;
     assert_eq!(status, StatusCode::OK, "{lines}");
     assert_eq!(
         lines["lines"],
@@ -675,15 +628,11 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
     assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
 
     // Branch from the first commit, change a file there; master does not see it.
-    let (status, _) = status_and_json(
-        server
-            .as_admin(server.post("/dots/admin/data/branches"))
-            .json(&json!({"name": "fix", "commit": first}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = server
+        .as_admin(server.post("/dots/admin/data/branches"))
+        .json(&json!({"name": "fix", "commit": first}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(read(&server, &files_url("fix", "a.txt")).await.1, "hello");
     put(&server, "fix", "a.txt", "fixed").await;
@@ -696,28 +645,20 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
         diff(&server, &format!("from={second}&to={on_fix}")).await[0],
         json!({"Path": "a.txt", "Change": "modified", "SizeBytes": 5})
     );
-    let (_, fix_log) = status_and_json(
-        server
-            .as_admin(server.get("/dots/admin/data/branches/fix/commits"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, fix_log) = server
+        .as_admin(server.get("/dots/admin/data/branches/fix/commits"))
+        .answer()
+        .await;
     assert_eq!(fix_log.as_array().unwrap().len(), 1);
     assert_eq!(fix_log[0]["Metadata"]["ticket"], "T-1");
 
     // Roll master back to the first commit: the later commit leaves the branch, files return.
     put(&server, "master", "scratch.txt", "uncommitted").await;
-    let (status, _) = status_and_json(
-        server
-            .as_admin(server.post("/dots/admin/data/branches/master/rollback"))
-            .json(&json!({"commit": first}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = server
+        .as_admin(server.post("/dots/admin/data/branches/master/rollback"))
+        .json(&json!({"commit": first}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         read(&server, &files_url("master", "a.txt")).await.1,
@@ -736,14 +677,10 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
         (volume["CommitCount"].clone(), volume["DirtyBytes"].clone()),
         (json!(1), json!(0))
     );
-    let (_, graph) = status_and_json(
-        server
-            .as_admin(server.get("/dots/admin/data/commits"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, graph) = server
+        .as_admin(server.get("/dots/admin/data/commits"))
+        .answer()
+        .await;
     let dropped: Vec<&Value> = graph
         .as_array()
         .unwrap()
@@ -752,15 +689,11 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
         .collect();
     assert_eq!(dropped.len(), 1);
     assert_eq!(dropped[0]["id"], second.as_str());
-    let (_, after) = status_and_json(
-        server
-            .as_admin(server.post("/dots/admin/data/branches/master/rollback"))
-            .json(&json!({"commit": second}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, after) = server
+        .as_admin(server.post("/dots/admin/data/branches/master/rollback"))
+        .json(&json!({"commit": second}))
+        .answer()
+        .await;
     assert_eq!(
         after["status"], 404,
         "a dropped commit is no longer in the branch's history"
@@ -785,19 +718,15 @@ async fn bad_requests_are_refused_with_reasons(stores: Stores) {
             "{body}"
         );
     }
-    let (status, body) = status_and_json(
-        server
-            .as_admin(
-                server
-                    .client
-                    .put(server.url("/dots/admin/nope/branches/master/files/x")),
-            )
-            .body("x")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(
+            server
+                .client
+                .put(server.url("/dots/admin/nope/branches/master/files/x")),
+        )
+        .body("x")
+        .answer()
+        .await;
     assert_eq!(
         (status, body["error"].as_str().unwrap()),
         (
@@ -813,16 +742,12 @@ async fn bad_requests_are_refused_with_reasons(stores: Stores) {
             "No such branch named 'nobranch' on admin/data"
         )
     );
-    let (status, body) = status_and_json(
-        server
-            .as_admin(server.post("/dots/admin"))
-            .header("content-type", "application/json")
-            .body("{\"nom\": 1}")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = server
+        .as_admin(server.post("/dots/admin"))
+        .header("content-type", "application/json")
+        .body("{\"nom\": 1}")
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         body["error"]
@@ -831,15 +756,11 @@ async fn bad_requests_are_refused_with_reasons(stores: Stores) {
             .contains("missing field `name`"),
         "{body}"
     );
-    let (status, _) = status_and_json(
-        server
-            .as_admin(server.post("/dots/admin/data/branches/master/commits"))
-            .json(&json!({"message": "  "}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = server
+        .as_admin(server.post("/dots/admin/data/branches/master/commits"))
+        .json(&json!({"message": "  "}))
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let reader = server.user_with_key("rita", "reader").await;
@@ -1060,15 +981,11 @@ async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores)
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     let ask = || async {
-        status_and_json(
-            server
-                .as_admin(server.post("/dots/admin/direct/branches/master/uploads"))
-                .json(&json!({"path": "big/data.bin"}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        server
+            .as_admin(server.post("/dots/admin/direct/branches/master/uploads"))
+            .json(&json!({"path": "big/data.bin"}))
+            .answer()
+            .await
     };
     let (status, upload) = ask().await;
     if stores.blobs == Blobs::Files {
@@ -1090,7 +1007,7 @@ async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores)
         let request = server
             .as_admin(server.post(&format!("/dots/admin/direct/branches/master/uploads/{id}")))
             .json(&json!({"path": "big/data.bin", "size": size, "sha256": sha}));
-        async move { status_and_json(request.send().await.unwrap()).await }
+        async move { request.answer().await }
     };
     let put_bytes = |url: String, body: Vec<u8>| async move {
         // No Depot credentials: the signature is the permission.

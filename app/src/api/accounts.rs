@@ -13,7 +13,7 @@ use super::{ApiError, Fetch};
 use depot_domain::auth::{api_keys, users};
 
 /// The signed-in user as the UI shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Session {
     pub name: String,
     pub role: Role,
@@ -22,7 +22,7 @@ pub struct Session {
 }
 
 /// `GET /api/session`: who is signed in, or `null`.
-#[server(prefix = "/api", client = Fetch, endpoint = "session", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "session", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn current_session() -> Result<Option<Session>, ApiError> {
     use depot_domain::Actor;
     let (_, actor) = caller().await?;
@@ -42,14 +42,14 @@ pub async fn current_session() -> Result<Option<Session>, ApiError> {
 }
 
 /// `GET /api/users`: every user for an admin, yourself for anyone else.
-#[server(prefix = "/api", client = Fetch, endpoint = "users", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "users", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn list_users() -> Result<Vec<User>, ApiError> {
     let (store, actor) = caller().await?;
     Ok(users::list(&store, &actor).await?)
 }
 
 /// `POST /api/users` `{"name", "role", "password"?}`: creates a user (admins only).
-#[server(prefix = "/api", client = Fetch, endpoint = "users", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "users", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn create_user(
     name: String,
     role: Role,
@@ -70,14 +70,14 @@ pub async fn create_user(
 
 /// `POST /api/users/password` `{"name", "password"}`: sets a password (your own, or anyone's
 /// as an admin) and ends that user's browser sessions.
-#[server(prefix = "/api", client = Fetch, endpoint = "users/password", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "users/password", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn set_password(name: String, password: String) -> Result<(), ApiError> {
     let (store, actor) = caller().await?;
     Ok(users::set_password(&store, &actor, &name, &password).await?)
 }
 
 /// `GET /api/keys?user=`: your keys, or (admins) everyone's or one user's.
-#[server(prefix = "/api", client = Fetch, endpoint = "keys", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "keys", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn list_keys(user: Option<String>) -> Result<Vec<ApiKey>, ApiError> {
     let (store, actor) = caller().await?;
     Ok(api_keys::list(&store, &actor, user.as_deref()).await?)
@@ -85,14 +85,14 @@ pub async fn list_keys(user: Option<String>) -> Result<Vec<ApiKey>, ApiError> {
 
 /// `POST /api/keys` `{"name", "user"?}`: creates a key and returns its secret — the only time
 /// it is ever shown.
-#[server(prefix = "/api", client = Fetch, endpoint = "keys", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "keys", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn create_key(name: String, user: Option<String>) -> Result<CreatedKey, ApiError> {
     let (store, actor) = caller().await?;
     Ok(api_keys::create(&store, &actor, user.as_deref(), &name).await?)
 }
 
 /// `POST /api/keys/revoke` `{"id"}`: revokes a key at once, in every Depot process.
-#[server(prefix = "/api", client = Fetch, endpoint = "keys/revoke", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "keys/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn revoke_key(id: i64) -> Result<ApiKey, ApiError> {
     let (store, actor) = caller().await?;
     Ok(api_keys::revoke(&store, &actor, id).await?)

@@ -10,7 +10,7 @@ use server_fn::codec::{GetUrl, Json};
 use super::{ApiError, Fetch};
 
 /// A namespace's page: the namespaces to switch to, its artifacts and its apps.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NamespaceOverview {
     pub namespaces: Vec<String>,
     pub artifacts: Vec<ArtifactSummary>,
@@ -21,13 +21,13 @@ pub struct NamespaceOverview {
 }
 
 /// An artifact's page: every version in full, and the apps that run any of them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArtifactOverview {
     pub versions: Vec<ArtifactDetail>,
     pub apps: Vec<AppDetail>,
 }
 
-#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/overview", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/overview", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_namespace(namespace: String) -> Result<NamespaceOverview, ApiError> {
     use depot_domain::artifacts::{apps, service};
     let direct_uploads = super::blob_store()?.takes_direct_uploads();
@@ -40,7 +40,7 @@ pub async fn load_namespace(namespace: String) -> Result<NamespaceOverview, ApiE
     })
 }
 
-#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/artifact", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/artifact", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_artifact(namespace: String, name: String) -> Result<ArtifactOverview, ApiError> {
     use depot_domain::artifacts::{apps, service};
     let (store, actor) = super::caller().await?;
@@ -65,7 +65,7 @@ pub async fn load_artifact(namespace: String, name: String) -> Result<ArtifactOv
 
 /// Moves an app to another version of its artifact (upgrade or rollback), with `config` when
 /// given (else the app keeps its config).
-#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/apps/version", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/apps/version", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn change_app_version(
     namespace: String,
     app: String,

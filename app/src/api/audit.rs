@@ -8,7 +8,7 @@ use super::{ApiError, Fetch};
 
 /// `GET /api/audit?user=&surface=&object=&since=&until=&before=&limit=`: entries, newest
 /// first. `since`/`until` take RFC 3339 times or dates; `before` is an entry id, for paging.
-#[server(prefix = "/api", client = Fetch, endpoint = "audit", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "audit", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn list_audit(
     user: Option<String>,
     surface: Option<String>,

@@ -13,7 +13,7 @@ use super::{ApiError, Fetch};
 pub struct ApiDocument(pub std::sync::Arc<Value>);
 
 /// `GET /api/openapi`: the OpenAPI document, as `/openapi.json` serves it.
-#[server(prefix = "/api", client = Fetch, endpoint = "openapi", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "openapi", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_api_document() -> Result<Value, ApiError> {
     use_context::<ApiDocument>()
         .map(|document| (*document.0).clone())

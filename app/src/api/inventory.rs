@@ -7,14 +7,14 @@ use server_fn::codec::{GetUrl, Json};
 
 use super::{ApiError, Fetch};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EntitySummary {
     pub name: String,
     pub driver: String,
     pub kind: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AttributeView {
     pub key: String,
     pub subkey: Option<String>,
@@ -24,13 +24,13 @@ pub struct AttributeView {
 }
 
 /// One address of an IP manager's network and who holds it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AddressUse {
     pub address: String,
     pub holder: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EntityDetail {
     pub entity: EntitySummary,
     pub attrs: Vec<AttributeView>,
@@ -69,7 +69,7 @@ impl From<depot_domain::inventory::InventoryError> for ApiError {
 
 /// `GET /api/inventory/entities?search=`: entities whose name contains `search`, or that have an
 /// attribute `key=value` when `search` has that form.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/entities", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/entities", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn search_entities(search: Option<String>) -> Result<Vec<EntitySummary>, ApiError> {
     use depot_domain::inventory::service;
     let (store, actor) = super::caller().await?;
@@ -92,7 +92,7 @@ pub async fn search_entities(search: Option<String>) -> Result<Vec<EntitySummary
 }
 
 /// `GET /api/inventory/entity?name=`: one entity with everything its page shows.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/entity", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/entity", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
     use depot_domain::inventory::{drivers, managers, service};
     let (store, actor) = super::caller().await?;
@@ -149,7 +149,7 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
 }
 
 /// `POST /api/inventory/create` `{"driver", "name"}`.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/create", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn create_entity(driver: String, name: String) -> Result<EntitySummary, ApiError> {
     let (store, actor) = super::caller().await?;
     let created = depot_domain::inventory::service::create(
@@ -170,7 +170,7 @@ pub async fn create_entity(driver: String, name: String) -> Result<EntitySummary
 }
 
 /// `POST /api/inventory/attribute` `{"name", "key", "subkey"?, "value", "datatype"}`: sets it.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/attribute", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/attribute", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn set_attribute(
     name: String,
     key: String,
@@ -194,7 +194,7 @@ pub async fn set_attribute(
 }
 
 /// `POST /api/inventory/membership` `{"pool", "device", "insert"}`: puts it in or takes it out.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/membership", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/membership", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn change_membership(pool: String, device: String, insert: bool) -> Result<(), ApiError> {
     use depot_domain::inventory::service::{self, Action};
     let (store, actor) = super::caller().await?;
@@ -209,7 +209,7 @@ pub async fn change_membership(pool: String, device: String, insert: bool) -> Re
 }
 
 /// `POST /api/inventory/allocate-ip` `{"manager", "object"}`: the address given.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/allocate-ip", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/allocate-ip", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn allocate_ip(manager: String, object: String) -> Result<String, ApiError> {
     use depot_domain::inventory::{managers, service};
     let (store, actor) = super::caller().await?;

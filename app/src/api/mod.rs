@@ -47,50 +47,108 @@ pub(crate) fn query_number(name: &str, value: Option<String>) -> Result<Option<i
     }
 }
 
-/// One line per server function for the OpenAPI document: method, path, summary. The server
-/// checks this against the functions actually registered, so a new one cannot go undocumented.
-pub fn route_summaries() -> Vec<(&'static str, &'static str, &'static str)> {
-    use server_fn::ServerFn;
+/// A server function as the OpenAPI document describes it: its path, what it does, and the
+/// schemas of its arguments and its answer, from the types the function itself takes and
+/// returns (the arguments struct derives `JsonSchema` through `input_derive`).
+#[cfg(feature = "ssr")]
+pub struct ServerFunctionDoc {
+    pub method: http::Method,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub takes: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+    pub answers: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+#[cfg(feature = "ssr")]
+fn documented<F>(summary: &'static str) -> ServerFunctionDoc
+where
+    F: server_fn::ServerFn + schemars::JsonSchema,
+    F::Output: schemars::JsonSchema,
+{
+    use server_fn::{Protocol, ServerFn};
+    type Of<F> = <F as ServerFn>::Protocol;
+    let method = <Of<F> as Protocol<
+        F,
+        F::Output,
+        F::Client,
+        F::Server,
+        F::Error,
+        F::InputStreamError,
+        F::OutputStreamError,
+    >>::METHOD;
+    ServerFunctionDoc {
+        method,
+        path: F::PATH,
+        summary,
+        takes: |generator| generator.subschema_for::<F>(),
+        answers: |generator| generator.subschema_for::<F::Output>(),
+    }
+}
+
+/// Every server function, described. The server checks this against the functions actually
+/// registered, so a new one cannot go undocumented.
+#[cfg(feature = "ssr")]
+pub fn server_function_docs() -> Vec<ServerFunctionDoc> {
     vec![
-        ("GET", accounts::CurrentSession::PATH, "Who is signed in (null when nobody is)"),
-        ("GET", docs::LoadApiDocument::PATH, "This API's OpenAPI document, as /openapi.json serves it, for the API page"),
-        ("GET", accounts::ListUsers::PATH, "List users: all of them for an admin, yourself otherwise"),
-        ("POST", accounts::CreateUser::PATH, "Create a user {name, role, password?} (admin)"),
-        ("POST", accounts::SetPassword::PATH, "Set a password {name, password}: your own, or anyone's as admin"),
-        ("GET", accounts::ListKeys::PATH, "List API keys (?user= for one user's, admin)"),
-        ("POST", accounts::CreateKey::PATH, "Create an API key {name, user?}; the secret is in this answer only"),
-        ("POST", accounts::RevokeKey::PATH, "Revoke an API key {id}"),
-        ("GET", tables::ListDatabases::PATH, "The attached databases and their tables"),
-        ("GET", tables::LoadTablePage::PATH, "One page of a table for the browser (?db=&table=&query=)"),
-        ("GET", tables::LoadRowForm::PATH, "What the row form shows: shape, row, foreign-key choices (?db=&table=&key=)"),
-        ("GET", tables::GetRow::PATH, "One row with its ETag (?db=&table=&key=)"),
-        ("GET", tables::Choices::PATH, "Rows of a referenced table to choose from (?db=&table=&search=)"),
-        ("POST", tables::SaveRow::PATH, "Create or update a row {db, table, key?, values, etag?}"),
-        ("POST", tables::DeleteRow::PATH, "Delete a row {db, table, key, etag?}"),
-        ("GET", inventory::SearchEntities::PATH, "Inventory entities by name, or by attribute with search=key=value"),
-        ("GET", inventory::LoadEntity::PATH, "One inventory entity with attributes, parents, contents and address use (?name=)"),
-        ("POST", inventory::CreateEntity::PATH, "Create an inventory entity {driver, name}"),
-        ("POST", inventory::SetAttribute::PATH, "Set an attribute {name, key, subkey?, value, datatype}"),
-        ("POST", inventory::ChangeMembership::PATH, "Put a device in a pool or take it out {pool, device, insert}"),
-        ("POST", inventory::AllocateIp::PATH, "Allocate an address from an IP manager {manager, object}"),
-        ("GET", versioning::ListDots::PATH, "Every dot with its size, commit count and dirty bytes"),
-        ("POST", versioning::CreateDot::PATH, "Create a dot {namespace, name}"),
-        ("GET", versioning::LoadDot::PATH, "A dot with its branches and commit graph (?namespace=&name=)"),
-        ("GET", versioning::DotFiles::PATH, "Files of a branch's working tree or of a commit (?namespace=&name=&branch=&commit=)"),
-        ("GET", versioning::DotDiff::PATH, "Files changed between two commits, or a commit and the working tree (?namespace=&name=&branch=&from=&to=)"),
-        ("GET", versioning::DotFileDiff::PATH, "One file's line diff between two versions (?namespace=&name=&branch=&from=&to=&path=)"),
-        ("POST", versioning::CommitDot::PATH, "Commit a branch {namespace, name, branch, message, metadata: name=value lines}"),
-        ("POST", versioning::BranchDot::PATH, "Start a branch {namespace, name, from_branch, commit, new_branch}"),
-        ("POST", versioning::RollbackDot::PATH, "Roll a branch back to a commit {namespace, name, branch, commit}"),
-        ("GET", artifacts::LoadNamespace::PATH, "An artifact namespace: the namespaces, its artifacts and apps (?namespace=)"),
-        ("GET", artifacts::LoadArtifact::PATH, "Every version of an artifact in full, and the apps running it (?namespace=&name=)"),
-        ("POST", artifacts::ChangeAppVersion::PATH, "Upgrade or roll back an app {namespace, app, version, config?}"),
-        ("GET", specs::ListSpecOwners::PATH, "Owners with spec datasets, and how many each has"),
-        ("GET", specs::ListSpecDatasets::PATH, "An owner's spec datasets with their latest state (?owner=)"),
-        ("GET", specs::LoadSpecDataset::PATH, "A spec dataset with its current spec and revisions, newest first (?owner=&dataset=)"),
-        ("GET", specs::LoadSpecRevision::PATH, "A revision with its pipelines, logs and dispatch (?owner=&dataset=&revision=N|latest|successful)"),
-        ("POST", specs::UploadSpec::PATH, "Upload a spec {spec: JSON text} as the signed-in user; answers like POST /source/upload"),
-        ("POST", specs::RerunSpec::PATH, "Run a dataset's current spec again as a new revision {owner, dataset}"),
-        ("GET", audit::ListAudit::PATH, "Read the audit log, newest first (?user=&surface=&object=&since=&until=&before=&limit=)"),
+        documented::<accounts::CurrentSession>("Who is signed in (null when nobody is)"),
+        documented::<docs::LoadApiDocument>(
+            "This API's OpenAPI document, as /openapi.json serves it, for the API page",
+        ),
+        documented::<accounts::ListUsers>(
+            "List users: all of them for an admin, yourself otherwise",
+        ),
+        documented::<accounts::CreateUser>("Create a user (admin)"),
+        documented::<accounts::SetPassword>("Set a password: your own, or anyone's as admin"),
+        documented::<accounts::ListKeys>("List API keys"),
+        documented::<accounts::CreateKey>("Create an API key; the secret is in this answer only"),
+        documented::<accounts::RevokeKey>("Revoke an API key"),
+        documented::<tables::ListDatabases>("The attached databases and their tables"),
+        documented::<tables::LoadTablePage>("One page of a table for the browser"),
+        documented::<tables::LoadRowForm>(
+            "What the row form shows: shape, row, foreign-key choices",
+        ),
+        documented::<tables::GetRow>("One row with its ETag"),
+        documented::<tables::Choices>("Rows of a referenced table to choose from"),
+        documented::<tables::SaveRow>("Create or update a row"),
+        documented::<tables::DeleteRow>("Delete a row"),
+        documented::<inventory::SearchEntities>(
+            "Inventory entities by name, or by attribute with search=key=value",
+        ),
+        documented::<inventory::LoadEntity>(
+            "One inventory entity with attributes, parents, contents and address use",
+        ),
+        documented::<inventory::CreateEntity>("Create an inventory entity"),
+        documented::<inventory::SetAttribute>("Set an attribute"),
+        documented::<inventory::ChangeMembership>("Put a device in a pool or take it out"),
+        documented::<inventory::AllocateIp>("Allocate an address from an IP manager"),
+        documented::<versioning::ListDots>("Every dot with its size, commit count and dirty bytes"),
+        documented::<versioning::CreateDot>("Create a dot"),
+        documented::<versioning::LoadDot>("A dot with its branches and commit graph"),
+        documented::<versioning::DotFiles>("Files of a branch's working tree or of a commit"),
+        documented::<versioning::DotDiff>(
+            "Files changed between two commits, or a commit and the working tree",
+        ),
+        documented::<versioning::DotFileDiff>("One file's line diff between two versions"),
+        documented::<versioning::CommitDot>("Commit a branch"),
+        documented::<versioning::BranchDot>("Start a branch"),
+        documented::<versioning::RollbackDot>("Roll a branch back to a commit"),
+        documented::<artifacts::LoadNamespace>(
+            "An artifact namespace: the namespaces, its artifacts and apps",
+        ),
+        documented::<artifacts::LoadArtifact>(
+            "Every version of an artifact in full, and the apps running it",
+        ),
+        documented::<artifacts::ChangeAppVersion>("Upgrade or roll back an app"),
+        documented::<specs::ListSpecOwners>("Owners with spec datasets, and how many each has"),
+        documented::<specs::ListSpecDatasets>("An owner's spec datasets with their latest state"),
+        documented::<specs::LoadSpecDataset>(
+            "A spec dataset with its current spec and revisions, newest first",
+        ),
+        documented::<specs::LoadSpecRevision>("A revision with its pipelines, logs and dispatch"),
+        documented::<specs::UploadSpec>(
+            "Upload a spec as the signed-in user; answers like POST /source/upload",
+        ),
+        documented::<specs::RerunSpec>("Run a dataset's current spec again as a new revision"),
+        documented::<audit::ListAudit>("Read the audit log, newest first"),
     ]
 }

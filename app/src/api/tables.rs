@@ -7,20 +7,20 @@ use server_fn::codec::{GetUrl, Json};
 
 use super::{ApiError, Fetch};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TableSummary {
     pub name: String,
     pub resource: String,
     pub read_only: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DatabaseSummary {
     pub name: String,
     pub tables: Vec<TableSummary>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ColumnView {
     pub name: String,
     pub declared_type: String,
@@ -35,7 +35,7 @@ pub struct ColumnView {
     pub references: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RowView {
     /// The row's key as it appears in URLs.
     pub key: String,
@@ -43,7 +43,7 @@ pub struct RowView {
     pub values: Map<String, Value>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TablePage {
     pub database: String,
     pub name: String,
@@ -65,7 +65,7 @@ pub struct TablePage {
 
 /// Everything the row form needs in one answer: the table's shape, the row (when editing) and
 /// the rows each foreign key may point at.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RowForm {
     pub shape: TablePage,
     pub row: Option<RowView>,
@@ -232,7 +232,7 @@ mod server {
 }
 
 /// `GET /api/tables`: the attached databases and their tables.
-#[server(prefix = "/api", client = Fetch, endpoint = "tables", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn list_databases() -> Result<Vec<DatabaseSummary>, ApiError> {
     let (_, actor) = super::caller().await?;
     actor.require_read()?;
@@ -259,7 +259,7 @@ pub async fn list_databases() -> Result<Vec<DatabaseSummary>, ApiError> {
 
 /// `GET /api/tables/view?db=&table=&query=`: one page of a table as the browser shows it;
 /// `query` is the page's own query string (filters, sort, page).
-#[server(prefix = "/api", client = Fetch, endpoint = "tables/view", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/view", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_table_page(
     db: String,
     table: String,
@@ -270,7 +270,7 @@ pub async fn load_table_page(
 }
 
 /// `GET /api/tables/row?db=&table=&key=`: one row, with its ETag for a later save.
-#[server(prefix = "/api", client = Fetch, endpoint = "tables/row", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/row", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn get_row(db: String, table: String, key: String) -> Result<RowView, ApiError> {
     use depot_domain::tables::service::{self, RowKey};
     let (database, table, ..) = server::open(&db, &table).await?;
@@ -282,7 +282,7 @@ pub async fn get_row(db: String, table: String, key: String) -> Result<RowView, 
 }
 
 /// `GET /api/tables/form?db=&table=&key=`: what the row form shows (no `key`: a new row).
-#[server(prefix = "/api", client = Fetch, endpoint = "tables/form", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/form", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_row_form(
     db: String,
     table: String,
@@ -318,7 +318,7 @@ pub async fn load_row_form(
 
 /// `GET /api/tables/choices?db=&table=&search=`: rows of a referenced table to pick from,
 /// as `[key, label]` pairs.
-#[server(prefix = "/api", client = Fetch, endpoint = "tables/choices", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/choices", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn choices(
     db: String,
     table: String,
@@ -330,7 +330,7 @@ pub async fn choices(
 
 /// `POST /api/tables/save` `{"db", "table", "key"?, "values", "etag"?}`: creates a row (no key)
 /// or updates one; with `etag`, only if nobody changed it since.
-#[server(prefix = "/api", client = Fetch, endpoint = "tables/save", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/save", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn save_row(
     db: String,
     table: String,
@@ -369,7 +369,7 @@ pub async fn save_row(
 }
 
 /// `POST /api/tables/delete` `{"db", "table", "key", "etag"?}`.
-#[server(prefix = "/api", client = Fetch, endpoint = "tables/delete", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn delete_row(
     db: String,
     table: String,

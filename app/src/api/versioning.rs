@@ -9,7 +9,7 @@ use server_fn::codec::{GetUrl, Json};
 use super::{ApiError, Fetch};
 
 /// Everything the dot page draws: the dot, its branches and its commit graph.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DotOverview {
     pub volume: Volume,
     pub branches: Vec<BranchInfo>,
@@ -25,20 +25,20 @@ fn dot_path(namespace: &str, name: &str) -> Result<depot_domain::versioning::Dot
 }
 
 /// `GET /api/dots`: every dot, by namespace and name.
-#[server(prefix = "/api", client = Fetch, endpoint = "dots", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn list_dots() -> Result<Vec<Volume>, ApiError> {
     let (store, actor) = super::caller().await?;
     Ok(depot_domain::versioning::service::list(&store, &actor, None).await?)
 }
 
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/create", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn create_dot(namespace: String, name: String) -> Result<Volume, ApiError> {
     let (store, actor) = super::caller().await?;
     let path = dot_path(namespace.trim(), name.trim())?;
     Ok(depot_domain::versioning::service::create(&store, &actor, &path).await?)
 }
 
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/overview", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/overview", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_dot(namespace: String, name: String) -> Result<DotOverview, ApiError> {
     use depot_domain::versioning::service;
     let direct_uploads = super::blob_store()?.takes_direct_uploads();
@@ -53,7 +53,7 @@ pub async fn load_dot(namespace: String, name: String) -> Result<DotOverview, Ap
 }
 
 /// The files of a branch's working tree, or of a commit when `commit` is given.
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/files", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/files", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn dot_files(
     namespace: String,
     name: String,
@@ -72,7 +72,7 @@ pub async fn dot_files(
 
 /// Files that differ from `from` to `to` (commit ids; empty `from` is the branch head, empty
 /// `to` its working tree).
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/diff", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/diff", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn dot_diff(
     namespace: String,
     name: String,
@@ -86,7 +86,7 @@ pub async fn dot_diff(
 }
 
 /// The line diff of one file between the same two versions as [`dot_diff`].
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/file-diff", input = GetUrl, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/file-diff", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn dot_file_diff(
     namespace: String,
     name: String,
@@ -105,7 +105,7 @@ pub async fn dot_file_diff(
 }
 
 /// Commits a branch's working tree. `metadata` is `name=value` lines.
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/commit", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/commit", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn commit_dot(
     namespace: String,
     name: String,
@@ -134,7 +134,7 @@ pub async fn commit_dot(
 }
 
 /// Starts branch `new_branch` at `commit` of `from_branch`; answers the new branch's name.
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/branch", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/branch", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn branch_dot(
     namespace: String,
     name: String,
@@ -157,7 +157,7 @@ pub async fn branch_dot(
     Ok(new_branch.to_string())
 }
 
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/rollback", input = Json, output = Json)]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/rollback", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn rollback_dot(
     namespace: String,
     name: String,

@@ -10,17 +10,6 @@ use crate::api::docs::load_api_document;
 use crate::api::transport::api_url;
 use crate::components::loaded::Loaded;
 
-/// The surfaces in the order the sidebar has them, each with the path prefixes it owns.
-const SURFACES: [(&str, &[&str]); 7] = [
-    ("Tables (sandman2)", &["/db/", "/api/db/"]),
-    ("Inventory (clusto)", &["/inventory"]),
-    ("Versioning (Dotmesh)", &["/rpc", "/dots/"]),
-    ("Artifacts (CDAP)", &["/v3/"]),
-    ("Specs (specstore)", &["/source/"]),
-    ("The admin UI's server functions", &["/api/"]),
-    ("Depot", &["/"]),
-];
-
 /// One operation of the document: a method on a path.
 struct Operation {
     method: String,
@@ -28,20 +17,27 @@ struct Operation {
     detail: Value,
 }
 
-fn surface_of(path: &str) -> usize {
-    SURFACES
-        .iter()
-        .position(|(_, prefixes)| prefixes.iter().any(|p| path.starts_with(p)))
-        .unwrap_or(SURFACES.len() - 1)
-}
-
-/// The document's operations, by surface, each surface's in path order.
-fn operations_by_surface(document: &Value) -> Vec<Vec<Operation>> {
-    let mut grouped: Vec<Vec<Operation>> = SURFACES.iter().map(|_| Vec::new()).collect();
+/// The document's operations by tag (its surface), in the order of the document's `tags`, each
+/// tag's in path order.
+fn operations_by_tag(document: &Value) -> Vec<(String, Vec<Operation>)> {
+    let mut grouped: Vec<(String, Vec<Operation>)> = document["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|tag| Some((tag["name"].as_str()?.to_string(), Vec::new())))
+        .collect();
     let paths = document["paths"].as_object().cloned().unwrap_or_default();
     for (path, methods) in paths {
         for (method, detail) in methods.as_object().cloned().unwrap_or_default() {
-            grouped[surface_of(&path)].push(Operation {
+            let tag = detail["tags"][0].as_str().unwrap_or_default().to_string();
+            let position = match grouped.iter().position(|(name, _)| *name == tag) {
+                Some(position) => position,
+                None => {
+                    grouped.push((tag, Vec::new()));
+                    grouped.len() - 1
+                }
+            };
+            grouped[position].1.push(Operation {
                 method: method.to_uppercase(),
                 path: path.clone(),
                 detail,
@@ -49,6 +45,17 @@ fn operations_by_surface(document: &Value) -> Vec<Vec<Operation>> {
         }
     }
     grouped
+}
+
+/// A schema with a reference to a shared one (`#/components/schemas/X`) replaced by what it
+/// refers to, so each body shows its own fields; references inside stay, named.
+fn resolved(schema: &Value, components: &Value) -> Value {
+    schema["$ref"]
+        .as_str()
+        .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+        .and_then(|name| components.get(name))
+        .cloned()
+        .unwrap_or_else(|| schema.clone())
 }
 
 #[component]
@@ -62,26 +69,56 @@ pub fn ApiDocsPage() -> impl IntoView {
             " describes it (OpenAPI 3.1). Scripts authenticate with "
             <code>"Authorization: Bearer depot_…"</code> " or HTTP Basic " <code>"user:key"</code> "."
         </p>
-        <Loaded resource=document then=move |document| view! { <Surfaces document/> }/>
+        <Loaded resource=document then=move |document| view! {
+            <Surfaces document=document.clone()/>
+            <Schemas document/>
+        }/>
     }
 }
 
 #[component]
 fn Surfaces(document: Value) -> impl IntoView {
-    operations_by_surface(&document)
+    let components = document["components"]["schemas"].clone();
+    operations_by_tag(&document)
         .into_iter()
-        .zip(SURFACES)
-        .filter(|(operations, _)| !operations.is_empty())
-        .map(|(operations, (surface, _))| {
+        .filter(|(_, operations)| !operations.is_empty())
+        .map(|(surface, operations)| {
             let count = format!("{} operations", operations.len());
+            let components = components.clone();
             view! {
-                <section class="api-surface" aria-label=surface>
-                    <h2>{surface} " " <small>{count}</small></h2>
-                    {operations.into_iter().map(|operation| view! { <OperationView operation/> }).collect_view()}
+                <section class="api-surface" aria-label=surface.clone()>
+                    <h2>{surface.clone()} " " <small>{count}</small></h2>
+                    {operations
+                        .into_iter()
+                        .map(|operation| view! { <OperationView operation components=components.clone()/> })
+                        .collect_view()}
                 </section>
             }
         })
         .collect_view()
+}
+
+/// The shared schemas the operations refer to by name (`#/components/schemas/…`).
+#[component]
+fn Schemas(document: Value) -> impl IntoView {
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    view! {
+        <section class="api-surface" aria-label="Schemas">
+            <h2>"Schemas " <small>{format!("{} shared types", schemas.len())}</small></h2>
+            {schemas.into_iter().map(|(name, schema)| {
+                let anchor = format!("schema-{name}");
+                view! {
+                    <details class="schema" id=anchor>
+                        <summary><code>{name}</code></summary>
+                        <pre class="schema" tabindex="0">{pretty(&schema)}</pre>
+                    </details>
+                }
+            }).collect_view()}
+        </section>
+    }
 }
 
 fn pretty(value: &Value) -> String {
@@ -89,23 +126,23 @@ fn pretty(value: &Value) -> String {
 }
 
 /// The content types of a request body or a response, with the schema of each when it has one.
-fn contents(content: &Value) -> impl IntoView {
+fn contents(content: &Value, components: &Value) -> impl IntoView {
     content
         .as_object()
         .cloned()
         .unwrap_or_default()
         .into_iter()
         .map(|(kind, media)| {
-            let schema = media
-                .get("schema")
-                .map(|schema| view! { <pre class="schema">{pretty(schema)}</pre> });
+            let schema = media.get("schema").map(|schema| {
+                view! { <pre class="schema" tabindex="0">{pretty(&resolved(schema, components))}</pre> }
+            });
             view! { <li><code>{kind}</code> {schema}</li> }
         })
         .collect_view()
 }
 
 #[component]
-fn OperationView(operation: Operation) -> impl IntoView {
+fn OperationView(operation: Operation, components: Value) -> impl IntoView {
     let Operation {
         method,
         path,
@@ -125,14 +162,19 @@ fn OperationView(operation: Operation) -> impl IntoView {
                 {(!parameters.is_empty()).then(|| view! {
                     <dt>"Parameters"</dt>
                     <dd><ul>
-                        {parameters.iter().map(|p| view! {
-                            <li><code>{p["name"].as_str().unwrap_or_default().to_string()}</code> " (in " {p["in"].as_str().unwrap_or_default().to_string()} ")"</li>
+                        {parameters.iter().map(|p| {
+                            let text = |key: &str| p[key].as_str().unwrap_or_default().to_string();
+                            let required = p["required"].as_bool().unwrap_or(false).then_some(", required");
+                            let description = p.get("description").map(|_| format!(": {}", text("description")));
+                            view! {
+                                <li><code>{text("name")}</code> " (in " {text("in")} {required} ")" {description}</li>
+                            }
                         }).collect_view()}
                     </ul></dd>
                 })}
                 {(!body.is_null()).then(|| view! {
                     <dt>"Takes"</dt>
-                    <dd><ul>{contents(&body)}</ul></dd>
+                    <dd><ul>{contents(&body, &components)}</ul></dd>
                 })}
                 <dt>"Answers"</dt>
                 <dd><ul>
@@ -141,7 +183,7 @@ fn OperationView(operation: Operation) -> impl IntoView {
                         view! {
                             <li>
                                 <strong>{status}</strong> " " {description}
-                                <ul>{contents(&response["content"])}</ul>
+                                <ul>{contents(&response["content"], &components)}</ul>
                             </li>
                         }
                     }).collect_view()}

@@ -10,26 +10,31 @@
 //! Without the `services` feature only the types that cross the wire are compiled, so the
 //! browser build can share them.
 
+/// `services! { pub mod store; … }`: items that exist only with the `services` feature (the
+/// store and what runs on it; the browser build compiles only the types around them).
+macro_rules! services {
+    ($($item:item)*) => {
+        $(#[cfg(feature = "services")] $item)*
+    };
+}
+
 pub mod artifacts;
 pub mod audit;
 pub mod auth;
-#[cfg(feature = "services")]
-pub mod blobs;
-#[cfg(feature = "services")]
-pub mod error;
 pub mod inventory;
 pub mod specs;
-#[cfg(feature = "services")]
-pub mod store;
-#[cfg(feature = "services")]
-pub mod tables;
-#[cfg(feature = "services")]
-pub mod time;
 pub mod versioning;
 
 pub use auth::Role;
-#[cfg(feature = "services")]
-pub use {
-    auth::actor::Actor, error::Classified, error::DomainError, error::DomainResult,
-    error::ErrorKind, store::Store,
-};
+
+services! {
+    pub mod blobs;
+    pub mod error;
+    pub mod store;
+    pub mod tables;
+    pub mod time;
+    pub use {
+        auth::actor::Actor, error::Classified, error::DomainError, error::DomainResult,
+        error::ErrorKind, store::Store,
+    };
+}

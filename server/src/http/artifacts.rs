@@ -3,29 +3,36 @@
 //! the design document's. Successes and refusals are plain text as in CDAP (refusals are
 //! [`CdapError`]s); listings and details are JSON.
 
+use std::collections::BTreeMap;
+
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use depot_domain::artifacts::apps::{self, AppRequest};
 use depot_domain::artifacts::service::{self, Archive, PropertiesChange, UploadHeaders};
-use depot_domain::artifacts::{PluginClass, PluginSummary, Scope};
+use depot_domain::artifacts::{
+    AppDetail, AppSummary, ArtifactDetail, ArtifactSummary, PluginClass, PluginSummary, Scope,
+};
+use depot_domain::blobs::direct::DirectUpload;
 use depot_domain::{Actor, DomainError};
 use futures_util::TryStreamExt;
 use http::request::Parts;
 use http::{header, HeaderMap, StatusCode};
-use serde::Deserialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tokio_util::io::StreamReader;
 
 use super::download::blob_response;
 use super::error::CdapError;
 use super::extract::{path_params, Caller};
+use super::routes::{doc, get, post, put, Doc, Routes};
 use super::AppState;
 
 const NS: &str = "/v3/namespaces/{ns}";
 const VERSION: &str = "/v3/namespaces/{ns}/artifacts/{name}/versions/{version}";
+const TAG: &str = "Artifacts (CDAP)";
 
 type Answer = Result<Response, CdapError>;
 
@@ -143,75 +150,275 @@ impl FromRequestParts<AppState> for VersionRef {
     }
 }
 
+/// The extension listings answer under CDAP's `…/extensions` and the design document's
+/// `…/plugintypes` alike: one doc for both paths of each.
+fn plugin_types_doc() -> Doc {
+    doc(
+        "The plugin types this version sees, its own and its extensions' (…/extensions and \
+         …/plugintypes are the same)",
+    )
+    .answers::<Vec<String>>()
+}
+
+fn plugins_of_type_doc() -> Doc {
+    doc(
+        "The plugins of one type this version sees, without their properties (…/extensions/… \
+         and …/plugintypes/… are the same)",
+    )
+    .answers::<Vec<PluginSummary>>()
+}
+
+fn plugin_doc() -> Doc {
+    doc(
+        "The plugins of that type and name this version sees, one per artifact offering it, with \
+         their properties (…/extensions/… and …/plugintypes/… are the same)",
+    )
+    .answers::<Vec<PluginSummary>>()
+}
+
+fn list_artifacts_doc() -> Doc {
+    doc("Every artifact version visible here: the namespace's and the system ones")
+        .query::<ListQuery>()
+        .answers::<Vec<ArtifactSummary>>()
+}
+
+/// `PUT …/apps/{app}/properties` (the design document's) and `POST …/apps/{app}/update`
+/// (CDAP's) do the same.
+fn update_app_doc() -> Doc {
+    doc(
+        "Upgrade or roll back an app: {artifact: {version}, config?} (PUT …/properties and \
+         POST …/update are the same)",
+    )
+    .takes::<AppRequest>()
+    .answers_text()
+}
+
 /// Everything but the routes that take archives, which [`upload_routes`] carries.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v3/namespaces", get(list_namespaces))
-        .route(NS, put(create_namespace))
+pub fn routes() -> Routes {
+    Routes::new(TAG)
+        .route(
+            "/v3/namespaces",
+            get(
+                list_namespaces,
+                doc("The namespaces").answers::<Vec<NamespaceName>>(),
+            ),
+        )
+        .route(
+            NS,
+            put(
+                create_namespace,
+                doc("Create a namespace (admin); one that exists already is no error")
+                    .answers_text(),
+            ),
+        )
         .route(
             &format!("{NS}/artifacts"),
-            get(list_artifacts).post(load_system_artifacts),
+            get(list_artifacts, list_artifacts_doc()),
+        )
+        // The system namespace's own path, so that only it takes the reload.
+        .route(
+            "/v3/namespaces/system/artifacts",
+            get(list_system_artifacts, list_artifacts_doc()).post(
+                load_system_artifacts,
+                doc("Reload the --system-artifacts folder (admin)").answers_text(),
+            ),
         )
         .route(
             &format!("{NS}/artifacts/{{name}}/uploads"),
-            post(begin_upload),
+            post(
+                begin_upload,
+                doc(
+                    "A signed S3 URL to PUT an archive to, given the Artifact-* headers an upload \
+                     would carry (S3 blob store only)",
+                )
+                .created::<DirectUpload>(),
+            ),
         )
         .route(
             &format!("{NS}/artifacts/{{name}}/uploads/{{upload}}"),
-            post(finish_upload),
+            post(
+                finish_upload,
+                doc(
+                    "Confirm a signed upload {size, sha256}, with the same Artifact-* headers: \
+                     checked, then added",
+                )
+                .takes::<UploadConfirmation>()
+                .answers_text(),
+            ),
         )
-        .route(VERSION, get(show_version).delete(delete_version))
-        .route(&format!("{VERSION}/download"), get(download))
-        .route(&format!("{VERSION}/plugins"), put(set_plugins))
+        .route(
+            VERSION,
+            get(
+                show_version,
+                doc("One version: size, sha256, created, classes (apps, plugins), properties")
+                    .answers::<ArtifactDetail>(),
+            )
+            .delete(
+                delete_version,
+                doc("Delete a version (409 while an app runs it; a missing one is no error)")
+                    .answers_text(),
+            ),
+        )
+        .route(
+            &format!("{VERSION}/download"),
+            get(
+                download,
+                doc("The archive's bytes; ETag = sha256; Range")
+                    .answers_bytes("application/java-archive"),
+            ),
+        )
+        .route(
+            &format!("{VERSION}/plugins"),
+            put(
+                set_plugins,
+                doc("Replace the version's plugin list (a JSON array)")
+                    .takes::<Vec<PluginClass>>()
+                    .answers_text(),
+            ),
+        )
         .route(
             &format!("{VERSION}/properties"),
-            get(get_properties)
-                .put(replace_properties)
-                .delete(clear_properties),
+            get(
+                get_properties,
+                doc("The version's properties").answers::<Map<String, Value>>(),
+            )
+            .put(
+                replace_properties,
+                // The handler reads any JSON object and refuses a value that is not a string.
+                doc("Replace the properties (a JSON object of strings)")
+                    .takes::<BTreeMap<String, String>>()
+                    .answers_text(),
+            )
+            .delete(
+                clear_properties,
+                doc("Remove every property").answers_text(),
+            ),
         )
         .route(
             &format!("{VERSION}/properties/{{key}}"),
-            get(get_property).put(set_property).delete(delete_property),
+            get(
+                get_property,
+                doc("One property's value, as plain text").answers_text(),
+            )
+            .put(
+                set_property,
+                doc("Set one property (the body is the value, UTF-8 text)")
+                    .takes_bytes("text/plain")
+                    .answers_text(),
+            )
+            .delete(delete_property, doc("Remove one property").answers_text()),
         )
-        .route(&format!("{VERSION}/extensions"), get(plugin_types))
-        .route(&format!("{VERSION}/plugintypes"), get(plugin_types))
+        .route(
+            &format!("{VERSION}/extensions"),
+            get(plugin_types, plugin_types_doc()),
+        )
+        .route(
+            &format!("{VERSION}/plugintypes"),
+            get(plugin_types, plugin_types_doc()),
+        )
         .route(
             &format!("{VERSION}/extensions/{{kind}}"),
-            get(plugins_of_type),
+            get(plugins_of_type, plugins_of_type_doc()),
         )
         .route(
             &format!("{VERSION}/plugintypes/{{kind}}"),
-            get(plugins_of_type),
+            get(plugins_of_type, plugins_of_type_doc()),
         )
         .route(
             &format!("{VERSION}/extensions/{{kind}}/plugins/{{plugin}}"),
-            get(plugin),
+            get(plugin, plugin_doc()),
         )
         .route(
             &format!("{VERSION}/plugintypes/{{kind}}/plugins/{{plugin}}"),
-            get(plugin),
+            get(plugin, plugin_doc()),
         )
         .route(
             &format!("{NS}/plugintypes/{{kind}}/plugins/{{plugin}}"),
-            get(namespace_plugin),
+            get(
+                namespace_plugin,
+                doc(
+                    "The plugins of that type and name that any artifact of the namespace or \
+                     system offers, with their properties",
+                )
+                .answers::<Vec<PluginSummary>>(),
+            ),
         )
-        .route(&format!("{NS}/apps/{{app}}/properties"), put(update_app))
-        .route(&format!("{NS}/apps/{{app}}/update"), post(update_app))
+        .route(
+            &format!("{NS}/apps/{{app}}/properties"),
+            put(update_app, update_app_doc()),
+        )
+        .route(
+            &format!("{NS}/apps/{{app}}/update"),
+            post(update_app, update_app_doc()),
+        )
 }
 
 /// Routes whose body may be an archive: streamed to the blob store, outside the request body
 /// limit and timeout (the upload limit applies instead).
-pub fn upload_routes() -> Router<AppState> {
-    Router::new()
+pub fn upload_routes() -> Routes {
+    Routes::new(TAG)
         .route(
             &format!("{NS}/artifacts/{{name}}"),
-            get(list_versions).post(add_artifact),
+            get(
+                list_versions,
+                doc("An artifact's versions, ascending (CDAP order)")
+                    .query::<ScopeQuery>()
+                    .answers::<Vec<ArtifactSummary>>(),
+            )
+            .post(
+                add_artifact,
+                doc(
+                    "Add a version: the body is the archive (streamed); headers \
+                     Artifact-Version, Artifact-Extends, Artifact-Plugins",
+                )
+                .takes_bytes("application/octet-stream")
+                .answers_text(),
+            ),
         )
-        .route(&format!("{NS}/apps"), get(list_apps).post(deploy_archive))
+        .route(
+            &format!("{NS}/apps"),
+            get(
+                list_apps,
+                doc("The namespace's apps, optionally only those on some artifacts")
+                    .query::<AppsQuery>()
+                    .answers::<Vec<AppSummary>>(),
+            )
+            .post(
+                deploy_archive,
+                doc(
+                    "Deploy an app from an archive, the legacy way (X-Archive-Name: \
+                     name-version.jar; Application-Config)",
+                )
+                .takes_bytes("application/octet-stream")
+                .answers_text(),
+            ),
+        )
         .route(
             &format!("{NS}/apps/{{app}}"),
-            put(put_app).get(show_app).delete(delete_app),
+            // One body type per operation in the document: the JSON form, which is the one
+            // CDAP documents; the archive form is in the summary.
+            put(
+                put_app,
+                doc(
+                    "Create an app from {artifact, config} (JSON); with any other Content-Type \
+                     the body is an archive, deployed the legacy way",
+                )
+                .takes::<AppRequest>()
+                .answers_text(),
+            )
+            .get(
+                show_app,
+                doc("An app, with the history of the artifact versions it ran")
+                    .answers::<AppDetail>(),
+            )
+            .delete(delete_app, doc("Delete an app").answers_text()),
         )
+}
+
+/// A namespace in CDAP's listing: its name alone.
+#[derive(Serialize, JsonSchema)]
+struct NamespaceName {
+    name: String,
 }
 
 async fn list_namespaces(Caller { state, actor }: Caller) -> Answer {
@@ -219,7 +426,7 @@ async fn list_namespaces(Caller { state, actor }: Caller) -> Answer {
     json(
         names
             .into_iter()
-            .map(|name| serde_json::json!({"name": name}))
+            .map(|name| NamespaceName { name })
             .collect::<Vec<_>>(),
     )
 }
@@ -236,18 +443,33 @@ async fn create_namespace(Caller { state, actor }: Caller, Path(ns): Path<String
     ))
 }
 
-#[derive(Deserialize)]
+// The query parameters are read as text and checked by hand (any case, empty = absent), so
+// their schemas say `string` with the values meant, rather than `string | null`.
+#[derive(Deserialize, JsonSchema)]
 struct ListQuery {
+    /// Whether the system namespace's artifacts are listed too (true when absent; any case).
     #[serde(rename = "includeSystem")]
+    #[schemars(extend("type" = "string", "enum" = ["true", "false"]))]
     include_system: Option<String>,
+    /// Only the artifacts of this scope (any case).
+    #[schemars(extend("type" = "string", "enum" = ["user", "system"]))]
     scope: Option<String>,
 }
 
 async fn list_artifacts(
-    Caller { state, actor }: Caller,
+    caller: Caller,
     Path(ns): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Answer {
+    list_in(caller, &ns, query).await
+}
+
+/// `GET /v3/namespaces/system/artifacts`: the route of its own that takes the reload too.
+async fn list_system_artifacts(caller: Caller, Query(query): Query<ListQuery>) -> Answer {
+    list_in(caller, depot_domain::artifacts::SYSTEM, query).await
+}
+
+async fn list_in(Caller { state, actor }: Caller, ns: &str, query: ListQuery) -> Answer {
     let include_system = match query
         .include_system
         .as_deref()
@@ -263,17 +485,11 @@ async fn list_artifacts(
         }
     };
     let scope = scope_of(query.scope.as_deref())?;
-    json(service::list(&state.store, &actor, &ns, include_system, scope).await?)
+    json(service::list(&state.store, &actor, ns, include_system, scope).await?)
 }
 
 /// `POST /v3/namespaces/system/artifacts`: rescan the system artifacts folder.
-async fn load_system_artifacts(Caller { state, actor }: Caller, Path(ns): Path<String>) -> Answer {
-    if ns != depot_domain::artifacts::SYSTEM {
-        return Err(CdapError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Only the system namespace's artifacts are reloaded this way; add an artifact with POST …/artifacts/{name}.",
-        ));
-    }
+async fn load_system_artifacts(Caller { state, actor }: Caller) -> Answer {
     let folder = state.config.system_artifacts.as_deref();
     let changed = service::load_system_folder(&state.store, &state.blobs, &actor, folder).await?;
     Ok(text(
@@ -303,8 +519,10 @@ struct UploadId {
     upload: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct ScopeQuery {
+    /// Only the versions of this scope (any case).
+    #[schemars(extend("type" = "string", "enum" = ["user", "system"]))]
     scope: Option<String>,
 }
 
@@ -369,9 +587,11 @@ async fn begin_upload(
     Ok((StatusCode::CREATED, Json(upload)).into_response())
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct UploadConfirmation {
+    /// The archive's size in bytes.
     size: i64,
+    /// The archive's SHA-256, in hex.
     sha256: String,
 }
 
@@ -617,11 +837,15 @@ async fn update_app(
     done("Update complete.")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct AppsQuery {
+    /// Only the apps of these artifacts: names separated by commas.
     #[serde(rename = "artifactName")]
+    #[schemars(extend("type" = "string"))]
     artifact_name: Option<String>,
+    /// Only the apps on this artifact version.
     #[serde(rename = "artifactVersion")]
+    #[schemars(extend("type" = "string"))]
     artifact_version: Option<String>,
 }
 

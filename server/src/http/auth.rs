@@ -17,7 +17,7 @@ use depot_domain::auth::secrets::API_KEY_PREFIX;
 use depot_domain::auth::{credentials, sessions};
 use depot_domain::{Actor, DomainError};
 use http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{refusal_for, DepotError};
 use super::AppState;
@@ -214,7 +214,8 @@ fn is_cross_site(headers: &HeaderMap, allowed_origins: &[String]) -> bool {
     }
 }
 
-#[derive(Deserialize)]
+/// A sign-in: a form from the login page, or JSON.
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct LoginForm {
     username: String,
     password: String,
@@ -271,8 +272,12 @@ pub async fn login(
     let mut response = if is_json {
         // A page on another site cannot use the cookie (third-party cookies are blocked): it
         // keeps the token for its tab and sends it as `Authorization: Bearer`.
-        Json(serde_json::json!({"name": user.name, "role": user.role, "token": token}))
-            .into_response()
+        Json(SignedIn {
+            name: user.name,
+            role: user.role,
+            token,
+        })
+        .into_response()
     } else {
         Redirect::to(&next).into_response()
     };
@@ -281,6 +286,14 @@ pub async fn login(
         HeaderValue::from_str(&cookie).expect("cookie is ASCII"),
     );
     Ok(response)
+}
+
+/// A JSON sign-in's answer: who signed in, and the session's token.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct SignedIn {
+    name: String,
+    role: depot_domain::Role,
+    token: String,
 }
 
 fn sign_in_failure(message: &str) -> String {

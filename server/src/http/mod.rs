@@ -18,6 +18,7 @@ mod inventory;
 mod metrics;
 mod openapi;
 mod ops;
+mod routes;
 mod serve;
 mod specs;
 mod tables;
@@ -26,8 +27,8 @@ mod versioning;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::routing::{any, get, get_service, post};
-use axum::{middleware, Router};
+use axum::routing::{any, get_service};
+use axum::{middleware, Extension, Router};
 use depot_app::{shell, App};
 use depot_domain::blobs::BlobStore;
 use depot_domain::specs::service::Dispatching;
@@ -43,6 +44,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use self::routes::{doc, get, post, Routes};
 use crate::config::ServeConfig;
 pub use error::error_response;
 pub use metrics::Metrics;
@@ -138,20 +140,22 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let config = state.config.clone();
     let dispatching = state.dispatching.clone();
-    let api_document = depot_app::api::docs::ApiDocument(Arc::new(openapi::built().clone()));
-
-    let limited = Router::new()
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/openapi.json", get(openapi::document))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
+    let (surfaces, mut operations) = operational_routes()
         .merge(tables::routes())
         .merge(inventory::routes(&state))
         .merge(versioning::routes())
         .merge(artifacts::routes())
         .merge(specs::routes())
+        .into_parts();
+    let (upload_surfaces, upload_operations) = versioning::upload_routes()
+        .merge(artifacts::upload_routes())
+        .merge(specs::upload_routes())
+        .into_parts();
+    operations.extend(upload_operations);
+    let api_document = openapi::published(&operations);
+    let api_document_for_pages = api_document.clone();
+
+    let limited = surfaces
         .leptos_routes_with_context(
             &state,
             ui_routes,
@@ -160,7 +164,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(catalog.clone());
                 provide_context(blobs.clone());
                 provide_context(dispatching.clone());
-                provide_context(api_document.clone());
+                provide_context(api_document_for_pages.clone());
             },
             move || shell(leptos_options.clone()),
         )
@@ -180,9 +184,7 @@ pub fn router(state: AppState) -> Router {
             config.request_timeout,
         ));
 
-    let uploads = versioning::upload_routes()
-        .merge(artifacts::upload_routes())
-        .merge(specs::upload_routes())
+    let uploads = upload_surfaces
         .route_layer(middleware::from_fn(run_to_completion))
         .layer(RequestBodyLimitLayer::new(config.upload_limit));
 
@@ -197,12 +199,60 @@ pub fn router(state: AppState) -> Router {
             step: gate::Measure,
         })
         .option_layer(cors_layer(&config))
+        .layer(Extension(api_document))
         .layer(gate::GateLayer {
             state,
             step: gate::Admit,
         })
         .service(routes);
     Router::new().fallback_service(gated)
+}
+
+/// Depot's own routes: probes, metrics, this document, sign-in.
+fn operational_routes() -> Routes {
+    Routes::new("Depot")
+        .route(
+            "/healthz",
+            get(ops::healthz, doc("The process is up").answers_text()),
+        )
+        .route(
+            "/readyz",
+            get(
+                ops::readyz,
+                doc("The store is reachable (503 when not)").answers_text(),
+            ),
+        )
+        .route(
+            "/metrics",
+            get(
+                ops::metrics,
+                doc("Prometheus metrics: requests by route and status, latency, store pool")
+                    .answers_text(),
+            ),
+        )
+        .route(
+            "/openapi.json",
+            get(
+                openapi::document,
+                doc("This document").answers::<serde_json::Value>(),
+            ),
+        )
+        .route(
+            "/auth/login",
+            post(
+                auth::login,
+                doc("Sign in (a form or JSON); sets the session cookie, or goes to `next`")
+                    .takes::<auth::LoginForm>()
+                    .answers::<auth::SignedIn>(),
+            ),
+        )
+        .route(
+            "/auth/logout",
+            post(
+                auth::logout,
+                doc("End the session and clear its cookie").answers_nothing(StatusCode::NO_CONTENT),
+            ),
+        )
 }
 
 /// Whether the request says its body is JSON (`Content-Type: application/json`, any case,

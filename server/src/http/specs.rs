@@ -3,38 +3,149 @@
 //! [`SpecstoreError`], `{"success": false, "errors": […]}` with its 4xx status, except an
 //! event's ([`EventError`]), which keeps the shape of `/source/update`'s answer.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use depot_domain::specs::service::{self, EventKind, PipelineEvent, Uploader, Which};
 use depot_domain::specs::token::Claims;
-use depot_domain::specs::{schema, Revision, UploadOutcome};
+use depot_domain::specs::{
+    schema, Dataset, DatasetSummary, Revision, RevisionState, UpdateOutcome, UploadOutcome,
+};
 use depot_domain::{Actor, DomainError};
 use http::request::Parts;
 use http::{HeaderMap, StatusCode};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
 use super::error::{Refusal, Specstore, SpecstoreError, WireFormat};
 use super::extract::{path_params, Caller};
+use super::routes::{described, doc, get, post, Routes};
 use super::AppState;
 
+const TAG: &str = "Specs (specstore)";
+
 /// Everything but the upload, which [`upload_routes`] carries.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/source/update", post(update))
-        .route("/source/schema", get(published_schema))
-        .route("/source/{owner}", get(owner_datasets))
-        .route("/source/{owner}/{dataset}", get(dataset_revisions))
-        .route("/source/{owner}/{dataset}/{revision}", get(revision))
+pub fn routes() -> Routes {
+    Routes::new(TAG)
+        .route(
+            "/source/update",
+            post(
+                update,
+                doc(
+                    "A pipeline runner's event {pipeline_id, event: queue|start|progress|finish, \
+                     success, errors, log, stats, flow_id?} (writer)",
+                )
+                .takes::<SpecsPipelineEvent>()
+                .answers::<UpdateOutcome>(),
+            ),
+        )
+        .route(
+            "/source/schema",
+            get(
+                published_schema,
+                doc("The JSON Schema an uploaded spec must satisfy")
+                    .answers_as::<Value>(StatusCode::OK, "application/schema+json"),
+            ),
+        )
+        .route(
+            "/source/{owner}",
+            get(
+                owner_datasets,
+                doc(
+                    "The owner's datasets with their latest state (also to the owner's token, \
+                     in Auth-Token or ?jwt=)",
+                )
+                .query::<SpecsTokenQuery>()
+                .answers::<OwnerDatasets>(),
+            ),
+        )
+        .route(
+            "/source/{owner}/{dataset}",
+            get(
+                dataset_revisions,
+                doc(
+                    "A dataset with its current spec and revisions, newest first (also to the \
+                     owner's token, in Auth-Token or ?jwt=)",
+                )
+                .query::<SpecsTokenQuery>()
+                .answers::<Dataset>(),
+            ),
+        )
+        .route(
+            "/source/{owner}/{dataset}/{revision}",
+            get(
+                revision,
+                doc(
+                    "A revision (N, latest or successful) with state, logs, stats and pipelines, \
+                     in specstore's shape (also to the owner's token, in Auth-Token or ?jwt=)",
+                )
+                .query::<SpecsTokenQuery>()
+                .answers::<SpecstoreRevision>(),
+            ),
+        )
 }
 
 /// `POST /source/upload`, outside the router's body limit: it applies the limit itself.
-pub fn upload_routes() -> Router<AppState> {
-    Router::new().route("/source/upload", post(upload))
+pub fn upload_routes() -> Routes {
+    Routes::new(TAG).route(
+        "/source/upload",
+        post(
+            upload,
+            // Every outcome, a refusal included, is 200 with `UploadOutcome` (specstore's way).
+            doc(
+                "Upload a spec (JSON) with Auth-Token: <RS256 token> or ?jwt=, or a Depot key of \
+                 the owner; always 200 {success, dataset_id, flow_id, errors}",
+            )
+            .query::<SpecsTokenQuery>()
+            .takes::<Map<String, Value>>()
+            .answers::<UploadOutcome>(),
+        ),
+    )
+}
+
+described! {
+    /// The auth server's token as a query parameter, for the document: the handlers read the
+    /// query as a map (a repeated `jwt` is no refusal: the last one counts).
+    SpecsTokenQuery {
+        "type": "object",
+        "properties": {
+            "jwt": {
+                "type": "string",
+                "description": "The auth server's RS256 token (as the Auth-Token header)",
+            },
+        },
+    }
+}
+
+described! {
+    /// A pipeline runner's event, for the document: `event_from` reads it by hand, so that each
+    /// mistake gets specstore's message.
+    SpecsPipelineEvent {
+        "type": "object",
+        "required": ["pipeline_id", "event"],
+        "properties": {
+            "pipeline_id": {"type": "string"},
+            "pipeline": {
+                "type": ["string", "null"],
+                "description": "the pipeline's id, when pipeline_id is absent",
+            },
+            "event": {"enum": ["queue", "start", "progress", "finish"]},
+            "flow_id": {
+                "type": ["string", "null"],
+                "description": "owner/dataset/N: the revision the event is about (else the \
+                                newest unfinished one with the pipeline)",
+            },
+            "success": {"type": ["boolean", "null"]},
+            "errors": {"description": "a list of lines, or one line", "type": ["array", "string", "null"]},
+            "log": {"description": "a list of lines, or one line", "type": ["array", "string", "null"]},
+            "stats": {"type": ["object", "null"]},
+        },
+    }
 }
 
 /// `/source/update`'s refusals: the shape of its answer, with neither status nor id. A fault
@@ -243,7 +354,14 @@ async fn owner_datasets(read: OwnerRead) -> Answer {
         owner,
     } = read;
     let datasets = service::datasets(&state.store, &reader, &owner).await?;
-    Ok(Json(json!({"owner": owner, "datasets": datasets})).into_response())
+    Ok(Json(OwnerDatasets { owner, datasets }).into_response())
+}
+
+/// `GET /source/{owner}`: the owner and its datasets.
+#[derive(Serialize, JsonSchema)]
+struct OwnerDatasets {
+    owner: String,
+    datasets: Vec<DatasetSummary>,
 }
 
 #[derive(serde::Deserialize)]
@@ -282,30 +400,75 @@ async fn revision(
     Ok(Json(specstore_shape(revision)).into_response())
 }
 
-fn specstore_shape(revision: Revision) -> Value {
-    let pipelines: Map<String, Value> = revision
+fn specstore_shape(revision: Revision) -> SpecstoreRevision {
+    let pipelines = revision
         .pipelines
         .into_iter()
         .map(|p| {
-            (
-                p.id,
-                json!({
-                    "title": p.title,
-                    "status": p.status.shown(),
-                    "stats": p.stats,
-                    "error_log": p.error_log,
-                }),
-            )
+            let pipeline = SpecstorePipeline {
+                title: p.title,
+                status: p.status.shown(),
+                stats: p.stats,
+                error_log: p.error_log,
+            };
+            (p.id, pipeline)
         })
         .collect();
-    json!({
-        "id": revision.flow_id,
-        "spec_contents": revision.spec,
-        "modified": revision.modified,
-        "state": revision.state,
-        "logs": revision.logs,
-        "error_log": revision.error_log,
-        "stats": revision.stats,
-        "pipelines": pipelines,
-    })
+    SpecstoreRevision {
+        id: revision.flow_id,
+        spec_contents: revision.spec,
+        modified: revision.modified,
+        state: revision.state,
+        logs: revision.logs,
+        error_log: revision.error_log,
+        stats: revision.stats,
+        pipelines: SpecstorePipelines(pipelines),
+    }
+}
+
+/// A revision in specstore's shape.
+#[derive(Serialize, JsonSchema)]
+struct SpecstoreRevision {
+    /// The flow id, `owner/dataset/N`.
+    id: String,
+    spec_contents: Value,
+    modified: String,
+    state: RevisionState,
+    logs: Vec<Value>,
+    error_log: Vec<Value>,
+    stats: Value,
+    /// The revision's pipelines by id, in planned order (dependencies first).
+    pipelines: SpecstorePipelines,
+}
+
+/// One pipeline of a revision in specstore's shape: its status in the revision's words
+/// (`QUEUED`, `INPROGRESS`, …).
+#[derive(Serialize, JsonSchema)]
+struct SpecstorePipeline {
+    title: String,
+    status: RevisionState,
+    stats: Value,
+    error_log: Vec<Value>,
+}
+
+/// The pipelines by id, as a JSON object in planned order: a list of pairs written as a map
+/// (the ids are unique within a revision, its store's key), as the `serde_json::Map` it
+/// replaces wrote them.
+struct SpecstorePipelines(Vec<(String, SpecstorePipeline)>);
+
+impl Serialize for SpecstorePipelines {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(id, pipeline)| (id, pipeline)))
+    }
+}
+
+impl JsonSchema for SpecstorePipelines {
+    fn schema_name() -> Cow<'static, str> {
+        "SpecstorePipelines".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let pipeline = generator.subschema_for::<SpecstorePipeline>();
+        schemars::json_schema!({"type": "object", "additionalProperties": pipeline})
+    }
 }

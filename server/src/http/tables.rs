@@ -6,41 +6,123 @@ use axum::body::{Body, Bytes};
 
 use axum::extract::{FromRequestParts, Path, RawQuery};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use depot_domain::tables::service::{self, etag, value_text, Created, Page, Total};
+use axum::Json;
+use depot_domain::tables::service::{self, etag, value_text, Created, Page, Row, Total};
 use depot_domain::tables::{Database, RowKey, Selection, Table, TablesError, Writer};
 use depot_domain::Actor;
 use http::request::Parts;
 use http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 use super::error::{DepotError, Sandman2Error};
 use super::extract::{path_params, Caller};
+use super::routes::{described, doc, get, post, Doc, Routes};
 use super::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/db/{db}/", get(index).options(options))
+/// Column name → text: a database's table index, or a table's column types.
+type Texts = std::collections::BTreeMap<String, String>;
+
+fn rows() -> Doc {
+    doc(
+        "Rows, with filters (Col=, Col__gt= …), sort=, page=/limit=, after=, export; \
+         X-Total-Count and Link headers; NDJSON with Accept: application/x-ndjson",
+    )
+    .query::<CollectionQuery>()
+    .answers::<Resources>()
+}
+
+fn create_row() -> Doc {
+    doc("Create a row from a JSON object (201, or 204 when an identical row exists)")
+        .takes::<Row>()
+        .created::<Row>()
+}
+
+pub fn routes() -> Routes {
+    Routes::new("Tables (sandman2)")
+        .answering_options(options)
+        .route(
+            "/db/{db}/",
+            get(
+                index,
+                doc("Every table of a database and the shape of its row URLs").answers::<Texts>(),
+            ),
+        )
         .route(
             "/db/{db}/{table}",
-            get(collection).post(create).options(options),
+            get(collection, rows()).post(create, create_row()),
         )
         .route(
             "/db/{db}/{table}/",
-            get(collection).post(create).options(options),
+            get(collection, rows()).post(create, create_row()),
         )
-        .route("/db/{db}/{table}/meta", get(meta).options(options))
+        .route(
+            "/db/{db}/{table}/meta",
+            get(
+                meta,
+                doc("Each column's declared type, ' (required)' when NOT NULL").answers::<Texts>(),
+            ),
+        )
         .route(
             "/db/{db}/{table}/{key}",
-            get(one)
-                .put(upsert)
-                .patch(update)
-                .delete(remove)
-                .options(options),
+            get(
+                one,
+                doc("One row (key parts separated by commas); ETag, If-None-Match, If-Match")
+                    .answers::<Row>(),
+            )
+            .put(
+                upsert,
+                doc("Update the given fields, or create the row with this key (201); If-Match")
+                    .takes::<Row>()
+                    .answers::<Row>(),
+            )
+            .patch(
+                update,
+                doc("Update the given fields; If-Match")
+                    .takes::<Row>()
+                    .answers::<Row>(),
+            )
+            .delete(
+                remove,
+                doc("Delete the row; If-Match").answers_nothing(StatusCode::NO_CONTENT),
+            ),
         )
-        .route("/api/db/{db}/reload", post(reload))
+        .merge(Routes::new("Tables (sandman2)").route(
+            "/api/db/{db}/reload",
+            post(
+                reload,
+                doc("Introspect a database again, on every replica (admin)").answers::<Reloaded>(),
+            ),
+        ))
+}
+
+described! {
+    /// The parameters a table's rows are asked with; besides these, any column as a filter:
+    /// `Col=value`, `Col__gt=`, `__gte`, `__lt`, `__lte`, `__ne`, `__like`, `__ilike`,
+    /// `__in=a,b`, `__null=true|false`. [`Selection::parse`] reads them all from the raw query.
+    CollectionQuery {
+        "type": "object",
+        "properties": {
+            "sort": {"type": "string", "description": "columns to sort by, comma-separated; -col for descending"},
+            "page": {"type": "integer", "minimum": 1, "description": "the page, from 1"},
+            "limit": {"type": "integer", "minimum": 1, "description": "rows per page"},
+            "after": {"type": "string", "description": "the key after which the page starts (instead of page)"},
+            "export": {"type": "string", "description": "present: the whole selection as CSV"},
+        },
+    }
+}
+
+/// A page of rows.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Resources {
+    resources: Vec<Row>,
+}
+
+/// A database after its tables were read again.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Reloaded {
+    database: String,
+    tables: Vec<String>,
 }
 
 type Result<T, E = Sandman2Error> = std::result::Result<T, E>;
@@ -331,8 +413,11 @@ async fn collection(
         return stream_rows(&database, &table, &selection, Format::Ndjson);
     }
     let limit = state.catalog.exact_count_limit();
-    let page = service::list(&database, &table, &selection, limit).await?;
-    let body = serde_json::to_vec(&json!({"resources": page.rows})).unwrap_or_default();
+    let mut page = service::list(&database, &table, &selection, limit).await?;
+    let body = serde_json::to_vec(&Resources {
+        resources: std::mem::take(&mut page.rows),
+    })
+    .unwrap_or_default();
     let tag = service::body_etag(&body);
     let base = format!("/db/{}/{}/", database.name, table.resource);
     let links = collection_links(&base, &params, &selection, &page);
@@ -544,6 +629,10 @@ async fn reload(
         }
         other => other.into(),
     })?;
-    let tables: Vec<&String> = database.tables.values().map(|t| &t.name).collect();
-    Ok(Json(json!({"database": database.name, "tables": tables})).into_response())
+    let tables = database.tables.values().map(|t| t.name.clone()).collect();
+    Ok(Json(Reloaded {
+        database: database.name.clone(),
+        tables,
+    })
+    .into_response())
 }

@@ -330,6 +330,19 @@ pub async fn status_and_json(response: Response) -> (StatusCode, Value) {
     (status, body)
 }
 
+/// A request sent and its answer read, in one step: what most tests do with a request.
+#[allow(async_fn_in_trait)]
+pub trait Answered {
+    /// The status and the body as JSON (a body that is not JSON fails the test, naming both).
+    async fn answer(self) -> (StatusCode, Value);
+}
+
+impl Answered for RequestBuilder {
+    async fn answer(self) -> (StatusCode, Value) {
+        status_and_json(self.send().await.unwrap()).await
+    }
+}
+
 /// Runs each named `async fn(Backend)` once on SQLite and once on PostgreSQL.
 #[macro_export]
 macro_rules! on_both_backends {

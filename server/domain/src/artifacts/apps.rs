@@ -23,6 +23,7 @@ use crate::time;
 /// The `artifact` part of an app request. Any of the three ways of saying "system" works:
 /// `scope: SYSTEM`, `namespace: system`, `isSystem: true`.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ArtifactChoice {
     pub name: Option<String>,
     pub version: Option<String>,
@@ -52,6 +53,7 @@ impl ArtifactChoice {
 
 /// `{"artifact": {…}, "config": {…}}`.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppRequest {
     pub artifact: Option<ArtifactChoice>,
     pub config: Option<Value>,
@@ -385,8 +387,7 @@ pub async fn list(
     artifact_names: &[String],
     artifact_version: Option<&str>,
 ) -> DomainResult<Vec<AppSummary>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     service::namespace_exists(&mut conn, namespace).await?;
     let rows = sqlx::query("SELECT * FROM artifact_apps WHERE namespace = $1 ORDER BY name")
         .bind(namespace)
@@ -420,8 +421,7 @@ pub async fn detail(
     namespace: &str,
     app: &str,
 ) -> DomainResult<AppDetail> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     service::namespace_exists(&mut conn, namespace).await?;
     let current = find(&mut conn, namespace, app)
         .await?

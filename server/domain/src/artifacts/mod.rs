@@ -5,13 +5,13 @@
 //! ordering and ranges; [`archive`] reads what an archive says about itself; [`service`]
 //! namespaces and artifacts; [`apps`] the apps made from them.
 
-#[cfg(feature = "services")]
-pub mod apps;
-#[cfg(feature = "services")]
-pub mod archive;
 pub mod model;
-#[cfg(feature = "services")]
-pub mod service;
 pub mod version;
+
+services! {
+    pub mod apps;
+    pub mod archive;
+    pub mod service;
+}
 
 pub use model::*;

@@ -8,6 +8,7 @@ pub const SYSTEM: &str = "system";
 pub const DEFAULT: &str = "default";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Scope {
     User,
@@ -26,6 +27,7 @@ impl Scope {
 
 /// One version of an artifact in a listing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactSummary {
     pub name: String,
@@ -36,6 +38,7 @@ pub struct ArtifactSummary {
 
 /// A plugin an artifact offers: `type` + `name` are unique within the artifact.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PluginClass {
     #[serde(rename = "type")]
@@ -51,6 +54,7 @@ pub struct PluginClass {
 
 /// An application class an artifact offers, with the JSON Schema its config must satisfy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppClass {
     pub class_name: String,
@@ -61,6 +65,7 @@ pub struct AppClass {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Classes {
     #[serde(default)]
     pub apps: Vec<AppClass>,
@@ -70,6 +75,7 @@ pub struct Classes {
 
 /// One artifact version in full.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactDetail {
     pub name: String,
@@ -86,6 +92,7 @@ pub struct ArtifactDetail {
 
 /// Which artifact an app runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ArtifactRef {
     pub name: String,
     pub version: String,
@@ -94,6 +101,7 @@ pub struct ArtifactRef {
 
 /// A plugin as the extension listings show it: with the artifact it comes from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PluginSummary {
     pub name: String,
@@ -107,6 +115,7 @@ pub struct PluginSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppSummary {
     #[serde(rename = "type")]
     pub kind: String,
@@ -119,6 +128,7 @@ pub struct AppSummary {
 
 /// One step of an app's life: which artifact version it was deployed, upgraded or rolled back to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppChange {
     pub at: String,
     pub action: String,
@@ -128,6 +138,7 @@ pub struct AppChange {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppDetail {
     pub name: String,
     pub description: String,

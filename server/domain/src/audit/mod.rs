@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Timestamp;
 
-#[cfg(feature = "services")]
-mod log;
-#[cfg(feature = "services")]
-pub use log::{query, record, record_as, Change, DEFAULT_PAGE, MAX_PAGE};
+services! {
+    mod log;
+    pub use log::{query, record, record_as, Change, DEFAULT_PAGE, MAX_PAGE};
+}
 
 /// The part of Depot a write happened on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +43,7 @@ impl fmt::Display for Surface {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: Timestamp,
@@ -55,6 +56,7 @@ pub struct AuditEntry {
 
 /// Which entries to read. Every field narrows the result; `before` pages backwards by id.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditFilter {
     pub user: Option<String>,
     pub surface: Option<String>,

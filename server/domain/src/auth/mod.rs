@@ -6,15 +6,11 @@ pub mod role;
 pub use model::*;
 pub use role::Role;
 
-#[cfg(feature = "services")]
-pub mod actor;
-#[cfg(feature = "services")]
-pub mod api_keys;
-#[cfg(feature = "services")]
-pub mod credentials;
-#[cfg(feature = "services")]
-pub mod secrets;
-#[cfg(feature = "services")]
-pub mod sessions;
-#[cfg(feature = "services")]
-pub mod users;
+services! {
+    pub mod actor;
+    pub mod api_keys;
+    pub mod credentials;
+    pub mod secrets;
+    pub mod sessions;
+    pub mod users;
+}

@@ -8,6 +8,7 @@ use super::role::Role;
 pub type Timestamp = String;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct User {
     pub id: i64,
     pub name: String,
@@ -17,6 +18,7 @@ pub struct User {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NewUser {
     pub name: String,
     pub role: Role,
@@ -25,6 +27,7 @@ pub struct NewUser {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiKey {
     pub id: i64,
     pub user: String,
@@ -36,6 +39,7 @@ pub struct ApiKey {
 
 /// A key just created: its description and the secret, which is never available again.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CreatedKey {
     pub key: ApiKey,
     pub secret: String,

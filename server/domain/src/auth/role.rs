@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A user's role. Ordered: each role may do everything the roles before it may.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Reader,

@@ -13,6 +13,7 @@ pub const SIGNED_URL_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// The first step of a two-step upload: where to PUT the bytes.
 #[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DirectUpload {
     /// Names the upload in the confirmation.
     pub upload: String,

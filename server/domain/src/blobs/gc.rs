@@ -41,6 +41,7 @@ pub struct GcOptions {
 
 /// A number of things and their bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Tally {
     pub count: u64,
     pub bytes: i64,
@@ -55,6 +56,7 @@ impl Tally {
 
 /// What a collection removed (or, in a dry run, would remove) and what it kept.
 #[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GcReport {
     pub dry_run: bool,
     /// Blobs in the index that no row names.

@@ -9,20 +9,13 @@
 //! Only [`drivers`] is compiled without the `services` feature: the browser needs the list.
 
 pub mod drivers;
-#[cfg(feature = "services")]
-pub mod error;
-#[cfg(feature = "services")]
-pub mod import;
-#[cfg(feature = "services")]
-pub mod managers;
-#[cfg(feature = "services")]
-pub mod model;
-#[cfg(feature = "services")]
-pub mod seed;
-#[cfg(feature = "services")]
-pub mod service;
-
-#[cfg(feature = "services")]
-pub use error::InventoryError;
-#[cfg(feature = "services")]
-pub use model::{Attribute, Datatype, Entity};
+services! {
+    pub mod error;
+    pub mod import;
+    pub mod managers;
+    pub mod model;
+    pub mod seed;
+    pub mod service;
+    pub use error::InventoryError;
+    pub use model::{Attribute, Datatype, Entity};
+}

@@ -1,7 +1,7 @@
 //! Entities and their typed attributes.
 
 use chrono::NaiveDateTime;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::error::{InventoryError, InventoryResult};
 
@@ -64,18 +64,6 @@ pub struct Attribute {
     pub number: Option<i64>,
     pub datatype: Datatype,
     pub value: Value,
-}
-
-impl Attribute {
-    pub fn to_json(&self) -> Value {
-        json!({
-            "datatype": self.datatype.as_str(),
-            "key": self.key,
-            "number": self.number,
-            "subkey": self.subkey,
-            "value": self.value,
-        })
-    }
 }
 
 fn casting_error(

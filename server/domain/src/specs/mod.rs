@@ -8,19 +8,14 @@
 //! pipeline runner; [`schedules`] the re-submission of due specs.
 
 pub mod model;
-#[cfg(feature = "services")]
-pub mod outbox;
-#[cfg(feature = "services")]
-pub mod plan;
-#[cfg(feature = "services")]
-pub mod schedule;
-#[cfg(feature = "services")]
-pub mod schedules;
-#[cfg(feature = "services")]
-pub mod schema;
-#[cfg(feature = "services")]
-pub mod service;
-#[cfg(feature = "services")]
-pub mod token;
+services! {
+    pub mod outbox;
+    pub mod plan;
+    pub mod schedule;
+    pub mod schedules;
+    pub mod schema;
+    pub mod service;
+    pub mod token;
+}
 
 pub use model::*;

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 /// A revision's state, derived from its pipelines (API.md §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RevisionState {
     Queued,
@@ -54,6 +55,7 @@ impl RevisionState {
 /// A pipeline's status: `queue` → pending, `start`/`progress` → running, `finish` → success or
 /// failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PipelineStatus {
     Pending,
@@ -91,6 +93,7 @@ impl PipelineStatus {
 
 /// `POST /source/upload`'s answer, always with status 200.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UploadOutcome {
     pub success: bool,
     pub dataset_id: Option<String>,
@@ -111,6 +114,7 @@ impl UploadOutcome {
 
 /// `POST /source/update`'s answer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UpdateOutcome {
     pub success: bool,
     /// The revision's state in specstore's words (`pending`, `running`, `success`, `failed`).
@@ -122,6 +126,7 @@ pub struct UpdateOutcome {
 
 /// One pipeline of a revision, as the admin UI's board shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Pipeline {
     pub id: String,
     pub title: String,
@@ -135,6 +140,7 @@ pub struct Pipeline {
 
 /// Where a revision stands with the pipeline runner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Dispatch {
     pub attempts: i64,
     pub delivered: Option<String>,
@@ -144,6 +150,7 @@ pub struct Dispatch {
 
 /// A revision with everything known about it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Revision {
     pub dataset_id: String,
     pub revision: i64,
@@ -167,6 +174,7 @@ pub struct Revision {
 
 /// A revision in a dataset's list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RevisionSummary {
     pub revision: i64,
     pub flow_id: String,
@@ -178,6 +186,7 @@ pub struct RevisionSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DatasetSummary {
     pub id: String,
     pub owner: String,
@@ -191,6 +200,7 @@ pub struct DatasetSummary {
 
 /// A dataset with its revisions, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Dataset {
     pub summary: DatasetSummary,
     pub spec: Value,
@@ -198,6 +208,7 @@ pub struct Dataset {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OwnerSummary {
     pub owner: String,
     pub datasets: i64,

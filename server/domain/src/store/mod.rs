@@ -157,6 +157,16 @@ impl Store {
         &self.pool
     }
 
+    /// A connection to read with, for a caller who may read: the check and the connection in
+    /// one step, so that no read forgets the check.
+    pub async fn reading_as(
+        &self,
+        actor: &crate::Actor,
+    ) -> DomainResult<sqlx::pool::PoolConnection<Any>> {
+        actor.require_read()?;
+        Ok(self.pool.acquire().await?)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -247,8 +247,7 @@ pub async fn list(
     path: &DotPath,
     version: Version<'_>,
 ) -> DomainResult<Vec<DotFile>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     let dot = service::dot(&mut conn, path).await?;
     let mut trees = Trees::default();
     let (root, _) = root_of(&mut conn, &mut trees, &dot, version).await?;

@@ -17,6 +17,7 @@ pub fn is_valid_name(name: &str) -> bool {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct VolumeName {
     pub namespace: String,
@@ -25,6 +26,7 @@ pub struct VolumeName {
 
 /// Dotmesh's `DotmeshVolume`: a dot as seen from one of its branches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct Volume {
     pub id: String,
@@ -48,6 +50,7 @@ pub struct Volume {
 
 /// One commit as Dotmesh's `Commits` lists it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct CommitEntry {
     pub id: String,
@@ -55,6 +58,7 @@ pub struct CommitEntry {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     Added,
@@ -63,6 +67,7 @@ pub enum ChangeKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct FileDiff {
     pub path: String,
@@ -72,6 +77,7 @@ pub struct FileDiff {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Diff {
     #[serde(rename = "Files")]
     pub files: Vec<FileDiff>,
@@ -79,6 +85,7 @@ pub struct Diff {
 
 /// A branch with its figures, for listings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BranchInfo {
     pub id: String,
     pub name: String,
@@ -93,6 +100,7 @@ pub struct BranchInfo {
 
 /// A commit with what drawing the commit graph needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GraphCommit {
     pub id: String,
     pub branch: String,
@@ -110,6 +118,7 @@ pub struct GraphCommit {
 
 /// A file of a working tree or a commit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DotFile {
     pub path: String,
     pub size_bytes: i64,
@@ -120,6 +129,7 @@ pub struct DotFile {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum LineChange {
     Kept,
@@ -128,6 +138,7 @@ pub enum LineChange {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DiffLine {
     pub change: LineChange,
     pub text: String,
@@ -135,6 +146,7 @@ pub struct DiffLine {
 
 /// The lines of one file that differ between two versions, or why they are not shown.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FileTextDiff {
     pub path: String,
     pub lines: Vec<DiffLine>,

@@ -22,15 +22,18 @@ const DEPTH: usize = 2;
 
 /// A file in a tree: its content's blob hash and size.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FileRef {
     pub blob: String,
     pub size: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct Entry(String, String, i64);
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 enum Node {
     #[serde(rename = "i")]
     Inner(BTreeMap<char, String>),

@@ -7,11 +7,24 @@ use axum::http::{Method, StatusCode};
 use axum::response::IntoResponse;
 use depot_domain::inventory::service::{self, NewAttribute};
 use depot_domain::inventory::{Attribute, Entity, InventoryError};
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
 
+use super::answers::listed;
 use super::call::{Answer, Call};
+use super::parameters::{as_of, parameters, text};
 
-/// The attribute path after the entity's name: which key, subkey and number it narrows to.
+/// The attribute routes' path parameters: the entity's name, then as much of key, subkey and
+/// number as the route has.
+#[derive(Deserialize)]
+pub struct AttributePath {
+    name: String,
+    key: Option<String>,
+    subkey: Option<String>,
+    number: Option<String>,
+}
+
+/// What the path selects after the entity's name.
 struct Selected {
     key: Option<String>,
     subkey: Option<String>,
@@ -19,26 +32,98 @@ struct Selected {
 }
 
 impl Selected {
-    /// The entity's name and what the rest of the path selects.
-    fn parse(path: &str) -> Result<(String, Self), InventoryError> {
-        let mut parts = path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
-        let name = parts
-            .next()
-            .ok_or_else(|| InventoryError::NotFound("Not found".into()))?;
-        let key = parts.next();
-        let subkey = parts.next();
-        let number = parts.next().map(|n| attribute_number(&n)).transpose()?;
-        Ok((
-            name,
-            Self {
-                key,
-                subkey,
-                number,
-            },
-        ))
+    /// The entity's name and what the rest of the path selects; the number is read as clusto
+    /// reads it, so a bad one is refused in clusto's words.
+    fn of(path: AttributePath) -> Result<(String, Self), InventoryError> {
+        let number = path.number.as_deref().map(attribute_number).transpose()?;
+        let selected = Self {
+            key: path.key,
+            subkey: path.subkey,
+            number,
+        };
+        Ok((path.name, selected))
+    }
+}
+
+/// The parameters of an attribute write, for each form below to pick those it reads: what the
+/// path gives is not read from the parameters.
+fn fields(names: &[&str]) -> Value {
+    let all = json!({
+        "key": text("The attribute's key"),
+        "subkey": text("The attribute's subkey"),
+        "number": {"type": "integer", "format": "int64", "description": "The attribute's number"},
+        "value": text("The value, as text, read as the datatype says"),
+        "datatype": {
+            "type": "string",
+            "enum": ["int", "string", "datetime", "relation", "json"],
+            "description": "How the value is read and kept (string when not given); a \
+                            relation's value names an entity, by name or path",
+        },
+        "mask": text("A datetime's format, in Python's strptime notation \
+                      (%Y-%m-%dT%H:%M:%S.%f when not given)"),
+        "driver": text("The driver the entity must have (409 when it has another)"),
+    });
+    let picked: Map<String, Value> = names
+        .iter()
+        .map(|name| (name.to_string(), all[*name].clone()))
+        .collect();
+    Value::Object(picked)
+}
+
+parameters! {
+    /// What listing attributes reads.
+    AttributeQuery {
+        "type": "object",
+        "properties": {
+            "driver": text("The driver the entity must have (409 when it has another)"),
+            "as_of": as_of(),
+        },
+    }
+}
+
+parameters! {
+    /// What deleting attributes reads.
+    AttributeTargetQuery {
+        "type": "object",
+        "properties": {
+            "driver": text("The driver the entity must have (409 when it has another)"),
+        },
+    }
+}
+
+parameters! {
+    /// What adding an attribute to `/attribute/{name}` reads.
+    NewAttributeForm {
+        "type": "object",
+        "required": ["key", "value"],
+        "properties": fields(&["key", "subkey", "number", "value", "datatype", "mask", "driver"]),
+    }
+}
+
+parameters! {
+    /// What adding an attribute to `/attribute/{name}/{key}` reads.
+    NewKeyedAttributeForm {
+        "type": "object",
+        "required": ["value"],
+        "properties": fields(&["subkey", "number", "value", "datatype", "mask", "driver"]),
+    }
+}
+
+parameters! {
+    /// What adding an attribute to `/attribute/{name}/{key}/{subkey}` reads.
+    NewSubkeyedAttributeForm {
+        "type": "object",
+        "required": ["value"],
+        "properties": fields(&["number", "value", "datatype", "mask", "driver"]),
+    }
+}
+
+parameters! {
+    /// What setting an attribute, or adding one the whole path names, reads.
+    AttributeValueForm {
+        "type": "object",
+        "required": ["value"],
+        "properties": fields(&["value", "datatype", "mask", "driver"]),
     }
 }
 
@@ -46,9 +131,10 @@ fn key_and_value_missing() -> InventoryError {
     InventoryError::Precondition("Provide at least \"key\" and \"value\"".into())
 }
 
-/// One handler for every method, as clusto's one route is.
-pub async fn attribute(method: Method, Path(path): Path<String>, call: Call) -> Answer {
-    let (name, selected) = Selected::parse(&path)?;
+/// One handler for every method and depth, as clusto's one application is; the routes give
+/// each depth only the methods that mean something there.
+pub async fn attribute(method: Method, Path(path): Path<AttributePath>, call: Call) -> Answer {
+    let (name, selected) = Selected::of(path)?;
     let at = call.params.as_of()?;
     let driver = call.params.get("driver");
     let entity = service::get(&call.state.store, &name, driver.as_deref(), &at).await?;
@@ -68,10 +154,10 @@ pub async fn attribute(method: Method, Path(path): Path<String>, call: Call) -> 
         Method::POST => (StatusCode::CREATED, add(&call, &entity, selected).await?),
         Method::PUT => (StatusCode::OK, set(&call, &entity, selected).await?),
         Method::DELETE => (StatusCode::OK, delete(&call, &entity, selected).await?),
+        // Not routed here; the router answers other methods itself.
         _ => return Ok(StatusCode::METHOD_NOT_ALLOWED.into_response()),
     };
-    let listed = Value::Array(attributes.iter().map(Attribute::to_json).collect());
-    Ok(call.render(status, &listed))
+    Ok(call.render(status, &listed(&attributes)))
 }
 
 /// `POST`: the attributes of a JSON body, or the one the path and parameters describe.

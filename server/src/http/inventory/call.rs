@@ -9,8 +9,10 @@ use axum::response::{IntoResponse, Response};
 use depot_domain::inventory::{drivers, managers, service, Entity, InventoryError};
 use depot_domain::time::Timestamp;
 use depot_domain::Actor;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
+use super::answers::{listed, Expanded, Shown};
 use crate::http::error::ClustoError;
 use crate::http::extract::Caller;
 use crate::http::AppState;
@@ -108,7 +110,8 @@ impl Presentation {
 
     /// `body` with its keys sorted, pretty-printed with 4 spaces unless minified; the
     /// `Clusto-Minify` echo is added by the router (`echo_minify`).
-    pub fn render(&self, status: StatusCode, body: &Value) -> Response {
+    pub fn render<T: Serialize + ?Sized>(&self, status: StatusCode, body: &T) -> Response {
+        let body = serde_json::to_value(body).expect("answers are plain data, always JSON");
         let body = sorted(body);
         let text = if self.minified {
             serde_json::to_string(&body).unwrap_or_default()
@@ -124,20 +127,22 @@ impl Presentation {
     }
 }
 
-/// Keys sorted at every level, as Python's `json.dumps(sort_keys=True)` writes them.
-fn sorted(value: &Value) -> Value {
+/// Keys sorted at every level, as Python's `json.dumps(sort_keys=True)` writes them (the
+/// answer types list their fields in Rust's order, and `serde_json` keeps it).
+fn sorted(value: Value) -> Value {
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
             Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), sorted(&map[k])))
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted(v)))
                     .collect::<Map<_, _>>(),
             )
         }
-        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-        other => other.clone(),
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
     }
 }
 
@@ -185,7 +190,7 @@ impl Call {
         self.params.as_of()
     }
 
-    pub fn render(&self, status: StatusCode, body: &Value) -> Response {
+    pub fn render<T: Serialize + ?Sized>(&self, status: StatusCode, body: &T) -> Response {
         self.presentation.render(status, body)
     }
 
@@ -195,31 +200,32 @@ impl Call {
         &self,
         entity: &Entity,
         at: &Option<Timestamp>,
-    ) -> Result<Value, InventoryError> {
+    ) -> Result<Expanded, InventoryError> {
         let store = &self.state.store;
         let attrs = service::attributes(store, entity, None, None, None, at).await?;
         let contents = service::contents(store, entity, at).await?;
         let parents = service::parents(store, entity, at).await?;
-        let mut body = json!({
-            "attrs": attrs.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
-            "contents": contents.iter().map(Entity::path).collect::<Vec<_>>(),
-            "driver": entity.driver,
-            "name": entity.name,
-            "parents": parents.iter().map(Entity::path).collect::<Vec<_>>(),
-            "type": entity.kind,
-        });
-        if drivers::is_device(&entity.driver) {
-            let ips: Vec<Value> = attrs
+        let ips = drivers::is_device(&entity.driver).then(|| {
+            attrs
                 .iter()
                 .filter(|a| a.key == "ip" && a.subkey.as_deref() == Some("ipstring"))
                 .map(|a| a.value.clone())
-                .collect();
-            body["ips"] = Value::Array(ips);
-        }
-        if drivers::is_resource_manager(&entity.driver) {
-            body["count"] = json!(managers::count(store, entity).await?);
-        }
-        Ok(body)
+                .collect()
+        });
+        let count = match drivers::is_resource_manager(&entity.driver) {
+            true => Some(managers::count(store, entity).await?),
+            false => None,
+        };
+        Ok(Expanded {
+            attrs: listed(&attrs),
+            contents: contents.iter().map(Entity::path).collect(),
+            driver: entity.driver.clone(),
+            name: entity.name.clone(),
+            parents: parents.iter().map(Entity::path).collect(),
+            kind: entity.kind.clone(),
+            ips,
+            count,
+        })
     }
 
     /// An entity in the mode asked for, or `default` when none was.
@@ -228,10 +234,10 @@ impl Call {
         entity: &Entity,
         default: Mode,
         at: &Option<Timestamp>,
-    ) -> Result<Value, InventoryError> {
+    ) -> Result<Shown, InventoryError> {
         Ok(match self.presentation.mode.unwrap_or(default) {
-            Mode::Compact => json!(entity.path()),
-            Mode::Expanded => self.expanded(entity, at).await?,
+            Mode::Compact => Shown::Compact(entity.path()),
+            Mode::Expanded => Shown::Expanded(self.expanded(entity, at).await?),
         })
     }
 
@@ -246,10 +252,10 @@ impl Call {
         &self,
         entity: Option<&Entity>,
         at: &Option<Timestamp>,
-    ) -> Result<Value, InventoryError> {
+    ) -> Result<Option<Shown>, InventoryError> {
         match entity {
-            Some(entity) => self.shown(entity, Mode::Compact, at).await,
-            None => Ok(Value::Null),
+            Some(entity) => Ok(Some(self.shown(entity, Mode::Compact, at).await?)),
+            None => Ok(None),
         }
     }
 
@@ -274,7 +280,7 @@ impl Call {
         for entity in &shown {
             items.push(self.shown(entity, Mode::Compact, at).await?);
         }
-        let mut response = self.render(StatusCode::OK, &Value::Array(items));
+        let mut response = self.render(StatusCode::OK, &items);
         if let Some(page) = page {
             let headers = response.headers_mut();
             headers.insert("clusto-pages", HeaderValue::from(pages));
@@ -285,7 +291,7 @@ impl Call {
     }
 
     /// A creation's answer: 201, or 202 with clusto's `Warnings` header naming what existed.
-    pub fn created(&self, body: &Value, existing: &[String]) -> Response {
+    pub fn created(&self, body: &impl Serialize, existing: &[String]) -> Response {
         if existing.is_empty() {
             return self.render(StatusCode::CREATED, body);
         }

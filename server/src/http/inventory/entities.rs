@@ -7,15 +7,38 @@ use axum::response::IntoResponse;
 use depot_domain::inventory::drivers;
 use depot_domain::inventory::service::{self, Action};
 use depot_domain::inventory::{Entity, InventoryError};
-use serde_json::{json, Value};
 
 use super::call::{Answer, Call};
+use super::parameters::{as_of, parameters, repeated, text};
+
+parameters! {
+    /// What `by-name` reads.
+    ByNameQuery {
+        "type": "object",
+        "properties": {
+            "driver": text("The driver the entity must have (409 when it has another)"),
+            "as_of": as_of(),
+        },
+    }
+}
 
 pub async fn by_name(Path(name): Path<String>, call: Call) -> Answer {
     let at = call.reading()?;
     let driver = call.params.get("driver");
     let entity = service::get(&call.state.store, &name, driver.as_deref(), &at).await?;
     call.one_entity(&entity, &at).await
+}
+
+parameters! {
+    /// What `by-names` reads.
+    ByNamesQuery {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": repeated("The entities' names, answered in this order"),
+            "as_of": as_of(),
+        },
+    }
 }
 
 /// Each name's entity in order, `null` for a missing one: 200 when all were found, 206 when
@@ -43,7 +66,21 @@ pub async fn by_names(call: Call) -> Answer {
     } else {
         StatusCode::PARTIAL_CONTENT
     };
-    Ok(call.render(status, &Value::Array(items)))
+    Ok(call.render(status, &items))
+}
+
+parameters! {
+    /// What `by-attr` reads.
+    ByAttrQuery {
+        "type": "object",
+        "required": ["key"],
+        "properties": {
+            "key": text("The attribute's key"),
+            "subkey": text("The attribute's subkey"),
+            "value": text("The attribute's value, as text"),
+            "as_of": as_of(),
+        },
+    }
 }
 
 pub async fn by_attr(call: Call) -> Answer {
@@ -61,6 +98,22 @@ pub async fn by_attr(call: Call) -> Answer {
     )
     .await?;
     call.entity_list(found, &at).await
+}
+
+parameters! {
+    /// What `from-pools` reads.
+    FromPoolsQuery {
+        "type": "object",
+        "required": ["pool"],
+        "properties": {
+            "pool": repeated("The pools; an entity must be in every one"),
+            "children": text("Whether the members of member pools count too (the default); \
+                              false, False or 0: only the pools' own members"),
+            "type": repeated("Only entities of these types"),
+            "driver": repeated("Only entities of these drivers"),
+            "as_of": as_of(),
+        },
+    }
 }
 
 pub async fn from_pools(call: Call) -> Answer {
@@ -106,18 +159,40 @@ pub async fn list_entities(driver: Option<Path<String>>, call: Call) -> Answer {
     call.entity_list(entities, &at).await
 }
 
+parameters! {
+    /// What creating entities reads.
+    NewEntitiesForm {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": repeated("The new entities' names")},
+    }
+}
+
+/// The new entities' paths (those that existed already included).
 pub async fn create_entities(Path(driver): Path<String>, call: Call) -> Answer {
     let names = call.params.all("name");
     let created = service::create(&call.state.store, &call.actor, &driver, &names, &[]).await?;
-    let items: Vec<Value> = created.entities.iter().map(|e| json!(e.path())).collect();
+    let paths: Vec<String> = created.entities.iter().map(Entity::path).collect();
     let existing: Vec<String> = created.existing.iter().map(Entity::path).collect();
-    Ok(call.created(&Value::Array(items), &existing))
+    Ok(call.created(&paths, &existing))
 }
 
 pub async fn show_entity(Path((driver, name)): Path<(String, String)>, call: Call) -> Answer {
     let at = call.reading()?;
     let entity = service::get(&call.state.store, &name, Some(&driver), &at).await?;
     call.one_entity(&entity, &at).await
+}
+
+parameters! {
+    /// What inserting into a container and removing from it read.
+    EntityActionForm {
+        "type": "object",
+        "required": ["action"],
+        "properties": {
+            "action": {"type": "string", "enum": ["insert", "remove"]},
+            "device": repeated("The entities to insert or remove"),
+        },
+    }
 }
 
 /// `POST /entity/{driver}/{name}` with `action=insert|remove` and `device=…`: the entity (a

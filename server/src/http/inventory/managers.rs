@@ -8,9 +8,12 @@ use depot_domain::inventory::error::{object_not_found, wrong_driver};
 use depot_domain::inventory::managers::{self, Allocated};
 use depot_domain::inventory::{drivers, service, Entity, InventoryError};
 use depot_domain::Store;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
+use super::answers::ListedAttribute;
 use super::call::{Answer, Call};
+use super::parameters::{parameters, text};
 
 fn manager_driver(driver: &str) -> Result<(), InventoryError> {
     if drivers::is_resource_manager(driver) {
@@ -59,6 +62,28 @@ pub async fn list_managers(driver: Option<Path<String>>, call: Call) -> Answer {
     call.entity_list(found, &at).await
 }
 
+parameters! {
+    /// What creating a manager reads: its name, and its properties (any other parameter is
+    /// kept as one too).
+    NewManagerForm {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": text("The manager's name"),
+            "basename": text("Name managers: what names start with"),
+            "digits": text("Name managers: how many digits the counter has (2)"),
+            "leadingZeros": text("Name managers: whether the counter is padded with zeros (1)"),
+            "next": text("Name managers: the counter's next value (1)"),
+            "baseip": text("IP managers: the network's first address"),
+            "prefix": text("IP managers: the network's prefix length"),
+            "netmask": text("IP managers: the network's mask, when no prefix is given"),
+            "gateway": text("IP managers: an address never handed out"),
+        },
+        "additionalProperties": {"type": "string"},
+    }
+}
+
+/// The new manager, expanded (or the one that existed, with 202).
 pub async fn create_manager(Path(driver): Path<String>, call: Call) -> Answer {
     manager_driver(&driver)?;
     let name = required(&call, "name", "Provide a name for the resource manager")?;
@@ -78,6 +103,29 @@ pub async fn show_manager(Path((driver, name)): Path<(String, String)>, call: Ca
     call.actor.require_read()?;
     let entity = manager(&call.state.store, &driver, &name).await?;
     call.one_entity(&entity, &None).await
+}
+
+parameters! {
+    /// What allocating reads.
+    AllocateForm {
+        "type": "object",
+        "properties": {
+            "driver": text("Name managers: the driver of the entity to create"),
+            "object": text("IP managers: the entity to give an address to"),
+            "resource": text("The name or address wanted, rather than the next free one"),
+        },
+    }
+}
+
+/// What an allocation answers: the new entity's path, or the address attribute given.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+#[schemars(rename = "ClustoAllocation")]
+pub enum Allocation {
+    /// Name managers: the new entity's path.
+    Entity(String),
+    /// IP managers: the attribute holding the address.
+    Address(ListedAttribute),
 }
 
 /// `POST /resourcemanager/{driver}/{manager}`: an address for `object` from an IP manager, or
@@ -106,10 +154,23 @@ pub async fn allocate(Path((driver, name)): Path<(String, String)>, call: Call) 
         Allocated::Entity(entity)
     };
     let body = match allocated {
-        Allocated::Entity(entity) => json!(entity.path()),
-        Allocated::Attribute(attribute) => attribute.to_json(),
+        Allocated::Entity(entity) => Allocation::Entity(entity.path()),
+        Allocated::Attribute(attribute) => Allocation::Address(ListedAttribute::from(&attribute)),
     };
     Ok(call.render(StatusCode::CREATED, &body))
+}
+
+parameters! {
+    /// What deallocating reads.
+    DeallocateForm {
+        "type": "object",
+        "required": ["object"],
+        "properties": {
+            "object": text("The entity that holds the resource"),
+            "resource": text("Which of its resources from this manager to give back (all when \
+                              not given)"),
+        },
+    }
 }
 
 pub async fn deallocate(Path((driver, name)): Path<(String, String)>, call: Call) -> Answer {

@@ -1,107 +1,392 @@
 //! The Inventory surface, clusto-apiserver-compatible: `/inventory/…` (API.md §2). Parameters
 //! come from the query string and a form body alike ([`call::Call`]); answers are JSON with
 //! sorted keys, pretty-printed unless `Clusto-Minify: True`; refusals are [`ClustoError`]s,
-//! JSON strings. One file per clusto application: [`entities`], [`attributes`], [`managers`].
+//! JSON strings. One file per clusto application: [`entities`], [`attributes`], [`managers`];
+//! [`about`] is what the API says of itself. The route table below is also the surface's
+//! documentation: each route names the parameters ([`parameters`]) and answers ([`answers`])
+//! its handler reads and writes.
 
+mod about;
+mod answers;
 mod attributes;
 mod call;
 mod entities;
 mod managers;
+mod parameters;
+
+use std::collections::BTreeMap;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
-use axum::Router;
-use depot_domain::inventory::drivers::DRIVERS;
-use serde_json::{json, Map, Value};
+use axum::routing::any;
 
-use self::attributes::attribute;
-use self::call::{Answer, Presentation};
+use self::about::*;
+use self::answers::{Expanded, ListedAttribute, Shown};
+use self::attributes::*;
 use self::entities::*;
 use self::managers::*;
+use self::parameters::{Reading, FORM};
 use super::error::ClustoError;
+use super::routes::{doc, get, head, Doc, Endpoints, Routes};
 use super::AppState;
 
-/// The clusto-apiserver version Depot answers for.
-const CLUSTO_VERSION: &str = "0.5.2";
+const TAG: &str = "Inventory (clusto)";
 
-pub fn routes(state: &AppState) -> Router<AppState> {
+pub fn routes(state: &AppState) -> Routes {
     let configured = state.config.inventory_headers.clone();
-    Router::new()
+    Routes::new(TAG)
+        .answering_options(options)
+        .route("/inventory", root())
+        .route("/inventory/", root())
         .route(
-            "/inventory",
-            get(documentation).head(version).options(options),
+            "/inventory/__doc__",
+            get(documentation, documentation_doc()),
         )
         .route(
-            "/inventory/",
-            get(documentation).head(version).options(options),
+            "/inventory/__version__",
+            get(
+                version,
+                doc("The clusto-apiserver version answered for").answers::<String>(),
+            ),
         )
-        .route("/inventory/__doc__", get(documentation).options(options))
-        .route("/inventory/__version__", get(version).options(options))
-        .route("/inventory/__meta__", get(meta).options(options))
-        .route("/inventory/favicon.ico", get(|| async { StatusCode::GONE }))
-        .route("/inventory/driverlist", get(driverlist).options(options))
-        .route("/inventory/typelist", get(typelist).options(options))
-        .route("/inventory/by-name/{name}", get(by_name).options(options))
-        .route("/inventory/by-names", get(by_names).options(options))
-        .route("/inventory/by-attr", get(by_attr).options(options))
-        .route("/inventory/from-pools", get(from_pools).options(options))
-        .route("/inventory/entity", get(list_entities).options(options))
-        .route("/inventory/entity/", get(list_entities).options(options))
+        .route(
+            "/inventory/__meta__",
+            get(
+                meta,
+                doc("The applications and what they do").answers::<Applications>(),
+            ),
+        )
+        .route(
+            "/inventory/favicon.ico",
+            get(
+                || async { StatusCode::GONE },
+                doc("Gone: there is no icon").answers_nothing(StatusCode::GONE),
+            ),
+        )
+        .route(
+            "/inventory/driverlist",
+            get(
+                driverlist,
+                doc("Every driver and its class").answers::<BTreeMap<String, String>>(),
+            ),
+        )
+        .route(
+            "/inventory/typelist",
+            get(
+                typelist,
+                doc("Every type and the class of its first driver")
+                    .answers::<BTreeMap<String, String>>(),
+            ),
+        )
+        .merge(entity_routes())
+        .merge(attribute_routes())
+        .merge(manager_routes())
+        .map_router(move |router| {
+            // Not a route: what clusto answers anywhere else under /inventory.
+            router
+                .route("/inventory/{*rest}", any(not_found))
+                .layer(middleware::from_fn(echo_minify))
+                .layer(middleware::map_response(move |response: Response| {
+                    with_configured_headers(response, configured.clone())
+                }))
+        })
+}
+
+/// `/inventory` and `/inventory/`: the documentation, and for `HEAD` the version.
+fn root() -> Endpoints {
+    head(
+        version,
+        doc(
+            "What /__version__ answers, without its body (clusto answers HEAD with the \
+             version, cheaper than the documentation)",
+        )
+        .answers_nothing(StatusCode::OK),
+    )
+    .get(documentation, documentation_doc())
+}
+
+fn documentation_doc() -> Doc {
+    doc("The API's documentation (HTML unless Accept is exactly text/plain)")
+        .answers_bytes("text/html")
+}
+
+/// Entities, listed compact unless `Clusto-Mode: expanded`; paged with `Clusto-Page`.
+fn entity_listing(summary: &'static str) -> Doc {
+    doc(summary).query::<Reading>().answers::<Vec<Shown>>()
+}
+
+/// `/entity/…` and the queries.
+fn entity_routes() -> Routes {
+    let all_entities = "Every entity, by name; Clusto-Page, Clusto-Per-Page";
+    Routes::new(TAG)
+        .answering_options(options)
+        .route(
+            "/inventory/by-name/{name}",
+            get(
+                by_name,
+                doc(
+                    "One entity, expanded unless Clusto-Mode is compact; driver= checks its driver",
+                )
+                .query::<ByNameQuery>()
+                .answers::<Shown>(),
+            ),
+        )
+        .route(
+            "/inventory/by-names",
+            get(
+                by_names,
+                doc("Entities by name=…, in request order, null for unknown (206 some, 404 none)")
+                    .query::<ByNamesQuery>()
+                    .answers::<Vec<Option<Shown>>>()
+                    .or_answers::<Vec<Option<Shown>>>(StatusCode::PARTIAL_CONTENT)
+                    .or_answers::<Vec<Option<Shown>>>(StatusCode::NOT_FOUND),
+            ),
+        )
+        .route(
+            "/inventory/by-attr",
+            get(
+                by_attr,
+                doc("Entities having an attribute key= (subkey=, value=)")
+                    .query::<ByAttrQuery>()
+                    .answers::<Vec<Shown>>(),
+            ),
+        )
+        .route(
+            "/inventory/from-pools",
+            get(
+                from_pools,
+                doc("Entities in every pool= given (type=, driver=, children=)")
+                    .query::<FromPoolsQuery>()
+                    .answers::<Vec<Shown>>(),
+            ),
+        )
+        .route(
+            "/inventory/entity",
+            get(list_entities, entity_listing(all_entities)),
+        )
+        .route(
+            "/inventory/entity/",
+            get(list_entities, entity_listing(all_entities)),
+        )
         .route(
             "/inventory/entity/{driver}",
-            get(list_entities).post(create_entities).options(options),
+            get(
+                list_entities,
+                entity_listing("The entities of a driver, by name"),
+            )
+            .post(
+                create_entities,
+                doc(
+                    "Create entities name=… (201; 202 with Warnings when some exist); answers \
+                     their paths",
+                )
+                .takes_as::<NewEntitiesForm>(FORM)
+                .created::<Vec<String>>(),
+            ),
         )
         .route(
             "/inventory/entity/{driver}/{name}",
-            get(show_entity)
-                .post(entity_action)
-                .delete(delete_entity)
-                .options(options),
+            get(
+                show_entity,
+                doc("One entity, expanded unless Clusto-Mode is compact")
+                    .query::<Reading>()
+                    .answers::<Shown>(),
+            )
+            .post(
+                entity_action,
+                doc(
+                    "Insert or remove device=… (action=insert|remove) in a container; answers \
+                     the container, expanded unless Clusto-Mode is compact",
+                )
+                .takes_as::<EntityActionForm>(FORM)
+                .answers::<Shown>(),
+            )
+            .delete(
+                delete_entity,
+                doc("Delete an entity with its attributes and memberships")
+                    .answers_nothing(StatusCode::NO_CONTENT),
+            ),
+        )
+}
+
+/// Every attribute answer lists attributes: those selected for a read, all the entity has left
+/// after a write.
+fn attributes_answer(summary: &'static str, status: StatusCode) -> Doc {
+    doc(summary).answers_with::<Vec<ListedAttribute>>(status)
+}
+
+fn attributes_listed(summary: &'static str) -> Doc {
+    attributes_answer(summary, StatusCode::OK).query::<AttributeQuery>()
+}
+
+/// An attribute added with the form `F` (what the path does not give).
+fn attribute_added<F: schemars::JsonSchema>(summary: &'static str) -> Doc {
+    attributes_answer(summary, StatusCode::CREATED).takes_as::<F>(FORM)
+}
+
+fn attribute_set(summary: &'static str) -> Doc {
+    attributes_answer(summary, StatusCode::OK).takes_as::<AttributeValueForm>(FORM)
+}
+
+fn attributes_deleted(summary: &'static str) -> Doc {
+    attributes_answer(summary, StatusCode::OK).query::<AttributeTargetQuery>()
+}
+
+/// `/attribute/{name}`, then narrowed by key, subkey and number, all to one handler. Each depth
+/// lists and adds; from the key on, it also sets and deletes (clusto has nothing to set or
+/// delete without a key).
+fn attribute_routes() -> Routes {
+    Routes::new(TAG)
+        .answering_options(options)
+        .route(
+            "/inventory/attribute/{name}",
+            get(attribute, attributes_listed("An entity's attributes")).post(
+                attribute,
+                attribute_added::<NewAttributeForm>(
+                    "Add an attribute key=, value= (subkey=, number=, datatype=, mask=), or with \
+                     a JSON body one or a list of them; answers all the entity's attributes",
+                ),
+            ),
         )
         .route(
-            "/inventory/attribute/{*path}",
-            any(attribute).options(options),
+            "/inventory/attribute/{name}/{key}",
+            get(
+                attribute,
+                attributes_listed("An entity's attributes of this key"),
+            )
+            .post(
+                attribute,
+                attribute_added::<NewKeyedAttributeForm>(
+                    "Add an attribute of this key, value= (subkey=, number=, datatype=, \
+                         mask=); answers all the entity's attributes",
+                ),
+            )
+            .put(
+                attribute,
+                attribute_set(
+                    "Set the attribute of this key with no subkey or number to value=, \
+                         replacing it; answers all the entity's attributes",
+                ),
+            )
+            .delete(
+                attribute,
+                attributes_deleted(
+                    "Delete the attributes of this key (any subkey and number); answers \
+                         those left",
+                ),
+            ),
         )
+        .route(
+            "/inventory/attribute/{name}/{key}/{subkey}",
+            get(
+                attribute,
+                attributes_listed("An entity's attributes of this key and subkey"),
+            )
+            .post(
+                attribute,
+                attribute_added::<NewSubkeyedAttributeForm>(
+                    "Add an attribute of this key and subkey, value= (number=, datatype=, \
+                         mask=); answers all the entity's attributes",
+                ),
+            )
+            .put(
+                attribute,
+                attribute_set(
+                    "Set the attribute of this key and subkey with no number to value=, \
+                         replacing it; answers all the entity's attributes",
+                ),
+            )
+            .delete(
+                attribute,
+                attributes_deleted(
+                    "Delete the attributes of this key and subkey (any number); answers \
+                         those left",
+                ),
+            ),
+        )
+        .route(
+            "/inventory/attribute/{name}/{key}/{subkey}/{number}",
+            get(
+                attribute,
+                attributes_listed("An entity's attributes of this key, subkey and number"),
+            )
+            .post(
+                attribute,
+                attribute_added::<AttributeValueForm>(
+                    "Add an attribute of this key, subkey and number, value= (datatype=, \
+                     mask=); answers all the entity's attributes",
+                ),
+            )
+            .put(
+                attribute,
+                attribute_set(
+                    "Set the attribute of this key, subkey and number to value=, replacing it; \
+                     answers all the entity's attributes",
+                ),
+            )
+            .delete(
+                attribute,
+                attributes_deleted(
+                    "Delete the attributes of this key, subkey and number; answers those left",
+                ),
+            ),
+        )
+}
+
+/// `/resourcemanager/…`.
+fn manager_routes() -> Routes {
+    let all_managers = "Every resource manager";
+    Routes::new(TAG)
+        .answering_options(options)
         .route(
             "/inventory/resourcemanager",
-            get(list_managers).options(options),
+            get(list_managers, entity_listing(all_managers)),
         )
         .route(
             "/inventory/resourcemanager/",
-            get(list_managers).options(options),
+            get(list_managers, entity_listing(all_managers)),
         )
         .route(
             "/inventory/resourcemanager/{driver}",
-            get(list_managers).post(create_manager).options(options),
+            get(
+                list_managers,
+                entity_listing("The resource managers of a driver"),
+            )
+            .post(
+                create_manager,
+                doc(
+                    "Create a manager name= with its properties (201; 202 when it exists); \
+                     answers the manager, expanded",
+                )
+                .takes_as::<NewManagerForm>(FORM)
+                .created::<Expanded>(),
+            ),
         )
         .route(
             "/inventory/resourcemanager/{driver}/{manager}",
-            get(show_manager)
-                .post(allocate)
-                .delete(deallocate)
-                .options(options),
+            get(
+                show_manager,
+                doc("One manager, expanded with its count unless Clusto-Mode is compact")
+                    .answers::<Shown>(),
+            )
+            .post(
+                allocate,
+                doc(
+                    "Allocate: a new entity of driver= from a name manager, or an address for \
+                     object= from an IP manager (resource= asks for one)",
+                )
+                .takes_as::<AllocateForm>(FORM)
+                .created::<Allocation>(),
+            )
+            .delete(
+                deallocate,
+                doc("Deallocate object='s resources (resource=: just that one)")
+                    .takes_as::<DeallocateForm>(FORM)
+                    .answers_nothing(StatusCode::NO_CONTENT),
+            ),
         )
-        .route("/inventory/{*rest}", any(not_found))
-        .layer(middleware::from_fn(echo_minify))
-        .layer(axum::middleware::map_response(
-            move |mut response: Response| {
-                let configured = configured.clone();
-                async move {
-                    for (name, value) in &configured {
-                        if let (Ok(name), Ok(value)) = (
-                            HeaderName::from_bytes(name.as_bytes()),
-                            HeaderValue::from_str(value),
-                        ) {
-                            response.headers_mut().insert(name, value);
-                        }
-                    }
-                    response
-                }
-            },
-        ))
 }
 
 /// clusto answers every JSON response with the `Clusto-Minify` it was asked with (`False`
@@ -120,6 +405,23 @@ async fn echo_minify(request: Request, next: Next) -> Response {
     response
 }
 
+/// The headers the configuration adds to every Inventory response (CORS for clusto's web
+/// clients, say).
+async fn with_configured_headers(
+    mut response: Response,
+    configured: Vec<(String, String)>,
+) -> Response {
+    for (name, value) in &configured {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
 async fn options() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
@@ -129,60 +431,4 @@ async fn not_found(method: Method) -> Result<Response, ClustoError> {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     Err(ClustoError::new(StatusCode::NOT_FOUND, "Not found"))
-}
-
-const DOCUMENTATION: &str =
-    "Depot's clusto-apiserver-compatible inventory API (clusto-apiserver 0.5.2).\n\n\
-Applications: /entity, /attribute, /resourcemanager; queries: /by-name/{name}, /by-names, \
-/by-attr, /from-pools; /driverlist, /typelist, /__version__, /__meta__.\n\
-Headers: Clusto-Mode (compact|expanded), Clusto-Page, Clusto-Per-Page, Clusto-Minify.\n";
-
-/// HTML unless the request asks for exactly `text/plain`, as clusto-apiserver decides (so
-/// curl's `Accept: */*` gets HTML too).
-async fn documentation(headers: HeaderMap) -> Response {
-    let plain = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.trim() == "text/plain");
-    if !plain {
-        let body = format!("<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<html><body><pre>{DOCUMENTATION}</pre></body></html>");
-        ([(header::CONTENT_TYPE, "text/html; charset=UTF-8")], body).into_response()
-    } else {
-        ([(header::CONTENT_TYPE, "text/plain")], DOCUMENTATION).into_response()
-    }
-}
-
-/// `/__version__`, and `HEAD /`: clusto answers it with the version, cheaper than the docs.
-async fn version(headers: HeaderMap) -> Answer {
-    ok(&headers, &json!(CLUSTO_VERSION))
-}
-
-fn ok(headers: &HeaderMap, body: &Value) -> Answer {
-    Ok(Presentation::from(headers)?.render(StatusCode::OK, body))
-}
-
-async fn meta(headers: HeaderMap) -> Answer {
-    let body = json!({
-        "/attribute": "Attribute application: query, add, set and delete attributes",
-        "/entity": "Entity application: create, list, show, delete, insert and remove",
-        "/resourcemanager": "Resource manager application: allocate and deallocate",
-    });
-    ok(&headers, &body)
-}
-
-async fn driverlist(headers: HeaderMap) -> Answer {
-    let body: Map<String, Value> = DRIVERS
-        .iter()
-        .map(|(d, t)| (d.to_string(), json!(format!("depot.inventory.{t}.{d}"))))
-        .collect();
-    ok(&headers, &Value::Object(body))
-}
-
-async fn typelist(headers: HeaderMap) -> Answer {
-    let mut body = Map::new();
-    for (driver, kind) in DRIVERS.iter() {
-        body.entry(kind.to_string())
-            .or_insert_with(|| json!(format!("depot.inventory.{kind}.{driver}")));
-    }
-    ok(&headers, &Value::Object(body))
 }

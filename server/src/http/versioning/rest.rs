@@ -12,9 +12,10 @@ use depot_domain::{Actor, DomainError};
 use futures_util::TryStreamExt;
 use http::request::Parts;
 use http::{HeaderMap, StatusCode};
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use tokio_util::io::StreamReader;
 
 use crate::http::download::blob_response;
@@ -105,8 +106,8 @@ pub async fn list_dots(Caller { state, actor }: Caller, Path(namespace): Path<St
     ok(StatusCode::OK, volumes)
 }
 
-#[derive(Deserialize)]
-struct NewDot {
+#[derive(Deserialize, JsonSchema)]
+pub struct NewDot {
     name: String,
 }
 
@@ -140,8 +141,8 @@ pub async fn list_branches(Caller { state, actor }: Caller, DotRef(path): DotRef
     )
 }
 
-#[derive(Deserialize)]
-struct NewBranch {
+#[derive(Deserialize, JsonSchema)]
+pub struct NewBranch {
     name: String,
     /// The branch to start from (master when absent).
     #[serde(default)]
@@ -166,7 +167,14 @@ pub async fn create_branch(
         &new.commit,
     )
     .await?;
-    ok(StatusCode::CREATED, json!({ "id": id, "name": new.name }))
+    ok(StatusCode::CREATED, CreatedBranch { id, name: new.name })
+}
+
+/// A new branch: its id and name.
+#[derive(Serialize, JsonSchema)]
+pub struct CreatedBranch {
+    id: String,
+    name: String,
 }
 
 pub async fn delete_branch(
@@ -213,7 +221,7 @@ pub async fn put_file(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub struct UploadRequest {
     path: String,
 }
@@ -230,7 +238,7 @@ pub async fn begin_upload(
     ok(StatusCode::CREATED, state.blobs.begin_receiving(&to).await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub struct UploadConfirmation {
     path: String,
     size: i64,
@@ -289,8 +297,8 @@ pub async fn list_files(Caller { state, actor }: Caller, DotRef(path): DotRef, a
     ok(StatusCode::OK, listing)
 }
 
-#[derive(Deserialize)]
-struct NewCommit {
+#[derive(Deserialize, JsonSchema)]
+pub struct NewCommit {
     message: String,
     #[serde(default)]
     metadata: Map<String, Value>,
@@ -312,7 +320,13 @@ pub async fn commit(
         &new.metadata,
     )
     .await?;
-    ok(StatusCode::CREATED, json!({ "id": id }))
+    ok(StatusCode::CREATED, Committed { id })
+}
+
+/// A new commit's id.
+#[derive(Serialize, JsonSchema)]
+pub struct Committed {
+    id: String,
 }
 
 pub async fn list_commits(
@@ -334,8 +348,8 @@ pub async fn commit_graph(Caller { state, actor }: Caller, DotRef(path): DotRef)
     )
 }
 
-#[derive(Deserialize)]
-struct Rollback {
+#[derive(Deserialize, JsonSchema)]
+pub struct Rollback {
     commit: String,
 }
 
@@ -349,11 +363,21 @@ pub async fn rollback(
     service::rollback(&state.store, &actor, &path, &branch, &to.commit).await?;
     ok(
         StatusCode::OK,
-        json!({ "branch": branch, "head": to.commit }),
+        RolledBack {
+            branch,
+            head: to.commit,
+        },
     )
 }
 
-#[derive(Deserialize)]
+/// A branch after a rollback, and its head now.
+#[derive(Serialize, JsonSchema)]
+pub struct RolledBack {
+    branch: String,
+    head: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
 pub struct DiffQuery {
     #[serde(default)]
     from: String,
@@ -378,5 +402,12 @@ pub async fn diff(
         &query.to,
     )
     .await?;
-    ok(StatusCode::OK, json!({ "Files": files }))
+    ok(StatusCode::OK, Changes { files })
+}
+
+/// The files changed between two versions, in Dotmesh's casing.
+#[derive(Serialize, JsonSchema)]
+pub struct Changes {
+    #[serde(rename = "Files")]
+    files: Vec<depot_domain::versioning::FileDiff>,
 }

@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 use crate::http::auth::{presented, Presented};
 use crate::http::error::refusal_for;
 use crate::http::extract::Caller;
+use crate::http::routes::described;
 use crate::http::AppState;
 
 /// The name Depot gives the API keys it issues to Dotmesh clients.
@@ -357,5 +358,42 @@ impl Call<'_> {
                 "Sign in with HTTP Basic user:password to be given an API key.".into(),
             )),
         }
+    }
+}
+
+described! {
+    /// A JSON-RPC 2.0 call, for the document: [`handle`] reads it by hand, so that a malformed
+    /// call still gets a JSON-RPC error rather than a rejection.
+    JsonRpcCall {
+        "type": "object",
+        "required": ["method"],
+        "properties": {
+            "jsonrpc": {"const": "2.0"},
+            "method": {"type": "string", "description": "DotmeshRPC.Ping, DotmeshRPC.Create, …"},
+            "params": {"description": "the method's parameters: a list of one object, or the object"},
+            "id": {"description": "echoed in the reply"},
+        },
+    }
+}
+
+described! {
+    /// A JSON-RPC 2.0 reply: a result, or an error with its code and message.
+    JsonRpcReply {
+        "type": "object",
+        "required": ["jsonrpc", "id"],
+        "properties": {
+            "jsonrpc": {"const": "2.0"},
+            "result": {"description": "what the method answers"},
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "integer"},
+                    "message": {"type": "string"},
+                    "data": {},
+                },
+            },
+            "id": {},
+        },
     }
 }

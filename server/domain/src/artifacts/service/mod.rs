@@ -224,8 +224,7 @@ pub async fn list(
     include_system: bool,
     scope: Option<Scope>,
 ) -> DomainResult<Vec<ArtifactSummary>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     namespace_exists(&mut conn, namespace).await?;
     Ok(visible(&mut conn, namespace)
         .await?
@@ -272,8 +271,7 @@ pub async fn version_details(
     namespace: &str,
     name: &str,
 ) -> DomainResult<Vec<ArtifactDetail>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     namespace_exists(&mut conn, namespace).await?;
     let found: Vec<ArtifactDetail> = visible(&mut conn, namespace)
         .await?
@@ -296,8 +294,7 @@ pub async fn detail(
     name: &str,
     version: &str,
 ) -> DomainResult<ArtifactDetail> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     namespace_exists(&mut conn, namespace).await?;
     match resolve(&mut conn, namespace, name, version).await {
         Ok(found) => Ok(found.detail()),

@@ -40,8 +40,7 @@ pub async fn extensions(
     name: &str,
     version: &str,
 ) -> DomainResult<Vec<PluginSummary>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     namespace_exists(&mut conn, namespace).await?;
     let target = resolve(&mut conn, namespace, name, version)
         .await
@@ -94,8 +93,7 @@ pub async fn namespace_plugins(
     kind: &str,
     name: &str,
 ) -> DomainResult<Vec<PluginSummary>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     namespace_exists(&mut conn, namespace).await?;
     let mut found = Vec::new();
     for artifact in visible(&mut conn, namespace).await? {

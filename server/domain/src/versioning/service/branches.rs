@@ -22,8 +22,7 @@ pub async fn branches(
     actor: &Actor,
     path: &DotPath,
 ) -> DomainResult<Vec<BranchInfo>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     let dot = dot(&mut conn, path).await?;
     let sql = format!(
         "SELECT {BRANCH_COLUMNS} FROM dot_branches b WHERE b.dot_id = $1 \

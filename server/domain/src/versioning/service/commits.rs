@@ -121,8 +121,7 @@ pub async fn commits(
     path: &DotPath,
     branch_given: &str,
 ) -> DomainResult<Vec<CommitEntry>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     let dot = dot(&mut conn, path).await?;
     let branch = branch(&mut conn, &dot, branch_given).await?;
     let rows = sqlx::query(
@@ -143,8 +142,7 @@ pub async fn commits(
 
 /// Every commit of the dot with its branch and parent, oldest first: the commit graph.
 pub async fn graph(store: &Store, actor: &Actor, path: &DotPath) -> DomainResult<Vec<GraphCommit>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     let dot = dot(&mut conn, path).await?;
     let rows = sqlx::query(
         "SELECT c.id, COALESCE(b.name, '') AS branch, c.parent_id, c.metadata, c.size_bytes, \

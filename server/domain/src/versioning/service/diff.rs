@@ -54,8 +54,7 @@ pub async fn diff(
     from: &str,
     to: &str,
 ) -> DomainResult<Vec<FileDiff>> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     let dot = dot(&mut conn, path).await?;
     let mut trees = Trees::default();
     let (from_root, to_root) =

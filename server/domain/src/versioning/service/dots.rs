@@ -53,8 +53,7 @@ pub async fn lookup(
     path: &DotPath,
     branch_given: &str,
 ) -> DomainResult<String> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     let dot = dot(&mut conn, path).await?;
     Ok(branch(&mut conn, &dot, branch_given).await?.id)
 }
@@ -74,8 +73,7 @@ pub async fn exists(
 
 /// The dot seen from the branch with this id (Dotmesh's `Get`).
 pub async fn get(store: &Store, actor: &Actor, id: &str) -> DomainResult<Volume> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     let sql = format!(
         "SELECT {DOT_COLUMNS} FROM dot_branches b JOIN dots d ON d.id = b.dot_id WHERE b.id = $1"
     );
@@ -94,8 +92,7 @@ pub async fn get(store: &Store, actor: &Actor, id: &str) -> DomainResult<Volume>
 
 /// The dot as seen from its master branch.
 pub async fn volume(store: &Store, actor: &Actor, path: &DotPath) -> DomainResult<Volume> {
-    actor.require_read()?;
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.reading_as(actor).await?;
     let dot = dot(&mut conn, path).await?;
     let master = branch(&mut conn, &dot, MASTER).await?;
     volume_of(&mut conn, &dot, &master).await
