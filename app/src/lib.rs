@@ -13,7 +13,9 @@ use leptos_router::{path, Lazy, SsrMode};
 
 pub use components::layout::urlencode;
 use components::layout::Layout;
-use pages::{home::HomePage, login::LoginPage, not_found::NotFound};
+use pages::home::HomePage;
+use pages::login::LoginPage;
+use pages::not_found::{NotFound, NotFoundPage};
 use sections::*;
 
 /// The HTML document around the app, rendered on the server for every page.
@@ -41,9 +43,11 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="depot" href="/pkg/depot.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Depot".to_string() } else { format!("{page} · Depot") }/>
+        // With a text of its own, so that a page whose title comes with its lazily loaded code
+        // is "Depot" rather than untitled until that code arrives.
+        <Title formatter=|page: String| if page.is_empty() { "Depot".to_string() } else { format!("{page} · Depot") } text=""/>
         <Router>
-            <Routes fallback=NotFound>
+            <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage/>
                 // Async: the page is sent once its data is loaded, so a signed-out visitor gets a real
                 // redirect to the login page and a reader without JavaScript gets the whole page.
@@ -67,6 +71,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("specs/:owner") view={Lazy::<SpecOwner>::new()}/>
                     <Route path=path!("specs/:owner/:dataset") view={Lazy::<SpecDataset>::new()}/>
                     <Route path=path!("specs/:owner/:dataset/:revision") view={Lazy::<SpecRevision>::new()}/>
+                    // Any other address: "not found" inside the layout, sidebar and all.
+                    <Route path=path!("*any") view=|| view! { <NotFound/> }/>
                 </ParentRoute>
             </Routes>
         </Router>

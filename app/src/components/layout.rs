@@ -37,10 +37,17 @@ pub fn Layout() -> impl IntoView {
     provide_context(SessionResource(session));
     let location = use_location();
     view! {
+        <a class="skip-link" href="#content">"Skip to the content"</a>
         <div class="frame">
             <nav class="sidebar" aria-label="Sections">
-                <A href="/" attr:class="brand">"Depot"</A>
-                <ul>
+                <div class="sidebar-top">
+                    <A href="/" attr:class="brand">"Depot"</A>
+                    // On a phone the sections fold away behind this; a checkbox, so that it
+                    // works before hydration and without JavaScript.
+                    <label class="menu-toggle" for="menu-open">"Menu"</label>
+                </div>
+                <input type="checkbox" id="menu-open" class="menu-open" aria-label="Show the sections"/>
+                <ul class="sections">
                     {SECTIONS.iter().map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> }).collect_view()}
                 </ul>
                 // One Suspense only for the session: a resource read in two Suspense boundaries
@@ -61,7 +68,7 @@ pub fn Layout() -> impl IntoView {
                     })}
                 </Suspense>
             </nav>
-            <main class="page">
+            <main class="page" id="content" tabindex="-1">
                 <ErrorBoundary fallback=|errors| view! { <ErrorsView errors/> }>
                     <Outlet/>
                 </ErrorBoundary>

@@ -16,6 +16,17 @@ pub fn use_hydrated() -> ReadSignal<bool> {
     hydrated
 }
 
+/// A wide table in a box of its own that scrolls sideways on a narrow screen, and that the
+/// keyboard can reach and scroll (the table may hold nothing else focusable).
+#[component]
+pub fn ScrollBox(label: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="scroll-box" role="region" aria-label=label tabindex="0">
+            {children()}
+        </div>
+    }
+}
+
 /// Bytes as a person reads them.
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -230,6 +230,7 @@ pub fn ArtifactPage() -> impl IntoView {
         |((ns, name), _)| load_artifact(ns, name),
     );
     view! {
+        <Title text=move || format!("{} · Artifacts", key().1)/>
         <p><a href=move || format!("/artifacts?ns={}", urlencode(&key().0))>"← Artifacts"</a></p>
         <h1>{move || format!("{} / {}", key().0, key().1)}</h1>
         {move || change.value().get().and_then(Result::err).map(|error| view! { <ApiErrorView error/> })}
@@ -258,7 +259,6 @@ fn ArtifactView(
         .map(|v| version_row(&namespace, v, apps_on(&v.version)))
         .collect_view();
     view! {
-        <Title text=format!("{} · Artifacts", versions.first().map(|v| v.name.clone()).unwrap_or_default())/>
         <table class="data versions">
             <thead><tr><th>"Version"</th><th>"Size"</th><th>"SHA-256"</th><th>"Created"</th><th>"Plugins"</th><th>"Properties"</th><th>"Apps"</th></tr></thead>
             <tbody>{rows}</tbody>

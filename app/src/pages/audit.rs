@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::list_audit;
 use crate::components::loaded::Loaded;
+use crate::components::ScrollBox;
 
 const FILTERS: [(&str, &str, &str); 5] = [
     ("user", "User", "text"),
@@ -81,6 +82,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
         format!("/audit?{}", query.join("&"))
     });
     view! {
+        <ScrollBox label="Audit entries">
         <table class="data audit">
             <thead><tr><th>"When"</th><th>"Who"</th><th>"Surface"</th><th>"Object"</th><th>"Action"</th><th>"Summary"</th></tr></thead>
             <tbody>
@@ -96,6 +98,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </ScrollBox>
         {older.map(|href| view! { <a class="more" href=href>"Older entries →"</a> })}
     }
     .into_any()

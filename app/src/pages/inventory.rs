@@ -124,6 +124,7 @@ pub fn EntityPage() -> impl IntoView {
         .collect_view()
     };
     view! {
+        <Title text=name/>
         <p><a href="/entities">"← Inventory"</a></p>
         {failures}
         <Loaded resource=detail then=move |detail| view! { <EntityView detail set membership allocate/> }/>
@@ -151,7 +152,6 @@ fn EntityView(
     let name = entity.name.clone();
     let is_manager = entity.driver == "ipmanager";
     view! {
-        <Title text=name.clone()/>
         <h1>{name.clone()} " " <span class="badge">{format!("{} · {}", entity.driver, entity.kind)}</span></h1>
         <Attributes name=name.clone() attrs set/>
         <Pools name=name.clone() parents pools membership/>

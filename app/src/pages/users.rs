@@ -11,7 +11,7 @@ use crate::api::ApiError;
 use crate::components::error_view::ApiErrorView;
 use crate::components::layout::use_session_resource;
 use crate::components::loaded::Loaded;
-use crate::components::use_hydrated;
+use crate::components::{use_hydrated, ScrollBox};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -96,6 +96,7 @@ fn UsersSection() -> impl IntoView {
 #[component]
 fn UserTable(users: Vec<User>) -> impl IntoView {
     view! {
+        <ScrollBox label="Users">
         <table class="data">
             <thead><tr><th>"Name"</th><th>"Role"</th><th>"Password"</th><th>"Created"</th></tr></thead>
             <tbody>
@@ -109,6 +110,7 @@ fn UserTable(users: Vec<User>) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </ScrollBox>
     }
 }
 
@@ -166,6 +168,7 @@ fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl Into
         return view! { <p class="empty">"No API keys yet."</p> }.into_any();
     }
     view! {
+        <ScrollBox label="API keys">
         <table class="data keys">
             <thead><tr><th>"Name"</th><th>"User"</th><th>"Key starts with"</th><th>"Created"</th><th>"State"</th><th></th></tr></thead>
             <tbody>
@@ -192,6 +195,7 @@ fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl Into
                 }).collect_view()}
             </tbody>
         </table>
+        </ScrollBox>
     }
     .into_any()
 }

@@ -233,6 +233,10 @@ pub fn DotPage() -> impl IntoView {
             .is_some_and(|o| o.direct_uploads)
     };
     view! {
+        <Title text=move || {
+            let v = view_state.get();
+            format!("{}/{} · Versioning", v.namespace, v.name)
+        }/>
         <p><a href="/versioning">"← Versioning"</a></p>
         {failures}
         <Loaded resource=overview then=move |overview| view! { <DotHeader overview view_state/> }/>
@@ -282,7 +286,6 @@ fn DotHeader(overview: DotOverview, view_state: Memo<DotView>) -> impl IntoView 
     let volume = overview.volume.clone();
     let v = view_state.get_untracked();
     view! {
-        <Title text=format!("{}/{} · Versioning", volume.name.namespace, volume.name.name)/>
         <h1>{format!("{}/{}", volume.name.namespace, volume.name.name)}</h1>
         <p class="lead">
             {format!("{} · {} commits on master · owner {}", human_size(volume.size_bytes), volume.commit_count, volume.owner)}

@@ -65,6 +65,7 @@ pub fn TablePageView() -> impl IntoView {
         },
     );
     view! {
+        <Title text=move || format!("{} · {}", table(), db())/>
         <div class="with-nav">
             <TablesNav/>
             <div class="table-main">
@@ -115,7 +116,6 @@ fn TableContents(page: TablePage) -> impl IntoView {
         (!sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=sort.clone()/> });
     let pager = pager(&page, &link_to);
     view! {
-        <Title text=page.name.clone()/>
         <div class="title-row">
             <h1>{format!("{} · {}", page.database, page.name)}</h1>
             {match page.read_only.clone() {

@@ -23,7 +23,12 @@ pub fn RowEditor() -> impl IntoView {
         move || (db(), table(), key()),
         |(db, table, key)| load_row_form(db, table, key),
     );
+    let title = move || match key() {
+        Some(key) => format!("{} {key}", table()),
+        None => format!("New row in {}", table()),
+    };
     view! {
+        <Title text=title/>
         <div class="with-nav">
             <TablesNav/>
             <div class="table-main">
@@ -267,7 +272,6 @@ fn RowFields(form: RowForm) -> impl IntoView {
     };
     let writable = shape.read_only.is_none();
     view! {
-        <Title text=title.clone()/>
         <p><a href=base.clone()>{format!("← {} · {}", shape.database, shape.name)}</a></p>
         <h1>{title}</h1>
         {shape.read_only.clone().map(|why| view! { <p class="notice">{format!("Read-only: {why}.")}</p> })}
