@@ -1,5 +1,5 @@
 // Signing in through the form, as a person does: every browser test starts here.
-import type { Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 /** The first admin's API key, which global-setup read from Depot's first start. */
 export const adminKey = () => process.env.DEPOT_ADMIN_KEY!;
@@ -15,4 +15,18 @@ export async function submitSignIn(page: Page, user: string, secret: string): Pr
 export async function signInAsAdmin(page: Page, next?: string): Promise<void> {
   await page.goto(next ? `/login?next=${next}` : "/login");
   await submitSignIn(page, "admin", adminKey());
+}
+
+/** The password every user made by [`newUser`] has. */
+export const password = "correct-horse-battery";
+
+/** A new user with [`password`], made by the admin over the API; returns its name. */
+export async function newUser(request: APIRequestContext, prefix: string, role: "reader" | "writer"): Promise<string> {
+  const name = `${prefix}${Date.now()}`;
+  const created = await request.post("/api/users", {
+    headers: { Authorization: `Bearer ${adminKey()}` },
+    data: { name, role, password },
+  });
+  expect(created.status()).toBe(200);
+  return name;
 }

@@ -1,20 +1,7 @@
 // Issue: log in through the form, create an API key, see it listed, call /api/… with it,
 // revoke it, see the call refused, log out.
-import { APIRequestContext, expect, test } from "@playwright/test";
-import { adminKey, signInAsAdmin, submitSignIn } from "../support/sign-in";
-
-const password = "correct-horse-battery";
-
-/** A new user with `password`, made by the admin over the API; returns its name. */
-async function newUser(request: APIRequestContext, prefix: string, role: "reader" | "writer"): Promise<string> {
-  const name = `${prefix}${Date.now()}`;
-  const created = await request.post("/api/users", {
-    headers: { Authorization: `Bearer ${adminKey()}` },
-    data: { name, role, password },
-  });
-  expect(created.status()).toBe(200);
-  return name;
-}
+import { expect, test } from "@playwright/test";
+import { newUser, password, signInAsAdmin, submitSignIn } from "../support/sign-in";
 
 test("a user signs in, makes a key, uses it, revokes it and signs out", async ({ page, request }) => {
   const name = await newUser(request, "e2e", "writer");

@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 
+pub mod allowed;
 pub mod download;
 pub mod error_view;
 pub mod layout;

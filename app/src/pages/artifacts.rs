@@ -12,12 +12,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 
 use crate::api::artifacts::{load_artifact, load_namespace, ArtifactOverview, ChangeAppVersion};
+use crate::components::allowed::Allowed;
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::upload::{upload, Destination, TwoStep};
 use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
+use depot_domain::Role;
 
 fn artifact_href(namespace: &str, name: &str) -> String {
     format!("/artifacts/{}/{}", urlencode(namespace), urlencode(name))
@@ -132,7 +134,7 @@ fn ArtifactList(namespace: String, artifacts: Vec<ArtifactSummary>) -> impl Into
 #[component]
 fn UploadArtifact(
     namespace: Signal<String>,
-    direct_uploads: impl Fn() -> bool + Send + Sync + 'static,
+    direct_uploads: impl Fn() -> bool + Clone + Send + Sync + 'static,
     on_done: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
@@ -197,20 +199,22 @@ fn UploadArtifact(
         upload(direct_uploads(), steps, plain, file, on_progress, on_finish);
     };
     view! {
-        <form class="upload" on:submit=on_submit aria-label="Upload artifact">
-            <h3>{move || format!("Upload an artifact to {}", namespace.get())}</h3>
-            <label>"Name" <input type="text" name="name" node_ref=name_input required pattern="[A-Za-z0-9_\\-]+"/></label>
-            <label>"Version (default: the manifest's Bundle-Version)" <input type="text" name="version" node_ref=version_input placeholder="1.0.0"/></label>
-            <label>"Archive" <input type="file" name="archive" accept=".jar,.zip" node_ref=file_input/></label>
-            <button type="submit" disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
-            {move || progress.get().map(|fraction| view! {
-                <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
-            })}
-            {move || outcome.get().map(|result| match result {
-                Ok(message) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
-                Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
-            })}
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="upload" on:submit=on_submit.clone() aria-label="Upload artifact">
+                <h3>{move || format!("Upload an artifact to {}", namespace.get())}</h3>
+                <label>"Name" <input type="text" name="name" node_ref=name_input required pattern="[A-Za-z0-9_\\-]+"/></label>
+                <label>"Version (default: the manifest's Bundle-Version)" <input type="text" name="version" node_ref=version_input placeholder="1.0.0"/></label>
+                <label>"Archive" <input type="file" name="archive" accept=".jar,.zip" node_ref=file_input/></label>
+                <button type="submit" disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
+                {move || progress.get().map(|fraction| view! {
+                    <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
+                })}
+                {move || outcome.get().map(|result| match result {
+                    Ok(message) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
+                    Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                })}
+            </form>
+        </Allowed>
     }
 }
 
@@ -427,19 +431,22 @@ fn AppCard(
             set_pending.set(Some(select.value()));
         }
     };
+    let change_label = format!("Change version of {}", app.name);
     view! {
         <section class="app-card" aria-label=format!("App {}", app.name)>
             <h3>{app.name.clone()} " — " <span class="app-version">{current.clone()}</span></h3>
             <pre class="config">{serde_json::to_string_pretty(&app.config).unwrap_or_default()}</pre>
             {(!others.is_empty()).then(|| view! {
-                <form class="inline-form" on:submit=on_move aria-label=format!("Change version of {}", app.name)>
-                    <label>"Move to version"
-                        <select node_ref=target>
-                            {others.iter().map(|v| view! { <option value=v.clone()>{v.clone()}</option> }).collect_view()}
-                        </select>
-                    </label>
-                    <button type="submit" disabled=move || !hydrated.get() || change.pending().get()>"Change version…"</button>
-                </form>
+                <Allowed role=Role::Writer>
+                    <form class="inline-form" on:submit=on_move.clone() aria-label=change_label.clone()>
+                        <label>"Move to version"
+                            <select node_ref=target>
+                                {others.iter().map(|v| view! { <option value=v.clone()>{v.clone()}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <button type="submit" disabled=move || !hydrated.get() || change.pending().get()>"Change version…"</button>
+                    </form>
+                </Allowed>
             })}
             {confirmation}
             <ol class="history" aria-label=format!("History of {}", app.name)>

@@ -12,9 +12,11 @@ use crate::api::inventory::{
     load_entity, search_entities, AddressUse, AllocateIp, AttributeView, ChangeMembership,
     CreateEntity, EntityDetail, EntitySummary, SetAttribute,
 };
+use crate::components::allowed::Allowed;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::use_hydrated;
+use depot_domain::Role;
 
 fn shown(value: &Value) -> String {
     match value {
@@ -61,15 +63,17 @@ pub fn InventoryPage() -> impl IntoView {
             <label>"Name contains, or key=value" <input type="search" name="search" value=move || search().unwrap_or_default()/></label>
             <button type="submit">"Find"</button>
         </form>
-        <form class="inline-form" on:submit=on_create aria-label="Create entity">
-            <label>"Driver"
-                <select name="driver" node_ref=driver>
-                    {DRIVERS.iter().map(|(d, _)| view! { <option value=*d selected=*d == "basicserver">{*d}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Name" <input type="text" name="name" node_ref=name required/></label>
-            <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create"</button>
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="inline-form" on:submit=on_create aria-label="Create entity">
+                <label>"Driver"
+                    <select name="driver" node_ref=driver>
+                        {DRIVERS.iter().map(|(d, _)| view! { <option value=*d selected=*d == "basicserver">{*d}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Name" <input type="text" name="name" node_ref=name required/></label>
+                <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create"</button>
+            </form>
+        </Allowed>
         {move || match create.value().get() {
             Some(Err(error)) => Some(view! { <ApiErrorView error/> }),
             _ => None,
@@ -217,17 +221,19 @@ fn Attributes(
                 }).collect_view()}
             </tbody>
         </table>
-        <form class="inline-form" on:submit=on_set aria-label="Set attribute">
-            <label>"Key" <input type="text" node_ref=key required/></label>
-            <label>"Subkey" <input type="text" node_ref=subkey/></label>
-            <label>"Value" <input type="text" node_ref=value required/></label>
-            <label>"Type"
-                <select node_ref=datatype>
-                    {["string", "int", "datetime", "relation", "json"].into_iter().map(|t| view! { <option value=t>{t}</option> }).collect_view()}
-                </select>
-            </label>
-            <button type="submit" disabled=move || !hydrated.get()>"Set"</button>
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="inline-form" on:submit=on_set.clone() aria-label="Set attribute">
+                <label>"Key" <input type="text" node_ref=key required/></label>
+                <label>"Subkey" <input type="text" node_ref=subkey/></label>
+                <label>"Value" <input type="text" node_ref=value required/></label>
+                <label>"Type"
+                    <select node_ref=datatype>
+                        {["string", "int", "datetime", "relation", "json"].into_iter().map(|t| view! { <option value=t>{t}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" disabled=move || !hydrated.get()>"Set"</button>
+            </form>
+        </Allowed>
     }
 }
 
@@ -262,23 +268,30 @@ fn Pools(
                 view! {
                     <li>
                         <a href=entity_href(p)>{entity_path(p)}</a>
-                        " "
-                        <button type="button" class="link-danger" disabled=move || !hydrated.get()
-                            on:click=move |_| { membership.dispatch(ChangeMembership { pool: pool.clone(), device: device.clone(), insert: false }); }>
-                            "remove"
-                        </button>
+                        <Allowed role=Role::Writer>
+                            " "
+                            <button type="button" class="link-danger" disabled=move || !hydrated.get()
+                                on:click={
+                                    let (pool, device) = (pool.clone(), device.clone());
+                                    move |_| { membership.dispatch(ChangeMembership { pool: pool.clone(), device: device.clone(), insert: false }); }
+                                }>
+                                "remove"
+                            </button>
+                        </Allowed>
                     </li>
                 }
             }).collect_view()}
         </ul>
-        <form class="inline-form" on:submit=on_join aria-label="Add to pool">
-            <label>"Pool"
-                <select node_ref=pool_choice>
-                    {pools.iter().map(|p| view! { <option value=p.name.clone()>{p.name.clone()}</option> }).collect_view()}
-                </select>
-            </label>
-            <button type="submit" disabled=move || !hydrated.get()>"Add to pool"</button>
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="inline-form" on:submit=on_join.clone() aria-label="Add to pool">
+                <label>"Pool"
+                    <select node_ref=pool_choice>
+                        {pools.iter().map(|p| view! { <option value=p.name.clone()>{p.name.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" disabled=move || !hydrated.get()>"Add to pool"</button>
+            </form>
+        </Allowed>
     }
 }
 
@@ -302,14 +315,16 @@ fn Allocation(
     };
     view! {
         <h2>"Addresses"</h2>
-        <form class="inline-form" on:submit=on_allocate aria-label="Allocate address">
-            <label>"From"
-                <select node_ref=manager_choice>
-                    {ip_managers.iter().map(|m| view! { <option value=m.name.clone()>{m.name.clone()}</option> }).collect_view()}
-                </select>
-            </label>
-            <button type="submit" disabled=move || !hydrated.get()>"Allocate an address"</button>
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="inline-form" on:submit=on_allocate.clone() aria-label="Allocate address">
+                <label>"From"
+                    <select node_ref=manager_choice>
+                        {ip_managers.iter().map(|m| view! { <option value=m.name.clone()>{m.name.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" disabled=move || !hydrated.get()>"Allocate an address"</button>
+            </form>
+        </Allowed>
     }
 }
 

@@ -16,10 +16,12 @@ use crate::api::specs::{
     list_spec_datasets, list_spec_owners, load_spec_dataset, load_spec_revision, RerunSpec,
     UploadSpec,
 };
+use crate::components::allowed::Allowed;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::use_hydrated;
 use crate::urlencode;
+use depot_domain::Role;
 
 fn owner_href(owner: &str) -> String {
     format!("/specs/{}", urlencode(owner))
@@ -141,26 +143,28 @@ fn UploadSpecForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl In
         });
     };
     view! {
-        <form class="upload spec-upload" on:submit=on_submit aria-label="Upload spec">
-            <h3>"Upload a spec"</h3>
-            <label>"Spec file" <input type="file" name="spec-file" accept=".json,application/json" on:change=on_file/></label>
-            <label>"Spec (JSON)"
-                <textarea name="spec" rows="10" node_ref=text spellcheck="false">{EXAMPLE_SPEC}</textarea>
-            </label>
-            <button type="submit" disabled=move || !hydrated.get() || upload.pending().get()>"Upload"</button>
-            {move || upload.value().get().map(|outcome| match outcome {
-                Ok(UploadOutcome { success: true, flow_id: Some(flow_id), .. }) => view! {
-                    <p class="ok" role="status">"Created revision " <a href=flow_href(&flow_id)>{flow_id.clone()}</a></p>
-                }.into_any(),
-                Ok(outcome) => view! {
-                    <div class="problem" role="alert">
-                        <p>"The spec was not accepted:"</p>
-                        <ul class="errors">{outcome.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
-                    </div>
-                }.into_any(),
-                Err(error) => view! { <ApiErrorView error/> }.into_any(),
-            })}
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="upload spec-upload" on:submit=on_submit.clone() aria-label="Upload spec">
+                <h3>"Upload a spec"</h3>
+                <label>"Spec file" <input type="file" name="spec-file" accept=".json,application/json" on:change=on_file/></label>
+                <label>"Spec (JSON)"
+                    <textarea name="spec" rows="10" node_ref=text spellcheck="false">{EXAMPLE_SPEC}</textarea>
+                </label>
+                <button type="submit" disabled=move || !hydrated.get() || upload.pending().get()>"Upload"</button>
+                {move || upload.value().get().map(|outcome| match outcome {
+                    Ok(UploadOutcome { success: true, flow_id: Some(flow_id), .. }) => view! {
+                        <p class="ok" role="status">"Created revision " <a href=flow_href(&flow_id)>{flow_id.clone()}</a></p>
+                    }.into_any(),
+                    Ok(outcome) => view! {
+                        <div class="problem" role="alert">
+                            <p>"The spec was not accepted:"</p>
+                            <ul class="errors">{outcome.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+                        </div>
+                    }.into_any(),
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                })}
+            </form>
+        </Allowed>
     }
 }
 
@@ -225,10 +229,12 @@ fn RerunButton(
     let hydrated = use_hydrated();
     view! {
         <p class="actions">
-            <button type="button" disabled=move || !hydrated.get() || rerun.pending().get()
-                on:click=move |_| { rerun.dispatch(RerunSpec { owner: owner(), dataset: name() }); }>
-                "Re-run"
-            </button>
+            <Allowed role=Role::Writer>
+                <button type="button" disabled=move || !hydrated.get() || rerun.pending().get()
+                    on:click=move |_| { rerun.dispatch(RerunSpec { owner: owner(), dataset: name() }); }>
+                    "Re-run"
+                </button>
+            </Allowed>
             {move || rerun.value().get().map(|result| match result {
                 Ok(flow_id) => view! { <span class="ok" role="status">" Started " <a href=flow_href(&flow_id)>{flow_id.clone()}</a></span> }.into_any(),
                 Err(error) => view! { <ApiErrorView error/> }.into_any(),

@@ -8,8 +8,8 @@ use leptos_meta::Title;
 
 use crate::api::accounts::{list_keys, list_users, CreateKey, CreateUser, RevokeKey};
 use crate::api::ApiError;
+use crate::components::allowed::Allowed;
 use crate::components::error_view::ApiErrorView;
-use crate::components::layout::use_session_resource;
 use crate::components::loaded::Loaded;
 use crate::components::{use_hydrated, ScrollBox};
 
@@ -20,21 +20,6 @@ pub fn UsersPage() -> impl IntoView {
         <h1>"Users & keys"</h1>
         <UsersSection/>
         <KeysSection/>
-    }
-}
-
-/// Shows `admin_view` once the session is known, if the signed-in user is an admin.
-fn for_admins<V: IntoView + 'static>(
-    admin_view: impl Fn() -> V + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let session = use_session_resource().0;
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let is_admin = session.await.ok().flatten().is_some_and(|s| s.role == Role::Admin);
-                is_admin.then(admin_view)
-            })}
-        </Transition>
     }
 }
 
@@ -76,7 +61,7 @@ fn UsersSection() -> impl IntoView {
         <section>
             <h2>"Users"</h2>
             <Loaded resource=users loading="Loading users…" then=move |users| view! { <UserTable users/> }/>
-            {for_admins(move || view! {
+            <Allowed role=Role::Admin>
                 <form class="inline-form" on:submit=on_submit aria-label="Create user">
                     <label>"Name" <input type="text" name="name" node_ref=name required/></label>
                     <label>"Role"
@@ -88,7 +73,7 @@ fn UsersSection() -> impl IntoView {
                     <button type="submit" disabled=move || !hydrated.get() || create_user.pending().get()>"Create user"</button>
                 </form>
                 {action_error(create_user.value())}
-            })}
+            </Allowed>
         </section>
     }
 }
@@ -148,9 +133,9 @@ fn KeysSection() -> impl IntoView {
             <h2>"API keys"</h2>
             <form class="inline-form" on:submit=on_submit aria-label="Create API key">
                 <label>"Key name" <input type="text" name="key-name" node_ref=key_name required placeholder="e.g. deploy script"/></label>
-                {for_admins(move || view! {
+                <Allowed role=Role::Admin>
                     <label>"For user (optional)" <input type="text" name="key-user" node_ref=key_user placeholder="yourself"/></label>
-                })}
+                </Allowed>
                 <button type="submit" disabled=move || !hydrated.get() || create_key.pending().get()>"Create key"</button>
             </form>
             {action_error(create_key.value())}

@@ -13,12 +13,14 @@ use crate::api::versioning::{
     DotOverview, RollbackDot,
 };
 use crate::api::ApiError;
+use crate::components::allowed::Allowed;
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::upload::{upload, Destination, TwoStep};
 use crate::components::{human_size, use_hydrated};
 use crate::urlencode;
+use depot_domain::Role;
 
 fn short(id: &str) -> &str {
     &id[..id.len().min(8)]
@@ -57,11 +59,13 @@ pub fn DotsPage() -> impl IntoView {
         <h1>"Versioning"</h1>
         <p class="lead">"Data dots: file trees with branches and commits. Dotmesh clients use "
             <code>"/rpc"</code> "; scripts can also use " <code>"/dots/…"</code> "."</p>
-        <form class="inline-form" on:submit=on_create aria-label="Create dot">
-            <label>"Namespace" <input type="text" name="namespace" value="admin" node_ref=namespace required/></label>
-            <label>"Name" <input type="text" name="name" node_ref=name required pattern="[a-zA-Z0-9_\\-]{1,64}"/></label>
-            <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create dot"</button>
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="inline-form" on:submit=on_create aria-label="Create dot">
+                <label>"Namespace" <input type="text" name="namespace" value="admin" node_ref=namespace required/></label>
+                <label>"Name" <input type="text" name="name" node_ref=name required pattern="[a-zA-Z0-9_\\-]{1,64}"/></label>
+                <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create dot"</button>
+            </form>
+        </Allowed>
         {move || create.value().get().and_then(Result::err).map(|error| view! { <ApiErrorView error/> })}
         <Loaded resource=dots then=move |dots| match dots.is_empty() {
             true => view! { <p class="empty">"No dots yet."</p> }.into_any(),
@@ -426,7 +430,7 @@ fn FileList(listing: Result<Vec<DotFile>, ApiError>, view_state: Memo<DotView>) 
 #[component]
 fn Upload(
     view_state: Memo<DotView>,
-    direct_uploads: impl Fn() -> bool + Send + Sync + 'static,
+    direct_uploads: impl Fn() -> bool + Clone + Send + Sync + 'static,
     on_done: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
@@ -479,17 +483,19 @@ fn Upload(
         upload(direct_uploads(), steps, plain, file, on_progress, on_finish);
     };
     view! {
-        <form class="upload" on:submit=on_submit aria-label="Upload file">
-            <h3>"Upload a file"</h3>
-            <label>"File" <input type="file" name="file" node_ref=file_input/></label>
-            <label>"Path in the dot (default: the file's name)" <input type="text" name="path" node_ref=path_input placeholder="data/readings.csv"/></label>
-            <button type="submit" disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
-            {move || progress.get().map(|fraction| view! {
-                <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
-                <span class="progress-text">{format!("{:.0}%", fraction * 100.0)}</span>
-            })}
-            {move || problem.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="upload" on:submit=on_submit.clone() aria-label="Upload file">
+                <h3>"Upload a file"</h3>
+                <label>"File" <input type="file" name="file" node_ref=file_input/></label>
+                <label>"Path in the dot (default: the file's name)" <input type="text" name="path" node_ref=path_input placeholder="data/readings.csv"/></label>
+                <button type="submit" disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
+                {move || progress.get().map(|fraction| view! {
+                    <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
+                    <span class="progress-text">{format!("{:.0}%", fraction * 100.0)}</span>
+                })}
+                {move || problem.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
+            </form>
+        </Allowed>
     }
 }
 
@@ -516,12 +522,14 @@ fn CommitForm(view_state: Memo<DotView>, commit: ServerAction<CommitDot>) -> imp
         }
     };
     view! {
-        <form class="commit" on:submit=on_submit aria-label="Commit">
-            <h3>{move || format!("Commit {}", view_state.get().branch)}</h3>
-            <label>"Message" <input type="text" name="message" node_ref=message required/></label>
-            <label>"Metadata, one name=value per line" <textarea name="metadata" rows="2" node_ref=metadata></textarea></label>
-            <button type="submit" disabled=move || !hydrated.get() || commit.pending().get()>"Commit"</button>
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="commit" on:submit=on_submit.clone() aria-label="Commit">
+                <h3>{move || format!("Commit {}", view_state.get().branch)}</h3>
+                <label>"Message" <input type="text" name="message" node_ref=message required/></label>
+                <label>"Metadata, one name=value per line" <textarea name="metadata" rows="2" node_ref=metadata></textarea></label>
+                <button type="submit" disabled=move || !hydrated.get() || commit.pending().get()>"Commit"</button>
+            </form>
+        </Allowed>
     }
 }
 
@@ -564,11 +572,13 @@ fn CommitActions(
         }
     };
     view! {
-        <form class="branch" on:submit=on_branch aria-label="Branch from this commit">
-            <h3>"Branch from this commit"</h3>
-            <label>"New branch" <input type="text" name="new_branch" node_ref=new_branch required/></label>
-            <button type="submit" disabled=move || !hydrated.get() || branch.pending().get()>"Create branch"</button>
-        </form>
+        <Allowed role=Role::Writer>
+            <form class="branch" on:submit=on_branch.clone() aria-label="Branch from this commit">
+                <h3>"Branch from this commit"</h3>
+                <label>"New branch" <input type="text" name="new_branch" node_ref=new_branch required/></label>
+                <button type="submit" disabled=move || !hydrated.get() || branch.pending().get()>"Create branch"</button>
+            </form>
+        </Allowed>
         <p>
             <button type="button" class="danger" on:click=on_rollback disabled=move || !hydrated.get() || rollback.pending().get()>
                 {move || format!("Roll {} back to this commit…", view_state.get().branch)}

@@ -6,7 +6,9 @@ use serde_json::Value;
 
 use super::{with_params, TablesNav};
 use crate::api::tables::{list_databases, load_table_page, ColumnView, TablePage};
+use crate::components::allowed::Allowed;
 use crate::components::loaded::Loaded;
+use depot_domain::Role;
 
 #[component]
 pub fn TablesIndex() -> impl IntoView {
@@ -119,7 +121,14 @@ fn TableContents(page: TablePage) -> impl IntoView {
         <div class="title-row">
             <h1>{format!("{} · {}", page.database, page.name)}</h1>
             {match page.read_only.clone() {
-                None => view! { <a class="button" href=format!("{base}/new")>"New row"</a> }.into_any(),
+                None => {
+                    let new_row = format!("{base}/new");
+                    view! {
+                        <Allowed role=Role::Writer>
+                            <a class="button" href=new_row.clone()>"New row"</a>
+                        </Allowed>
+                    }.into_any()
+                }
                 Some(why) => view! { <span class="badge" title=why.clone()>"read-only"</span> }.into_any(),
             }}
         </div>

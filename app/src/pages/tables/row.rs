@@ -9,9 +9,11 @@ use serde_json::{Map, Value};
 
 use super::TablesNav;
 use crate::api::tables::{load_row_form, ColumnView, DeleteRow, RowForm, SaveRow};
+use crate::components::allowed::Allowed;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::use_hydrated;
+use depot_domain::Role;
 
 #[component]
 pub fn RowEditor() -> impl IntoView {
@@ -279,12 +281,14 @@ fn RowFields(form: RowForm) -> impl IntoView {
             {fields}
             {general_error}
             {writable.then(|| view! {
-                <div class="form-actions">
-                    <button type="submit" disabled=move || !hydrated.get() || save.pending().get()>{if is_new { "Create" } else { "Save" }}</button>
-                    {(!is_new).then(|| view! {
-                        <button type="button" class="danger" on:click=on_delete.clone() disabled=move || !hydrated.get()>"Delete"</button>
-                    })}
-                </div>
+                <Allowed role=Role::Writer>
+                    <div class="form-actions">
+                        <button type="submit" disabled=move || !hydrated.get() || save.pending().get()>{if is_new { "Create" } else { "Save" }}</button>
+                        {(!is_new).then(|| view! {
+                            <button type="button" class="danger" on:click=on_delete.clone() disabled=move || !hydrated.get()>"Delete"</button>
+                        })}
+                    </div>
+                </Allowed>
             })}
             {delete_error}
         </form>

@@ -43,7 +43,7 @@ impl Actor {
     fn has_role(&self, needed: Role) -> bool {
         match self {
             Actor::Anonymous { may_read } => needed == Role::Reader && *may_read,
-            Actor::User { role, .. } => *role >= needed,
+            Actor::User { role, .. } => role.includes(needed),
             Actor::Local => true,
         }
     }

@@ -18,6 +18,12 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 3] = [Role::Admin, Role::Writer, Role::Reader];
 
+    /// Whether this role may do what `needed` may: the one rule behind every permission check,
+    /// on the server (`Actor::require`) and in the admin UI (which shows only what is allowed).
+    pub fn includes(self, needed: Role) -> bool {
+        self >= needed
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Reader => "reader",

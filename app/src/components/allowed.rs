@@ -1,0 +1,29 @@
+//! Controls only some users may use. The rule is the domain's own (`Role::includes`, which
+//! `Actor::require` applies to every call), so the page shows exactly what the server would
+//! allow: a reader sees no write controls that could only be refused.
+
+use depot_domain::Role;
+use leptos::prelude::*;
+
+use super::layout::use_session_resource;
+
+/// `children`, once the session is known, if the signed-in user's role includes `role`.
+#[component]
+pub fn Allowed(role: Role, children: ChildrenFn) -> impl IntoView {
+    let session = use_session_resource().0;
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    let allowed = session
+                        .await
+                        .ok()
+                        .flatten()
+                        .is_some_and(|session| session.role.includes(role));
+                    allowed.then(|| children())
+                })
+            }}
+        </Transition>
+    }
+}
