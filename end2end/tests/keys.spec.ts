@@ -90,7 +90,7 @@ test.describe("without JavaScript", () => {
     await page.goto(`/audit?user=${name}`);
     const filters = page.getByRole("form", { name: "Filter audit log" });
     await expect(filters.locator('input[name="user"]')).toHaveValue(name);
-    await filters.locator('input[name="surface"]').fill("auth");
+    await filters.getByLabel("Surface").selectOption("auth");
     await filters.getByRole("button", { name: "Filter" }).click();
     await expect(page).toHaveURL(new RegExp(`user=${name}&surface=auth`));
     await expect(page.locator("table.audit")).toContainText("login");

@@ -3,11 +3,9 @@
 
 mod support;
 
-use std::io::Write;
-
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use support::{jar, Stores, TestServer};
+use support::{each_text, header_text, jar, Answered, Stores, TestServer};
 
 const NS: &str = "/v3/namespaces/default";
 
@@ -15,21 +13,39 @@ fn myapp_descriptor() -> Value {
     json!({"apps": [{"className": "co.cask.MyApp", "description": "Reads a stream into a table"}]})
 }
 
-async fn answer(request: RequestBuilder) -> (StatusCode, String) {
-    let response = request.send().await.unwrap();
-    (response.status(), response.text().await.unwrap())
+/// The admin's `GET path`: its status and text.
+async fn get(server: &TestServer, path: &str) -> (StatusCode, String) {
+    server.as_admin(server.get(path)).answer_text().await
 }
 
-async fn answer_json(request: RequestBuilder) -> (StatusCode, Value) {
-    let (status, text) = answer(request).await;
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
-    )
+/// The admin's `GET path`: its status and JSON.
+async fn get_json(server: &TestServer, path: &str) -> (StatusCode, Value) {
+    server.as_admin(server.get(path)).answer().await
 }
 
-fn call(server: &TestServer, method: reqwest::Method, path: &str) -> RequestBuilder {
-    server.as_admin(server.client.request(method, server.url(path)))
+/// The admin's `DELETE path`: its status and text.
+async fn delete(server: &TestServer, path: &str) -> (StatusCode, String) {
+    server.as_admin(server.delete(path)).answer_text().await
+}
+
+/// The admin's `PUT path`, to be given a body.
+fn put(server: &TestServer, path: &str) -> RequestBuilder {
+    server.as_admin(server.put(path))
+}
+
+/// The admin's `POST path`, to be given a body.
+fn post(server: &TestServer, path: &str) -> RequestBuilder {
+    server.as_admin(server.post(path))
+}
+
+/// CDAP's answer: `status` and the text `text`.
+fn says(status: StatusCode, text: &str) -> (StatusCode, String) {
+    (status, text.to_string())
+}
+
+/// The header that gives an added artifact its version.
+fn versioned(version: &str) -> [(&'static str, &str); 1] {
+    [("Artifact-Version", version)]
 }
 
 async fn add(
@@ -38,61 +54,44 @@ async fn add(
     body: Vec<u8>,
     headers: &[(&str, &str)],
 ) -> (StatusCode, String) {
-    let mut request = call(
-        server,
-        reqwest::Method::POST,
-        &format!("{NS}/artifacts/{name}"),
-    )
-    .body(body);
+    let mut request = post(server, &format!("{NS}/artifacts/{name}")).body(body);
     for (header, value) in headers {
         request = request.header(*header, *value);
     }
-    answer(request).await
+    request.answer_text().await
 }
 
 async fn deploy_json(server: &TestServer, app: &str, body: Value) -> (StatusCode, String) {
-    answer(call(server, reqwest::Method::PUT, &format!("{NS}/apps/{app}")).json(&body)).await
+    put(server, &format!("{NS}/apps/{app}"))
+        .json(&body)
+        .answer_text()
+        .await
 }
 
 /// Story 1: an archive deployed in one call becomes artifact myapp 1.0.0 and the app.
 async fn deploy_purchase_dump(server: &TestServer) {
-    let (status, text) = answer(
-        call(
-            server,
-            reqwest::Method::PUT,
-            &format!("{NS}/apps/purchaseDump"),
-        )
+    let answer = put(server, &format!("{NS}/apps/purchaseDump"))
         .header("content-type", "application/octet-stream")
         .header("X-Archive-Name", "myapp-1.0.0.jar")
         .header(
             "Application-Config",
             r#"{"stream": "purchases", "table": "events"}"#,
         )
-        .body(jar(None, Some(myapp_descriptor()), "v1.0.0")),
-    )
-    .await;
-    assert_eq!((status, text.as_str()), (StatusCode::OK, "Deploy Complete"));
+        .body(jar(None, Some(myapp_descriptor()), "v1.0.0"))
+        .answer_text()
+        .await;
+    assert_eq!(answer, says(StatusCode::OK, "Deploy Complete"));
 }
 
 async fn an_app_is_deployed_in_one_call(stores: Stores) {
     let server = TestServer::start(stores).await;
     deploy_purchase_dump(&server).await;
-    let (_, versions) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/artifacts/myapp"),
-    ))
-    .await;
+    let (_, versions) = get_json(&server, &format!("{NS}/artifacts/myapp")).await;
     assert_eq!(
         versions,
         json!([{"name": "myapp", "version": "1.0.0", "scope": "USER", "isSystem": false}])
     );
-    let (_, app) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/apps/purchaseDump"),
-    ))
-    .await;
+    let (_, app) = get_json(&server, &format!("{NS}/apps/purchaseDump")).await;
     assert_eq!(
         app["artifact"],
         json!({"name": "myapp", "version": "1.0.0", "scope": "USER"})
@@ -100,15 +99,14 @@ async fn an_app_is_deployed_in_one_call(stores: Stores) {
     assert_eq!(app["config"]["stream"], "purchases");
     assert_eq!(app["description"], "Reads a stream into a table");
 
-    let (status, text) = answer(
-        call(&server, reqwest::Method::POST, &format!("{NS}/apps"))
-            .header("content-type", "application/octet-stream")
-            .body(jar(None, None, "x")),
-    )
-    .await;
+    let answer = post(&server, &format!("{NS}/apps"))
+        .header("content-type", "application/octet-stream")
+        .body(jar(None, None, "x"))
+        .answer_text()
+        .await;
     assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::BAD_REQUEST, "X-Archive-Name header not present")
+        answer,
+        says(StatusCode::BAD_REQUEST, "X-Archive-Name header not present")
     );
     // Deploying the same archive again is fine (same content).
     deploy_purchase_dump(&server).await;
@@ -119,63 +117,41 @@ async fn an_app_is_deployed_in_one_call(stores: Stores) {
 async fn apps_are_created_from_config_upgraded_and_rolled_back(stores: Stores) {
     let server = TestServer::start(stores).await;
     deploy_purchase_dump(&server).await;
-    let (status, text) = deploy_json(
+    let answer = deploy_json(
         &server,
         "myapp2",
         json!({"artifact": {"name": "myapp", "version": "1.0.0"}, "config": {"stream": "B", "table": "X"}}),
     )
     .await;
-    assert_eq!((status, text.as_str()), (StatusCode::OK, "Deploy Complete"));
-    let (status, text) = deploy_json(
+    assert_eq!(answer, says(StatusCode::OK, "Deploy Complete"));
+    let answer = deploy_json(
         &server,
         "ghost",
         json!({"artifact": {"name": "myapp", "version": "9.9.9"}}),
     )
     .await;
     assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::NOT_FOUND, "Artifact myapp:9.9.9 not found.")
+        answer,
+        says(StatusCode::NOT_FOUND, "Artifact myapp:9.9.9 not found.")
     );
 
     // 1.0.1, its version from the manifest.
-    let (status, text) = add(
-        &server,
-        "myapp",
-        jar(Some("1.0.1"), Some(myapp_descriptor()), "v1.0.1"),
-        &[],
-    )
-    .await;
-    assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::OK, "Artifact added successfully")
-    );
+    let manifested = jar(Some("1.0.1"), Some(myapp_descriptor()), "v1.0.1");
+    let answer = add(&server, "myapp", manifested, &[]).await;
+    assert_eq!(answer, says(StatusCode::OK, "Artifact added successfully"));
     let on_old = format!("{NS}/apps?artifactName=myapp&artifactVersion=1.0.0");
-    let (_, apps) = answer_json(call(&server, reqwest::Method::GET, &on_old)).await;
-    let names: Vec<&str> = apps
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["myapp2", "purchaseDump"]);
+    let (_, apps) = get_json(&server, &on_old).await;
+    assert_eq!(each_text(&apps, "name"), ["myapp2", "purchaseDump"]);
     assert_eq!(apps[0]["type"], "App");
     assert_eq!(apps[0]["artifact"]["version"], "1.0.0");
 
     let upgrade = json!({"artifact": {"name": "myapp", "version": "1.0.1"}});
-    let (status, text) = answer(
-        call(
-            &server,
-            reqwest::Method::PUT,
-            &format!("{NS}/apps/purchaseDump/properties"),
-        )
-        .json(&upgrade),
-    )
-    .await;
-    assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::OK, "Update complete.")
-    );
-    let (_, apps) = answer_json(call(&server, reqwest::Method::GET, &on_old)).await;
+    let answer = put(&server, &format!("{NS}/apps/purchaseDump/properties"))
+        .json(&upgrade)
+        .answer_text()
+        .await;
+    assert_eq!(answer, says(StatusCode::OK, "Update complete."));
+    let (_, apps) = get_json(&server, &on_old).await;
     assert_eq!(
         apps.as_array().unwrap().len(),
         1,
@@ -183,22 +159,12 @@ async fn apps_are_created_from_config_upgraded_and_rolled_back(stores: Stores) {
     );
 
     let rollback = json!({"artifact": {"name": "myapp", "version": "1.0.0"}, "config": {"stream": "purchases", "table": "events2"}});
-    let (status, _) = answer(
-        call(
-            &server,
-            reqwest::Method::POST,
-            &format!("{NS}/apps/purchaseDump/update"),
-        )
-        .json(&rollback),
-    )
-    .await;
+    let (status, _) = post(&server, &format!("{NS}/apps/purchaseDump/update"))
+        .json(&rollback)
+        .answer_text()
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, detail) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/apps/purchaseDump"),
-    ))
-    .await;
+    let (_, detail) = get_json(&server, &format!("{NS}/apps/purchaseDump")).await;
     let steps: Vec<(String, String)> = detail["history"]
         .as_array()
         .unwrap()
@@ -221,15 +187,10 @@ async fn apps_are_created_from_config_upgraded_and_rolled_back(stores: Stores) {
     assert_eq!(detail["config"]["table"], "events2");
 
     let other = json!({"artifact": {"name": "otherapp", "version": "1.0.0"}});
-    let (status, text) = answer(
-        call(
-            &server,
-            reqwest::Method::PUT,
-            &format!("{NS}/apps/purchaseDump/properties"),
-        )
-        .json(&other),
-    )
-    .await;
+    let (status, text) = put(&server, &format!("{NS}/apps/purchaseDump/properties"))
+        .json(&other)
+        .answer_text()
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         text.contains("Only the artifact version of an app may change"),
@@ -237,51 +198,26 @@ async fn apps_are_created_from_config_upgraded_and_rolled_back(stores: Stores) {
     );
 
     // An artifact an app runs cannot be deleted; one no app runs can.
-    let (status, text) = answer(call(
-        &server,
-        reqwest::Method::DELETE,
-        &format!("{NS}/artifacts/myapp/versions/1.0.0"),
-    ))
-    .await;
+    let (status, text) = delete(&server, &format!("{NS}/artifacts/myapp/versions/1.0.0")).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
         text.contains("default/myapp2") && text.contains("default/purchaseDump"),
         "{text}"
     );
-    let (status, _) = answer(call(
-        &server,
-        reqwest::Method::DELETE,
-        &format!("{NS}/artifacts/myapp/versions/1.0.1"),
-    ))
-    .await;
+    let (status, _) = delete(&server, &format!("{NS}/artifacts/myapp/versions/1.0.1")).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = answer(call(
-        &server,
-        reqwest::Method::DELETE,
-        &format!("{NS}/artifacts/myapp/versions/1.0.1"),
-    ))
-    .await;
+    let (status, _) = delete(&server, &format!("{NS}/artifacts/myapp/versions/1.0.1")).await;
     assert_eq!(
         status,
         StatusCode::OK,
         "deleting a missing version is a no-op"
     );
-    let (status, _) = answer(call(
-        &server,
-        reqwest::Method::DELETE,
-        &format!("{NS}/apps/myapp2"),
-    ))
-    .await;
+    let (status, _) = delete(&server, &format!("{NS}/apps/myapp2")).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, text) = answer(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/apps/myapp2"),
-    ))
-    .await;
+    let answer = get(&server, &format!("{NS}/apps/myapp2")).await;
     assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::NOT_FOUND, "Application 'myapp2' was not found.")
+        answer,
+        says(StatusCode::NOT_FOUND, "Application 'myapp2' was not found.")
     );
 }
 
@@ -309,23 +245,14 @@ async fn system_artifacts_come_from_a_folder(stores: Stores) {
     .unwrap();
     let server =
         TestServer::start_with(stores, |c| c.system_artifacts = Some(folder.clone())).await;
-    let (status, text) = answer(call(
-        &server,
-        reqwest::Method::POST,
-        "/v3/namespaces/system/artifacts",
-    ))
-    .await;
+    let (status, text) = post(&server, "/v3/namespaces/system/artifacts")
+        .answer_text()
+        .await;
     assert_eq!(status, StatusCode::OK, "{text}");
     add(&server, "myapp", jar(Some("1.0.0"), None, "a"), &[]).await;
 
-    let list = |query: &'static str| {
-        call(
-            &server,
-            reqwest::Method::GET,
-            &format!("{NS}/artifacts{query}"),
-        )
-    };
-    let (_, all) = answer_json(list("")).await;
+    let list = |query: &'static str| server.as_admin(server.get(&format!("{NS}/artifacts{query}")));
+    let (_, all) = list("").answer().await;
     assert_eq!(
         all,
         json!([
@@ -334,7 +261,8 @@ async fn system_artifacts_come_from_a_folder(stores: Stores) {
         ])
     );
     assert_eq!(
-        answer_json(list("?includeSystem=false"))
+        list("?includeSystem=false")
+            .answer()
             .await
             .1
             .as_array()
@@ -342,63 +270,41 @@ async fn system_artifacts_come_from_a_folder(stores: Stores) {
             .len(),
         1
     );
-    assert_eq!(answer_json(list("?scope=user")).await.1[0]["name"], "myapp");
-    assert_eq!(answer_json(list("?scope=system")).await.1[0]["name"], "etl");
-    let (_, detail) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/artifacts/etl/versions/3.1.0"),
-    ))
-    .await;
+    assert_eq!(list("?scope=user").answer().await.1[0]["name"], "myapp");
+    assert_eq!(list("?scope=system").answer().await.1[0]["name"], "etl");
+    let (_, detail) = get_json(&server, &format!("{NS}/artifacts/etl/versions/3.1.0")).await;
     assert_eq!(detail["properties"]["team"], "data");
 
     // Usable from any namespace.
-    let (status, _) = answer(call(&server, reqwest::Method::PUT, "/v3/namespaces/team2")).await;
+    let (status, _) = put(&server, "/v3/namespaces/team2").answer_text().await;
     assert_eq!(status, StatusCode::OK);
-    let (status, text) = answer(
-        call(&server, reqwest::Method::PUT, "/v3/namespaces/team2/apps/pipeline")
-            .json(&json!({"artifact": {"name": "etl", "version": "3.1.0", "scope": "SYSTEM"}, "config": {}})),
-    )
-    .await;
-    assert_eq!((status, text.as_str()), (StatusCode::OK, "Deploy Complete"));
-    let (_, apps) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        "/v3/namespaces/team2/apps?artifactName=etl",
-    ))
-    .await;
+    let answer = put(&server, "/v3/namespaces/team2/apps/pipeline")
+        .json(&json!({"artifact": {"name": "etl", "version": "3.1.0", "scope": "SYSTEM"}, "config": {}}))
+        .answer_text()
+        .await;
+    assert_eq!(answer, says(StatusCode::OK, "Deploy Complete"));
+    let (_, apps) = get_json(&server, "/v3/namespaces/team2/apps?artifactName=etl").await;
     assert_eq!(
         apps[0]["artifact"],
         json!({"name": "etl", "version": "3.1.0", "scope": "SYSTEM"})
     );
 
     // Not through the namespace API.
-    let (status, _) = answer(
-        call(
-            &server,
-            reqwest::Method::POST,
-            "/v3/namespaces/system/artifacts/etl",
-        )
-        .body(jar(Some("3.2.0"), None, "x")),
+    let (status, _) = post(&server, "/v3/namespaces/system/artifacts/etl")
+        .body(jar(Some("3.2.0"), None, "x"))
+        .answer_text()
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = delete(
+        &server,
+        "/v3/namespaces/system/artifacts/etl/versions/3.1.0",
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = answer(call(
-        &server,
-        reqwest::Method::DELETE,
-        "/v3/namespaces/system/artifacts/etl/versions/3.1.0",
-    ))
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, text) = answer(call(
-        &server,
-        reqwest::Method::GET,
-        "/v3/namespaces/nowhere/artifacts",
-    ))
-    .await;
+    let answer = get(&server, "/v3/namespaces/nowhere/artifacts").await;
     assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::NOT_FOUND, "Namespace 'nowhere' was not found.")
+        answer,
+        says(StatusCode::NOT_FOUND, "Namespace 'nowhere' was not found.")
     );
     std::fs::remove_dir_all(&folder).ok();
 }
@@ -419,11 +325,8 @@ async fn plugins_extend_a_range_of_versions(stores: Stores) {
         ("Artifact-Extends", "myapp[1.0.0,2.0.0)"),
         ("Artifact-Plugins", plugins_text.as_str()),
     ];
-    let (status, text) = add(&server, "readers", jar(None, None, "r"), &extends).await;
-    assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::OK, "Artifact added successfully")
-    );
+    let answer = add(&server, "readers", jar(None, None, "r"), &extends).await;
+    assert_eq!(answer, says(StatusCode::OK, "Artifact added successfully"));
 
     let version = |v: &str, rest: &str| format!("{NS}/artifacts/myapp/versions/{v}{rest}");
     for (v, expected) in [
@@ -431,74 +334,46 @@ async fn plugins_extend_a_range_of_versions(stores: Stores) {
         ("1.0.1", json!(["reader"])),
         ("2.0.0", json!([])),
     ] {
-        let (_, types) = answer_json(call(
-            &server,
-            reqwest::Method::GET,
-            &version(v, "/extensions"),
-        ))
-        .await;
+        let (_, types) = get_json(&server, &version(v, "/extensions")).await;
         assert_eq!(types, expected, "plugin types seen from myapp {v}");
     }
-    let (_, alias) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &version("1.0.1", "/plugintypes"),
-    ))
-    .await;
+    let (_, alias) = get_json(&server, &version("1.0.1", "/plugintypes")).await;
     assert_eq!(alias, json!(["reader"]));
-    let (_, readers) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &version("1.0.0", "/extensions/reader"),
-    ))
-    .await;
+    let (_, readers) = get_json(&server, &version("1.0.0", "/extensions/reader")).await;
     assert_eq!(
         readers,
         json!([{"name": "default", "type": "reader", "description": "Reads rows", "className": "co.cask.DefaultReader",
                 "artifact": {"name": "readers", "version": "1.0.0", "scope": "USER"}}])
     );
-    let (_, one) = answer_json(call(
+    let (_, one) = get_json(
         &server,
-        reqwest::Method::GET,
         &version("1.0.1", "/plugintypes/reader/plugins/default"),
-    ))
+    )
     .await;
     assert_eq!(one[0]["properties"]["rowkey"]["required"], true);
-    let (status, _) = answer(call(
+    let (status, _) = get(
         &server,
-        reqwest::Method::GET,
         &version("2.0.0", "/extensions/reader/plugins/default"),
-    ))
+    )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, wide) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/plugintypes/reader/plugins/default"),
-    ))
-    .await;
+    let (_, wide) = get_json(&server, &format!("{NS}/plugintypes/reader/plugins/default")).await;
     assert_eq!(wide.as_array().unwrap().len(), 1);
 
     // A third-party archive described afterwards: its own plugins are visible from it.
     let described =
         json!([{"type": "writer", "name": "table", "className": "co.cask.TableWriter"}]);
-    let (status, text) =
-        answer(call(&server, reqwest::Method::PUT, &version("2.0.0", "/plugins")).json(&described))
-            .await;
-    assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::OK, "Plugins updated successfully")
-    );
-    let (_, types) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &version("2.0.0", "/extensions"),
-    ))
-    .await;
+    let answer = put(&server, &version("2.0.0", "/plugins"))
+        .json(&described)
+        .answer_text()
+        .await;
+    assert_eq!(answer, says(StatusCode::OK, "Plugins updated successfully"));
+    let (_, types) = get_json(&server, &version("2.0.0", "/extensions")).await;
     assert_eq!(types, json!(["writer"]));
-    let (status, _) =
-        answer(call(&server, reqwest::Method::PUT, &version("2.0.0", "/plugins")).body("not json"))
-            .await;
+    let (status, _) = put(&server, &version("2.0.0", "/plugins"))
+        .body("not json")
+        .answer_text()
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // The rules of Artifact-Extends and Artifact-Plugins, with CDAP's texts.
@@ -530,42 +405,23 @@ async fn plugins_extend_a_range_of_versions(stores: Stores) {
 
 async fn versions_uploads_downloads_and_properties(stores: Stores) {
     let server = TestServer::start(stores).await;
-    let snapshot = [("Artifact-Version", "1.1.0-SNAPSHOT")];
+    let snapshot = versioned("1.1.0-SNAPSHOT");
+    let (status, _) = add(&server, "lib", jar(None, None, "first"), &snapshot).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = add(&server, "lib", jar(None, None, "second"), &snapshot).await;
+    assert_eq!(status, StatusCode::OK, "snapshots are replaced");
+    let release = versioned("1.0.0");
+    let (status, _) = add(&server, "lib", jar(None, None, "one"), &release).await;
+    assert_eq!(status, StatusCode::OK);
+    let answer = add(&server, "lib", jar(None, None, "changed"), &release).await;
     assert_eq!(
-        add(&server, "lib", jar(None, None, "first"), &snapshot)
-            .await
-            .0,
-        StatusCode::OK
+        answer,
+        says(StatusCode::CONFLICT, "Artifact lib:1.0.0 already exists.")
     );
+    let answer = add(&server, "lib", b"not a jar".to_vec(), &versioned("2.0.0")).await;
     assert_eq!(
-        add(&server, "lib", jar(None, None, "second"), &snapshot)
-            .await
-            .0,
-        StatusCode::OK,
-        "snapshots are replaced"
-    );
-    let release = [("Artifact-Version", "1.0.0")];
-    assert_eq!(
-        add(&server, "lib", jar(None, None, "one"), &release)
-            .await
-            .0,
-        StatusCode::OK
-    );
-    let (status, text) = add(&server, "lib", jar(None, None, "changed"), &release).await;
-    assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::CONFLICT, "Artifact lib:1.0.0 already exists.")
-    );
-    let (status, text) = add(
-        &server,
-        "lib",
-        b"not a jar".to_vec(),
-        &[("Artifact-Version", "2.0.0")],
-    )
-    .await;
-    assert_eq!(
-        (status, text.as_str()),
-        (
+        answer,
+        says(
             StatusCode::BAD_REQUEST,
             "Artifact is not in zip format. Please make sure it is a jar file."
         )
@@ -574,170 +430,100 @@ async fn versions_uploads_downloads_and_properties(stores: Stores) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(text.starts_with("Unable to derive version"), "{text}");
     let same = jar(None, None, "identical");
-    add(
-        &server,
-        "lib",
-        same.clone(),
-        &[("Artifact-Version", "1.0.0-SNAPSHOT")],
-    )
-    .await;
+    add(&server, "lib", same.clone(), &versioned("1.0.0-SNAPSHOT")).await;
     let blobs_before = count_files(&server.db.blob_dir.join("sha256"));
-    add(
-        &server,
-        "lib",
-        same.clone(),
-        &[("Artifact-Version", "1.0.1")],
-    )
-    .await;
+    add(&server, "lib", same.clone(), &versioned("1.0.1")).await;
     assert_eq!(
         count_files(&server.db.blob_dir.join("sha256")),
         blobs_before,
         "identical content is stored once"
     );
 
-    let (_, versions) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/artifacts/lib"),
-    ))
-    .await;
-    let order: Vec<&str> = versions
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["version"].as_str().unwrap())
-        .collect();
+    let (_, versions) = get_json(&server, &format!("{NS}/artifacts/lib")).await;
     assert_eq!(
-        order,
+        each_text(&versions, "version"),
         ["1.0.0-SNAPSHOT", "1.0.0", "1.0.1", "1.1.0-SNAPSHOT"],
         "CDAP's version order"
     );
-    let (_, a) = answer_json(call(
+    let (_, a) = get_json(
         &server,
-        reqwest::Method::GET,
         &format!("{NS}/artifacts/lib/versions/1.0.0-SNAPSHOT"),
-    ))
+    )
     .await;
-    let (_, b) = answer_json(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/artifacts/lib/versions/1.0.1"),
-    ))
-    .await;
+    let (_, b) = get_json(&server, &format!("{NS}/artifacts/lib/versions/1.0.1")).await;
     assert_eq!(a["sha256"], b["sha256"]);
     assert_eq!(b["size"], same.len());
 
     let download = format!("{NS}/artifacts/lib/versions/1.0.1/download");
-    let response = call(&server, reqwest::Method::GET, &download)
-        .send()
-        .await
-        .unwrap();
+    let response = server.as_admin(server.get(&download)).response().await;
     assert_eq!(
         response.headers()["etag"],
         format!("\"{}\"", b["sha256"].as_str().unwrap()).as_str()
     );
     assert_eq!(response.bytes().await.unwrap().as_ref(), same.as_slice());
-    let part = call(&server, reqwest::Method::GET, &download)
+    let part = server
+        .as_admin(server.get(&download))
         .header("range", "bytes=0-3")
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(part.bytes().await.unwrap().as_ref(), &same[..4]);
 
     let properties = format!("{NS}/artifacts/lib/versions/1.0.1/properties");
-    let (status, _) = answer(
-        call(&server, reqwest::Method::PUT, &properties)
-            .json(&json!({"owner": "ana", "tier": "gold"})),
-    )
-    .await;
+    let (status, _) = put(&server, &properties)
+        .json(&json!({"owner": "ana", "tier": "gold"}))
+        .answer_text()
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) =
-        answer(call(&server, reqwest::Method::PUT, &format!("{properties}/tier")).body("silver"))
-            .await;
+    let (status, _) = put(&server, &format!("{properties}/tier"))
+        .body("silver")
+        .answer_text()
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        answer(call(
-            &server,
-            reqwest::Method::GET,
-            &format!("{properties}/tier")
-        ))
-        .await
-        .1,
+        get(&server, &format!("{properties}/tier")).await.1,
         "silver"
     );
-    answer(call(
-        &server,
-        reqwest::Method::DELETE,
-        &format!("{properties}/owner"),
-    ))
-    .await;
+    delete(&server, &format!("{properties}/owner")).await;
     assert_eq!(
-        answer_json(call(&server, reqwest::Method::GET, &properties))
-            .await
-            .1,
+        get_json(&server, &properties).await.1,
         json!({"tier": "silver"})
     );
-    let (status, _) =
-        answer(call(&server, reqwest::Method::PUT, &properties).json(&json!({"n": 1}))).await;
+    let (status, _) = put(&server, &properties)
+        .json(&json!({"n": 1}))
+        .answer_text()
+        .await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
         "properties map strings to strings"
     );
 
-    let (status, text) = answer(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/artifacts/lib/versions/9.9.9"),
-    ))
-    .await;
+    let answer = get(&server, &format!("{NS}/artifacts/lib/versions/9.9.9")).await;
     assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::NOT_FOUND, "Artifact lib:9.9.9 not found.")
+        answer,
+        says(StatusCode::NOT_FOUND, "Artifact lib:9.9.9 not found.")
     );
-    let (status, text) = answer(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/artifacts/nope"),
-    ))
-    .await;
+    let answer = get(&server, &format!("{NS}/artifacts/nope")).await;
     assert_eq!(
-        (status, text.as_str()),
-        (StatusCode::NOT_FOUND, "Artifacts named nope not found.")
+        answer,
+        says(StatusCode::NOT_FOUND, "Artifacts named nope not found.")
     );
-    let (status, _) = answer(
-        call(
-            &server,
-            reqwest::Method::POST,
-            &format!("{NS}/artifacts/bad%20name"),
-        )
-        .body(jar(Some("1.0.0"), None, "b")),
-    )
-    .await;
+    let (status, _) = post(&server, &format!("{NS}/artifacts/bad%20name"))
+        .body(jar(Some("1.0.0"), None, "b"))
+        .answer_text()
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let reader = server.user_with_key("rita", "reader").await;
     let refused = server
-        .client
-        .post(server.url(&format!("{NS}/artifacts/lib")))
+        .post(&format!("{NS}/artifacts/lib"))
         .bearer_auth(&reader)
-        .body(jar(Some("3.0.0"), None, "r"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let anonymous = server
-        .client
-        .get(server.url(&format!("{NS}/artifacts")))
-        .send()
-        .await
-        .unwrap();
+        .body(jar(Some("3.0.0"), None, "r"));
+    assert_eq!(refused.answer_status().await, StatusCode::FORBIDDEN);
+    let anonymous = server.get(&format!("{NS}/artifacts")).response().await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    assert!(anonymous.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
+    assert!(header_text(&anonymous, "content-type").starts_with("text/plain"));
 }
 
 async fn app_configs_are_checked_against_the_artifacts_schema(stores: Stores) {
@@ -796,27 +582,12 @@ async fn app_configs_are_checked_against_the_artifacts_schema(stores: Stores) {
 /// A client that goes away half-way leaves nothing behind: no row, no visible blob.
 async fn a_broken_upload_leaves_nothing(stores: Stores) {
     let server = TestServer::start(stores).await;
-    let address = server.base.trim_start_matches("http://").to_string();
-    let key = server.admin_key.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(address).unwrap();
-        write!(
-            stream,
-            "POST /v3/namespaces/default/artifacts/half HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nArtifact-Version: 1.0.0\r\nContent-Length: 100000\r\n\r\nPK\x03\x04partial"
-        )
-        .unwrap();
-        stream.flush().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    })
-    .await
-    .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let (status, _) = answer(call(
-        &server,
-        reqwest::Method::GET,
-        &format!("{NS}/artifacts/half"),
-    ))
-    .await;
+    let half = "POST /v3/namespaces/default/artifacts/half";
+    let version = [("Artifact-Version", "1.0.0")];
+    server
+        .hang_up_half_way(half, &version, 100_000, b"PK\x03\x04partial")
+        .await;
+    let (status, _) = get(&server, &format!("{NS}/artifacts/half")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(count_files(&server.db.blob_dir.join("sha256")), 0);
     assert_eq!(count_files(&server.db.blob_dir.join("tmp")), 0);

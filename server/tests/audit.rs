@@ -4,7 +4,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{Answered, Backend, TestServer};
+use support::{error_of, Answered, Backend, TestServer};
 
 async fn audit(server: &TestServer, query: &str) -> (StatusCode, Value) {
     server
@@ -51,14 +51,7 @@ async fn the_record_never_holds_a_secret(backend: Backend) {
         .create_user_with_password("ana", "writer", "s3cret-pass")
         .await;
     let key = server.user_with_key("bob", "writer").await;
-    let text = server
-        .as_admin(server.get("/api/audit"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = server.get_text_as_admin("/api/audit").await;
     assert!(!text.contains("s3cret-pass"));
     assert!(!text.contains(&key));
 }
@@ -70,9 +63,8 @@ async fn filters_narrow_by_user_surface_object_and_time(backend: Backend) {
         .post("/api/keys")
         .bearer_auth(&bob)
         .json(&json!({"name": "bobs own"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
 
     let (_, by_bob) = audit(&server, "?user=bob").await;
     assert_eq!(by_bob.as_array().unwrap().len(), 1);
@@ -118,10 +110,7 @@ async fn bad_filters_are_400_naming_the_parameter(backend: Backend) {
     ] {
         let (status, body) = audit(&server, query).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
-        assert!(
-            body["error"].as_str().unwrap().contains(expected),
-            "{query}: {body}"
-        );
+        assert!(error_of(&body).contains(expected), "{query}: {body}");
     }
 }
 
@@ -131,9 +120,8 @@ async fn a_failed_write_leaves_no_record(backend: Backend) {
     let duplicate = server
         .as_admin(server.post("/api/users"))
         .json(&json!({"name": "admin", "role": "reader"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(duplicate.status(), StatusCode::CONFLICT);
     let (_, after) = audit(&server, "").await;
     assert_eq!(before, after);

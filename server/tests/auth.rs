@@ -5,9 +5,47 @@ mod support;
 use std::time::Duration;
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
-use reqwest::StatusCode;
-use serde_json::json;
-use support::{status_and_json, Answered, Backend, DepotProcess, TestServer, TestStore};
+use reqwest::{RequestBuilder, StatusCode};
+use serde_json::{json, Value};
+use support::{
+    error_of, header_text, json_body, session_cookie, status_and_json, Answered, Backend,
+    DepotProcess, TestServer, TestStore,
+};
+
+/// A server with the writer `ana`, whose password is `s3cret-pass`.
+async fn with_ana(backend: Backend) -> TestServer {
+    let server = TestServer::start(backend).await;
+    server
+        .create_user_with_password("ana", "writer", "s3cret-pass")
+        .await;
+    server
+}
+
+/// The JSON sign-in of `user` with `password`: its status and answer.
+async fn login(server: &TestServer, user: &str, password: &str) -> (StatusCode, Value) {
+    let credentials = json!({"username": user, "password": password});
+    server.post("/auth/login").json(&credentials).answer().await
+}
+
+/// `GET /api/session` with HTTP Basic `user` and `secret`.
+async fn basic_session(server: &TestServer, user: &str, secret: &str) -> reqwest::Response {
+    let request = server.get("/api/session").basic_auth(user, Some(secret));
+    request.response().await
+}
+
+/// `POST path` with the session `cookie`.
+fn post_with_cookie(server: &TestServer, path: &str, cookie: &str) -> RequestBuilder {
+    server.post(path).header(COOKIE, cookie)
+}
+
+/// `GET /api/session` with the session `cookie`: its status and answer.
+async fn cookie_session(server: &TestServer, cookie: &str) -> (StatusCode, Value) {
+    server
+        .get("/api/session")
+        .header(COOKIE, cookie)
+        .answer()
+        .await
+}
 
 async fn anonymous_calls_are_401_without_public_read(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -23,7 +61,7 @@ async fn anonymous_calls_are_401_without_public_read(backend: Backend) {
 
 async fn public_read_lets_anonymous_read_but_not_write(backend: Backend) {
     let server = TestServer::start_with(backend, |c| c.public_read = true).await;
-    let read = server.get("/api/audit").send().await.unwrap();
+    let read = server.get("/api/audit").response().await;
     assert_eq!(read.status(), StatusCode::OK);
     let (status, body) = server
         .post("/api/keys")
@@ -45,91 +83,57 @@ async fn bearer_key_acts_as_its_user(backend: Backend) {
 }
 
 async fn basic_auth_takes_a_key_or_a_password(backend: Backend) {
-    let server = TestServer::start(backend).await;
-    server
-        .create_user_with_password("ana", "writer", "s3cret-pass")
-        .await;
-    let with_password = server
-        .get("/api/session")
-        .basic_auth("ana", Some("s3cret-pass"))
-        .send()
-        .await
-        .unwrap();
+    let server = with_ana(backend).await;
+    let with_password = basic_session(&server, "ana", "s3cret-pass").await;
     let (status, body) = status_and_json(with_password).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["name"], "ana");
-    let with_key = server
-        .get("/api/session")
-        .basic_auth("admin", Some(&server.admin_key))
-        .send()
-        .await
-        .unwrap();
+    let with_key = basic_session(&server, "admin", &server.admin_key).await;
     assert_eq!(status_and_json(with_key).await.1["name"], "admin");
 }
 
 async fn wrong_password_is_401_and_names_no_detail(backend: Backend) {
-    let server = TestServer::start(backend).await;
-    server
-        .create_user_with_password("ana", "writer", "s3cret-pass")
-        .await;
+    let server = with_ana(backend).await;
     for (user, secret) in [
         ("ana", "wrong-pass"),
         ("nobody", "s3cret-pass"),
         ("ana", "depot_0000"),
     ] {
-        let response = server
-            .get("/api/session")
-            .basic_auth(user, Some(secret))
-            .send()
-            .await
-            .unwrap();
+        let response = basic_session(&server, user, secret).await;
         assert!(response.headers().contains_key(WWW_AUTHENTICATE));
         let (status, body) = status_and_json(response).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{user}:{secret}");
         assert_eq!(body["error"], "invalid credentials");
     }
     // Someone else's key under your own name is no better.
-    let (status, _) = server
-        .get("/api/session")
-        .basic_auth("ana", Some(&server.admin_key))
-        .answer()
-        .await;
+    let someone_elses = basic_session(&server, "ana", &server.admin_key).await;
+    let (status, _) = status_and_json(someone_elses).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 async fn malformed_authorization_headers_are_401_with_the_reason(backend: Backend) {
     let server = TestServer::start(backend).await;
+    let session = |authorization: &str| {
+        server
+            .get("/api/session")
+            .header("authorization", authorization)
+    };
     for (header, expected) in [
         ("Basic !!!", "not valid base64"),
         ("Basic YWRtaW4=", "user:secret"),
         ("Digest abc", "Authorization: Bearer"),
     ] {
-        let (status, body) = server
-            .get("/api/session")
-            .header("authorization", header)
-            .answer()
-            .await;
+        let (status, body) = session(header).answer().await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{header}");
-        assert!(
-            body["error"].as_str().unwrap().contains(expected),
-            "{header}: {body}"
-        );
+        assert!(error_of(&body).contains(expected), "{header}: {body}");
     }
 }
 
 async fn revoked_key_is_refused_at_once(backend: Backend) {
     let server = TestServer::start(backend).await;
     let key = server.user_with_key("bob", "writer").await;
-    assert_eq!(
-        server
-            .get("/api/session")
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    let session = || server.get("/api/session").bearer_auth(&key);
+    assert_eq!(session().answer_status().await, StatusCode::OK);
     let keys = server
         .as_admin(server.get("/api/keys?user=bob"))
         .answer()
@@ -137,13 +141,11 @@ async fn revoked_key_is_refused_at_once(backend: Backend) {
         .1;
     let id = keys[0]["id"].as_i64().unwrap();
     let (status, revoked) = server
-        .as_admin(server.post("/api/keys/revoke"))
-        .json(&json!({"id": id}))
-        .answer()
+        .post_as_admin("/api/keys/revoke", json!({"id": id}))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(revoked["revoked_at"].is_string());
-    let (status, body) = server.get("/api/session").bearer_auth(&key).answer().await;
+    let (status, body) = session().answer().await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "this API key has been revoked");
 }
@@ -167,20 +169,15 @@ async fn a_reader_trying_to_write_is_403(backend: Backend) {
             .answer()
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
-        assert!(
-            answer["error"].as_str().unwrap().contains("role reader"),
-            "{answer}"
-        );
+        assert!(error_of(&answer).contains("role reader"), "{answer}");
     }
     // Reading is fine, and so is managing your own keys.
     assert_eq!(
         server
             .get("/api/audit")
             .bearer_auth(&reader)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .answer_status()
+            .await,
         StatusCode::OK
     );
     assert_eq!(
@@ -188,10 +185,8 @@ async fn a_reader_trying_to_write_is_403(backend: Backend) {
             .post("/api/keys")
             .bearer_auth(&reader)
             .json(&json!({"name": "mine"}))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .answer_status()
+            .await,
         StatusCode::OK
     );
 }
@@ -199,41 +194,18 @@ async fn a_reader_trying_to_write_is_403(backend: Backend) {
 async fn non_admins_see_only_themselves_and_their_keys(backend: Backend) {
     let server = TestServer::start(backend).await;
     let writer = server.user_with_key("wes", "writer").await;
-    let users = server
-        .get("/api/users")
-        .bearer_auth(&writer)
-        .answer()
-        .await
-        .1;
+    let as_writer = |path| server.get(path).bearer_auth(&writer);
+    let (_, users) = as_writer("/api/users").answer().await;
     assert_eq!(users.as_array().unwrap().len(), 1);
     assert_eq!(users[0]["name"], "wes");
-    let keys = server
-        .get("/api/keys")
-        .bearer_auth(&writer)
-        .answer()
-        .await
-        .1;
+    let (_, keys) = as_writer("/api/keys").answer().await;
     assert!(keys.as_array().unwrap().iter().all(|k| k["user"] == "wes"));
     let all = server.as_admin(server.get("/api/users")).answer().await.1;
     assert_eq!(all.as_array().unwrap().len(), 2);
 }
 
-fn session_cookie(response: &reqwest::Response) -> String {
-    let set_cookie = response
-        .headers()
-        .get(SET_COOKIE)
-        .expect("a session cookie")
-        .to_str()
-        .unwrap()
-        .to_string();
-    set_cookie.split(';').next().unwrap().to_string()
-}
-
 async fn login_form_sets_a_strict_httponly_cookie_and_returns_to_next(backend: Backend) {
-    let server = TestServer::start(backend).await;
-    server
-        .create_user_with_password("ana", "writer", "s3cret-pass")
-        .await;
+    let server = with_ana(backend).await;
     let response = server
         .post("/auth/login")
         .form(&[
@@ -241,9 +213,8 @@ async fn login_form_sets_a_strict_httponly_cookie_and_returns_to_next(backend: B
             ("password", "s3cret-pass"),
             ("next", "/audit?user=ana"),
         ])
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[LOCATION], "/audit?user=ana");
     let set_cookie = response.headers()[SET_COOKIE].to_str().unwrap();
@@ -251,11 +222,7 @@ async fn login_form_sets_a_strict_httponly_cookie_and_returns_to_next(backend: B
         assert!(set_cookie.contains(attribute), "{set_cookie}");
     }
     let cookie = session_cookie(&response);
-    let (status, body) = server
-        .get("/api/session")
-        .header(COOKIE, &cookie)
-        .answer()
-        .await;
+    let (status, body) = cookie_session(&server, &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["name"], "ana");
 }
@@ -265,9 +232,8 @@ async fn login_accepts_an_api_key_as_password(backend: Backend) {
     let response = server
         .post("/auth/login")
         .json(&json!({"username": "admin", "password": server.admin_key}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers().contains_key(SET_COOKIE));
 }
@@ -275,15 +241,8 @@ async fn login_accepts_an_api_key_as_password(backend: Backend) {
 /// A UI on another site gets no cookie from the browser: sign-in hands it the session token,
 /// which works as `Bearer` until sign-out ends it.
 async fn a_session_token_works_as_bearer_until_sign_out(backend: Backend) {
-    let server = TestServer::start(backend).await;
-    server
-        .create_user_with_password("ana", "writer", "s3cret-pass")
-        .await;
-    let (status, signed_in) = server
-        .post("/auth/login")
-        .json(&json!({"username": "ana", "password": "s3cret-pass"}))
-        .answer()
-        .await;
+    let server = with_ana(backend).await;
+    let (status, signed_in) = login(&server, "ana", "s3cret-pass").await;
     assert_eq!(status, StatusCode::OK);
     let token = signed_in["token"].as_str().unwrap().to_string();
     let session = |token: String| {
@@ -300,9 +259,8 @@ async fn a_session_token_works_as_bearer_until_sign_out(backend: Backend) {
         .post("/dots/ana")
         .bearer_auth(&token)
         .json(&json!({"name": "mine"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(
         wrote.status(),
         StatusCode::CREATED,
@@ -311,16 +269,12 @@ async fn a_session_token_works_as_bearer_until_sign_out(backend: Backend) {
     let out = server
         .post("/auth/logout")
         .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
     let (status, body) = session(token).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out: {body}");
-    assert!(
-        body["error"].as_str().unwrap().contains("sign in again"),
-        "{body}"
-    );
+    assert!(error_of(&body).contains("sign in again"), "{body}");
     let (status, _) = session("not-a-session".into()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
@@ -330,9 +284,8 @@ async fn failed_login_goes_back_to_the_form_with_the_reason(backend: Backend) {
     let form = server
         .post("/auth/login")
         .form(&[("username", "admin"), ("password", "nope-nope")])
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(form.status(), StatusCode::SEE_OTHER);
     let location = form.headers()[LOCATION].to_str().unwrap();
     assert!(
@@ -340,21 +293,12 @@ async fn failed_login_goes_back_to_the_form_with_the_reason(backend: Backend) {
         "{location}"
     );
     assert!(!form.headers().contains_key(SET_COOKIE));
-    let (status, body) = server
-        .post("/auth/login")
-        .json(&json!({"username": "admin", "password": "nope-nope"}))
-        .answer()
-        .await;
+    let (status, body) = login(&server, "admin", "nope-nope").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "Wrong user name or password.");
-    let (status, body) = server
-        .post("/auth/login")
-        .header("content-type", "application/json")
-        .body("{")
-        .answer()
-        .await;
+    let (status, body) = json_body(server.post("/auth/login"), "{").answer().await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["error"].as_str().unwrap().contains("JSON"), "{body}");
+    assert!(error_of(&body).contains("JSON"), "{body}");
 }
 
 async fn login_never_redirects_off_site(backend: Backend) {
@@ -366,165 +310,73 @@ async fn login_never_redirects_off_site(backend: Backend) {
             ("password", server.admin_key.as_str()),
             ("next", "//evil.example/"),
         ])
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(response.headers()[LOCATION], "/");
 }
 
 async fn an_expired_session_counts_as_signed_out(backend: Backend) {
     let server = TestServer::start_with(backend, |c| c.session_ttl = Duration::from_secs(1)).await;
-    let response = server
-        .post("/auth/login")
-        .json(&json!({"username": "admin", "password": server.admin_key}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = session_cookie(&response);
-    assert_eq!(
-        server
-            .get("/api/session")
-            .header(COOKIE, &cookie)
-            .answer()
-            .await
-            .1["name"],
-        "admin"
-    );
+    let cookie = server.sign_in("admin", &server.admin_key).await;
+    assert_eq!(cookie_session(&server, &cookie).await.1["name"], "admin");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (status, body) = server
-        .get("/api/session")
-        .header(COOKIE, &cookie)
-        .answer()
-        .await;
-    assert_eq!((status, body), (StatusCode::OK, serde_json::Value::Null));
+    let (status, body) = cookie_session(&server, &cookie).await;
+    assert_eq!((status, body), (StatusCode::OK, Value::Null));
     assert_eq!(
         server
             .get("/api/users")
             .header(COOKIE, &cookie)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .answer_status()
+            .await,
         StatusCode::UNAUTHORIZED
     );
 }
 
 async fn logout_ends_the_session_everywhere(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let response = server
-        .post("/auth/login")
-        .json(&json!({"username": "admin", "password": server.admin_key}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = session_cookie(&response);
-    let logout = server
-        .post("/auth/logout")
-        .header(COOKIE, &cookie)
+    let cookie = server.sign_in("admin", &server.admin_key).await;
+    let logout = post_with_cookie(&server, "/auth/logout", &cookie)
         .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(logout.status(), StatusCode::SEE_OTHER);
-    assert!(logout.headers()[SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .contains("Max-Age=0"));
+    assert!(header_text(&logout, "set-cookie").contains("Max-Age=0"));
     // The old cookie, replayed, opens nothing: the session is gone from the store.
-    assert_eq!(
-        server
-            .get("/api/session")
-            .header(COOKIE, &cookie)
-            .answer()
-            .await
-            .1,
-        serde_json::Value::Null
-    );
+    assert_eq!(cookie_session(&server, &cookie).await.1, Value::Null);
 }
 
 async fn a_new_password_ends_old_sessions(backend: Backend) {
-    let server = TestServer::start(backend).await;
-    server
-        .create_user_with_password("ana", "writer", "s3cret-pass")
-        .await;
-    let response = server
-        .post("/auth/login")
-        .json(&json!({"username": "ana", "password": "s3cret-pass"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = session_cookie(&response);
-    let changed = server
-        .post("/api/users/password")
-        .header(COOKIE, &cookie)
+    let server = with_ana(backend).await;
+    let cookie = server.sign_in("ana", "s3cret-pass").await;
+    let changed = post_with_cookie(&server, "/api/users/password", &cookie)
         .json(&json!({"name": "ana", "password": "n3w-secret"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(changed.status(), StatusCode::OK);
-    assert_eq!(
-        server
-            .get("/api/session")
-            .header(COOKIE, &cookie)
-            .answer()
-            .await
-            .1,
-        serde_json::Value::Null
-    );
-    assert_eq!(
-        server
-            .get("/api/session")
-            .basic_auth("ana", Some("n3w-secret"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        server
-            .get("/api/session")
-            .basic_auth("ana", Some("s3cret-pass"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(cookie_session(&server, &cookie).await.1, Value::Null);
+    let new_password = basic_session(&server, "ana", "n3w-secret").await;
+    assert_eq!(new_password.status(), StatusCode::OK);
+    let old_password = basic_session(&server, "ana", "s3cret-pass").await;
+    assert_eq!(old_password.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn cross_site_writes_with_a_cookie_are_refused(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let response = server
-        .post("/auth/login")
-        .json(&json!({"username": "admin", "password": server.admin_key}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = session_cookie(&response);
-    let forged = server
-        .post("/api/keys")
-        .header(COOKIE, &cookie)
+    let cookie = server.sign_in("admin", &server.admin_key).await;
+    let forged = post_with_cookie(&server, "/api/keys", &cookie)
         .header("origin", "http://evil.example")
         .header("sec-fetch-site", "cross-site")
         .json(&json!({"name": "stolen"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     let (status, body) = status_and_json(forged).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(body["error"]
-        .as_str()
-        .unwrap()
-        .starts_with("cross-site request refused"));
-    let same_site = server
-        .post("/api/keys")
-        .header(COOKIE, &cookie)
+    assert!(error_of(&body).starts_with("cross-site request refused"));
+    let same_site = post_with_cookie(&server, "/api/keys", &cookie)
         .header("sec-fetch-site", "same-origin")
         .json(&json!({"name": "mine"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(same_site.status(), StatusCode::OK);
 }
 
@@ -538,9 +390,8 @@ async fn configured_cors_origins_may_call_with_credentials(backend: Backend) {
         .request(reqwest::Method::OPTIONS, server.url("/api/keys"))
         .header("origin", "https://ui.example")
         .header("access-control-request-method", "POST")
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert!(preflight.status().is_success());
     assert_eq!(
         preflight.headers()["access-control-allow-origin"],
@@ -558,9 +409,8 @@ async fn configured_cors_origins_may_call_with_credentials(backend: Backend) {
     let other = server
         .get("/healthz")
         .header("origin", "https://other.example")
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert!(!other.headers().contains_key("access-control-allow-origin"));
 }
 
@@ -576,10 +426,8 @@ async fn no_auth_makes_every_caller_the_local_admin(backend: Backend) {
         server
             .post("/api/users")
             .json(&json!({"name": "x", "role": "reader"}))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .answer_status()
+            .await,
         StatusCode::OK
     );
 }

@@ -12,7 +12,7 @@ use depot_domain::blobs::gc::{self, GcOptions, GcReport};
 use depot_domain::DomainError;
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{Stores, TestServer};
+use support::{Answered, Stores, TestServer};
 use tokio::io::AsyncReadExt;
 
 const NS: &str = "/v3/namespaces/default";
@@ -125,26 +125,23 @@ async fn make_dot(server: &TestServer, name: &str, files: &[(&str, &[u8])]) {
     let created = server
         .as_admin(server.post("/dots/admin"))
         .json(&json!({ "name": name }))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED, "{name}");
     for (path, content) in files {
         let url = server.url(&format!("/dots/admin/{name}/branches/master/files/{path}"));
         let put = server
             .as_admin(server.client.put(url))
             .body(content.to_vec())
-            .send()
-            .await
-            .unwrap();
+            .response()
+            .await;
         assert_eq!(put.status(), StatusCode::CREATED, "{name}/{path}");
     }
     let committed = server
         .as_admin(server.post(&format!("/dots/admin/{name}/branches/master/commits")))
         .json(&json!({ "message": "files" }))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(committed.status(), StatusCode::CREATED, "commit {name}");
 }
 
@@ -155,18 +152,16 @@ async fn delete_dot(server: &TestServer, name: &str) {
                 .client
                 .delete(server.url(&format!("/dots/admin/{name}"))),
         )
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert!(deleted.status().is_success(), "delete {name}");
 }
 
 async fn dot_file(server: &TestServer, name: &str, path: &str) -> (StatusCode, Vec<u8>) {
     let response = server
         .as_admin(server.get(&format!("/dots/admin/{name}/branches/master/files/{path}")))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     (response.status(), response.bytes().await.unwrap().to_vec())
 }
 
@@ -184,19 +179,13 @@ async fn upload_artifact(
         .as_admin(server.post(&format!("{NS}/artifacts/{name}")))
         .header("Artifact-Version", version)
         .body(body)
-        .send()
+        .answer_status()
         .await
-        .unwrap()
-        .status()
 }
 
 async fn delete_artifact(server: &TestServer, name: &str, version: &str) {
     let url = server.url(&format!("{NS}/artifacts/{name}/versions/{version}"));
-    let deleted = server
-        .as_admin(server.client.delete(url))
-        .send()
-        .await
-        .unwrap();
+    let deleted = server.as_admin(server.client.delete(url)).response().await;
     assert!(deleted.status().is_success(), "delete {name} {version}");
 }
 
@@ -209,9 +198,8 @@ async fn artifact_download(
         .as_admin(server.get(&format!(
             "{NS}/artifacts/{name}/versions/{version}/download"
         )))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     (response.status(), response.bytes().await.unwrap().to_vec())
 }
 
@@ -320,14 +308,7 @@ async fn gc_reclaims_what_no_row_names(stores: Stores) {
         (0, 0, 0),
         "a second collection finds nothing: {again:?}"
     );
-    let metrics = server
-        .as_admin(server.get("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.get_text_as_admin("/metrics").await;
     assert!(
         metrics.contains(&format!("depot_blobs {}\n", done.blobs_kept.count)),
         "{metrics}"

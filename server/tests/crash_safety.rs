@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::Rng;
-use reqwest::{Client, StatusCode};
+use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use support::{jar, Backend, DepotProcess, TestStore};
+use support::{jar, Answered, Backend, DepotProcess, TestStore};
 
 /// What the server acknowledged, by surface: name → SHA-256 of what was sent.
 #[derive(Clone, Default)]
@@ -66,13 +66,21 @@ impl Target {
         format!("{}{path}", self.base)
     }
 
+    /// A write to `path` with the key, to be given a body.
+    fn post(&self, path: &str) -> RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(&self.key)
+    }
+
+    fn put(&self, path: &str) -> RequestBuilder {
+        self.client.put(self.url(path)).bearer_auth(&self.key)
+    }
+
     async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
             .bearer_auth(&self.key)
-            .send()
+            .response()
             .await
-            .unwrap()
     }
 
     async fn json(&self, path: &str) -> Value {
@@ -88,143 +96,104 @@ impl Target {
     }
 }
 
+/// The answer to `write` if it was acknowledged with `status`; none if it was not, or if the
+/// server went away.
+async fn acknowledged_with(write: RequestBuilder, status: StatusCode) -> Option<reqwest::Response> {
+    match write.send().await {
+        Ok(answer) if answer.status() == status => Some(answer),
+        _ => None,
+    }
+}
+
 /// One client per surface, writing new things until the server goes away; `round` keeps
 /// names unique across trials.
 async fn write_until_killed(target: Arc<Target>, acknowledged: Shared, round: usize) {
-    let t = target.clone();
-    let rows = tokio::spawn({
-        let acknowledged = acknowledged.clone();
-        async move {
-            for n in 0.. {
-                let id = (round * 10_000 + n) as i64;
-                let body = json!({"id": id, "body": row_body(id)});
-                let sent = t
-                    .client
-                    .post(t.url("/db/crash/notes/"))
-                    .bearer_auth(&t.key)
-                    .json(&body)
-                    .send()
-                    .await;
-                match sent {
-                    Ok(r) if r.status() == StatusCode::CREATED => {
-                        acknowledged.lock().unwrap().rows.insert(id, row_body(id));
-                    }
-                    _ => return,
-                }
-            }
-        }
-    });
-    let t = target.clone();
-    let dots = tokio::spawn({
-        let acknowledged = acknowledged.clone();
-        async move {
-            for n in 0.. {
-                let name = format!("r{round}-{n}.bin");
-                let content = file_content(&name);
-                let path = format!("/dots/admin/crash/branches/master/files/{name}");
-                let put = t
-                    .client
-                    .put(t.url(&path))
-                    .bearer_auth(&t.key)
-                    .body(content.clone())
-                    .send()
-                    .await;
-                match put {
-                    Ok(r) if r.status() == StatusCode::CREATED => {
-                        acknowledged
-                            .lock()
-                            .unwrap()
-                            .files
-                            .insert(name.clone(), sha(&content));
-                    }
-                    _ => return,
-                }
-                let commit = t
-                    .client
-                    .post(t.url("/dots/admin/crash/branches/master/commits"))
-                    .bearer_auth(&t.key)
-                    .json(&json!({"message": name}))
-                    .send()
-                    .await;
-                match commit {
-                    Ok(r) if r.status() == StatusCode::CREATED => {
-                        let id = r
-                            .json::<Value>()
-                            .await
-                            .map(|v| v["id"].as_str().unwrap_or_default().to_string());
-                        if let Ok(id) = id {
-                            acknowledged
-                                .lock()
-                                .unwrap()
-                                .commits
-                                .insert(id, (name, sha(&content)));
-                        }
-                    }
-                    _ => return,
-                }
-            }
-        }
-    });
-    let t = target.clone();
-    let archives = tokio::spawn({
-        let acknowledged = acknowledged.clone();
-        async move {
-            for n in 0.. {
-                let version = format!("{round}.{n}.0");
-                let bytes = archive(&version);
-                let sent = t
-                    .client
-                    .post(t.url("/v3/namespaces/default/artifacts/crash"))
-                    .bearer_auth(&t.key)
-                    .header("Artifact-Version", &version)
-                    .body(bytes.clone())
-                    .send()
-                    .await;
-                match sent {
-                    Ok(r) if r.status() == StatusCode::OK => {
-                        acknowledged
-                            .lock()
-                            .unwrap()
-                            .archives
-                            .insert(version, sha(&bytes));
-                    }
-                    _ => return,
-                }
-            }
-        }
-    });
-    let t = target;
-    let specs = tokio::spawn(async move {
-        for n in 0.. {
-            let dataset = format!("ds-{round}-{n}");
-            let spec = json!({
-                "meta": {"ownerid": "admin", "owner": "admin", "dataset": dataset, "version": 1, "findability": "published"},
-                "inputs": [{"kind": "datapackage", "url": spec_url(&dataset), "parameters": {}}],
-                "outputs": [{"kind": "csv"}]
-            });
-            let sent = t
-                .client
-                .post(t.url("/source/upload"))
-                .bearer_auth(&t.key)
-                .json(&spec)
-                .send()
-                .await;
-            let answer = match sent {
-                Ok(r) => r.json::<Value>().await.unwrap_or(Value::Null),
-                Err(_) => return,
-            };
-            if answer["success"] != true {
-                return;
-            }
-            acknowledged
-                .lock()
-                .unwrap()
-                .specs
-                .insert(dataset.clone(), spec_url(&dataset));
-        }
-    });
-    for writer in [rows, dots, archives, specs] {
+    let writers = [
+        tokio::spawn(write_rows(target.clone(), acknowledged.clone(), round)),
+        tokio::spawn(write_files(target.clone(), acknowledged.clone(), round)),
+        tokio::spawn(write_archives(target.clone(), acknowledged.clone(), round)),
+        tokio::spawn(write_specs(target, acknowledged, round)),
+    ];
+    for writer in writers {
         writer.await.unwrap();
+    }
+}
+
+async fn write_rows(t: Arc<Target>, acked: Shared, round: usize) {
+    for n in 0.. {
+        let id = (round * 10_000 + n) as i64;
+        let body = json!({"id": id, "body": row_body(id)});
+        let sent = t.post("/db/crash/notes/").json(&body);
+        if acknowledged_with(sent, StatusCode::CREATED).await.is_none() {
+            return;
+        }
+        acked.lock().unwrap().rows.insert(id, row_body(id));
+    }
+}
+
+/// A dot file, then a commit of it.
+async fn write_files(t: Arc<Target>, acked: Shared, round: usize) {
+    for n in 0.. {
+        let name = format!("r{round}-{n}.bin");
+        let content = file_content(&name);
+        let path = format!("/dots/admin/crash/branches/master/files/{name}");
+        let put = t.put(&path).body(content.clone());
+        if acknowledged_with(put, StatusCode::CREATED).await.is_none() {
+            return;
+        }
+        let hash = sha(&content);
+        acked.lock().unwrap().files.insert(name.clone(), hash);
+        let commit = t
+            .post("/dots/admin/crash/branches/master/commits")
+            .json(&json!({"message": name}));
+        let Some(r) = acknowledged_with(commit, StatusCode::CREATED).await else {
+            return;
+        };
+        let id = r
+            .json::<Value>()
+            .await
+            .map(|v| v["id"].as_str().unwrap_or_default().to_string());
+        if let Ok(id) = id {
+            let file = (name, sha(&content));
+            acked.lock().unwrap().commits.insert(id, file);
+        }
+    }
+}
+
+async fn write_archives(t: Arc<Target>, acked: Shared, round: usize) {
+    for n in 0.. {
+        let version = format!("{round}.{n}.0");
+        let bytes = archive(&version);
+        let sent = t
+            .post("/v3/namespaces/default/artifacts/crash")
+            .header("Artifact-Version", &version)
+            .body(bytes.clone());
+        if acknowledged_with(sent, StatusCode::OK).await.is_none() {
+            return;
+        }
+        let hash = sha(&bytes);
+        acked.lock().unwrap().archives.insert(version, hash);
+    }
+}
+
+async fn write_specs(t: Arc<Target>, acked: Shared, round: usize) {
+    for n in 0.. {
+        let dataset = format!("ds-{round}-{n}");
+        let spec = json!({
+            "meta": {"ownerid": "admin", "owner": "admin", "dataset": dataset, "version": 1, "findability": "published"},
+            "inputs": [{"kind": "datapackage", "url": spec_url(&dataset), "parameters": {}}],
+            "outputs": [{"kind": "csv"}]
+        });
+        let sent = t.post("/source/upload").json(&spec).send().await;
+        let answer = match sent {
+            Ok(r) => r.json::<Value>().await.unwrap_or(Value::Null),
+            Err(_) => return,
+        };
+        if answer["success"] != true {
+            return;
+        }
+        let url = spec_url(&dataset);
+        acked.lock().unwrap().specs.insert(dataset, url);
     }
 }
 
@@ -394,9 +363,8 @@ async fn acknowledged_writes_survive_being_killed(backend: Backend) {
         .post(depot.url("/dots/admin"))
         .bearer_auth(&key)
         .json(&json!({"name": "crash"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
 
     let acknowledged: Shared = Arc::default();
@@ -411,7 +379,7 @@ async fn acknowledged_writes_survive_being_killed(backend: Backend) {
         depot.kill();
         writers.await.unwrap();
         depot = start();
-        let ready = client.get(depot.url("/readyz")).send().await.unwrap();
+        let ready = client.get(depot.url("/readyz")).response().await;
         assert_eq!(
             ready.status(),
             StatusCode::OK,

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use support::{DepotProcess, HaProxy};
+use support::{Answered, DepotProcess, HaProxy};
 
 /// How long Depot may take for one request here (`--request-timeout`).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -416,9 +416,8 @@ async fn a_primary_killed_under_load_costs_503s_and_no_acknowledged_write() {
         .get(depot.url("/inventory/entity/basicserver"))
         .bearer_auth(&key)
         .header("Clusto-Minify", "True")
-        .send()
+        .response()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

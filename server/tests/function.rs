@@ -10,8 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::{Client, StatusCode};
-use serde_json::{json, Value};
-use support::{eventually, status_and_json, Answered, Blobs, Chinook, Fake, TestStore};
+use serde_json::json;
+use support::{eventually, plain_jar, status_and_json, Answered, Blobs, Chinook, Fake, TestStore};
 
 /// The local Lambda emulator: the Runtime API a function polls, and function URLs.
 struct Emulator {
@@ -34,8 +34,8 @@ impl Emulator {
         )
         .unwrap();
         std::fs::write(dir.join("src/main.rs"), "fn main() {}\n").unwrap();
-        let log = std::fs::File::create(dir.join("emulator.log")).unwrap();
-        let child = Command::new(venv.join("bin/cargo-lambda"))
+        let mut watch = Command::new(venv.join("bin/cargo-lambda"));
+        watch
             .args([
                 "lambda",
                 "watch",
@@ -44,13 +44,8 @@ impl Emulator {
                 "127.0.0.1",
                 "-P",
             ])
-            .arg(port.to_string())
-            .current_dir(&dir)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("cargo-lambda runs");
+            .arg(port.to_string());
+        let child = support::spawn_logged(watch, &dir, "emulator.log");
         support::wait_for_port(port);
         Self { port, child, dir }
     }
@@ -155,10 +150,6 @@ async fn a_function_needs_postgresql_s3_and_a_migrated_schema() {
     admin.close().await;
 }
 
-fn archive() -> Vec<u8> {
-    support::jar(Some("1.0.0"), None, "")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_surface_answers_through_the_function_url() {
     let db = TestStore::new(support::Backend::Postgres).await;
@@ -193,17 +184,17 @@ async fn every_surface_answers_through_the_function_url() {
         .unwrap(),
     );
     let client = Client::new();
-    let get = |path: &str| client.get(emulator.url(path)).bearer_auth(&key).send();
-    let first = tokio::time::timeout(Duration::from_secs(30), get("/healthz"))
+    let get = |path: &str| client.get(emulator.url(path)).bearer_auth(&key);
+    let first = tokio::time::timeout(Duration::from_secs(30), get("/healthz").send())
         .await
         .unwrap_or_else(|_| panic!("no first answer: {}", emulator.log()))
         .unwrap();
     assert_eq!(first.text().await.unwrap(), "ok");
 
     // Credentials are checked as on `depot serve`.
-    let anonymous = client.get(emulator.url("/api/audit")).send().await.unwrap();
+    let anonymous = client.get(emulator.url("/api/audit")).response().await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let (status, session) = status_and_json(get("/api/session").await.unwrap()).await;
+    let (status, session) = get("/api/session").answer().await;
     assert_eq!(
         (status, session["name"].as_str()),
         (StatusCode::OK, Some("admin")),
@@ -211,12 +202,12 @@ async fn every_surface_answers_through_the_function_url() {
     );
 
     // Tables: sandman2's answers, with its headers.
-    let artists = get("/db/chinook/artist/?page=2").await.unwrap();
+    let artists = get("/db/chinook/artist/?page=2").response().await;
     assert_eq!(artists.status(), StatusCode::OK);
     assert_eq!(artists.headers()["x-total-count"], "275");
     let (_, page) = status_and_json(artists).await;
     assert_eq!(page["resources"].as_array().unwrap().len(), 20);
-    let (status, body) = status_and_json(get("/db/chinook/artist/?Nope=1").await.unwrap()).await;
+    let (status, body) = get("/db/chinook/artist/?Nope=1").answer().await;
     assert_eq!(
         (status, body),
         (
@@ -230,15 +221,13 @@ async fn every_surface_answers_through_the_function_url() {
         .post(emulator.url("/inventory/entity/basicserver"))
         .bearer_auth(&key)
         .form(&[("name", "web1")])
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(made.status(), StatusCode::CREATED);
-    let (_, servers) = status_and_json(get("/inventory/entity/basicserver").await.unwrap()).await;
+    let (_, servers) = get("/inventory/entity/basicserver").answer().await;
     assert_eq!(servers, json!(["/basicserver/web1"]));
 
     // Versioning: the datadots-api client, unchanged, against the function URL.
-    let venv = support::python_venv("datadots-api-0.2.4", &["datadots-api==0.2.4"]);
     let script = r#"
 import json, sys
 from dotmesh.client import DotmeshClient
@@ -247,21 +236,7 @@ master = client.createDot("fn").getBranch("master")
 master.commit("through the function", {"where": "lambda"})
 print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c in master.log()]}))
 "#;
-    let (url, python, admin_key) = (emulator.url("/rpc"), venv.join("bin/python"), key.clone());
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .args(["-c", script, &url, &admin_key])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let out = support::run_datadots_script(script, vec![emulator.url("/rpc"), key.clone()]).await;
     assert_eq!(out["ping"], true);
     assert!(
         out["log"].to_string().contains("through the function"),
@@ -272,38 +247,27 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
     let file = emulator.url("/dots/admin/fn/branches/master/files/data.bin");
     // Binary, so the function URL hands it over base64-encoded, as Lambda does.
     let content: Vec<u8> = (0..4_000_000u32).map(|i| (i % 253) as u8).collect();
-    let put = client
+    let (status, text) = client
         .put(&file)
         .bearer_auth(&key)
         .header("content-type", "application/octet-stream")
         .body(content.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        put.status(),
-        StatusCode::CREATED,
-        "{}",
-        put.text().await.unwrap()
-    );
+        .answer_text()
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
     // A function's answers are capped: downloads are redirected to a signed GET of the object.
     let not_following = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let redirect = not_following
-        .get(&file)
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let redirect = not_following.get(&file).bearer_auth(&key).response().await;
     assert_eq!(redirect.status(), StatusCode::TEMPORARY_REDIRECT);
     let location = redirect.headers()["location"].to_str().unwrap().to_string();
     assert!(
         location.starts_with(&variables[0].1) && location.contains("X-Amz-Signature"),
         "{location}"
     );
-    let back = client.get(&file).bearer_auth(&key).send().await.unwrap();
+    let back = client.get(&file).bearer_auth(&key).response().await;
     assert_eq!(back.status(), StatusCode::OK);
     assert!(
         back.bytes().await.unwrap() == content,
@@ -315,9 +279,8 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
         .bearer_auth(&key)
         .header("content-type", "text/plain")
         .body("a".repeat(7_000_000))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     // Bigger than the function takes: the bytes go straight to the bucket through a signed
@@ -333,9 +296,8 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
     let stored = client
         .put(upload["url"].as_str().unwrap())
         .body(big.clone())
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert!(stored.status().is_success(), "the bucket took the PUT");
     let sha256 = {
         use sha2::Digest;
@@ -354,24 +316,19 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
     assert_eq!(file["size_bytes"], 9_000_000);
 
     // Artifacts: CDAP's, the archive in S3.
-    let uploaded = client
+    let (status, text) = client
         .post(emulator.url("/v3/namespaces/default/artifacts/app"))
         .bearer_auth(&key)
         .header("content-type", "application/java-archive")
-        .body(archive())
-        .send()
-        .await
-        .unwrap();
+        .body(plain_jar())
+        .answer_text()
+        .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let download = get("/v3/namespaces/default/artifacts/app/versions/1.0.0/download");
     assert_eq!(
-        uploaded.status(),
-        StatusCode::OK,
-        "{}",
-        uploaded.text().await.unwrap()
+        download.response().await.bytes().await.unwrap(),
+        plain_jar()
     );
-    let download = get("/v3/namespaces/default/artifacts/app/versions/1.0.0/download")
-        .await
-        .unwrap();
-    assert_eq!(download.bytes().await.unwrap(), archive());
 
     // An archive in two steps, as the admin UI sends it where the store is S3: the bytes go
     // to a signed URL; a confirmation naming other bytes is refused and the object removed.
@@ -380,7 +337,6 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
             .post(emulator.url("/v3/namespaces/default/artifacts/app/uploads"))
             .bearer_auth(&key)
             .header("artifact-version", "2.0.0")
-            .send()
     };
     let confirm_archive = |upload: &str, sha256: &str| {
         client
@@ -389,40 +345,35 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
             )))
             .bearer_auth(&key)
             .header("artifact-version", "2.0.0")
-            .json(&json!({"size": archive().len(), "sha256": sha256}))
-            .send()
+            .json(&json!({"size": plain_jar().len(), "sha256": sha256}))
     };
-    let put_archive = |url: String| client.put(url).body(archive()).send();
-    let (status, grant) = status_and_json(begin_archive().await.unwrap()).await;
+    let put_archive = |url: &str| client.put(url).body(plain_jar());
+    let (status, grant) = begin_archive().answer().await;
     assert_eq!(status, StatusCode::CREATED, "{grant}");
     let upload = grant["upload"].as_str().unwrap().to_string();
-    assert!(put_archive(grant["url"].as_str().unwrap().into())
-        .await
-        .unwrap()
-        .status()
-        .is_success());
-    let wrong = confirm_archive(&upload, &"0".repeat(64)).await.unwrap();
-    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
-    assert!(wrong.text().await.unwrap().contains("SHA-256 is"));
-    let again = confirm_archive(&upload, &"0".repeat(64)).await.unwrap();
-    assert_eq!(again.status(), StatusCode::NOT_FOUND);
-    let (_, grant) = status_and_json(begin_archive().await.unwrap()).await;
-    put_archive(grant["url"].as_str().unwrap().into())
-        .await
-        .unwrap();
+    let put = put_archive(grant["url"].as_str().unwrap());
+    assert!(put.answer_status().await.is_success());
+    let (status, wrong) = confirm_archive(&upload, &"0".repeat(64))
+        .answer_text()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(wrong.contains("SHA-256 is"));
+    let again = confirm_archive(&upload, &"0".repeat(64))
+        .answer_status()
+        .await;
+    assert_eq!(again, StatusCode::NOT_FOUND);
+    let (_, grant) = begin_archive().answer().await;
+    put_archive(grant["url"].as_str().unwrap()).response().await;
     let sha256 = {
         use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(archive()))
+        hex::encode(sha2::Sha256::digest(plain_jar()))
     };
-    let added = confirm_archive(grant["upload"].as_str().unwrap(), &sha256)
-        .await
-        .unwrap();
+    let added = confirm_archive(grant["upload"].as_str().unwrap(), &sha256);
     assert_eq!(
-        (added.status(), added.text().await.unwrap()),
+        added.answer_text().await,
         (StatusCode::OK, "Artifact added successfully".to_string())
     );
-    let (_, versions) =
-        status_and_json(get("/v3/namespaces/default/artifacts/app").await.unwrap()).await;
+    let (_, versions) = get("/v3/namespaces/default/artifacts/app").answer().await;
     assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
 
     // Specs: an upload is queued for the runner; nothing in the function polls, `depot tick`
@@ -462,7 +413,7 @@ print(json.dumps({"ping": client.ping(), "log": [c["Metadata"]["message"] for c 
     eventually("the delivery", async || runner.received().len() == 1).await;
 
     // Every write above is in the audit log.
-    let (_, audit) = status_and_json(get("/api/audit").await.unwrap()).await;
+    let (_, audit) = get("/api/audit").answer().await;
     let surfaces: std::collections::BTreeSet<&str> = audit["entries"]
         .as_array()
         .or(audit.as_array())

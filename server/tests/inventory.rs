@@ -5,7 +5,7 @@ mod support;
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use support::{Answered, Backend, TestServer};
+use support::{each_text, entry_with, Answered, Backend, TestServer};
 
 async fn seeded(backend: Backend) -> TestServer {
     let server = TestServer::start_with(backend, |c| {
@@ -18,24 +18,26 @@ async fn seeded(backend: Backend) -> TestServer {
     server
 }
 
-/// `${get} -d …` sends the parameters in the query string; the others send a form body.
-fn call(
-    server: &TestServer,
-    method: Method,
-    path: &str,
-    params: &[(&str, &str)],
-) -> RequestBuilder {
+/// The admin's `method path` with `params` written `key=value&key=value`, as clusto's
+/// documentation writes them: `${get} -d …` sends the parameters in the query string; the
+/// others send a form body.
+fn call(server: &TestServer, method: Method, path: &str, params: &str) -> RequestBuilder {
+    let params: Vec<(&str, &str)> = params
+        .split('&')
+        .filter(|param| !param.is_empty())
+        .map(|param| param.split_once('=').expect("key=value"))
+        .collect();
     let url = server.url(&format!("/inventory{path}"));
     let request = if method == Method::GET {
-        server.client.get(url).query(params)
+        server.client.get(url).query(&params)
     } else {
-        server.client.request(method, url).form(params)
+        server.client.request(method, url).form(&params)
     };
     server.as_admin(request)
 }
 
 async fn answer(request: RequestBuilder) -> (StatusCode, Value) {
-    let response = request.send().await.unwrap();
+    let response = request.response().await;
     let status = response.status();
     assert_eq!(
         response.headers()["content-type"],
@@ -43,6 +45,28 @@ async fn answer(request: RequestBuilder) -> (StatusCode, Value) {
         "clusto answers JSON"
     );
     (status, response.json().await.unwrap())
+}
+
+async fn get(server: &TestServer, path: &str, params: &str) -> (StatusCode, Value) {
+    answer(call(server, Method::GET, path, params)).await
+}
+
+async fn post(server: &TestServer, path: &str, params: &str) -> (StatusCode, Value) {
+    answer(call(server, Method::POST, path, params)).await
+}
+
+async fn put(server: &TestServer, path: &str, params: &str) -> (StatusCode, Value) {
+    answer(call(server, Method::PUT, path, params)).await
+}
+
+async fn delete(server: &TestServer, path: &str, params: &str) -> (StatusCode, Value) {
+    answer(call(server, Method::DELETE, path, params)).await
+}
+
+/// `name=…&name=…`, one for each of `names`.
+fn named(names: &[String]) -> String {
+    let params: Vec<String> = names.iter().map(|name| format!("name={name}")).collect();
+    params.join("&")
 }
 
 fn testserver1() -> Value {
@@ -64,28 +88,21 @@ fn testserver2() -> Value {
 async fn by_attr_examples(backend: Backend) {
     let s = seeded(backend).await;
     assert_eq!(
-        answer(call(&s, Method::GET, "/by-attr", &[])).await,
+        get(&s, "/by-attr", "").await,
         (
             StatusCode::PRECONDITION_FAILED,
             json!("Provide a key to use get_by_attr")
         )
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/by-attr", &[("key", "nonkey")])).await,
+        get(&s, "/by-attr", "key=nonkey").await,
         (StatusCode::OK, json!([]))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/by-attr",
-            &[("key", "key1"), ("subkey", "subkey1"), ("value", "value1")]
-        ))
-        .await,
+        get(&s, "/by-attr", "key=key1&subkey=subkey1&value=value1").await,
         (StatusCode::OK, json!(["/basicserver/testserver1"]))
     );
-    let expanded =
-        call(&s, Method::GET, "/by-attr", &[("key", "key1")]).header("Clusto-Mode", "expanded");
+    let expanded = call(&s, Method::GET, "/by-attr", "key=key1").header("Clusto-Mode", "expanded");
     assert_eq!(
         answer(expanded).await,
         (StatusCode::OK, json!([testserver1(), testserver2()]))
@@ -95,43 +112,31 @@ async fn by_attr_examples(backend: Backend) {
 async fn by_name_examples(backend: Backend) {
     let s = seeded(backend).await;
     assert_eq!(
-        answer(call(&s, Method::GET, "/by-name/nonserver", &[])).await,
+        get(&s, "/by-name/nonserver", "").await,
         (
             StatusCode::NOT_FOUND,
             json!("Object \"nonserver\" not found (nonserver does not exist.)")
         )
     );
     let compact =
-        call(&s, Method::GET, "/by-name/testserver1", &[]).header("Clusto-Mode", "compact");
+        call(&s, Method::GET, "/by-name/testserver1", "").header("Clusto-Mode", "compact");
     assert_eq!(
         answer(compact).await,
         (StatusCode::OK, json!("/basicserver/testserver1"))
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/by-name/testserver1", &[])).await,
+        get(&s, "/by-name/testserver1", "").await,
         (StatusCode::OK, testserver1())
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/by-name/testserver1",
-            &[("driver", "pool")]
-        ))
-        .await,
+        get(&s, "/by-name/testserver1", "driver=pool").await,
         (
             StatusCode::CONFLICT,
             json!("The driver for object \"testserver1\" is not \"pool\"")
         )
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/by-name/testserver1",
-            &[("driver", "nondriver")]
-        ))
-        .await,
+        get(&s, "/by-name/testserver1", "driver=nondriver").await,
         (
             StatusCode::PRECONDITION_FAILED,
             json!("The driver \"nondriver\" is not a valid driver")
@@ -142,24 +147,18 @@ async fn by_name_examples(backend: Backend) {
 async fn by_names_examples(backend: Backend) {
     let s = seeded(backend).await;
     assert_eq!(
-        answer(call(&s, Method::GET, "/by-names", &[])).await,
+        get(&s, "/by-names", "").await,
         (
             StatusCode::PRECONDITION_FAILED,
             json!("Provide at least one name to get data from")
         )
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/by-names", &[("name", "nonserver")])).await,
+        get(&s, "/by-names", "name=nonserver").await,
         (StatusCode::NOT_FOUND, json!([null]))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/by-names",
-            &[("name", "testserver1"), ("name", "nonserver")]
-        ))
-        .await,
+        get(&s, "/by-names", "name=testserver1&name=nonserver").await,
         (
             StatusCode::PARTIAL_CONTENT,
             json!(["/basicserver/testserver1", null])
@@ -169,7 +168,7 @@ async fn by_names_examples(backend: Backend) {
         &s,
         Method::GET,
         "/by-names",
-        &[("name", "testserver1"), ("name", "testserver2")],
+        "name=testserver1&name=testserver2",
     )
     .header("Clusto-Mode", "expanded");
     assert_eq!(
@@ -177,13 +176,7 @@ async fn by_names_examples(backend: Backend) {
         (StatusCode::OK, json!([testserver1(), testserver2()]))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/by-names",
-            &[("name", "nonserver1"), ("name", "nonserver2")]
-        ))
-        .await,
+        get(&s, "/by-names", "name=nonserver1&name=nonserver2").await,
         (StatusCode::NOT_FOUND, json!([null, null]))
     );
 }
@@ -191,65 +184,39 @@ async fn by_names_examples(backend: Backend) {
 async fn from_pools_examples(backend: Backend) {
     let s = seeded(backend).await;
     assert_eq!(
-        answer(call(&s, Method::GET, "/from-pools", &[])).await,
+        get(&s, "/from-pools", "").await,
         (
             StatusCode::PRECONDITION_FAILED,
             json!("Provide at least one pool to get data from")
         )
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/from-pools",
-            &[("pool", "emptypool")]
-        ))
-        .await,
+        get(&s, "/from-pools", "pool=emptypool").await,
         (StatusCode::OK, json!([]))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/from-pools",
-            &[("pool", "singlepool")]
-        ))
-        .await,
+        get(&s, "/from-pools", "pool=singlepool").await,
         (StatusCode::OK, json!(["/basicserver/testserver1"]))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/from-pools",
-            &[("pool", "multipool")]
-        ))
-        .await,
+        get(&s, "/from-pools", "pool=multipool").await,
         (
             StatusCode::OK,
             json!(["/basicserver/testserver1", "/basicserver/testserver2"])
         )
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/from-pools",
-            &[("pool", "singlepool"), ("pool", "multipool")]
-        ))
-        .await,
+        get(&s, "/from-pools", "pool=singlepool&pool=multipool").await,
         (StatusCode::OK, json!(["/basicserver/testserver1"]))
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/from-pools", &[("pool", "nopool")]))
-            .await
-            .0,
+        get(&s, "/from-pools", "pool=nopool").await.0,
         StatusCode::NOT_FOUND
     );
-    let paged = call(&s, Method::GET, "/from-pools", &[("pool", "multipool")])
+    let paged = call(&s, Method::GET, "/from-pools", "pool=multipool")
         .header("Clusto-Page", "1")
         .header("Clusto-Per-Page", "1");
-    let response = paged.send().await.unwrap();
+    let response = paged.response().await;
     assert_eq!(response.headers()["clusto-pages"], "2");
     assert_eq!(response.headers()["clusto-page"], "1");
     assert_eq!(response.headers()["clusto-per-page"], "1");
@@ -258,7 +225,7 @@ async fn from_pools_examples(backend: Backend) {
         json!(["/basicserver/testserver1"])
     );
     let bad_page =
-        call(&s, Method::GET, "/from-pools", &[("pool", "multipool")]).header("Clusto-Page", "x");
+        call(&s, Method::GET, "/from-pools", "pool=multipool").header("Clusto-Page", "x");
     assert_eq!(
         answer(bad_page).await,
         (
@@ -266,8 +233,8 @@ async fn from_pools_examples(backend: Backend) {
             json!("invalid literal for int() with base 10: 'x'")
         )
     );
-    let bad_mode = call(&s, Method::GET, "/from-pools", &[("pool", "multipool")])
-        .header("Clusto-Mode", "bogus");
+    let bad_mode =
+        call(&s, Method::GET, "/from-pools", "pool=multipool").header("Clusto-Mode", "bogus");
     assert_eq!(
         answer(bad_mode).await,
         (
@@ -280,48 +247,24 @@ async fn from_pools_examples(backend: Backend) {
 async fn entity_examples(backend: Backend) {
     let s = seeded(backend).await;
     assert_eq!(
-        answer(call(&s, Method::POST, "/entity/pool", &[("name", "pool1")])).await,
+        post(&s, "/entity/pool", "name=pool1").await,
         (StatusCode::CREATED, json!(["/pool/pool1"]))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/entity/basicserver",
-            &[("name", "server1")]
-        ))
-        .await,
+        post(&s, "/entity/basicserver", "name=server1").await,
         (StatusCode::CREATED, json!(["/basicserver/server1"]))
     );
     let pool1 = |contents: Value| json!({"attrs": [], "contents": contents, "driver": "pool", "name": "pool1", "parents": [], "type": "pool"});
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/entity/pool/pool1",
-            &[("device", "server1"), ("action", "insert")]
-        ))
-        .await,
+        post(&s, "/entity/pool/pool1", "device=server1&action=insert").await,
         (StatusCode::OK, pool1(json!(["/basicserver/server1"])))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/entity/pool/pool1",
-            &[("device", "server1"), ("action", "remove")]
-        ))
-        .await,
+        post(&s, "/entity/pool/pool1", "device=server1&action=remove").await,
         (StatusCode::OK, pool1(json!([])))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/entity/basicserver",
-            &[("name", "server2"), ("name", "server3")]
-        ))
-        .await,
+        post(&s, "/entity/basicserver", "name=server2&name=server3").await,
         (
             StatusCode::CREATED,
             json!(["/basicserver/server2", "/basicserver/server3"])
@@ -331,53 +274,32 @@ async fn entity_examples(backend: Backend) {
         &s,
         Method::POST,
         "/entity/pool/pool1",
-        &[
-            ("device", "server2"),
-            ("device", "server3"),
-            ("action", "insert"),
-        ],
+        "device=server2&device=server3&action=insert",
     );
     assert_eq!(
         answer(several).await.1["contents"],
         json!(["/basicserver/server2", "/basicserver/server3"])
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/entity/pool/pool1",
-            &[("device", "server2")]
-        ))
-        .await,
+        post(&s, "/entity/pool/pool1", "device=server2").await,
         (
             StatusCode::BAD_REQUEST,
             json!("Parameter 'action' is required.")
         )
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/entity/pool/pool1",
-            &[("device", "server2"), ("action", "shake")]
-        ))
-        .await,
+        post(&s, "/entity/pool/pool1", "device=server2&action=shake").await,
         (
             StatusCode::BAD_REQUEST,
             json!("shake is not a valid action.")
         )
     );
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/entity/pool/pool1",
-            &[
-                ("device", "ghost"),
-                ("device", "phantom"),
-                ("action", "insert")
-            ]
-        ))
+            "device=ghost&device=phantom&action=insert"
+        )
         .await
         .0,
         StatusCode::NOT_FOUND
@@ -387,11 +309,10 @@ async fn entity_examples(backend: Backend) {
         &s,
         Method::POST,
         "/entity/pool",
-        &[("name", "pool1"), ("name", "createpool2")],
+        "name=pool1&name=createpool2",
     )
-    .send()
-    .await
-    .unwrap();
+    .response()
+    .await;
     assert_eq!(again.status(), StatusCode::ACCEPTED);
     assert_eq!(
         again.headers()["warnings"],
@@ -402,13 +323,7 @@ async fn entity_examples(backend: Backend) {
         json!(["/pool/pool1", "/pool/createpool2"])
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/entity/nondriver",
-            &[("name", "createobject")]
-        ))
-        .await,
+        post(&s, "/entity/nondriver", "name=createobject").await,
         (
             StatusCode::PRECONDITION_FAILED,
             json!("Requested driver \"nondriver\" does not exist")
@@ -416,10 +331,10 @@ async fn entity_examples(backend: Backend) {
     );
 
     assert_eq!(
-        answer(call(&s, Method::GET, "/entity/clustometa", &[])).await,
+        get(&s, "/entity/clustometa", "").await,
         (StatusCode::OK, json!(["/clustometa/clustometa"]))
     );
-    let (status, everything) = answer(call(&s, Method::GET, "/entity/", &[])).await;
+    let (status, everything) = get(&s, "/entity/", "").await;
     assert_eq!(status, StatusCode::OK);
     for expected in [
         "/clustometa/clustometa",
@@ -434,14 +349,14 @@ async fn entity_examples(backend: Backend) {
         );
     }
     assert_eq!(
-        answer(call(&s, Method::GET, "/entity/nondriver", &[])).await,
+        get(&s, "/entity/nondriver", "").await,
         (
             StatusCode::PRECONDITION_FAILED,
             json!("The requested driver \"nondriver\" does not exist")
         )
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/entity/basicserver/pool1", &[])).await,
+        get(&s, "/entity/basicserver/pool1", "").await,
         (
             StatusCode::CONFLICT,
             json!("The driver for object \"pool1\" is not \"basicserver\"")
@@ -449,26 +364,22 @@ async fn entity_examples(backend: Backend) {
     );
 
     assert_eq!(
-        answer(call(&s, Method::DELETE, "/entity/nondriver/server1", &[])).await,
+        delete(&s, "/entity/nondriver/server1", "").await,
         (
             StatusCode::PRECONDITION_FAILED,
             json!("Requested driver \"nondriver\" does not exist")
         )
     );
     assert_eq!(
-        call(&s, Method::DELETE, "/entity/basicserver/server1", &[])
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        call(&s, Method::DELETE, "/entity/basicserver/server1", "")
+            .answer_status()
+            .await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        call(&s, Method::DELETE, "/entity/basicserver/server1", &[])
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        call(&s, Method::DELETE, "/entity/basicserver/server1", "")
+            .answer_status()
+            .await,
         StatusCode::NOT_FOUND
     );
 }
@@ -485,107 +396,66 @@ fn attr(all: &Value, key: &str, subkey: Option<&str>) -> Value {
 
 async fn attribute_examples(backend: Backend) {
     let s = seeded(backend).await;
-    call(
-        &s,
-        Method::POST,
-        "/entity/basicserver",
-        &[("name", "addattrserver")],
-    )
-    .send()
-    .await
-    .unwrap();
+    post(&s, "/entity/basicserver", "name=addattrserver").await;
     let web = json!({"datatype": "string", "key": "group", "number": null, "subkey": null, "value": "web"});
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/attribute/addattrserver",
-            &[("key", "group"), ("value", "web")]
-        ))
-        .await,
+        post(&s, "/attribute/addattrserver", "key=group&value=web").await,
         (StatusCode::CREATED, json!([web]))
     );
-    let (_, all) = answer(call(
+    let (_, all) = post(
         &s,
-        Method::POST,
         "/attribute/addattrserver",
-        &[
-            ("key", "group"),
-            ("subkey", "id"),
-            ("value", "6"),
-            ("datatype", "int"),
-        ],
-    ))
+        "key=group&subkey=id&value=6&datatype=int",
+    )
     .await;
     assert_eq!(
         attr(&all, "group", Some("id")),
         json!({"datatype": "int", "key": "group", "number": null, "subkey": "id", "value": 6})
     );
-    let (_, all) = answer(call(
+    let (_, all) = post(
         &s,
-        Method::POST,
         "/attribute/addattrserver",
-        &[
-            ("key", "inception"),
-            ("value", "/basicserver/addattrserver"),
-            ("datatype", "relation"),
-        ],
-    ))
+        "key=inception&value=/basicserver/addattrserver&datatype=relation",
+    )
     .await;
     assert_eq!(
         attr(&all, "inception", None)["value"],
         "/basicserver/addattrserver"
     );
-    let (_, all) = answer(call(
+    let (_, all) = post(
         &s,
-        Method::POST,
         "/attribute/addattrserver",
-        &[
-            ("key", "birthday"),
-            ("subkey", "jtcunning"),
-            ("value", "1991-07-09T14:46:51.321435"),
-            ("datatype", "datetime"),
-        ],
-    ))
+        "key=birthday&subkey=jtcunning&value=1991-07-09T14:46:51.321435&datatype=datetime",
+    )
     .await;
     assert_eq!(
         all[0],
         json!({"datatype": "datetime", "key": "birthday", "number": null, "subkey": "jtcunning", "value": "1991-07-09T14:46:51.321435"}),
         "listed first, by key, as the documentation's example shows"
     );
-    let masked = call(
+    let (status, all) = post(
         &s,
-        Method::POST,
         "/attribute/addattrserver",
-        &[
-            ("key", "bought"),
-            ("value", "09/07/1991 14:46"),
-            ("datatype", "datetime"),
-            ("mask", "%d/%m/%Y %H:%M"),
-        ],
-    );
-    let (status, all) = answer(masked).await;
+        "key=bought&value=09/07/1991 14:46&datatype=datetime&mask=%d/%m/%Y %H:%M",
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(
         attr(&all, "bought", None)["value"],
         "1991-07-09T14:46:00",
         "a datetime read with its mask"
     );
-    let unmasked = call(
-        &s,
-        Method::POST,
-        "/attribute/addattrserver",
-        &[
-            ("key", "bought"),
-            ("value", "09/07/1991"),
-            ("datatype", "datetime"),
-        ],
-    );
-    assert_eq!(answer(unmasked).await.0, StatusCode::BAD_REQUEST);
-    call(&s, Method::DELETE, "/attribute/addattrserver/bought", &[])
-        .send()
+    assert_eq!(
+        post(
+            &s,
+            "/attribute/addattrserver",
+            "key=bought&value=09/07/1991&datatype=datetime"
+        )
         .await
-        .unwrap();
+        .0,
+        StatusCode::BAD_REQUEST
+    );
+    delete(&s, "/attribute/addattrserver/bought", "").await;
     let bulk = s
         .as_admin(s.client.post(s.url("/inventory/attribute/addattrserver")))
         .json(&json!([{"key": "group", "subkey": "admin", "value": "apache"}, {"key": "group", "subkey": "member", "value": "webapp"}, {"key": "conf", "value": {"a": 1}, "datatype": "json"}]));
@@ -593,14 +463,8 @@ async fn attribute_examples(backend: Backend) {
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(attr(&all, "group", Some("admin"))["value"], "apache");
     assert_eq!(attr(&all, "conf", None)["value"], json!({"a": 1}));
-    let keys: Vec<&str> = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["key"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        keys,
+        each_text(&all, "key"),
         [
             "birthday",
             "conf",
@@ -613,13 +477,13 @@ async fn attribute_examples(backend: Backend) {
     );
 
     let bad = [
-        (vec![("key", "k"), ("value", "v"), ("datatype", "float")], StatusCode::BAD_REQUEST, "float is not a valid datatype. datatypes include: ('int', 'string', 'datetime', 'relation', 'json')"),
-        (vec![("key", "k"), ("value", "v"), ("datatype", "int")], StatusCode::BAD_REQUEST, "Error casting v into a(n) int: invalid literal for int() with base 10: 'v'"),
-        (vec![("key", "k")], StatusCode::PRECONDITION_FAILED, "Provide at least \"key\" and \"value\""),
+        ("key=k&value=v&datatype=float", StatusCode::BAD_REQUEST, "float is not a valid datatype. datatypes include: ('int', 'string', 'datetime', 'relation', 'json')"),
+        ("key=k&value=v&datatype=int", StatusCode::BAD_REQUEST, "Error casting v into a(n) int: invalid literal for int() with base 10: 'v'"),
+        ("key=k", StatusCode::PRECONDITION_FAILED, "Provide at least \"key\" and \"value\""),
     ];
     for (params, status, message) in bad {
         assert_eq!(
-            answer(call(&s, Method::POST, "/attribute/addattrserver", &params)).await,
+            post(&s, "/attribute/addattrserver", params).await,
             (status, json!(message))
         );
     }
@@ -637,81 +501,43 @@ async fn attribute_examples(backend: Backend) {
         )
     );
 
-    call(
-        &s,
-        Method::POST,
-        "/entity/basicserver",
-        &[("name", "deleteserver2")],
-    )
-    .send()
-    .await
-    .unwrap();
+    post(&s, "/entity/basicserver", "name=deleteserver2").await;
     let engineering = json!({"datatype": "string", "key": "group", "number": null, "subkey": null, "value": "engineering"});
     let joe = json!({"datatype": "string", "key": "group", "number": null, "subkey": "owner", "value": "joe"});
     assert_eq!(
-        answer(call(
-            &s,
-            Method::PUT,
-            "/attribute/deleteserver2/group",
-            &[("value", "engineering")]
-        ))
-        .await,
+        put(&s, "/attribute/deleteserver2/group", "value=engineering").await,
         (StatusCode::OK, json!([engineering]))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::PUT,
-            "/attribute/deleteserver2/group/owner",
-            &[("value", "joe")]
-        ))
-        .await,
+        put(&s, "/attribute/deleteserver2/group/owner", "value=joe").await,
         (StatusCode::OK, json!([engineering, joe]))
     );
     let bob = json!({"datatype": "string", "key": "group", "number": null, "subkey": "owner", "value": "bob"});
     assert_eq!(
-        answer(call(
-            &s,
-            Method::PUT,
-            "/attribute/deleteserver2/group/owner",
-            &[("value", "bob")]
-        ))
-        .await,
+        put(&s, "/attribute/deleteserver2/group/owner", "value=bob").await,
         (StatusCode::OK, json!([engineering, bob]))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::DELETE,
-            "/attribute/deleteserver2/group/owner",
-            &[]
-        ))
-        .await,
+        delete(&s, "/attribute/deleteserver2/group/owner", "").await,
         (StatusCode::OK, json!([engineering]))
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/attribute/deleteserver2/group", &[])).await,
+        get(&s, "/attribute/deleteserver2/group", "").await,
         (StatusCode::OK, json!([engineering]))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/attribute/multipool",
-            &[("driver", "basicserver")]
-        ))
-        .await
-        .0,
+        get(&s, "/attribute/multipool", "driver=basicserver")
+            .await
+            .0,
         StatusCode::CONFLICT
     );
 }
 
 async fn output_is_sorted_pretty_json_unless_minified(backend: Backend) {
     let s = seeded(backend).await;
-    let pretty = call(&s, Method::GET, "/entity/pool/emptypool", &[])
-        .send()
-        .await
-        .unwrap();
+    let pretty = call(&s, Method::GET, "/entity/pool/emptypool", "")
+        .response()
+        .await;
     assert_eq!(pretty.headers()["clusto-minify"], "False");
     assert_eq!(
         pretty.headers()["access-control-allow-origin"],
@@ -722,11 +548,10 @@ async fn output_is_sorted_pretty_json_unless_minified(backend: Backend) {
         pretty.text().await.unwrap(),
         "{\n    \"attrs\": [],\n    \"contents\": [],\n    \"driver\": \"pool\",\n    \"name\": \"emptypool\",\n    \"parents\": [],\n    \"type\": \"pool\"\n}"
     );
-    let minified = call(&s, Method::GET, "/entity/pool/emptypool", &[])
+    let minified = call(&s, Method::GET, "/entity/pool/emptypool", "")
         .header("Clusto-Minify", "TRUE")
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(minified.headers()["clusto-minify"], "TRUE");
     assert_eq!(
         minified.text().await.unwrap(),
@@ -735,29 +560,21 @@ async fn output_is_sorted_pretty_json_unless_minified(backend: Backend) {
     let options = s
         .client
         .request(Method::OPTIONS, s.url("/inventory/anything/at/all"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(options.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         s.client
             .get(s.url("/inventory/favicon.ico"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .answer_status()
+            .await,
         StatusCode::GONE
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/__version__", &[])).await,
+        get(&s, "/__version__", "").await,
         (StatusCode::OK, json!("0.5.2"))
     );
-    let anonymous = s
-        .client
-        .get(s.url("/inventory/entity/"))
-        .send()
-        .await
-        .unwrap();
+    let anonymous = s.client.get(s.url("/inventory/entity/")).response().await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         anonymous.json::<Value>().await.unwrap(),
@@ -770,34 +587,17 @@ async fn reads_can_look_back_in_time(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let before = depot_domain::time::now();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    call(
+    put(&s, "/attribute/testserver1/key1/subkey1", "value=changed").await;
+    post(
         &s,
-        Method::PUT,
-        "/attribute/testserver1/key1/subkey1",
-        &[("value", "changed")],
-    )
-    .send()
-    .await
-    .unwrap();
-    call(
-        &s,
-        Method::POST,
         "/entity/pool/singlepool",
-        &[("device", "testserver1"), ("action", "remove")],
+        "device=testserver1&action=remove",
     )
-    .send()
-    .await
-    .unwrap();
-    let (_, now) = answer(call(&s, Method::GET, "/by-name/testserver1", &[])).await;
+    .await;
+    let (_, now) = get(&s, "/by-name/testserver1", "").await;
     assert_eq!(now["attrs"][0]["value"], "changed");
     assert_eq!(now["parents"], json!(["/pool/multipool"]));
-    let (_, then) = answer(call(
-        &s,
-        Method::GET,
-        "/by-name/testserver1",
-        &[("as_of", &before)],
-    ))
-    .await;
+    let (_, then) = get(&s, "/by-name/testserver1", &format!("as_of={before}")).await;
     assert_eq!(then, testserver1());
     let (_, entries) = status_and_json_audit(&s).await;
     assert!(entries
@@ -815,85 +615,52 @@ async fn status_and_json_audit(s: &TestServer) -> (StatusCode, Value) {
 
 async fn pool_rules_are_enforced(backend: Backend) {
     let s = seeded(backend).await;
-    call(
+    post(&s, "/entity/exclusive_pool", "name=solo").await;
+    post(&s, "/entity/unique_pool", "name=u1&name=u2").await;
+    let (status, _) = post(
         &s,
-        Method::POST,
-        "/entity/exclusive_pool",
-        &[("name", "solo")],
-    )
-    .send()
-    .await
-    .unwrap();
-    call(
-        &s,
-        Method::POST,
-        "/entity/unique_pool",
-        &[("name", "u1"), ("name", "u2")],
-    )
-    .send()
-    .await
-    .unwrap();
-    let (status, _) = answer(call(
-        &s,
-        Method::POST,
         "/entity/exclusive_pool/solo",
-        &[("device", "testserver1"), ("action", "insert")],
-    ))
+        "device=testserver1&action=insert",
+    )
     .await;
     assert_eq!(
         status,
         StatusCode::CONFLICT,
         "testserver1 is in other pools already"
     );
-    call(
-        &s,
-        Method::POST,
-        "/entity/basicserver",
-        &[("name", "lonely")],
-    )
-    .send()
-    .await
-    .unwrap();
+    post(&s, "/entity/basicserver", "name=lonely").await;
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/entity/exclusive_pool/solo",
-            &[("device", "lonely"), ("action", "insert")]
-        ))
+            "device=lonely&action=insert"
+        )
         .await
         .0,
         StatusCode::OK
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/entity/pool/emptypool",
-            &[("device", "lonely"), ("action", "insert")]
-        ))
-        .await
-        .0,
+        post(&s, "/entity/pool/emptypool", "device=lonely&action=insert")
+            .await
+            .0,
         StatusCode::CONFLICT
     );
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/entity/unique_pool/u1",
-            &[("device", "testserver2"), ("action", "insert")]
-        ))
+            "device=testserver2&action=insert"
+        )
         .await
         .0,
         StatusCode::OK
     );
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/entity/unique_pool/u2",
-            &[("device", "testserver2"), ("action", "insert")]
-        ))
+            "device=testserver2&action=insert"
+        )
         .await
         .0,
         StatusCode::CONFLICT
@@ -902,12 +669,11 @@ async fn pool_rules_are_enforced(backend: Backend) {
 
 async fn resource_manager_examples(backend: Backend) {
     let s = seeded(backend).await;
-    let (status, allocator) = answer(call(
+    let (status, allocator) = post(
         &s,
-        Method::POST,
         "/resourcemanager/simpleentitynamemanager",
-        &[("name", "allocator")],
-    ))
+        "name=allocator",
+    )
     .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(
@@ -915,58 +681,44 @@ async fn resource_manager_examples(backend: Backend) {
         (json!(0), json!("resourcemanager"))
     );
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/resourcemanager/simpleentitynamemanager/allocator",
-            &[("driver", "basicserver")]
-        ))
+            "driver=basicserver"
+        )
         .await,
         (StatusCode::CREATED, json!("/basicserver/01"))
     );
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/resourcemanager/simpleentitynamemanager/allocator",
-            &[("driver", "basicserver"), ("resource", "99")]
-        ))
+            "driver=basicserver&resource=99"
+        )
         .await,
         (StatusCode::CREATED, json!("/basicserver/99"))
     );
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/resourcemanager/simpleentitynamemanager/allocator",
-            &[("driver", "basicserver")]
-        ))
+            "driver=basicserver"
+        )
         .await,
         (StatusCode::CREATED, json!("/basicserver/02"))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/resourcemanager/simpleentitynamemanager/allocator",
-            &[]
-        ))
-        .await
-        .1["count"],
+        get(&s, "/resourcemanager/simpleentitynamemanager/allocator", "")
+            .await
+            .1["count"],
         3
     );
 
-    let ipman = answer(call(
+    let ipman = post(
         &s,
-        Method::POST,
         "/resourcemanager/ipmanager",
-        &[
-            ("name", "ipman2"),
-            ("gateway", "192.168.1.1"),
-            ("netmask", "255.255.255.0"),
-            ("baseip", "192.168.1.10"),
-        ],
-    ))
+        "name=ipman2&gateway=192.168.1.1&netmask=255.255.255.0&baseip=192.168.1.10",
+    )
     .await;
     assert_eq!(ipman.0, StatusCode::CREATED);
     assert_eq!(
@@ -978,77 +730,52 @@ async fn resource_manager_examples(backend: Backend) {
         ])
     );
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/resourcemanager/simpleentitynamemanager",
-            &[("name", "names2"), ("basename", "a")]
-        ))
+            "name=names2&basename=a"
+        )
         .await
         .0,
         StatusCode::CREATED
     );
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/resourcemanager/simpleentitynamemanager/names2",
-            &[("driver", "basicserver")]
-        ))
+            "driver=basicserver"
+        )
         .await,
         (StatusCode::CREATED, json!("/basicserver/a01"))
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::POST,
-            "/resourcemanager/ipmanager/ipman2",
-            &[("object", "a01")]
-        ))
-        .await,
+        post(&s, "/resourcemanager/ipmanager/ipman2", "object=a01").await,
         (
             StatusCode::CREATED,
             json!({"datatype": "int", "key": "ip", "number": 0, "subkey": null, "value": 1084752130})
         )
     );
-    let (_, a01) = answer(call(&s, Method::GET, "/by-name/a01", &[])).await;
+    let (_, a01) = get(&s, "/by-name/a01", "").await;
     assert_eq!(a01["ips"], json!(["192.168.1.2"]));
-    let cidr = a01["attrs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["subkey"] == "cidr")
-        .unwrap()
-        .clone();
+    let cidr = entry_with(&a01["attrs"], "subkey", "cidr");
     assert_eq!(cidr["value"], "192.168.1.2/24");
-    let manager = a01["attrs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["subkey"] == "manager")
-        .unwrap()
-        .clone();
+    let manager = entry_with(&a01["attrs"], "subkey", "manager");
     assert_eq!(manager["value"], "/ipmanager/ipman2");
     assert_eq!(
         call(
             &s,
             Method::DELETE,
             "/resourcemanager/ipmanager/ipman2",
-            &[("object", "a01")]
+            "object=a01"
         )
-        .send()
-        .await
-        .unwrap()
-        .status(),
+        .answer_status()
+        .await,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(
-        answer(call(&s, Method::GET, "/by-name/a01", &[])).await.1["ips"],
-        json!([])
-    );
+    assert_eq!(get(&s, "/by-name/a01", "").await.1["ips"], json!([]));
 
     assert_eq!(
-        answer(call(&s, Method::GET, "/resourcemanager/", &[])).await,
+        get(&s, "/resourcemanager/", "").await,
         (
             StatusCode::OK,
             json!([
@@ -1060,58 +787,39 @@ async fn resource_manager_examples(backend: Backend) {
         )
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/resourcemanager/notadriver", &[])).await,
+        get(&s, "/resourcemanager/notadriver", "").await,
         (
             StatusCode::NOT_FOUND,
             json!("Not a valid driver \"notadriver\" (driver name notadriver doesn't exist.)")
         )
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/resourcemanager/simpleentitynamemanager/nonames",
-            &[]
-        ))
-        .await,
+        get(&s, "/resourcemanager/simpleentitynamemanager/nonames", "").await,
         (
             StatusCode::NOT_FOUND,
             json!("Object \"nonames\" not found (nonames does not exist.)")
         )
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/resourcemanager/nomanager/testnames",
-            &[]
-        ))
-        .await,
+        get(&s, "/resourcemanager/nomanager/testnames", "").await,
         (
             StatusCode::PRECONDITION_FAILED,
             json!("The driver \"nomanager\" is not a valid driver")
         )
     );
     assert_eq!(
-        answer(call(
-            &s,
-            Method::GET,
-            "/resourcemanager/basicserver/testserver1",
-            &[]
-        ))
-        .await,
+        get(&s, "/resourcemanager/basicserver/testserver1", "").await,
         (
             StatusCode::CONFLICT,
             json!("The object \"testserver1\" is not a resource manager")
         )
     );
     assert_eq!(
-        answer(call(
+        post(
             &s,
-            Method::POST,
             "/resourcemanager/simpleentitynamemanager/testnames",
-            &[("driver", "basicserver")]
-        ))
+            "driver=basicserver"
+        )
         .await,
         (StatusCode::CREATED, json!("/basicserver/s01"))
     );
@@ -1119,34 +827,21 @@ async fn resource_manager_examples(backend: Backend) {
 
 async fn ip_allocation_skips_gateway_and_broadcast_and_ends_cleanly(backend: Backend) {
     let s = seeded(backend).await;
-    call(
+    post(
         &s,
-        Method::POST,
         "/resourcemanager/ipmanager",
-        &[
-            ("name", "tiny"),
-            ("baseip", "10.0.0.0"),
-            ("netmask", "255.255.255.248"),
-            ("gateway", "10.0.0.1"),
-        ],
+        "name=tiny&baseip=10.0.0.0&netmask=255.255.255.248&gateway=10.0.0.1",
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     let names: Vec<String> = (0..6).map(|i| format!("host{i}")).collect();
-    let params: Vec<(&str, &str)> = names.iter().map(|n| ("name", n.as_str())).collect();
-    call(&s, Method::POST, "/entity/basicserver", &params)
-        .send()
-        .await
-        .unwrap();
+    post(&s, "/entity/basicserver", &named(&names)).await;
     let mut given = Vec::new();
     for name in &names[..5] {
-        let (status, ip) = answer(call(
+        let (status, ip) = post(
             &s,
-            Method::POST,
             "/resourcemanager/ipmanager/tiny",
-            &[("object", name)],
-        ))
+            &format!("object={name}"),
+        )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{name}");
         given.push(ip["value"].as_i64().unwrap() + (1i64 << 31));
@@ -1159,40 +854,24 @@ async fn ip_allocation_skips_gateway_and_broadcast_and_ends_cleanly(backend: Bac
         dotted,
         ["10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"]
     );
-    let (status, message) = answer(call(
-        &s,
-        Method::POST,
-        "/resourcemanager/ipmanager/tiny",
-        &[("object", "host5")],
-    ))
-    .await;
+    let (status, message) = post(&s, "/resourcemanager/ipmanager/tiny", "object=host5").await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(message.as_str().unwrap().contains("full"), "{message}");
-    let (status, _) = answer(call(
+    let (status, _) = post(
         &s,
-        Method::POST,
         "/resourcemanager/ipmanager/tiny",
-        &[("object", "host5"), ("resource", "10.0.0.3")],
-    ))
+        "object=host5&resource=10.0.0.3",
+    )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "a taken address");
 
-    call(
+    post(
         &s,
-        Method::POST,
         "/resourcemanager/ipmanager",
-        &[("name", "v6"), ("baseip", "2001:db8::"), ("prefix", "64")],
+        "name=v6&baseip=2001:db8::&prefix=64",
     )
-    .send()
-    .await
-    .unwrap();
-    let (status, ip) = answer(call(
-        &s,
-        Method::POST,
-        "/resourcemanager/ipmanager/v6",
-        &[("object", "host5")],
-    ))
     .await;
+    let (status, ip) = post(&s, "/resourcemanager/ipmanager/v6", "object=host5").await;
     assert_eq!(
         (status, ip["value"].clone()),
         (StatusCode::CREATED, json!("2001:db8::1"))
@@ -1249,26 +928,15 @@ async fn concurrent_allocations_never_collide(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
-    call(
+    post(
         &first,
-        Method::POST,
         "/resourcemanager/ipmanager",
-        &[
-            ("name", "busy"),
-            ("baseip", "10.1.0.0"),
-            ("netmask", "255.255.255.0"),
-        ],
+        "name=busy&baseip=10.1.0.0&netmask=255.255.255.0",
     )
-    .send()
-    .await
-    .unwrap();
+    .await;
     let names: Vec<String> = (0..200).map(|i| format!("node{i:03}")).collect();
     for chunk in names.chunks(50) {
-        let params: Vec<(&str, &str)> = chunk.iter().map(|n| ("name", n.as_str())).collect();
-        call(&first, Method::POST, "/entity/basicserver", &params)
-            .send()
-            .await
-            .unwrap();
+        post(&first, "/entity/basicserver", &named(chunk)).await;
     }
     let mut tasks = Vec::new();
     for (i, name) in names.iter().enumerate() {
@@ -1304,7 +972,7 @@ async fn concurrent_allocations_never_collide(backend: Backend) {
 
 /// The attributes of `name` as (key, value) pairs, in the order they are listed.
 async fn listed_attributes(s: &TestServer, name: &str) -> Vec<(String, Value)> {
-    let (_, entity) = answer(call(s, Method::GET, &format!("/by-name/{name}"), &[])).await;
+    let (_, entity) = get(s, &format!("/by-name/{name}"), "").await;
     entity["attrs"]
         .as_array()
         .unwrap()
@@ -1316,13 +984,9 @@ async fn listed_attributes(s: &TestServer, name: &str) -> Vec<(String, Value)> {
 async fn attributes_are_listed_by_key(backend: Backend) {
     let s = seeded(backend).await;
     for (key, value) in [("zeta", "1"), ("alpha", "2"), ("zeta", "3"), ("Beta", "4")] {
-        let request = call(
-            &s,
-            Method::POST,
-            "/attribute/testserver2",
-            &[("key", key), ("value", value)],
-        );
-        assert_eq!(answer(request).await.0, StatusCode::CREATED);
+        let params = format!("key={key}&value={value}");
+        let (status, _) = post(&s, "/attribute/testserver2", &params).await;
+        assert_eq!(status, StatusCode::CREATED);
     }
     assert_eq!(
         listed_attributes(&s, "testserver2").await,
@@ -1340,23 +1004,18 @@ async fn attributes_are_listed_by_key(backend: Backend) {
 async fn entities_are_listed_by_name(backend: Backend) {
     let s = seeded(backend).await;
     assert_eq!(
-        answer(call(&s, Method::GET, "/entity/pool", &[])).await,
+        get(&s, "/entity/pool", "").await,
         (
             StatusCode::OK,
             json!(["/pool/emptypool", "/pool/multipool", "/pool/singlepool"])
         )
     );
-    let created = call(
-        &s,
-        Method::POST,
-        "/entity/basicserver",
-        &[("name", "zz"), ("name", "aa")],
-    );
-    assert_eq!(answer(created).await.0, StatusCode::CREATED);
     assert_eq!(
-        answer(call(&s, Method::GET, "/entity/basicserver", &[]))
-            .await
-            .1,
+        post(&s, "/entity/basicserver", "name=zz&name=aa").await.0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        get(&s, "/entity/basicserver", "").await.1,
         json!([
             "/basicserver/aa",
             "/basicserver/testserver1",
@@ -1369,13 +1028,7 @@ async fn entities_are_listed_by_name(backend: Backend) {
 async fn name_managers_keep_clustos_default_properties(backend: Backend) {
     let s = seeded(backend).await;
     let property = |key: &str, datatype: &str, value: Value| json!({"datatype": datatype, "key": key, "number": null, "subkey": "property", "value": value});
-    let (status, created) = answer(call(
-        &s,
-        Method::POST,
-        "/resourcemanager/simplenamemanager",
-        &[("name", "bare")],
-    ))
-    .await;
+    let (status, created) = post(&s, "/resourcemanager/simplenamemanager", "name=bare").await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(
         created["attrs"],
@@ -1386,19 +1039,8 @@ async fn name_managers_keep_clustos_default_properties(backend: Backend) {
             property("next", "int", json!(1)),
         ])
     );
-    let given = [
-        ("name", "wide"),
-        ("basename", "w"),
-        ("digits", "4"),
-        ("leadingZeros", "0"),
-    ];
-    let (_, wide) = answer(call(
-        &s,
-        Method::POST,
-        "/resourcemanager/simpleentitynamemanager",
-        &given,
-    ))
-    .await;
+    let given = "name=wide&basename=w&digits=4&leadingZeros=0";
+    let (_, wide) = post(&s, "/resourcemanager/simpleentitynamemanager", given).await;
     assert_eq!(
         wide["attrs"],
         json!([
@@ -1408,26 +1050,21 @@ async fn name_managers_keep_clustos_default_properties(backend: Backend) {
             property("next", "int", json!(1)),
         ])
     );
-    let allocate = |manager: &str, params: &[(&str, &str)]| {
-        call(
-            &s,
-            Method::POST,
-            &format!("/resourcemanager/simpleentitynamemanager/{manager}"),
-            params,
-        )
+    let allocate = |manager: &str, params: &str| {
+        let path = format!("/resourcemanager/simpleentitynamemanager/{manager}");
+        call(&s, Method::POST, &path, params)
     };
     assert_eq!(
-        answer(allocate("wide", &[("driver", "basicserver")])).await,
+        answer(allocate("wide", "driver=basicserver")).await,
         (StatusCode::CREATED, json!("/basicserver/w1")),
         "leadingZeros 0 does not pad"
     );
-    let refused = call(
+    let (status, message) = post(
         &s,
-        Method::POST,
         "/resourcemanager/simplenamemanager",
-        &[("name", "odd"), ("digits", "many")],
-    );
-    let (status, message) = answer(refused).await;
+        "name=odd&digits=many",
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         message
@@ -1437,17 +1074,14 @@ async fn name_managers_keep_clustos_default_properties(backend: Backend) {
         "{message}"
     );
     assert_eq!(
-        answer(call(&s, Method::GET, "/by-name/odd", &[])).await.0,
+        get(&s, "/by-name/odd", "").await.0,
         StatusCode::NOT_FOUND,
         "a refused manager is not half-created"
     );
-    let via_entity = call(
-        &s,
-        Method::POST,
-        "/entity/simplenamemanager",
-        &[("name", "plain")],
+    assert_eq!(
+        post(&s, "/entity/simplenamemanager", "name=plain").await.0,
+        StatusCode::CREATED
     );
-    assert_eq!(answer(via_entity).await.0, StatusCode::CREATED);
     assert_eq!(
         listed_attributes(&s, "plain").await.len(),
         4,
@@ -1457,14 +1091,17 @@ async fn name_managers_keep_clustos_default_properties(backend: Backend) {
 
 async fn a_given_resource_is_the_whole_name(backend: Backend) {
     let s = seeded(backend).await;
-    let names2 = call(
-        &s,
-        Method::POST,
-        "/resourcemanager/simpleentitynamemanager",
-        &[("name", "names2"), ("basename", "a")],
+    assert_eq!(
+        post(
+            &s,
+            "/resourcemanager/simpleentitynamemanager",
+            "name=names2&basename=a"
+        )
+        .await
+        .0,
+        StatusCode::CREATED
     );
-    assert_eq!(answer(names2).await.0, StatusCode::CREATED);
-    let allocate = |params: &[(&str, &str)]| {
+    let allocate = |params: &str| {
         call(
             &s,
             Method::POST,
@@ -1473,15 +1110,15 @@ async fn a_given_resource_is_the_whole_name(backend: Backend) {
         )
     };
     assert_eq!(
-        answer(allocate(&[("driver", "basicserver"), ("resource", "99")])).await,
+        answer(allocate("driver=basicserver&resource=99")).await,
         (StatusCode::CREATED, json!("/basicserver/99"))
     );
     assert_eq!(
-        answer(allocate(&[("driver", "basicserver")])).await,
+        answer(allocate("driver=basicserver")).await,
         (StatusCode::CREATED, json!("/basicserver/a01"))
     );
     assert_eq!(
-        answer(allocate(&[("driver", "basicserver"), ("resource", "99")])).await,
+        answer(allocate("driver=basicserver&resource=99")).await,
         (StatusCode::CONFLICT, json!("99 is already allocated"))
     );
 }
@@ -1500,7 +1137,7 @@ async fn documentation_is_html_unless_plain_text_is_asked_for(backend: Backend) 
             if let Some(accept) = accept {
                 request = request.header("accept", accept);
             }
-            let response = request.send().await.unwrap();
+            let response = request.response().await;
             assert_eq!(response.status(), StatusCode::OK);
             assert_eq!(
                 response.headers()["content-type"],
@@ -1515,16 +1152,12 @@ async fn head_of_the_root_answers_like_the_version(backend: Backend) {
     let s = seeded(backend).await;
     let head = s
         .as_admin(s.client.head(s.url("/inventory/")))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(head.status(), StatusCode::OK);
     assert_eq!(head.headers()["content-type"], "application/json");
     assert_eq!(head.headers()["clusto-minify"], "False");
-    let version = call(&s, Method::GET, "/__version__", &[])
-        .send()
-        .await
-        .unwrap();
+    let version = call(&s, Method::GET, "/__version__", "").response().await;
     assert_eq!(
         head.headers()["content-length"],
         version.headers()["content-length"]
@@ -1534,15 +1167,14 @@ async fn head_of_the_root_answers_like_the_version(backend: Backend) {
 
 async fn the_base_driver_entity_is_of_type_generic(backend: Backend) {
     let s = seeded(backend).await;
-    let (_, types) = answer(call(&s, Method::GET, "/typelist", &[])).await;
+    let (_, types) = get(&s, "/typelist", "").await;
     assert!(types.get("entity").is_none(), "{types}");
     assert!(types.get("generic").is_some(), "{types}");
-    let created = call(&s, Method::POST, "/entity/entity", &[("name", "thing")]);
-    assert_eq!(answer(created).await.0, StatusCode::CREATED);
     assert_eq!(
-        answer(call(&s, Method::GET, "/by-name/thing", &[])).await.1["type"],
-        "generic"
+        post(&s, "/entity/entity", "name=thing").await.0,
+        StatusCode::CREATED
     );
+    assert_eq!(get(&s, "/by-name/thing", "").await.1["type"], "generic");
 }
 
 /// The header lines of a raw HTTP/1.1 exchange: reqwest would show every name in lower case.

@@ -5,7 +5,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{Backend, TestServer};
+use support::{Answered, Backend, TestServer};
 
 /// Runs `depot import inventory` on the server's store with `file` written as `name`.
 fn import(server: &TestServer, name: &str, file: &str) -> (bool, String, String) {
@@ -31,16 +31,15 @@ fn import(server: &TestServer, name: &str, file: &str) -> (bool, String, String)
 async fn clusto(server: &TestServer, path: &str) -> (StatusCode, Value) {
     let response = server
         .as_admin(server.get(&format!("/inventory{path}")))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     (response.status(), response.json().await.unwrap())
 }
 
 /// The Inventory surface's audit entries, newest first.
 async fn inventory_audit(server: &TestServer) -> Value {
     let path = "/api/audit?surface=inventory&limit=1000";
-    let response = server.as_admin(server.get(path)).send().await.unwrap();
+    let response = server.as_admin(server.get(path)).response().await;
     response.json().await.unwrap()
 }
 
@@ -48,7 +47,7 @@ async fn inventory_audit(server: &TestServer) -> Value {
 async fn post_form(server: &TestServer, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     let url = format!("/inventory{path}");
     let request = server.as_admin(server.post(&url)).form(form);
-    request.send().await.unwrap()
+    request.response().await
 }
 
 async fn names(server: &TestServer, driver: &str) -> Value {
@@ -267,12 +266,9 @@ async fn an_export_loads_back_with_its_addresses(backend: Backend) {
     let export = source
         .as_admin(source.get("/inventory/entity"))
         .header("Clusto-Mode", "expanded")
-        .send()
+        .answer_text()
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .1;
 
     let target = TestServer::start(backend).await;
     let (ok, stdout, stderr) = import(&target, "export.json", &export);

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use support::{jar, Backend, TestServer};
+use support::{jar, json_body, Answered, Backend, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 static PANICS: AtomicUsize = AtomicUsize::new(0);
@@ -131,12 +131,6 @@ impl Probe<'_> {
     }
 }
 
-fn json_body(request: RequestBuilder, body: impl Into<reqwest::Body>) -> RequestBuilder {
-    request
-        .header("content-type", "application/json")
-        .body(body)
-}
-
 fn nested(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))
 }
@@ -157,20 +151,18 @@ async fn every_surface_refuses_bad_input_by_name_and_keeps_answering(backend: Ba
     };
     p.call(Method::POST, "/dots/admin")
         .json(&json!({"name": "kept"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     let added = p
         .call(Method::POST, "/v3/namespaces/default/artifacts/kept")
         .header("Artifact-Version", "1.0.0")
         .body(jar(Some("1.0.0"), None, "v1"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(added.status(), StatusCode::OK);
     let properties = "/v3/namespaces/default/artifacts/kept/versions/1.0.0/properties";
     let entity = p.call(Method::POST, "/inventory/entity/basicserver");
-    let entity = entity.form(&[("name", "target")]).send().await.unwrap();
+    let entity = entity.form(&[("name", "target")]).response().await;
     assert_eq!(entity.status(), StatusCode::CREATED);
 
     // Invalid JSON, invalid UTF-8, and JSON nested deeper than any parser should follow.
@@ -384,9 +376,8 @@ async fn every_surface_refuses_bad_input_by_name_and_keeps_answering(backend: Ba
     }
     let files = p
         .call(Method::GET, "/dots/admin/kept/branches/master/files/")
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(
         files.json::<Value>().await.unwrap(),
         json!([]),
@@ -457,9 +448,8 @@ async fn every_surface_refuses_bad_input_by_name_and_keeps_answering(backend: Ba
     let echoed = p
         .call(Method::POST, "/rpc")
         .json(&rpc_commits)
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(
         echoed.status(),
         StatusCode::OK,
@@ -511,7 +501,7 @@ async fn every_surface_refuses_bad_input_by_name_and_keeps_answering(backend: Ba
     }
     for byte in b"GET /healthz HTTP/1.1\r\nhost: x\r\n".iter() {
         slow.write_all(&[*byte]).await.unwrap();
-        let meanwhile = server.get("/healthz").send().await.unwrap();
+        let meanwhile = server.get("/healthz").response().await;
         assert_eq!(meanwhile.status(), StatusCode::OK);
     }
     slow.write_all(b"connection: close\r\n\r\n").await.unwrap();
@@ -531,7 +521,7 @@ async fn every_surface_refuses_bad_input_by_name_and_keeps_answering(backend: Ba
         "{backend:?}: {} malformed requests refused by name",
         p.refused
     );
-    let health = server.get("/healthz").send().await.unwrap();
+    let health = server.get("/healthz").response().await;
     assert_eq!(health.status(), StatusCode::OK, "the server still answers");
     let escaped = server.db.blob_dir.parent().unwrap().join("escaped");
     assert!(
@@ -568,7 +558,7 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off() {
         answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
         "{answer}"
     );
-    let health = server.get("/healthz").send().await.unwrap();
+    let health = server.get("/healthz").response().await;
     assert_eq!(health.status(), StatusCode::OK);
 }
 

@@ -4,27 +4,21 @@ mod support;
 
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
-use serde_json::Value;
-use support::{Backend, DepotProcess, TestServer, TestStore};
+use serde_json::{json, Value};
+use support::{header_text, Answered, Backend, DepotProcess, TestServer, TestStore};
 
 async fn health_and_readiness_answer_without_credentials(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let health = server.get("/healthz").send().await.unwrap();
-    assert_eq!(
-        (health.status(), health.text().await.unwrap()),
-        (StatusCode::OK, "ok".to_string())
-    );
-    let ready = server.get("/readyz").send().await.unwrap();
-    assert_eq!(
-        (ready.status(), ready.text().await.unwrap()),
-        (StatusCode::OK, "ready".to_string())
-    );
+    let health = server.get("/healthz").answer_text().await;
+    assert_eq!(health, (StatusCode::OK, "ok".to_string()));
+    let ready = server.get("/readyz").answer_text().await;
+    assert_eq!(ready, (StatusCode::OK, "ready".to_string()));
 }
 
 async fn readiness_fails_when_the_store_is_gone(backend: Backend) {
     let server = TestServer::start(backend).await;
     server.db.store.close().await;
-    let ready = server.get("/readyz").send().await.unwrap();
+    let ready = server.get("/readyz").response().await;
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         ready.json::<Value>().await.unwrap()["error"],
@@ -34,17 +28,10 @@ async fn readiness_fails_when_the_store_is_gone(backend: Backend) {
 
 async fn metrics_count_requests_by_route_and_status(backend: Backend) {
     let server = TestServer::start(backend).await;
-    server.get("/api/users").send().await.unwrap();
-    server
-        .as_admin(server.get("/api/users"))
-        .send()
-        .await
-        .unwrap();
-    let metrics = server.get("/metrics").send().await.unwrap();
-    assert!(metrics.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
+    server.get("/api/users").response().await;
+    server.as_admin(server.get("/api/users")).response().await;
+    let metrics = server.get("/metrics").response().await;
+    assert!(header_text(&metrics, "content-type").starts_with("text/plain"));
     let text = metrics.text().await.unwrap();
     assert!(
         text.contains(
@@ -69,23 +56,9 @@ async fn metrics_count_requests_by_route_and_status(backend: Backend) {
 
 async fn openapi_documents_every_route_and_each_one_exists(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let document: Value = server
-        .get("/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, document) = server.get("/openapi.json").answer().await;
     assert_eq!(document["openapi"], "3.1.0");
-    let for_the_api_page: Value = server
-        .get("/api/openapi")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, for_the_api_page) = server.get("/api/openapi").answer().await;
     assert_eq!(
         for_the_api_page, document,
         "the admin UI's API page shows the document /openapi.json serves"
@@ -116,7 +89,7 @@ async fn openapi_documents_every_route_and_each_one_exists(backend: Backend) {
                 let request = server
                     .client
                     .request(method.parse().unwrap(), server.url(&concrete));
-                let status = server.as_admin(request).send().await.unwrap().status();
+                let status = server.as_admin(request).answer_status().await;
                 assert_eq!(
                     status,
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -133,7 +106,7 @@ async fn openapi_documents_every_route_and_each_one_exists(backend: Backend) {
                 method.to_uppercase().parse().unwrap(),
                 server.url(&concrete),
             ));
-            let response = request.send().await.unwrap();
+            let response = request.response().await;
             let status = response.status();
             // A surface's own 404 (no such row, dot, artifact…) answers in its format; a path
             // no route takes falls through to the UI's HTML "not found" page.
@@ -159,12 +132,11 @@ async fn signed_out_pages_send_the_browser_to_login(backend: Backend) {
     let home = server
         .get("/audit")
         .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert!(home.status().is_redirection(), "{}", home.status());
     assert_eq!(home.headers()[LOCATION], "/login?next=/audit");
-    let login = server.get("/login").send().await.unwrap();
+    let login = server.get("/login").response().await;
     assert_eq!(login.status(), StatusCode::OK);
     let html = login.text().await.unwrap();
     assert!(
@@ -175,7 +147,7 @@ async fn signed_out_pages_send_the_browser_to_login(backend: Backend) {
 
 async fn signed_in_pages_render_on_the_server(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let page = server.as_admin(server.get("/users")).send().await.unwrap();
+    let page = server.as_admin(server.get("/users")).response().await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     for expected in [
@@ -193,42 +165,18 @@ async fn signed_in_pages_render_on_the_server(backend: Backend) {
             "{expected} missing from the users page"
         );
     }
-    let audit = server
-        .as_admin(server.get("/audit?user=local"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let audit = server.get_text_as_admin("/audit?user=local").await;
     assert!(
         audit.contains("user/admin") && audit.contains("bootstrap"),
         "the audit page lists entries"
     );
-    let specs = server
-        .as_admin(server.get("/specs"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let specs = server.get_text_as_admin("/specs").await;
     assert!(specs.contains("No specs yet") && specs.contains("Upload a spec"));
-    let created = server
-        .as_admin(server.post("/dots/admin"))
-        .json(&serde_json::json!({"name": "rendered"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
-    let dots = server
-        .as_admin(server.get("/versioning"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (status, _) = server
+        .post_as_admin("/dots/admin", json!({"name": "rendered"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let dots = server.get_text_as_admin("/versioning").await;
     assert!(
         dots.contains("/versioning/admin/rendered") && dots.contains("clean"),
         "the versioning page lists dots without JavaScript"
@@ -237,17 +185,87 @@ async fn signed_in_pages_render_on_the_server(backend: Backend) {
 
 async fn unknown_pages_are_404_with_a_page(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let page = server
+    let (status, page) = server
         .as_admin(server.get("/no/such/page"))
+        .answer_text()
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("There is no page at this address"));
+    // Inside the layout: the sections stay, with a heading and a way back.
+    assert!(page.contains("aria-label=\"Sections\""), "{page}");
+    // So is a page about something that does not exist: a 404 naming it, not a red box.
+    let (status, page) = server
+        .as_admin(server.get("/tables/main/no_such_table"))
+        .answer_text()
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("<h1>Not found</h1>"), "{page}");
+    assert!(page.contains("no_such_table"), "{page}");
+    assert!(
+        page.contains("href=\"/tables\""),
+        "a way back to the section: {page}"
+    );
+}
+
+/// Every answer names its request; an id a load balancer sent along is kept.
+async fn every_answer_names_its_request(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let id_of = |response: &reqwest::Response| response.headers()["x-request-id"].clone();
+    let first = server.get("/healthz").send().await.unwrap();
+    let second = server.get("/healthz").send().await.unwrap();
+    assert_ne!(id_of(&first), id_of(&second));
+    let passed_on = server
+        .get("/healthz")
+        .header("x-request-id", "lb-7f3a.2")
         .send()
         .await
         .unwrap();
-    assert_eq!(page.status(), StatusCode::NOT_FOUND);
-    assert!(page
-        .text()
+    assert_eq!(id_of(&passed_on), "lb-7f3a.2");
+    let odd = server
+        .get("/healthz")
+        .header("x-request-id", "not an id; at all")
+        .send()
         .await
+        .unwrap();
+    assert_ne!(id_of(&odd), "not an id; at all");
+}
+
+/// A fault says nothing of itself but the request's id, which its log line carries too.
+#[tokio::test]
+async fn a_fault_is_answered_with_its_request_id() {
+    use depot_app::api::{request_id, ApiError};
+    let fault = depot_domain::DomainError::Internal("the disk caught fire".into());
+    let answered = request_id::scope("r-42".into(), async { ApiError::refusing(&fault) }).await;
+    assert_eq!(answered.status, 500);
+    assert_eq!(answered.error, "internal server error (request r-42)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_lines_of_a_request_carry_its_id() {
+    let store = TestStore::new(Backend::Postgres).await;
+    let depot = DepotProcess::start(&store.url, &["--no-auth"], &[]);
+    let database = store.url.rsplit('/').next().unwrap().to_string();
+    let admin =
+        depot_domain::Store::connect(&format!("{}/postgres", support::postgres_admin_url()))
+            .await
+            .unwrap();
+    sqlx::query(&format!("DROP DATABASE \"{database}\" WITH (FORCE)"))
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    let ready = reqwest::get(depot.url("/readyz")).await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let id = ready.headers()["x-request-id"]
+        .to_str()
         .unwrap()
-        .contains("There is no page at this address"));
+        .to_string();
+    let logs = depot.logs();
+    assert!(
+        logs.iter()
+            .any(|line| line.contains(&id) && line.contains("readiness check failed")),
+        "no log line of request {id}: {logs:?}"
+    );
+    depot.stop();
 }
 
 /// The admin UI's built files keep their names across versions (the split WebAssembly's parts
@@ -265,11 +283,7 @@ async fn the_admin_ui_files_are_revalidated_before_reuse() {
     );
     let client = reqwest::Client::new();
 
-    let first = client
-        .get(depot.url("/pkg/chunk_7.wasm"))
-        .send()
-        .await
-        .unwrap();
+    let first = client.get(depot.url("/pkg/chunk_7.wasm")).response().await;
     assert_eq!(first.status(), StatusCode::OK);
     assert_eq!(first.headers()["cache-control"], "no-cache");
     let modified = first.headers()["last-modified"].clone();
@@ -278,14 +292,13 @@ async fn the_admin_ui_files_are_revalidated_before_reuse() {
     let again = client
         .get(depot.url("/pkg/chunk_7.wasm"))
         .header("if-modified-since", modified)
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(again.headers()["cache-control"], "no-cache");
 
     // Pages and the API set their own caching; only the built files are marked.
-    let health = client.get(depot.url("/healthz")).send().await.unwrap();
+    let health = client.get(depot.url("/healthz")).response().await;
     assert!(health.headers().get("cache-control").is_none());
     depot.stop();
     std::fs::remove_dir_all(site).unwrap();
@@ -299,4 +312,5 @@ on_both_backends!(
     signed_out_pages_send_the_browser_to_login,
     signed_in_pages_render_on_the_server,
     unknown_pages_are_404_with_a_page,
+    every_answer_names_its_request,
 );

@@ -6,7 +6,7 @@
 
 mod support;
 
-use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::header::COOKIE;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use support::{jar, status_and_json, Answered, Backend, TestServer};
@@ -631,49 +631,44 @@ async fn prepare(server: &TestServer) -> (Credentials, String) {
     ];
     ok(admin(Method::POST, "/inventory/resourcemanager/ipmanager")
         .form(&ipman)
-        .send()
-        .await
-        .unwrap());
+        .response()
+        .await);
     let allocation = admin(Method::POST, "/inventory/resourcemanager/ipmanager/ipman");
     ok(allocation
         .form(&[("object", "testserver2")])
-        .send()
-        .await
-        .unwrap());
+        .response()
+        .await);
     ok(admin(Method::POST, "/dots/admin")
         .json(&json!({"name": "kept"}))
-        .send()
-        .await
-        .unwrap());
+        .response()
+        .await);
     let file = admin(Method::PUT, "/dots/admin/kept/branches/master/files/a.txt");
-    ok(file.body("kept").send().await.unwrap());
+    ok(file.body("kept").response().await);
     let committed = admin(Method::POST, "/dots/admin/kept/branches/master/commits");
     let (_, commit) = status_and_json(ok(committed
         .json(&json!({"message": "first"}))
-        .send()
-        .await
-        .unwrap()))
+        .response()
+        .await))
     .await;
     let commit = commit["id"].as_str().unwrap().to_string();
     let side = admin(Method::POST, "/dots/admin/kept/branches").json(&json!({"name": "side"}));
-    ok(side.send().await.unwrap());
+    ok(side.response().await);
     let descriptor = json!({"apps": [{"className": "co.cask.Kept", "description": "kept"}]});
     let artifact = admin(Method::POST, "/v3/namespaces/default/artifacts/kept")
         .header("Artifact-Version", "1.0.0")
         .body(jar(Some("1.0.0"), Some(descriptor), "v1"));
-    ok(artifact.send().await.unwrap());
+    ok(artifact.response().await);
     let property = admin(
         Method::PUT,
         "/v3/namespaces/default/artifacts/kept/versions/1.0.0/properties/k",
     );
-    ok(property.body("kept").send().await.unwrap());
+    ok(property.body("kept").response().await);
     let app =
         json!({"artifact": {"name": "kept", "version": "1.0.0", "scope": "user"}, "config": {}});
     ok(admin(Method::PUT, "/v3/namespaces/default/apps/keptapp")
         .json(&app)
-        .send()
-        .await
-        .unwrap());
+        .response()
+        .await);
     let (_, uploaded) = admin(Method::POST, "/source/upload")
         .json(&spec("admin"))
         .answer()
@@ -685,13 +680,13 @@ async fn prepare(server: &TestServer) -> (Credentials, String) {
     let revoked = server.user_with_key("rob", "admin").await;
     let (_, keys) = admin(Method::GET, "/api/keys?user=rob").answer().await;
     let revoke = admin(Method::POST, "/api/keys/revoke").json(&json!({"id": keys[0]["id"]}));
-    ok(revoke.send().await.unwrap());
-    let expired_cookie = sign_in(server).await;
+    ok(revoke.response().await);
+    let expired_cookie = server.sign_in("admin", &server.admin_key).await;
     sqlx::query("UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000Z'")
         .execute(server.db.store.pool())
         .await
         .unwrap();
-    let live_cookie = sign_in(server).await;
+    let live_cookie = server.sign_in("admin", &server.admin_key).await;
     let credentials = Credentials {
         reader,
         writer,
@@ -700,17 +695,6 @@ async fn prepare(server: &TestServer) -> (Credentials, String) {
         live_cookie,
     };
     (credentials, commit)
-}
-
-async fn sign_in(server: &TestServer) -> String {
-    let response = server
-        .post("/auth/login")
-        .json(&json!({"username": "admin", "password": server.admin_key}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_string()
 }
 
 fn request(server: &TestServer, write: &Write) -> RequestBuilder {
@@ -793,7 +777,7 @@ async fn everything(server: &TestServer) -> Vec<String> {
         "/api/users",
         "/api/keys?user=admin",
     ] {
-        let response = server.as_admin(server.get(path)).send().await.unwrap();
+        let response = server.as_admin(server.get(path)).response().await;
         seen.push(format!(
             "{path} {} {}",
             response.status(),
@@ -809,14 +793,7 @@ async fn no_caller_may_make_a_write_its_role_does_not_allow() {
     let (credentials, commit) = prepare(&server).await;
     let writes = writes(&commit);
 
-    let document: Value = server
-        .get("/openapi.json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, document) = server.get("/openapi.json").answer().await;
     for (path, operations) in document["paths"].as_object().unwrap() {
         for method in operations.as_object().unwrap().keys() {
             let route = format!("{} {path}", method.to_uppercase());
@@ -848,9 +825,8 @@ async fn no_caller_may_make_a_write_its_role_does_not_allow() {
         for caller in callers {
             let records = audit_records(&server).await;
             let response = as_caller(request(&server, write), caller, &credentials)
-                .send()
-                .await
-                .unwrap();
+                .response()
+                .await;
             let status = response.status();
             let body = response.text().await.unwrap();
             assert!(
@@ -881,9 +857,8 @@ async fn no_caller_may_make_a_write_its_role_does_not_allow() {
     // The matrix can fail: the admin's own requests do change things.
     let allowed = server
         .as_admin(request(&server, &writes[2]))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(allowed.status(), StatusCode::OK);
     assert_ne!(everything(&server).await, before);
 }

@@ -9,7 +9,10 @@ use std::time::Duration;
 use reqwest::header::COOKIE;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use support::{eventually, Answered, Blobs, DepotProcess, Fake, HaProxy, TestStore};
+use support::{
+    eventually, has_entry, plain_jar, session_cookie, Answered, Blobs, DepotProcess, Fake, HaProxy,
+    TestStore,
+};
 
 /// HAProxy in front of `servers`, balancing each request round robin and naming the replica
 /// that answered in `X-Depot-Replica`.
@@ -62,15 +65,11 @@ async fn six_reads(
     let mut answers = Vec::new();
     let mut replicas = HashSet::new();
     for _ in 0..6 {
-        let response = auth(client.get(balancer.url(path))).send().await.unwrap();
+        let response = auth(client.get(balancer.url(path))).response().await;
         replicas.insert(replica_of(&response));
         answers.push((response.status(), response.bytes().await.unwrap().to_vec()));
     }
     (answers, replicas)
-}
-
-fn archive() -> Vec<u8> {
-    support::jar(Some("1.0.0"), None, "")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,17 +120,10 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
             ("password", key.as_str()),
             ("next", "/"),
         ])
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(login.status(), StatusCode::SEE_OTHER);
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = session_cookie(&login);
     let with_session = |request: reqwest::RequestBuilder| request.header(COOKIE, &cookie);
     let (answers, seen) = six_reads(&client, &balancer, "/dots/admin", with_session).await;
     assert_eq!(seen.len(), 3, "round robin reaches every replica: {seen:?}");
@@ -143,25 +135,14 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
     // A file uploaded through one replica downloads through every other.
     let created = as_admin(client.post(balancer.url("/dots/admin")))
         .json(&json!({"name": "shared"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
+        .answer_status()
+        .await;
+    assert_eq!(created, StatusCode::CREATED);
     let content = b"uploaded once, read everywhere\n".repeat(1000);
-    let put =
-        as_admin(client.put(balancer.url("/dots/admin/shared/branches/master/files/data.txt")))
-            .body(content.clone())
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(put.status(), StatusCode::CREATED);
-    let (answers, seen) = six_reads(
-        &client,
-        &balancer,
-        "/dots/admin/shared/branches/master/files/data.txt",
-        as_admin,
-    )
-    .await;
+    let file = "/dots/admin/shared/branches/master/files/data.txt";
+    let put = as_admin(client.put(balancer.url(file))).body(content.clone());
+    assert_eq!(put.answer_status().await, StatusCode::CREATED);
+    let (answers, seen) = six_reads(&client, &balancer, file, as_admin).await;
     assert_eq!(seen.len(), 3);
     assert!(answers
         .iter()
@@ -169,20 +150,14 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
 
     // So does an artifact archive.
     let uploaded = as_admin(client.post(balancer.url("/v3/namespaces/default/artifacts/app")))
-        .body(archive())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(uploaded.status(), StatusCode::OK);
-    let (answers, seen) = six_reads(
-        &client,
-        &balancer,
-        "/v3/namespaces/default/artifacts/app/versions/1.0.0/download",
-        as_admin,
-    )
-    .await;
+        .body(plain_jar())
+        .answer_status()
+        .await;
+    assert_eq!(uploaded, StatusCode::OK);
+    let download = "/v3/namespaces/default/artifacts/app/versions/1.0.0/download";
+    let (answers, seen) = six_reads(&client, &balancer, download, as_admin).await;
     assert_eq!(seen.len(), 3);
-    assert!(answers.iter().all(|a| *a == (StatusCode::OK, archive())));
+    assert!(answers.iter().all(|a| *a == (StatusCode::OK, plain_jar())));
 
     // A spec revision reaches the pipeline runner exactly once, though three dispatchers look.
     let spec = json!({
@@ -198,12 +173,7 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
     assert_eq!(answer["flow_id"], "admin/ds/1", "{answer}");
     eventually("the delivery", async || runner.received().len() == 1).await;
     // A schedule runs once, though three schedulers look.
-    let just_due = depot_domain::time::format(chrono::Utc::now() - chrono::Duration::seconds(1));
-    sqlx::query("UPDATE spec_datasets SET next_run_at = $1")
-        .bind(just_due)
-        .execute(db.store.pool())
-        .await
-        .unwrap();
+    db.make_schedules_due().await;
     eventually("the scheduled revision's delivery", async || {
         runner.received().len() == 2
     })
@@ -219,9 +189,8 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
             ("baseip", "10.2.0.0"),
             ("netmask", "255.255.255.0"),
         ])
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert!(
         manager.status().is_success(),
         "{}",
@@ -232,9 +201,8 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
         let params: Vec<(&str, &str)> = chunk.iter().map(|n| ("name", n.as_str())).collect();
         let made = as_admin(client.post(balancer.url("/inventory/entity/basicserver")))
             .form(&params)
-            .send()
-            .await
-            .unwrap();
+            .response()
+            .await;
         assert!(made.status().is_success());
     }
     let allocations = names.iter().map(|name| {
@@ -242,7 +210,7 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
             as_admin(client.post(balancer.url("/inventory/resourcemanager/ipmanager/net1")))
                 .form(&[("object", name.as_str())]);
         async move {
-            let response = request.send().await.unwrap();
+            let response = request.response().await;
             (
                 response.status(),
                 replica_of(&response),
@@ -266,30 +234,22 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
         .await
         .unwrap();
     let reloaded = as_admin(client.post(balancer.url("/api/db/shared/reload")))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(reloaded.status(), StatusCode::OK);
     let (_, audit) = as_admin(client.get(balancer.url("/api/audit?surface=tables")))
         .answer()
         .await;
     assert!(
-        audit
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["action"] == "reload" && e["object"] == "shared"),
+        has_entry(&audit, &[("action", "reload"), ("object", "shared")]),
         "the reload is audited: {audit}"
     );
     for replica in &replicas {
         eventually("the reload on every replica", async || {
             let listing = as_admin(client.get(replica.url("/db/shared/")))
-                .send()
+                .answer_text()
                 .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+                .1;
             listing.contains("second")
         })
         .await;
@@ -297,11 +257,7 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
 
     // Each replica's /metrics counts its own requests.
     for _ in 0..25 {
-        client
-            .get(replicas[0].url("/healthz"))
-            .send()
-            .await
-            .unwrap();
+        client.get(replicas[0].url("/healthz")).response().await;
     }
     let healthz_count = |metrics: &str| -> u64 {
         metrics
@@ -313,12 +269,9 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
     let mut counts = Vec::new();
     for replica in &replicas {
         let metrics = as_admin(client.get(replica.url("/metrics")))
-            .send()
+            .answer_text()
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .1;
         counts.push(healthz_count(&metrics));
     }
     assert!(
@@ -329,9 +282,8 @@ async fn three_replicas_behind_haproxy_act_as_one_depot() {
     let logout = client
         .post(balancer.url("/auth/logout"))
         .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert!(logout.status().is_redirection() || logout.status().is_success());
     let (answers, seen) = six_reads(&client, &balancer, "/dots/admin", with_session).await;
     assert_eq!(seen.len(), 3);

@@ -11,10 +11,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use depot_domain::specs::service::Dispatching;
 use depot_domain::specs::token::TokenVerifier;
-use reqwest::StatusCode;
+use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use support::{
-    eventually, status_and_json, Answered, Backend, DepotProcess, Fake, TestServer, TestStore,
+    each_text, entry_with, eventually, has_entry, status_and_json, Answered, Backend, DepotProcess,
+    Fake, TestServer, TestStore,
 };
 
 const NOT_AUTHORISED: &str = "No token or token not authorised for owner";
@@ -200,16 +201,14 @@ async fn tokens_from_the_header_or_jwt_parameter_upload_for_their_owner(backend:
         .post("/source/upload")
         .header("auth-token", keys.token("me", 5))
         .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(status_and_json(second).await.1["flow_id"], "me/ds/2");
     let third = server
         .post(&format!("/source/upload?jwt={}", keys.token("me", 5)))
         .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(status_and_json(third).await.1["flow_id"], "me/ds/3");
 }
 
@@ -310,11 +309,7 @@ async fn depot_api_keys_of_the_owner_upload_too(backend: Backend) {
     // The upload is in the audit log under the uploader.
     let (_, entries) = admin_get(&server, "/api/audit?surface=specs").await;
     assert!(
-        entries
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["object"] == "me/ds/1" && e["actor"] == "me"),
+        has_entry(&entries, &[("object", "me/ds/1"), ("actor", "me")]),
         "{entries}"
     );
 }
@@ -336,9 +331,8 @@ async fn the_owner_check_stays_on_under_no_auth(backend: Backend) {
     let event = server
         .post("/source/update")
         .json(&json!({"pipeline_id": "me/ds:source", "event": "start"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(status_and_json(event).await.1["success"], true);
 }
 
@@ -427,20 +421,16 @@ async fn every_upload_error_has_specstores_text(backend: Backend) {
         .map(|e| e.as_str().unwrap())
         .collect();
     assert_eq!(body["success"], false);
-    assert!(
-        errors.iter().any(|e| e.starts_with("meta.dataset: ")),
-        "{errors:?}"
-    );
-    assert!(
-        errors
-            .iter()
-            .any(|e| e.starts_with("outputs[1]: \"kind\" is a required property")),
-        "{errors:?}"
-    );
-    assert!(
-        errors.iter().any(|e| e.starts_with("inputs: ")),
-        "{errors:?}"
-    );
+    for expected in [
+        "meta.dataset: ",
+        "outputs[1]: \"kind\" is a required property",
+        "inputs: ",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(expected)),
+            "{expected}: {errors:?}"
+        );
+    }
     // No refused upload left anything behind.
     assert_eq!(
         admin_get(&server, "/source/me").await.0,
@@ -482,6 +472,11 @@ async fn the_plan_limit_counts_datasets_and_allows_re_uploads_at_the_limit(backe
     );
     let owners = admin_get(&server, "/api/specs/owners").await.1;
     assert_eq!(owners, json!([{"owner": "me", "datasets": 2}]));
+}
+
+/// The event `event` of the pipeline `id`, nothing more.
+fn pipeline_event(id: &str, event: &str) -> Value {
+    json!({"pipeline_id": id, "event": event})
 }
 
 async fn event(server: &TestServer, body: Value) -> (StatusCode, Value) {
@@ -543,20 +538,10 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
     )
     .await
     .1;
-    let zip = detail["pipelines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == "me/ds:zip")
-        .unwrap()
-        .clone();
+    let zip = entry_with(&detail["pipelines"], "id", "me/ds:zip");
     assert_eq!(zip["dependencies"], json!(["me/ds:csv", "me/ds:json"]));
 
-    let (status, answer) = event(
-        &server,
-        json!({"pipeline_id": "me/ds:source", "event": "queue"}),
-    )
-    .await;
+    let (status, answer) = event(&server, pipeline_event("me/ds:source", "queue")).await;
     assert_eq!(
         (status, answer),
         (
@@ -616,11 +601,7 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
         json!({"pipeline_id": "me/ds:source", "event": "finish", "success": true}),
     )
     .await;
-    event(
-        &server,
-        json!({"pipeline_id": "me/ds:json", "event": "progress"}),
-    )
-    .await;
+    event(&server, pipeline_event("me/ds:json", "progress")).await;
     let (_, answer) = event(&server, json!({"pipeline_id": "me/ds:csv", "event": "finish", "success": false, "errors": ["bad row 7"]})).await;
     assert_eq!(
         answer,
@@ -667,21 +648,12 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
     // Without a flow id an event goes to the newest unfinished revision: the runner runs the
     // newest spec.
     upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
-    let (_, answer) = event(
-        &server,
-        json!({"pipeline_id": "me/ds:json", "event": "start"}),
-    )
-    .await;
+    let (_, answer) = event(&server, pipeline_event("me/ds:json", "start")).await;
     assert_eq!(answer["id"], "me/ds/4");
 
     // The dataset's own listing and the owner's.
     let dataset = admin_get(&server, "/source/me/ds").await.1;
-    let states: Vec<&str> = dataset["revisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["state"].as_str().unwrap())
-        .collect();
+    let states = each_text(&dataset["revisions"], "state");
     assert_eq!(states, ["INPROGRESS", "INPROGRESS", "FAILED", "SUCCEEDED"]);
     let owner = admin_get(&server, "/source/me").await.1;
     assert_eq!(owner["datasets"][0]["id"], "me/ds");
@@ -691,11 +663,7 @@ async fn pipelines_are_planned_and_events_drive_their_status_and_the_revision_st
 async fn bad_events_and_missing_revisions_are_refused_in_the_surfaces_format(backend: Backend) {
     let server = start(backend).await;
     upload_with_token(&server, &Keys::get().token("me", 5), &spec("me", "ds")).await;
-    let (status, body) = event(
-        &server,
-        json!({"pipeline_id": "me/other:csv", "event": "start"}),
-    )
-    .await;
+    let (status, body) = event(&server, pipeline_event("me/other:csv", "start")).await;
     assert_eq!(
         (status, body),
         (
@@ -739,9 +707,8 @@ async fn bad_events_and_missing_revisions_are_refused_in_the_surfaces_format(bac
     let anonymous = server
         .post("/source/update")
         .json(&json!({"pipeline_id": "me/ds:csv", "event": "start"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     let (status, body) = status_and_json(anonymous).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["success"], false);
@@ -750,9 +717,8 @@ async fn bad_events_and_missing_revisions_are_refused_in_the_surfaces_format(bac
         .post("/source/update")
         .bearer_auth(&reader)
         .json(&json!({"pipeline_id": "me/ds:csv", "event": "start"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(by_reader.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         revision(&server, "1").await["state"],
@@ -773,7 +739,7 @@ async fn bad_events_and_missing_revisions_are_refused_in_the_surfaces_format(bac
         assert_eq!(body["success"], false, "{path}: {body}");
         assert!(body["errors"][0].is_string(), "{path}: {body}");
     }
-    let anonymous_read = server.get("/source/me/ds/1").send().await.unwrap();
+    let anonymous_read = server.get("/source/me/ds/1").response().await;
     assert_eq!(anonymous_read.status(), StatusCode::UNAUTHORIZED);
     // The owner's token reads the owner's specs, as specstore's clients poll them; another
     // owner's token does not.
@@ -782,23 +748,20 @@ async fn bad_events_and_missing_revisions_are_refused_in_the_surfaces_format(bac
         let by_header = server
             .get(path)
             .header("Auth-Token", &token)
-            .send()
-            .await
-            .unwrap();
+            .response()
+            .await;
         assert_eq!(by_header.status(), StatusCode::OK, "{path}");
     }
     let by_parameter = server
         .get(&format!("/source/me/ds/latest?jwt={token}"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(status_and_json(by_parameter).await.1["id"], "me/ds/1");
     let stranger = server
         .get("/source/me/ds/1")
         .header("Auth-Token", Keys::get().token("you", 5))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -940,7 +903,7 @@ on_both_backends!(
     two_processes_make_each_scheduled_run_once,
 );
 
-async fn detail(client: &reqwest::Client, process: &DepotProcess, key: &str, path: &str) -> Value {
+async fn detail(client: &Client, process: &DepotProcess, key: &str, path: &str) -> Value {
     client
         .get(process.url(path))
         .bearer_auth(key)
@@ -949,24 +912,21 @@ async fn detail(client: &reqwest::Client, process: &DepotProcess, key: &str, pat
         .1
 }
 
+/// `POST /source/upload` of `spec` to `process` with the API key `key`: the answer.
+async fn upload_to(client: &Client, process: &DepotProcess, key: &str, spec: &Value) -> Value {
+    let request = client.post(process.url("/source/upload")).bearer_auth(key);
+    request.json(spec).answer().await.1
+}
+
 async fn revisions_are_dispatched_exactly_once_across_a_restart(backend: Backend) {
     let db = TestStore::new(backend).await;
-    let key = depot_domain::auth::users::bootstrap_admin(&db.store)
-        .await
-        .unwrap()
-        .unwrap();
-    let client = reqwest::Client::new();
+    let key = db.admin_key().await;
+    let client = Client::new();
     let mut runner = Fake::reserve().await; // reserved, not listening: the runner is down
     let dpp_url = format!("http://127.0.0.1:{}/flows", runner.port);
     let first = DepotProcess::start(&db.url, &["--dpp-url", &dpp_url], &[]);
-    let uploaded = client
-        .post(first.url("/source/upload"))
-        .bearer_auth(&key)
-        .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/1");
+    let uploaded = upload_to(&client, &first, &key, &spec("me", "ds")).await;
+    assert_eq!(uploaded["flow_id"], "me/ds/1");
     let path = "/api/specs/revision?owner=me&dataset=ds&revision=1";
     eventually("a failed attempt", async || {
         detail(&client, &first, &key, path).await["dispatch"]["attempts"].as_i64() >= Some(2)
@@ -1008,49 +968,28 @@ async fn revisions_are_dispatched_exactly_once_across_a_restart(backend: Backend
     let delivered = detail(&client, &second, &key, path).await["dispatch"].clone();
     assert!(delivered["delivered"].is_string(), "{delivered}");
     // A revision made now goes straight out.
-    let again = client
-        .post(second.url("/source/upload"))
-        .bearer_auth(&key)
-        .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status_and_json(again).await.1["flow_id"], "me/ds/2");
+    let again = upload_to(&client, &second, &key, &spec("me", "ds")).await;
+    assert_eq!(again["flow_id"], "me/ds/2");
     eventually("the second delivery", async || runner.received().len() == 2).await;
     assert_eq!(runner.received()[1].1["flow_id"], "me/ds/2");
 }
 
 async fn two_processes_make_each_scheduled_run_once(backend: Backend) {
     let db = TestStore::new(backend).await;
-    let key = depot_domain::auth::users::bootstrap_admin(&db.store)
-        .await
-        .unwrap()
-        .unwrap();
-    let client = reqwest::Client::new();
+    let key = db.admin_key().await;
+    let client = Client::new();
     let one = DepotProcess::start(&db.url, &[], &[]);
     let two = DepotProcess::start(&db.url, &[], &[]);
     let mut scheduled = spec("me", "ds");
     scheduled["schedule"] = json!("every 1m");
-    let uploaded = client
-        .post(one.url("/source/upload"))
-        .bearer_auth(&key)
-        .json(&scheduled)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/1");
+    let uploaded = upload_to(&client, &one, &key, &scheduled).await;
+    assert_eq!(uploaded["flow_id"], "me/ds/1");
     // Both processes look for due runs every half second; make the run due by moving its due
     // time to a second ago, three times over. (A second ago, not some old whole minute: the
     // next run lies on the grid of the due time, and a whole-minute grid point may be only a
     // moment away — a run rightly due, which the count below would mistake for a double.)
     for round in 2..=4 {
-        let just_due =
-            depot_domain::time::format(chrono::Utc::now() - chrono::Duration::seconds(1));
-        sqlx::query("UPDATE spec_datasets SET next_run_at = $1")
-            .bind(just_due)
-            .execute(db.store.pool())
-            .await
-            .unwrap();
+        db.make_schedules_due().await;
         eventually("the scheduled revision", async || {
             detail(&client, &two, &key, "/source/me/ds").await["summary"]["revisions"]
                 == json!(round)
@@ -1060,12 +999,7 @@ async fn two_processes_make_each_scheduled_run_once(backend: Backend) {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let dataset = detail(&client, &one, &key, "/source/me/ds").await;
     assert_eq!(dataset["summary"]["revisions"], 4, "{dataset}");
-    let causes: Vec<&str> = dataset["revisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["cause"].as_str().unwrap())
-        .collect();
+    let causes = each_text(&dataset["revisions"], "cause");
     assert_eq!(causes, ["schedule", "schedule", "schedule", "upload"]);
     let next: chrono::DateTime<chrono::Utc> = dataset["summary"]["next_run"]
         .as_str()
@@ -1081,7 +1015,7 @@ async fn two_processes_make_each_scheduled_run_once(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_public_key_comes_from_a_file_or_the_auth_server() {
     let db = TestStore::new(Backend::Sqlite).await;
-    let client = reqwest::Client::new();
+    let client = Client::new();
     let keys = Keys::get();
     let path = keys.public_path();
     let from_file =
@@ -1090,9 +1024,8 @@ async fn the_public_key_comes_from_a_file_or_the_auth_server() {
         .post(from_file.url("/source/upload"))
         .header("Auth-Token", keys.token("me", 1))
         .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/1");
     from_file.stop();
 
@@ -1117,9 +1050,8 @@ async fn the_public_key_comes_from_a_file_or_the_auth_server() {
     let uploaded = client
         .post(fetched.url("/source/upload?jwt=") + &keys.token("me", 1))
         .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(status_and_json(uploaded).await.1["flow_id"], "me/ds/2");
     let forged = client
         .post(fetched.url("/source/upload"))
@@ -1128,9 +1060,8 @@ async fn the_public_key_comes_from_a_file_or_the_auth_server() {
             keys.token_signed_by("stranger", claims("me", 1)),
         )
         .json(&spec("me", "ds"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(
         status_and_json(forged).await.1["errors"],
         json!([NOT_AUTHORISED])

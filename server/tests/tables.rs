@@ -5,9 +5,9 @@
 mod support;
 
 use reqwest::header::{ETAG, IF_MATCH, IF_NONE_MATCH, LINK, LOCATION};
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
-use support::{status_and_json, Answered, Backend, TestServer};
+use support::{each_text, header_text, status_and_json, Answered, Backend, Chinook, TestServer};
 
 /// Chinook's names on each backend.
 struct Names {
@@ -47,6 +47,44 @@ async fn get(server: &TestServer, path: &str) -> (StatusCode, Value) {
     server.as_admin(server.get(path)).answer().await
 }
 
+/// The admin's `GET path`, for its headers as well as its body.
+async fn admin_response(server: &TestServer, path: &str) -> Response {
+    server.as_admin(server.get(path)).response().await
+}
+
+/// The admin's `method path`, to be given a JSON body or none.
+fn admin(server: &TestServer, method: Method, path: &str) -> RequestBuilder {
+    server.as_admin(server.client.request(method, server.url(path)))
+}
+
+/// The target of the `rel=next` link of `response`, if it has one.
+fn next_link(response: &Response) -> Option<String> {
+    let link = response.headers().get(LINK)?.to_str().unwrap();
+    let next = link.split(", ").find(|l| l.ends_with("rel=next"))?;
+    Some(
+        next.trim_start_matches('<')
+            .split('>')
+            .next()
+            .unwrap()
+            .to_string(),
+    )
+}
+
+/// Chinook, counted exactly only up to 1,000 rows, with PostgreSQL's estimates fresh (they are
+/// its planner's statistics, which ANALYZE refreshes).
+async fn with_estimated_totals(backend: Backend) -> (TestServer, Chinook) {
+    let (server, chinook) =
+        TestServer::with_chinook_and(backend, |c| c.exact_count_limit = 1000).await;
+    if let Backend::Postgres = backend {
+        let store = depot_domain::Store::connect(&chinook.attachment.url)
+            .await
+            .unwrap();
+        sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
+        store.close().await;
+    }
+    (server, chinook)
+}
+
 fn resources(body: &Value) -> &Vec<Value> {
     body["resources"].as_array().expect("a collection")
 }
@@ -70,11 +108,7 @@ async fn the_index_lists_every_table_with_its_key(backend: Backend) {
 async fn a_collection_lists_rows_with_total_and_links(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let response = server
-        .as_admin(server.get("/db/chinook/artist/"))
-        .send()
-        .await
-        .unwrap();
+    let response = admin_response(&server, "/db/chinook/artist/").await;
     assert_eq!(response.headers()["x-total-count"], "275");
     assert!(response.headers().contains_key(ETAG));
     let (status, body) = status_and_json(response).await;
@@ -86,11 +120,7 @@ async fn a_collection_lists_rows_with_total_and_links(backend: Backend) {
     );
 
     // Unlike sandman2, a big table is not sent whole: 1,000 rows and a link to the rest.
-    let capped = server
-        .as_admin(server.get("/db/chinook/track/"))
-        .send()
-        .await
-        .unwrap();
+    let capped = admin_response(&server, "/db/chinook/track/").await;
     assert_eq!(capped.headers()["x-total-count"], "3503");
     assert!(
         capped.headers()[LINK].to_str().unwrap().contains("after="),
@@ -103,21 +133,8 @@ async fn a_collection_lists_rows_with_total_and_links(backend: Backend) {
 }
 
 async fn large_tables_report_an_estimated_total(backend: Backend) {
-    let (server, chinook) =
-        TestServer::with_chinook_and(backend, |c| c.exact_count_limit = 1000).await;
-    if let Backend::Postgres = backend {
-        // PostgreSQL's estimate is its planner's statistics, which ANALYZE refreshes.
-        let store = depot_domain::Store::connect(&chinook.attachment.url)
-            .await
-            .unwrap();
-        sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
-        store.close().await;
-    }
-    let tracks = server
-        .as_admin(server.get("/db/chinook/track/?limit=5"))
-        .send()
-        .await
-        .unwrap();
+    let (server, _db) = with_estimated_totals(backend).await;
+    let tracks = admin_response(&server, "/db/chinook/track/?limit=5").await;
     assert!(!tracks.headers().contains_key("x-total-count"));
     let estimate: i64 = tracks.headers()["x-total-count-estimate"]
         .to_str()
@@ -125,20 +142,13 @@ async fn large_tables_report_an_estimated_total(backend: Backend) {
         .parse()
         .unwrap();
     assert!((3000..=4000).contains(&estimate), "{estimate}");
-    let small = server
-        .as_admin(server.get("/db/chinook/genre/"))
-        .send()
-        .await
-        .unwrap();
+    let small = admin_response(&server, "/db/chinook/genre/").await;
     assert_eq!(small.headers()["x-total-count"], "25");
-    let filtered = server
-        .as_admin(server.get(&format!(
-            "/db/chinook/track/?{}__lt=10",
-            names(backend).track_id
-        )))
-        .send()
-        .await
-        .unwrap();
+    let filtered = admin_response(
+        &server,
+        &format!("/db/chinook/track/?{}__lt=10", names(backend).track_id),
+    )
+    .await;
     assert_eq!(
         filtered.headers()["x-total-count"],
         "9",
@@ -152,11 +162,7 @@ async fn filters_sorts_and_pages_like_sandman2(backend: Backend) {
     let (_, albums) = get(&server, &format!("/db/chinook/album/?{}=1", n.artist_id)).await;
     assert_eq!(resources(&albums).len(), 2);
 
-    let response = server
-        .as_admin(server.get("/db/chinook/track/?page=10"))
-        .send()
-        .await
-        .unwrap();
+    let response = admin_response(&server, "/db/chinook/track/?page=10").await;
     let link = response.headers()[LINK].to_str().unwrap().to_string();
     let (_, tracks) = status_and_json(response).await;
     assert_eq!(resources(&tracks).len(), 20);
@@ -270,11 +276,7 @@ async fn comparison_operators_and_multi_key_sort(backend: Backend) {
 async fn search_finds_text_in_any_column(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let response = server
-        .as_admin(server.get("/db/chinook/artist/?search=zeppelin"))
-        .send()
-        .await
-        .unwrap();
+    let response = admin_response(&server, "/db/chinook/artist/?search=zeppelin").await;
     assert_eq!(response.headers()["x-total-count"], "2");
     let (_, found) = status_and_json(response).await;
     let names_found: Vec<&str> = resources(&found)
@@ -312,22 +314,19 @@ async fn tables_without_a_primary_key_are_listed_read_only(backend: Backend) {
     store.close().await;
     let reload = server
         .as_admin(server.post("/api/db/chinook/reload"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(reload.status(), StatusCode::OK);
     let (_, index) = get(&server, "/db/chinook/").await;
     assert_eq!(index["event_log"], "/event_log");
     let (status, rows) = get(&server, "/db/chinook/event_log/").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(resources(&rows).len(), 2);
-    let write = server
+    let (status, body) = server
         .as_admin(server.post("/db/chinook/event_log/"))
         .json(&json!({"what": "third"}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(write).await;
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         body["message"],
@@ -365,36 +364,19 @@ async fn the_browser_api_names_the_field_a_refusal_is_about(backend: Backend) {
         (StatusCode::BAD_REQUEST, &json!(["Nope"]))
     );
     if let Backend::Postgres = backend {
-        let duplicate = server
+        let (status, body) = server
             .as_admin(server.post("/api/tables/save"))
             .json(&json!({"db": "chinook", "table": "artist", "key": null, "values": {"artist_id": 1, "name": "Again"}, "etag": null}))
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = status_and_json(duplicate).await;
+            .answer()
+            .await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(body["fields"], json!(["artist_id"]), "{body}");
     }
 }
 
 async fn the_browser_pages_large_tables_by_cursor(backend: Backend) {
-    let (server, chinook) =
-        TestServer::with_chinook_and(backend, |c| c.exact_count_limit = 1000).await;
-    if let Backend::Postgres = backend {
-        let store = depot_domain::Store::connect(&chinook.attachment.url)
-            .await
-            .unwrap();
-        sqlx::query("ANALYZE").execute(store.pool()).await.unwrap();
-        store.close().await;
-    }
-    let html = server
-        .as_admin(server.get("/tables/chinook/track"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (server, _db) = with_estimated_totals(backend).await;
+    let html = server.get_text_as_admin("/tables/chinook/track").await;
     assert!(
         html.contains("about "),
         "an estimated total is said to be one"
@@ -404,14 +386,7 @@ async fn the_browser_pages_large_tables_by_cursor(backend: Backend) {
         .find(|h| h.contains("after="))
         .expect("a Next link by cursor");
     let next = next.split('"').next().unwrap().replace("&amp;", "&");
-    let second = server
-        .as_admin(server.get(&next))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let second = server.get_text_as_admin(&next).await;
     assert!(
         second.contains(&format!("data-key=\"{}\"", 21)),
         "the second page starts at track 21"
@@ -479,11 +454,7 @@ async fn meta_shows_declared_types_and_required(backend: Backend) {
 async fn one_row_with_etag_links_and_404(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let response = server
-        .as_admin(server.get("/db/chinook/album/1"))
-        .send()
-        .await
-        .unwrap();
+    let response = admin_response(&server, "/db/chinook/album/1").await;
     let etag = response.headers()[ETAG].to_str().unwrap().to_string();
     let link = response.headers()[LINK].to_str().unwrap().to_string();
     assert_eq!(link, "</db/chinook/album/1>; rel=self, </db/chinook/album/1>; rel=related, </db/chinook/artist/1>; rel=related");
@@ -496,15 +467,13 @@ async fn one_row_with_etag_links_and_404(backend: Backend) {
     let cached = server
         .as_admin(server.get("/db/chinook/album/1"))
         .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
     let head = server
         .as_admin(server.client.head(server.url("/db/chinook/album/1")))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(head.status(), StatusCode::OK);
     for missing in [
         "/db/chinook/album/99999",
@@ -542,9 +511,8 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
     let created = server
         .as_admin(server.post("/db/chinook/artist/"))
         .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(created.headers()[LOCATION], "/db/chinook/artist/276");
     let (_, row) = status_and_json(created).await;
@@ -553,9 +521,8 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
     let again = server
         .as_admin(server.post("/db/chinook/artist/"))
         .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(
         again.status(),
         StatusCode::NO_CONTENT,
@@ -583,12 +550,9 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
     }
     let garbage = server
         .as_admin(server.post("/db/chinook/artist/"))
-        .body("not json")
-        .send()
-        .await
-        .unwrap();
+        .body("not json");
     assert_eq!(
-        status_and_json(garbage).await,
+        garbage.answer().await,
         (
             StatusCode::BAD_REQUEST,
             json!({"message": "No data received from request"})
@@ -596,9 +560,10 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
     );
 
     let (status, answer) = server
-        .as_admin(server.post("/db/chinook/album/"))
-        .json(&json!({n.title: "For Those About To Rock"}))
-        .answer()
+        .post_as_admin(
+            "/db/chinook/album/",
+            json!({n.title: "For Those About To Rock"}),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let missing = match backend {
@@ -610,9 +575,7 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
     if let Backend::Sqlite = backend {
         // sandman2 counts an autoincrement key as unknown on POST.
         let (status, answer) = server
-            .as_admin(server.post("/db/chinook/artist/"))
-            .json(&json!({"ArtistId": 900, "Name": "x"}))
-            .answer()
+            .post_as_admin("/db/chinook/artist/", json!({"ArtistId": 900, "Name": "x"}))
             .await;
         assert_eq!(
             (status, answer),
@@ -627,13 +590,11 @@ async fn post_creates_and_explains_what_is_wrong(backend: Backend) {
 async fn constraint_violations_are_409_naming_the_column(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let wrong_type = server
-        .as_admin(server.client.patch(server.url("/db/chinook/album/1")))
+    let (status, body) = server
+        .as_admin(server.patch("/db/chinook/album/1"))
         .json(&json!({n.artist_id: "many"}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(wrong_type).await;
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
         body["message"].as_str().unwrap().contains(n.artist_id),
@@ -669,13 +630,11 @@ async fn constraint_violations_are_409_naming_the_column(backend: Backend) {
         ),
         (Method::POST, "/db/chinook/album/", new_album),
     ] {
-        let dangling = server
+        let (status, body) = server
             .as_admin(server.client.request(method.clone(), server.url(path)))
             .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let (status, body) = status_and_json(dangling).await;
+            .answer()
+            .await;
         assert_eq!(status, StatusCode::CONFLICT, "{method} {path}: {body}");
         let message = body["message"].as_str().unwrap();
         assert!(
@@ -683,12 +642,10 @@ async fn constraint_violations_are_409_naming_the_column(backend: Backend) {
             "{method} {path}: {message}"
         );
     }
-    let referenced = server
-        .as_admin(server.client.delete(server.url("/db/chinook/artist/1")))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(referenced).await;
+    let (status, body) = server
+        .as_admin(server.delete("/db/chinook/artist/1"))
+        .answer()
+        .await;
     assert_eq!(
         status,
         StatusCode::CONFLICT,
@@ -706,35 +663,15 @@ async fn constraint_violations_are_409_naming_the_column(backend: Backend) {
 async fn put_upserts_with_the_key_from_the_url(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let updated = server
-        .as_admin(server.client.put(server.url("/db/chinook/artist/3")))
-        .json(&json!({n.name: "Aerosmith!"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(updated.status(), StatusCode::OK);
+    let put = |key: &str| admin(&server, Method::PUT, &format!("/db/chinook/artist/{key}"));
+    let (status, updated) = put("3").json(&json!({n.name: "Aerosmith!"})).answer().await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(updated, json!({n.artist_id: 3, n.name: "Aerosmith!"}));
+    let (status, created) = put("5000").json(&json!({n.name: "New"})).answer().await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created, json!({n.artist_id: 5000, n.name: "New"}));
     assert_eq!(
-        status_and_json(updated).await.1,
-        json!({n.artist_id: 3, n.name: "Aerosmith!"})
-    );
-    let created = server
-        .as_admin(server.client.put(server.url("/db/chinook/artist/5000")))
-        .json(&json!({n.name: "New"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
-    assert_eq!(
-        status_and_json(created).await.1,
-        json!({n.artist_id: 5000, n.name: "New"})
-    );
-    let empty = server
-        .as_admin(server.client.put(server.url("/db/chinook/artist/3")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        status_and_json(empty).await,
+        put("3").answer().await,
         (
             StatusCode::BAD_REQUEST,
             json!({"message": "No data received from request"})
@@ -745,57 +682,31 @@ async fn put_upserts_with_the_key_from_the_url(backend: Backend) {
 async fn patch_updates_and_delete_removes(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let patched = server
-        .as_admin(server.client.patch(server.url("/db/chinook/album/6")))
-        .json(&json!({n.artist_id: 3}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(patched.status(), StatusCode::OK);
-    assert_eq!(status_and_json(patched).await.1[n.artist_id], 3);
-    let missing = server
-        .as_admin(server.client.patch(server.url("/db/chinook/album/99999")))
-        .json(&json!({n.artist_id: 3}))
-        .send()
-        .await
-        .unwrap();
+    let album = |key: &str| admin(&server, Method::PATCH, &format!("/db/chinook/album/{key}"));
+    let (status, patched) = album("6").json(&json!({n.artist_id: 3})).answer().await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(patched[n.artist_id], 3);
     assert_eq!(
-        status_and_json(missing).await,
+        album("99999").json(&json!({n.artist_id: 3})).answer().await,
         (StatusCode::NOT_FOUND, json!({"message": null}))
     );
-    let no_json = server
-        .as_admin(server.client.patch(server.url("/db/chinook/album/6")))
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        status_and_json(no_json).await,
+        album("6").answer().await,
         (
             StatusCode::BAD_REQUEST,
             json!({"message": "No JSON data received"})
         )
     );
 
-    let fresh = server
-        .as_admin(server.client.put(server.url("/db/chinook/artist/4000")))
-        .json(&json!({n.name: "Temporary"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(fresh.status(), StatusCode::CREATED);
-    let deleted = server
-        .as_admin(server.client.delete(server.url("/db/chinook/artist/4000")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let again = server
-        .as_admin(server.client.delete(server.url("/db/chinook/artist/4000")))
-        .send()
-        .await
-        .unwrap();
+    let temporary = "/db/chinook/artist/4000";
+    let fresh = admin(&server, Method::PUT, temporary).json(&json!({n.name: "Temporary"}));
+    assert_eq!(fresh.answer_status().await, StatusCode::CREATED);
+    let deleted = admin(&server, Method::DELETE, temporary)
+        .answer_status()
+        .await;
+    assert_eq!(deleted, StatusCode::NO_CONTENT);
     assert_eq!(
-        status_and_json(again).await,
+        admin(&server, Method::DELETE, temporary).answer().await,
         (StatusCode::NOT_FOUND, json!({"message": null}))
     );
 }
@@ -803,88 +714,44 @@ async fn patch_updates_and_delete_removes(backend: Backend) {
 async fn if_match_refuses_lost_updates(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
-    let first = server
-        .as_admin(server.get("/db/chinook/artist/5"))
-        .send()
-        .await
-        .unwrap();
+    let first = admin_response(&server, "/db/chinook/artist/5").await;
     let etag = first.headers()[ETAG].to_str().unwrap().to_string();
-    let mine = server
-        .as_admin(server.client.patch(server.url("/db/chinook/artist/5")))
-        .header(IF_MATCH, &etag)
-        .json(&json!({n.name: "Mine"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(mine.status(), StatusCode::OK);
+    // Artist 5, if its entity tag is `tag`.
+    let if_match = |method: Method, tag: &str| {
+        admin(&server, method, "/db/chinook/artist/5").header(IF_MATCH, tag)
+    };
+    let mine = if_match(Method::PATCH, &etag).json(&json!({n.name: "Mine"}));
+    assert_eq!(mine.answer_status().await, StatusCode::OK);
     // Reads are conditional too (RFC 9110 §13.1.1, as sandman2 does): a stale tag is 412.
     for method in [Method::GET, Method::HEAD] {
-        let stale_read = server
-            .as_admin(
-                server
-                    .client
-                    .request(method.clone(), server.url("/db/chinook/artist/5")),
-            )
-            .header(IF_MATCH, &etag)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            stale_read.status(),
-            StatusCode::PRECONDITION_FAILED,
-            "{method}"
-        );
+        let stale_read = if_match(method.clone(), &etag).answer_status().await;
+        assert_eq!(stale_read, StatusCode::PRECONDITION_FAILED, "{method}");
     }
-    let stale_get = server
-        .as_admin(server.get("/db/chinook/artist/5"))
-        .header(IF_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let (_, stale_get) = if_match(Method::GET, &etag).answer().await;
     assert_eq!(
-        status_and_json(stale_get).await.1,
+        stale_get,
         json!({"status": 412, "error": "precondition failed"})
     );
-    let current = server
-        .as_admin(server.get("/db/chinook/artist/5"))
-        .send()
-        .await
-        .unwrap();
+    let current = admin_response(&server, "/db/chinook/artist/5").await;
     let current_tag = current.headers()[ETAG].to_str().unwrap().to_string();
     for admitted in [
         current_tag.as_str(),
         "*",
         &format!("\"other\", {current_tag}"),
     ] {
-        let read = server
-            .as_admin(server.get("/db/chinook/artist/5"))
-            .header(IF_MATCH, admitted)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(read.status(), StatusCode::OK, "If-Match: {admitted}");
+        let read = if_match(Method::GET, admitted).answer_status().await;
+        assert_eq!(read, StatusCode::OK, "If-Match: {admitted}");
     }
-    let theirs = server
-        .as_admin(server.client.patch(server.url("/db/chinook/artist/5")))
-        .header(IF_MATCH, &etag)
-        .json(&json!({n.name: "Theirs"}))
-        .send()
-        .await
-        .unwrap();
+    let theirs = if_match(Method::PATCH, &etag).json(&json!({n.name: "Theirs"}));
     assert_eq!(
-        status_and_json(theirs).await,
+        theirs.answer().await,
         (
             StatusCode::PRECONDITION_FAILED,
             json!({"status": 412, "error": "precondition failed"})
         )
     );
-    let stale_delete = server
-        .as_admin(server.client.delete(server.url("/db/chinook/artist/5")))
-        .header(IF_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stale_delete.status(), StatusCode::PRECONDITION_FAILED);
+    let stale_delete = if_match(Method::DELETE, &etag).answer_status().await;
+    assert_eq!(stale_delete, StatusCode::PRECONDITION_FAILED);
     assert_eq!(get(&server, "/db/chinook/artist/5").await.1[n.name], "Mine");
 }
 
@@ -893,11 +760,7 @@ async fn composite_keys_address_playlist_tracks(backend: Backend) {
     let path = format!("/db/chinook/{}/1,3402", names(backend).playlist_track);
     let (status, row) = get(&server, &path).await;
     assert_eq!(status, StatusCode::OK, "{row}");
-    let deleted = server
-        .as_admin(server.client.delete(server.url(&path)))
-        .send()
-        .await
-        .unwrap();
+    let deleted = server.as_admin(server.delete(&path)).response().await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     assert_eq!(get(&server, &path).await.0, StatusCode::NOT_FOUND);
     assert_eq!(
@@ -917,12 +780,8 @@ async fn keyset_paging_walks_every_row_once(backend: Backend) {
     let mut next = Some("/db/chinook/track/?limit=500".to_string());
     let mut seen = Vec::new();
     while let Some(url) = next.take() {
-        let response = server.as_admin(server.get(&url)).send().await.unwrap();
-        let link = response
-            .headers()
-            .get(LINK)
-            .map(|l| l.to_str().unwrap().to_string())
-            .unwrap_or_default();
+        let response = admin_response(&server, &url).await;
+        next = next_link(&response);
         let (status, body) = status_and_json(response).await;
         assert_eq!(status, StatusCode::OK, "{url}: {body}");
         seen.extend(
@@ -930,13 +789,6 @@ async fn keyset_paging_walks_every_row_once(backend: Backend) {
                 .iter()
                 .map(|t| t[n.track_id].as_i64().unwrap()),
         );
-        next = link.split(", ").find(|l| l.ends_with("rel=next")).map(|l| {
-            l.trim_start_matches('<')
-                .split('>')
-                .next()
-                .unwrap()
-                .to_string()
-        });
     }
     assert_eq!(seen.len(), 3503);
     assert_eq!(seen, (1..=3503).collect::<Vec<_>>());
@@ -948,12 +800,8 @@ async fn keyset_paging_walks_every_row_once(backend: Backend) {
     ));
     let mut sorted = Vec::new();
     while let Some(url) = next.take() {
-        let response = server.as_admin(server.get(&url)).send().await.unwrap();
-        let link = response
-            .headers()
-            .get(LINK)
-            .map(|l| l.to_str().unwrap().to_string())
-            .unwrap_or_default();
+        let response = admin_response(&server, &url).await;
+        next = next_link(&response);
         let body: Value = response.json().await.unwrap();
         sorted.extend(resources(&body).iter().map(|t| {
             (
@@ -961,13 +809,6 @@ async fn keyset_paging_walks_every_row_once(backend: Backend) {
                 t[n.track_id].as_i64().unwrap(),
             )
         }));
-        next = link.split(", ").find(|l| l.ends_with("rel=next")).map(|l| {
-            l.trim_start_matches('<')
-                .split('>')
-                .next()
-                .unwrap()
-                .to_string()
-        });
     }
     assert_eq!(sorted.len(), 3503);
     assert!(sorted
@@ -981,9 +822,8 @@ async fn ndjson_and_csv_stream_the_selection(backend: Backend) {
     let ndjson = server
         .as_admin(server.get("/db/chinook/artist/"))
         .header("accept", "application/x-ndjson")
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(ndjson.headers()["content-type"], "application/x-ndjson");
     let text = ndjson.text().await.unwrap();
     let lines: Vec<Value> = text
@@ -993,11 +833,7 @@ async fn ndjson_and_csv_stream_the_selection(backend: Backend) {
     assert_eq!(lines.len(), 275);
     assert_eq!(lines[0], json!({n.artist_id: 1, n.name: "AC/DC"}));
 
-    let csv = server
-        .as_admin(server.get("/db/chinook/artist/?export"))
-        .send()
-        .await
-        .unwrap();
+    let csv = admin_response(&server, "/db/chinook/artist/?export").await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
     let rows: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
@@ -1011,13 +847,8 @@ async fn ndjson_and_csv_stream_the_selection(backend: Backend) {
     );
 
     let filtered = server
-        .as_admin(server.get(&format!("/db/chinook/album/?{}=1&export", n.artist_id)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .get_text_as_admin(&format!("/db/chinook/album/?{}=1&export", n.artist_id))
+        .await;
     assert_eq!(filtered.split("\r\n").filter(|l| !l.is_empty()).count(), 3);
 }
 
@@ -1048,20 +879,16 @@ async fn the_surface_needs_credentials_and_a_writer_to_write(backend: Backend) {
         server
             .get("/db/chinook/artist/1")
             .bearer_auth(&reader)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .answer_status()
+            .await,
         StatusCode::OK
     );
-    let write = server
+    let (status, body) = server
         .client
         .delete(server.url("/db/chinook/artist/1"))
         .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(write).await;
+        .answer()
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(
         body["message"].as_str().unwrap().contains("role reader"),
@@ -1079,11 +906,10 @@ async fn writes_are_audited(backend: Backend) {
     let (server, _db) = TestServer::with_chinook(backend).await;
     let n = names(backend);
     server
-        .as_admin(server.client.patch(server.url("/db/chinook/artist/7")))
+        .as_admin(server.patch("/db/chinook/artist/7"))
         .json(&json!({n.name: "Changed"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     let entries = tables_audit(&server).await;
     assert_eq!(entries[0]["object"], "chinook/artist/7");
     assert_eq!(entries[0]["action"], "update");
@@ -1099,64 +925,49 @@ async fn rows_written_from_the_admin_ui_are_audited(backend: Backend) {
         server
             .as_admin(server.post(&format!("/api/tables/{function}")))
             .json(&body)
-            .send()
     };
     let saved = call(
         "save",
         json!({"db": "chinook", "table": "artist", "key": "7", "values": {n.name: "From the UI"}, "etag": null}),
-    )
-    .await
-    .unwrap();
-    assert_eq!(saved.status(), StatusCode::OK);
+    );
+    assert_eq!(saved.answer_status().await, StatusCode::OK);
     // SQLite's key is AUTOINCREMENT (not given); PostgreSQL's must be.
     let values = match backend {
         Backend::Sqlite => json!({n.name: "New"}),
         Backend::Postgres => json!({n.artist_id: 9001, n.name: "New"}),
     };
-    let created = call(
+    let (status, created) = call(
         "save",
         json!({"db": "chinook", "table": "artist", "key": null, "values": values, "etag": null}),
     )
-    .await
-    .unwrap();
-    let (status, created) = status_and_json(created).await;
+    .answer()
+    .await;
     assert_eq!(status, StatusCode::OK, "{created}");
     let new_key = created["key"].as_str().unwrap().to_string();
     let deleted = call(
         "delete",
         json!({"db": "chinook", "table": "artist", "key": new_key, "etag": null}),
-    )
-    .await
-    .unwrap();
-    assert_eq!(deleted.status(), StatusCode::OK);
+    );
+    assert_eq!(deleted.answer_status().await, StatusCode::OK);
     let reader = server.user_with_key("rita", "reader").await;
     let refused = server
         .post("/api/tables/save")
         .bearer_auth(&reader)
         .json(&json!({"db": "chinook", "table": "artist", "key": "7", "values": {n.name: "No"}, "etag": null}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let entries = tables_audit(&server).await;
-    let seen: Vec<(String, String)> = entries
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().to_string(),
-                e["object"].as_str().unwrap().to_string(),
-            )
-        })
+    let seen: Vec<(&str, &str)> = each_text(&entries, "action")
+        .into_iter()
+        .zip(each_text(&entries, "object"))
         .collect();
     let new_row = format!("chinook/artist/{new_key}");
     let expected = [
         ("delete", new_row.as_str()),
         ("create", &new_row),
         ("update", "chinook/artist/7"),
-    ]
-    .map(|(a, o)| (a.to_string(), o.to_string()));
+    ];
     assert_eq!(
         seen, expected,
         "newest first; the refused save left no record"
@@ -1170,14 +981,10 @@ async fn options_answers_allow(backend: Backend) {
     let response = server
         .client
         .request(reqwest::Method::OPTIONS, server.url("/db/chinook/artist/"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert!(response.headers()["allow"]
-        .to_str()
-        .unwrap()
-        .contains("PATCH"));
+    assert!(header_text(&response, "allow").contains("PATCH"));
 }
 
 async fn sql_injection_through_every_parameter_changes_nothing(backend: Backend) {
@@ -1246,11 +1053,10 @@ async fn sql_injection_through_every_parameter_changes_nothing(backend: Backend)
         }
     }
     let injected_value = server
-        .as_admin(server.client.patch(server.url("/db/chinook/artist/8")))
+        .as_admin(server.patch("/db/chinook/artist/8"))
         .json(&json!({n.name: "x'); DROP TABLE artist; --"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(injected_value.status(), StatusCode::OK);
     assert_eq!(
         get(&server, "/db/chinook/artist/8").await.1[n.name],
@@ -1282,24 +1088,17 @@ async fn depots_own_store_is_readable_but_guarded(backend: Backend) {
     assert!(resources(&keys)[0].get("key_hash").is_none());
     let write = server
         .as_admin(server.post("/db/main/users/"))
-        .json(&json!({"name": "mallory", "role": "admin", "created_at": "now"}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"name": "mallory", "role": "admin", "created_at": "now"}));
     assert_eq!(
-        status_and_json(write).await,
+        write.answer().await,
         (
             StatusCode::FORBIDDEN,
             json!({"message": "users are managed through /api/users, which enforces their rules"})
         )
     );
-    let history = server
-        .as_admin(server.client.delete(server.url("/db/main/audit_log/1")))
-        .send()
-        .await
-        .unwrap();
+    let history = server.as_admin(server.delete("/db/main/audit_log/1"));
     assert_eq!(
-        status_and_json(history).await,
+        history.answer().await,
         (
             StatusCode::FORBIDDEN,
             json!({"message": "the audit log is history and cannot be edited"})
@@ -1333,12 +1132,9 @@ async fn a_read_only_sqlite_file_is_served_read_only_and_left_untouched() {
     assert_eq!(resources(&artists).len(), 3);
     let write = server
         .as_admin(server.post("/db/chinook/artist/"))
-        .json(&json!({"Name": "x"}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"Name": "x"}));
     assert_eq!(
-        status_and_json(write).await,
+        write.answer().await,
         (
             StatusCode::FORBIDDEN,
             json!({"message": "database chinook is a read-only file"})
@@ -1423,9 +1219,7 @@ async fn a_client_hanging_up_mid_write_leaves_no_transaction_open() {
     for name in ["after 1", "after 2", "after 3"] {
         let started = std::time::Instant::now();
         let (status, body) = server
-            .as_admin(server.post("/db/chinook/artist/"))
-            .json(&json!({"Name": name}))
-            .answer()
+            .post_as_admin("/db/chinook/artist/", json!({"Name": name}))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert!(

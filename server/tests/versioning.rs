@@ -3,11 +3,12 @@
 
 mod support;
 
-use std::io::Write;
-
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{status_and_json, Answered, Blobs, Stores, TestServer};
+use support::{
+    each_text, error_of, header_text, json_body, status_and_json, Answered, Blobs, Stores,
+    TestServer,
+};
 
 /// A JSON-RPC call as the admin (HTTP Basic admin:key, as Dotmesh clients send it).
 async fn rpc(server: &TestServer, method: &str, params: Value) -> Value {
@@ -25,9 +26,8 @@ async fn rpc_as(
         .post("/rpc")
         .basic_auth(user, Some(secret))
         .json(&json!({"jsonrpc": "2.0", "method": format!("DotmeshRPC.{method}"), "params": params, "id": 7}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(
         response.status(),
         StatusCode::OK,
@@ -49,9 +49,13 @@ fn dot(name: &str) -> Value {
     json!({"Namespace": "admin", "Name": name})
 }
 
+/// A branch of the admin's dot `name` (`""` is master).
+fn branch(name: &str, which: &str) -> Value {
+    json!({"Namespace": "admin", "Name": name, "Branch": which})
+}
+
 async fn datadots_client_works_unchanged(stores: Stores) {
     let server = TestServer::start(stores).await;
-    let venv = support::python_venv("datadots-api-0.2.4", &["datadots-api==0.2.4"]);
     let script = r#"
 import json, sys
 from dotmesh.client import DotmeshClient
@@ -72,23 +76,8 @@ out["master_log_after"] = master.log()
 out["deleted"] = client.deleteDot("test")
 print(json.dumps(out))
 "#;
-    let url = server.url("/rpc");
-    let key = server.admin_key.clone();
-    let python = venv.join("bin/python");
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python)
-            .args(["-c", script, &url, "admin", &key])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "the datadots-api client failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let args = vec![server.url("/rpc"), "admin".into(), server.admin_key.clone()];
+    let out = support::run_datadots_script(script, args).await;
     assert_eq!(out["ping"], true);
     assert_eq!(out["dot_id"], out["same_dot"]);
     let master_log = out["master_log"].as_array().unwrap();
@@ -121,12 +110,7 @@ print(json.dumps(out))
     );
     assert_eq!(out["master_log_after"].as_array().unwrap().len(), 2);
     assert_eq!(out["deleted"], true);
-    let gone = rpc(
-        &server,
-        "Lookup",
-        json!({"Namespace": "admin", "Name": "test", "Branch": ""}),
-    )
-    .await;
+    let gone = rpc(&server, "Lookup", branch("test", "")).await;
     assert_eq!(error_text(&gone), "No such filesystem named 'admin/test'");
 }
 
@@ -134,34 +118,29 @@ async fn rpc_protocol_rules(stores: Stores) {
     let server = TestServer::start(stores).await;
     let ping = json!({"jsonrpc": "2.0", "method": "DotmeshRPC.Ping", "id": "a"});
 
-    let anonymous = server.post("/rpc").json(&ping).send().await.unwrap();
+    let anonymous = server.post("/rpc").json(&ping).response().await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    assert!(anonymous.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
+    assert!(header_text(&anonymous, "content-type").starts_with("text/plain"));
     assert_eq!(anonymous.text().await.unwrap(), "Unauthorized.");
     let wrong = server
         .post("/rpc")
         .basic_auth("admin", Some("not-it"))
         .json(&ping)
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.text().await.unwrap(), "Unauthorized.");
 
     let authed = |request: reqwest::RequestBuilder| {
         request.basic_auth("admin", Some(server.admin_key.clone()))
     };
-    let get = authed(server.get("/rpc")).send().await.unwrap();
+    let get = authed(server.get("/rpc")).response().await;
     assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
     let text = authed(server.post("/rpc"))
         .header("content-type", "text/plain")
         .body(ping.to_string())
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     let (status, pong) = authed(server.post("/rpc")).json(&ping).answer().await;
@@ -172,9 +151,7 @@ async fn rpc_protocol_rules(stores: Stores) {
         "params may be absent; id is echoed"
     );
 
-    let (_, parse) = authed(server.post("/rpc"))
-        .header("content-type", "application/json")
-        .body("{not json")
+    let (_, parse) = json_body(authed(server.post("/rpc")), "{not json")
         .answer()
         .await;
     assert_eq!(parse["error"]["code"], -32700);
@@ -203,13 +180,7 @@ async fn rpc_protocol_rules(stores: Stores) {
 async fn rpc_methods_answer_like_dotmesh(stores: Stores) {
     let server = TestServer::start(stores).await;
     assert_eq!(rpc(&server, "Create", dot("d")).await["result"], true);
-    let id = rpc(
-        &server,
-        "Lookup",
-        json!({"Namespace": "admin", "Name": "d", "Branch": ""}),
-    )
-    .await["result"]
-        .clone();
+    let id = rpc(&server, "Lookup", branch("d", "")).await["result"].clone();
     let again = rpc(&server, "Create", dot("d")).await;
     assert_eq!(
         error_text(&again),
@@ -218,45 +189,22 @@ async fn rpc_methods_answer_like_dotmesh(stores: Stores) {
             id.as_str().unwrap()
         )
     );
-    let by_master = rpc(
-        &server,
-        "Lookup",
-        json!({"Namespace": "admin", "Name": "d", "Branch": "master"}),
-    )
-    .await;
+    let by_master = rpc(&server, "Lookup", branch("d", "master")).await;
     assert_eq!(by_master["result"], id, "\"master\" is accepted for \"\"");
-    let missing = rpc(
-        &server,
-        "Lookup",
-        json!({"Namespace": "admin", "Name": "nope", "Branch": ""}),
-    )
-    .await;
+    let missing = rpc(&server, "Lookup", branch("nope", "")).await;
     assert_eq!(
         error_text(&missing),
         "No such filesystem named 'admin/nope'"
     );
     assert_eq!(
-        rpc(
-            &server,
-            "Exists",
-            json!({"Namespace": "admin", "Name": "nope", "Branch": ""})
-        )
-        .await["result"],
+        rpc(&server, "Exists", branch("nope", "")).await["result"],
         ""
     );
-    assert_eq!(
-        rpc(
-            &server,
-            "Exists",
-            json!({"Namespace": "admin", "Name": "d", "Branch": ""})
-        )
-        .await["result"],
-        id
-    );
+    assert_eq!(rpc(&server, "Exists", branch("d", "")).await["result"], id);
 
     let bad_name = rpc(&server, "Create", dot("no spaces")).await;
     assert!(
-        error_text(&bad_name).contains("^[a-zA-Z0-9_\\-]{1,64}$"),
+        error_text(&bad_name).contains("use 1 to 64 letters, digits, - and _"),
         "{bad_name}"
     );
     let bad_metadata = rpc(
@@ -311,24 +259,14 @@ async fn rpc_methods_answer_like_dotmesh(stores: Stores) {
     assert_eq!(listed["admin"]["d"]["Id"], id);
 
     assert_eq!(
-        rpc(
-            &server,
-            "DeleteBranch",
-            json!({"Namespace": "admin", "Name": "d", "Branch": "zeta"})
-        )
-        .await["result"],
+        rpc(&server, "DeleteBranch", branch("d", "zeta")).await["result"],
         true
     );
     assert_eq!(
         rpc(&server, "Branches", dot("d")).await["result"],
         json!(["alpha"])
     );
-    let master = rpc(
-        &server,
-        "DeleteBranch",
-        json!({"Namespace": "admin", "Name": "d", "Branch": ""}),
-    )
-    .await;
+    let master = rpc(&server, "DeleteBranch", branch("d", "")).await;
     assert_eq!(error_text(&master), "The master branch cannot be deleted");
 
     let version = rpc(&server, "Version", json!({})).await["result"].clone();
@@ -409,9 +347,8 @@ async fn api_keys_for_dotmesh_clients(stores: Stores) {
         .post("/rpc")
         .basic_auth("dora", Some(&issued))
         .json(&json!({"jsonrpc": "2.0", "method": "DotmeshRPC.Ping", "id": 1}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(
         old.status(),
         StatusCode::UNAUTHORIZED,
@@ -423,29 +360,38 @@ fn files_url(branch: &str, path: &str) -> String {
     format!("/dots/admin/data/branches/{branch}/files/{path}")
 }
 
+/// Makes the admin's dot `name`.
+async fn make_dot(server: &TestServer, name: &str) {
+    let (status, created) = server
+        .post_as_admin("/dots/admin", json!({"name": name}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+}
+
 async fn put(
     server: &TestServer,
     branch: &str,
     path: &str,
-    content: &'static str,
+    content: impl Into<reqwest::Body>,
 ) -> (StatusCode, Value) {
     server
-        .as_admin(server.client.put(server.url(&files_url(branch, path))))
+        .as_admin(server.put(&files_url(branch, path)))
         .body(content)
         .answer()
         .await
 }
 
 async fn read(server: &TestServer, url: &str) -> (StatusCode, String) {
-    let response = server.as_admin(server.get(url)).send().await.unwrap();
+    let response = server.as_admin(server.get(url)).response().await;
     (response.status(), response.text().await.unwrap())
 }
 
 async fn commit(server: &TestServer, branch: &str, message: &str) -> String {
     let (status, body) = server
-        .as_admin(server.post(&format!("/dots/admin/data/branches/{branch}/commits")))
-        .json(&json!({"message": message, "metadata": {"ticket": "T-1"}}))
-        .answer()
+        .post_as_admin(
+            &format!("/dots/admin/data/branches/{branch}/commits"),
+            json!({"message": message, "metadata": {"ticket": "T-1"}}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["id"].as_str().unwrap().to_string()
@@ -459,6 +405,16 @@ async fn show(server: &TestServer) -> Value {
         .1
 }
 
+/// The dot's SizeBytes, DirtyBytes and CommitCount.
+async fn sizes(server: &TestServer) -> Value {
+    let volume = show(server).await;
+    json!([
+        volume["SizeBytes"],
+        volume["DirtyBytes"],
+        volume["CommitCount"]
+    ])
+}
+
 async fn diff(server: &TestServer, query: &str) -> Value {
     let (status, body) = server
         .as_admin(server.get(&format!("/dots/admin/data/diff?{query}")))
@@ -470,12 +426,7 @@ async fn diff(server: &TestServer, query: &str) -> Value {
 
 async fn files_commits_diffs_and_rollback(stores: Stores) {
     let server = TestServer::start(stores).await;
-    let (status, created) = server
-        .as_admin(server.post("/dots/admin"))
-        .json(&json!({"name": "data"}))
-        .answer()
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
+    make_dot(&server, "data").await;
 
     assert_eq!(
         put(&server, "master", "a.txt", "hello").await.0,
@@ -483,28 +434,12 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
     );
     let (_, nested) = put(&server, "master", "dir/b.txt", "bee").await;
     assert_eq!(nested["dirty"], true);
-    let volume = show(&server).await;
-    assert_eq!(
-        (
-            volume["SizeBytes"].clone(),
-            volume["DirtyBytes"].clone(),
-            volume["CommitCount"].clone()
-        ),
-        (json!(8), json!(8), json!(0))
-    );
+    assert_eq!(sizes(&server).await, json!([8, 8, 0]));
     let (_, listing) = server
         .as_admin(server.get("/dots/admin/data/branches/master/files/"))
         .answer()
         .await;
-    assert_eq!(
-        listing
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["path"].as_str().unwrap())
-            .collect::<Vec<_>>(),
-        ["a.txt", "dir/b.txt"]
-    );
+    assert_eq!(each_text(&listing, "path"), ["a.txt", "dir/b.txt"]);
     assert!(listing
         .as_array()
         .unwrap()
@@ -512,27 +447,11 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
         .all(|f| f["dirty"] == true));
 
     let first = commit(&server, "master", "first").await;
-    let volume = show(&server).await;
-    assert_eq!(
-        (
-            volume["SizeBytes"].clone(),
-            volume["DirtyBytes"].clone(),
-            volume["CommitCount"].clone()
-        ),
-        (json!(8), json!(0), json!(1))
-    );
+    assert_eq!(sizes(&server).await, json!([8, 0, 1]));
 
     put(&server, "master", "a.txt", "hello, world").await;
-    let deleted = server
-        .as_admin(
-            server
-                .client
-                .delete(server.url(&files_url("master", "dir/b.txt"))),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let deleted = server.as_admin(server.delete(&files_url("master", "dir/b.txt")));
+    assert_eq!(deleted.answer_status().await, StatusCode::NO_CONTENT);
     put(&server, "master", "c.txt", "sea").await;
     assert_eq!(show(&server).await["SizeBytes"], 15);
     let expected = json!([
@@ -597,41 +516,23 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(gone.contains("No file 'dir/b.txt'"), "{gone}");
-    let download = server
-        .as_admin(server.get(&files_url("master", "a.txt")))
-        .send()
-        .await
-        .unwrap();
-    let etag = download.headers()["etag"].to_str().unwrap().to_string();
-    let cached = server
-        .as_admin(server.get(&files_url("master", "a.txt")))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let download = || server.as_admin(server.get(&files_url("master", "a.txt")));
+    let etag = header_text(&download().response().await, "etag").to_string();
+    let cached = download().header("if-none-match", &etag).response().await;
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
-    let part = server
-        .as_admin(server.get(&files_url("master", "a.txt")))
-        .header("range", "bytes=7-")
-        .send()
-        .await
-        .unwrap();
+    let part = download().header("range", "bytes=7-").response().await;
     assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(part.headers()["content-range"], "bytes 7-11/12");
     assert_eq!(part.text().await.unwrap(), "world");
-    let beyond = server
-        .as_admin(server.get(&files_url("master", "a.txt")))
-        .header("range", "bytes=50-")
-        .send()
-        .await
-        .unwrap();
+    let beyond = download().header("range", "bytes=50-").response().await;
     assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
 
     // Branch from the first commit, change a file there; master does not see it.
     let (status, _) = server
-        .as_admin(server.post("/dots/admin/data/branches"))
-        .json(&json!({"name": "fix", "commit": first}))
-        .answer()
+        .post_as_admin(
+            "/dots/admin/data/branches",
+            json!({"name": "fix", "commit": first}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(read(&server, &files_url("fix", "a.txt")).await.1, "hello");
@@ -655,9 +556,10 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
     // Roll master back to the first commit: the later commit leaves the branch, files return.
     put(&server, "master", "scratch.txt", "uncommitted").await;
     let (status, _) = server
-        .as_admin(server.post("/dots/admin/data/branches/master/rollback"))
-        .json(&json!({"commit": first}))
-        .answer()
+        .post_as_admin(
+            "/dots/admin/data/branches/master/rollback",
+            json!({"commit": first}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -690,9 +592,10 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
     assert_eq!(dropped.len(), 1);
     assert_eq!(dropped[0]["id"], second.as_str());
     let (_, after) = server
-        .as_admin(server.post("/dots/admin/data/branches/master/rollback"))
-        .json(&json!({"commit": second}))
-        .answer()
+        .post_as_admin(
+            "/dots/admin/data/branches/master/rollback",
+            json!({"commit": second}),
+        )
         .await;
     assert_eq!(
         after["status"], 404,
@@ -702,33 +605,21 @@ async fn files_commits_diffs_and_rollback(stores: Stores) {
 
 async fn bad_requests_are_refused_with_reasons(stores: Stores) {
     let server = TestServer::start(stores).await;
-    server
-        .as_admin(server.post("/dots/admin"))
-        .json(&json!({"name": "data"}))
-        .send()
-        .await
-        .unwrap();
+    make_dot(&server, "data").await;
     // (An encoded `..` never arrives: URL parsers resolve it before sending.)
     for (bad, shown) in [("a//b", "a//b"), ("a%00b", "a\\0b")] {
         let (status, body) = put(&server, "master", bad, "x").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let expected = format!("File path \"{shown}\" is invalid");
-        assert!(
-            body["error"].as_str().unwrap().contains(&expected),
-            "{body}"
-        );
+        assert!(error_of(&body).contains(&expected), "{body}");
     }
     let (status, body) = server
-        .as_admin(
-            server
-                .client
-                .put(server.url("/dots/admin/nope/branches/master/files/x")),
-        )
+        .as_admin(server.put("/dots/admin/nope/branches/master/files/x"))
         .body("x")
         .answer()
         .await;
     assert_eq!(
-        (status, body["error"].as_str().unwrap()),
+        (status, error_of(&body)),
         (
             StatusCode::NOT_FOUND,
             "No such filesystem named 'admin/nope'"
@@ -736,51 +627,29 @@ async fn bad_requests_are_refused_with_reasons(stores: Stores) {
     );
     let (status, body) = put(&server, "nobranch", "x", "x").await;
     assert_eq!(
-        (status, body["error"].as_str().unwrap()),
+        (status, error_of(&body)),
         (
             StatusCode::NOT_FOUND,
             "No such branch named 'nobranch' on admin/data"
         )
     );
-    let (status, body) = server
-        .as_admin(server.post("/dots/admin"))
-        .header("content-type", "application/json")
-        .body("{\"nom\": 1}")
-        .answer()
-        .await;
+    let no_name = json_body(server.as_admin(server.post("/dots/admin")), "{\"nom\": 1}");
+    let (status, body) = no_name.answer().await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        body["error"]
-            .as_str()
-            .unwrap()
-            .contains("missing field `name`"),
-        "{body}"
-    );
+    assert!(error_of(&body).contains("missing field `name`"), "{body}");
     let (status, _) = server
-        .as_admin(server.post("/dots/admin/data/branches/master/commits"))
-        .json(&json!({"message": "  "}))
-        .answer()
+        .post_as_admin(
+            "/dots/admin/data/branches/master/commits",
+            json!({"message": "  "}),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let reader = server.user_with_key("rita", "reader").await;
-    let refused = server
-        .client
-        .put(server.url(&files_url("master", "x")))
-        .bearer_auth(&reader)
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let anonymous = server
-        .client
-        .put(server.url(&files_url("master", "x")))
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let write_x = || server.put(&files_url("master", "x")).body("x");
+    let refused = write_x().bearer_auth(&reader).answer_status().await;
+    assert_eq!(refused, StatusCode::FORBIDDEN);
+    assert_eq!(write_x().answer_status().await, StatusCode::UNAUTHORIZED);
     assert_eq!(
         read(&server, &files_url("master", "x")).await.0,
         StatusCode::NOT_FOUND,
@@ -792,32 +661,16 @@ async fn bad_requests_are_refused_with_reasons(stores: Stores) {
 /// a client that goes away half-way leaves nothing behind.
 async fn uploads_stream_and_leave_nothing_half_written(stores: Stores) {
     let server = TestServer::start_with(stores, |c| c.body_limit = 1024 * 1024).await;
-    server
-        .as_admin(server.post("/dots/admin"))
-        .json(&json!({"name": "data"}))
-        .send()
-        .await
-        .unwrap();
+    make_dot(&server, "data").await;
     let big: Vec<u8> = (0..6 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     for name in ["big.bin", "copy.bin"] {
-        let stored = server
-            .as_admin(server.client.put(server.url(&files_url("master", name))))
-            .body(big.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            stored.status(),
-            StatusCode::CREATED,
-            "{}",
-            stored.text().await.unwrap()
-        );
+        let (status, stored) = put(&server, "master", name, big.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{stored}");
     }
     let back = server
         .as_admin(server.get(&files_url("master", "big.bin")))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(
         back.headers()["content-length"],
         big.len().to_string().as_str()
@@ -834,22 +687,10 @@ async fn uploads_stream_and_leave_nothing_half_written(stores: Stores) {
     assert_eq!(server.blobs.totals().await.unwrap(), (1, big.len() as i64));
 
     // Promise 1,000 bytes, send 10, hang up.
-    let address = server.base.trim_start_matches("http://").to_string();
-    let key = server.admin_key.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut stream = std::net::TcpStream::connect(address).unwrap();
-        write!(
-            stream,
-            "PUT /dots/admin/data/branches/master/files/partial.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Length: 1000\r\n\r\n0123456789"
-        )
-        .unwrap();
-        stream.flush().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        drop(stream);
-    })
-    .await
-    .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let partial = "PUT /dots/admin/data/branches/master/files/partial.bin";
+    server
+        .hang_up_half_way(partial, &[], 1000, b"0123456789")
+        .await;
     assert_eq!(
         read(&server, &files_url("master", "partial.bin")).await.0,
         StatusCode::NOT_FOUND
@@ -973,28 +814,20 @@ async fn a_folder_is_imported_into_a_dot_as_one_commit(stores: Stores) {
 async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores) {
     use sha2::Digest;
     let server = TestServer::start(stores).await;
-    let created = server
-        .as_admin(server.post("/dots/admin"))
-        .json(&json!({"name": "direct"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
+    make_dot(&server, "direct").await;
     let ask = || async {
         server
-            .as_admin(server.post("/dots/admin/direct/branches/master/uploads"))
-            .json(&json!({"path": "big/data.bin"}))
-            .answer()
+            .post_as_admin(
+                "/dots/admin/direct/branches/master/uploads",
+                json!({"path": "big/data.bin"}),
+            )
             .await
     };
     let (status, upload) = ask().await;
     if stores.blobs == Blobs::Files {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(
-            upload["error"]
-                .as_str()
-                .unwrap()
-                .contains("need an S3 blob store"),
+            error_of(&upload).contains("need an S3 blob store"),
             "{upload}"
         );
         return;
@@ -1014,10 +847,8 @@ async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores)
         reqwest::Client::new()
             .put(url)
             .body(body)
-            .send()
+            .answer_status()
             .await
-            .unwrap()
-            .status()
     };
 
     // A confirmation whose SHA-256 is not the bytes' removes them.
@@ -1030,10 +861,7 @@ async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores)
     let (status, refused) = confirm(id.clone(), content.len(), "0".repeat(64)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        refused["error"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("SHA-256 is {sha256}")),
+        error_of(&refused).contains(&format!("SHA-256 is {sha256}")),
         "{refused}"
     );
     let (status, _) = confirm(id, content.len(), sha256.clone()).await;
@@ -1053,13 +881,7 @@ async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores)
     let id = upload["upload"].as_str().unwrap().to_string();
     let (status, early) = confirm(id.clone(), content.len(), sha256.clone()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        early["error"]
-            .as_str()
-            .unwrap()
-            .contains("nothing was uploaded"),
-        "{early}"
-    );
+    assert!(error_of(&early).contains("nothing was uploaded"), "{early}");
     assert!(
         put_bytes(upload["url"].as_str().unwrap().into(), content.clone())
             .await
@@ -1068,10 +890,7 @@ async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores)
     let (status, wrong_size) = confirm(id.clone(), 5, sha256.clone()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        wrong_size["error"]
-            .as_str()
-            .unwrap()
-            .contains("holds 3000000 bytes, not the 5"),
+        error_of(&wrong_size).contains("holds 3000000 bytes, not the 5"),
         "{wrong_size}"
     );
     let (_, upload) = ask().await;
@@ -1089,9 +908,8 @@ async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores)
     );
     let back = server
         .as_admin(server.get("/dots/admin/direct/branches/master/files/big/data.bin"))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert!(
         back.bytes().await.unwrap() == content,
         "the file is the bytes PUT to the URL"
@@ -1105,9 +923,8 @@ async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores)
         .post("/dots/admin/direct/branches/master/uploads")
         .bearer_auth(reader)
         .json(&json!({"path": "x"}))
-        .send()
-        .await
-        .unwrap();
+        .response()
+        .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
 

@@ -97,9 +97,18 @@ impl ApiError {
         let status = status_of(kind).as_u16();
         if kind == depot_domain::ErrorKind::Fault {
             tracing::error!(error = %error, "request failed");
-            return Self::new(status, "internal server error");
+            return Self::new(status, Self::fault_message());
         }
         Self::new(status, error.to_string())
+    }
+
+    /// What a fault is answered: nothing of its details, but the id of the request, which the
+    /// log line with the details carries too.
+    pub fn fault_message() -> String {
+        match super::request_id::current() {
+            Some(id) => format!("internal server error (request {id})"),
+            None => "internal server error".to_string(),
+        }
     }
 
     pub fn status_code(&self) -> http::StatusCode {

@@ -8,6 +8,8 @@ pub mod audit;
 pub mod docs;
 mod error;
 pub mod inventory;
+#[cfg(feature = "ssr")]
+pub mod request_id;
 pub mod specs;
 pub mod tables;
 pub mod transport;

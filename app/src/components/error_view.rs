@@ -4,13 +4,28 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 
+/// What kind of failure a status is, in a person's words (the message says the rest).
+fn kind_of(status: u16) -> &'static str {
+    match status {
+        0 => "No connection",
+        401 => "Sign-in needed",
+        403 => "Not allowed",
+        404 => "Not found",
+        409 => "Conflict",
+        412 => "Changed meanwhile",
+        413 => "Too large",
+        400..=499 => "Not accepted",
+        _ => "Depot failed",
+    }
+}
+
 /// One failed call, with a way to sign in when that is what it needs.
 #[component]
 pub fn ApiErrorView(error: ApiError) -> impl IntoView {
     let needs_login = error.needs_login();
     view! {
         <div class="error-box" role="alert">
-            <strong>{if error.status == 0 { "Network error".to_string() } else { format!("Error {}", error.status) }}</strong>
+            <strong>{kind_of(error.status)}</strong>
             ": "
             {error.error}
             {needs_login.then(|| view! { " " <a href="/login">"Sign in"</a> })}

@@ -1,6 +1,6 @@
 //! The audit log, filtered by the query string so that a link reproduces the view.
 
-use depot_domain::audit::AuditEntry;
+use depot_domain::audit::{AuditEntry, Surface};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -9,9 +9,11 @@ use crate::api::audit::list_audit;
 use crate::components::loaded::Loaded;
 use crate::components::ScrollBox;
 
+/// The filters, each a query parameter: its name, label and input type (`surface` is a
+/// choice of the surfaces the log knows).
 const FILTERS: [(&str, &str, &str); 5] = [
     ("user", "User", "text"),
-    ("surface", "Surface", "text"),
+    ("surface", "Surface", "choice"),
     ("object", "Object", "text"),
     ("since", "Since", "date"),
     ("until", "Until", "date"),
@@ -41,6 +43,9 @@ pub fn AuditPage() -> impl IntoView {
         <h1>"Audit log"</h1>
         <form method="get" action="/audit" class="inline-form filters" aria-label="Filter audit log">
             {FILTERS.iter().map(|(name, label, kind)| {
+                if *kind == "choice" {
+                    return view! { <SurfaceFilter/> }.into_any();
+                }
                 let current = move || query.read().get(name).unwrap_or_default();
                 // The attribute fills the server-rendered form (a filter sent before hydration
                 // keeps the others); the property follows client-side navigation after it.
@@ -49,11 +54,53 @@ pub fn AuditPage() -> impl IntoView {
                         <input type=*kind name=*name value=current prop:value=current/>
                     </label>
                 }
+                .into_any()
             }).collect_view()}
             <button type="submit">"Filter"</button>
             <a href="/audit">"Clear"</a>
         </form>
         <Loaded resource=entries then=move |entries| view! { <AuditTable entries/> }/>
+    }
+}
+
+/// A summary as a person reads it: `fields: Name, Composer; key: owner` rather than JSON.
+fn readable(summary: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn text(value: &Value) -> String {
+        match value {
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
+            Value::Object(_) => readable(value),
+            other => other.to_string(),
+        }
+    }
+    match summary {
+        Value::Object(fields) => fields
+            .iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(name, value)| format!("{name}: {}", text(value)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Null => String::new(),
+        other => text(other),
+    }
+}
+
+/// The surfaces to filter by, every one the audit log knows.
+#[component]
+fn SurfaceFilter() -> impl IntoView {
+    let query = use_query_map();
+    let current = move || query.read().get("surface").unwrap_or_default();
+    view! {
+        <label>"Surface"
+            <select name="surface" prop:value=current>
+                <option value="" selected=move || current().is_empty()>"Any"</option>
+                {Surface::ALL.iter().map(|surface| {
+                    let name = surface.as_str();
+                    view! { <option value=name selected=move || current() == name>{name}</option> }
+                }).collect_view()}
+            </select>
+        </label>
     }
 }
 
@@ -93,7 +140,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                         <td>{entry.surface}</td>
                         <td>{entry.object}</td>
                         <td>{entry.action}</td>
-                        <td><code>{entry.summary.to_string()}</code></td>
+                        <td>{readable(&entry.summary)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -13,10 +13,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::response::Response;
-use http::Request;
+use depot_app::api::request_id;
+use http::{HeaderName, HeaderValue, Request};
 use tower::{Layer, Service};
+use tracing::Instrument;
 
 use super::{auth, metrics, AppState};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
@@ -84,7 +88,9 @@ where
     }
 }
 
-/// Outermost: times every request and counts it under its route pattern (`/metrics`).
+/// Outermost: names every request with an id (`X-Request-Id`, on each of its log lines and
+/// in a fault's message: [`request_id`]), times it and counts it under its route pattern
+/// (`/metrics`).
 #[derive(Clone)]
 pub struct Measure;
 
@@ -95,9 +101,19 @@ impl Step for Measure {
         S::Future: Send + 'static,
         B: Send + 'static,
     {
+        let incoming = request
+            .headers()
+            .get(REQUEST_ID)
+            .and_then(|v| v.to_str().ok());
+        let id = request_id::of(incoming);
+        let span = tracing::info_span!("request", id = %id);
         let observation = metrics::Observation::start(&mut request);
-        let Ok(response) = rest.call(request).await;
+        let answered = request_id::scope(id.clone(), rest.call(request));
+        let Ok(mut response) = answered.instrument(span).await;
         observation.finish(&state.metrics, &response);
+        if let Ok(id) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert(REQUEST_ID, id);
+        }
         response
     }
 }

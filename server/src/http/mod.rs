@@ -308,13 +308,23 @@ async fn run_to_completion(
             .await
             .map_err(|_| "a read handler panicked".to_string())
     } else {
-        tokio::spawn(next.run(request))
-            .await
-            .map_err(|fault| fault.to_string())
+        // The task is still part of the request: its id and its log lines' span go with it.
+        use tracing::Instrument;
+        let work = next.run(request).instrument(tracing::Span::current());
+        let work = match depot_app::api::request_id::current() {
+            Some(id) => {
+                futures_util::future::Either::Left(depot_app::api::request_id::scope(id, work))
+            }
+            None => futures_util::future::Either::Right(work),
+        };
+        tokio::spawn(work).await.map_err(|fault| fault.to_string())
     };
     finished.unwrap_or_else(|fault| {
         tracing::error!(error = %fault, "a request handler panicked");
-        error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
+        error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            depot_app::api::ApiError::fault_message(),
+        )
     })
 }
 
@@ -374,6 +384,7 @@ fn cors_layer(config: &ServeConfig) -> Option<CorsLayer> {
             http::header::LINK,
             http::header::LOCATION,
             http::HeaderName::from_static("x-total-count"),
+            http::HeaderName::from_static("x-request-id"),
         ])
         // A UI on another origin preflights its writes; browsers may reuse the answer this long.
         .max_age(std::time::Duration::from_secs(600));

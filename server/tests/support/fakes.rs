@@ -18,23 +18,22 @@ pub struct Fake {
 impl Fake {
     /// A port for a server that is down until it starts: connections to it are refused.
     pub async fn reserve() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        Self {
-            port: listener.local_addr().unwrap().port(),
-            received: Default::default(),
-            running: None,
-            bound: None,
-        }
+        Self::on_a_free_port(false).await
     }
 
     /// A port held from now on, so nothing else started meanwhile can take it.
     pub async fn listening() -> Self {
+        Self::on_a_free_port(true).await
+    }
+
+    /// A free port, its listener kept (`hold`) or let go.
+    async fn on_a_free_port(hold: bool) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         Self {
             port: listener.local_addr().unwrap().port(),
             received: Default::default(),
             running: None,
-            bound: Some(listener),
+            bound: hold.then_some(listener),
         }
     }
 

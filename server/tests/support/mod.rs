@@ -64,6 +64,23 @@ pub fn free_ports(count: usize) -> Vec<u16> {
         .collect()
 }
 
+/// Starts `command` in the folder `dir` with no input, its output going to the file `log` there.
+pub fn spawn_logged(
+    mut command: std::process::Command,
+    dir: &std::path::Path,
+    log: &str,
+) -> std::process::Child {
+    let log = std::fs::File::create(dir.join(log)).unwrap();
+    command
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    command
+        .spawn()
+        .unwrap_or_else(|e| panic!("{command:?} does not start: {e}"))
+}
+
 /// Waits up to ten seconds until something accepts connections on the loopback `port`.
 pub fn wait_for_port(port: u16) {
     for _ in 0..200 {
@@ -140,6 +157,19 @@ impl TestStore {
             .await
             .unwrap()
             .expect("a fresh store has no users")
+    }
+
+    /// Makes every scheduled dataset due: its next run a second ago. (A second ago, not some
+    /// old whole minute: the next run lies on the grid of the due time, and a whole-minute grid
+    /// point may be only a moment away.)
+    pub async fn make_schedules_due(&self) {
+        let just_due =
+            depot_domain::time::format(chrono::Utc::now() - chrono::Duration::seconds(1));
+        sqlx::query("UPDATE spec_datasets SET next_run_at = $1")
+            .bind(just_due)
+            .execute(self.store.pool())
+            .await
+            .unwrap();
     }
 
     /// `--blob-store` for this test's blobs, and the variables a Depot needs to reach them.
@@ -261,57 +291,105 @@ impl TestServer {
 
     /// The body of an anonymous `GET path`, whatever its status.
     pub async fn get_text(&self, path: &str) -> String {
-        self.get(path).send().await.unwrap().text().await.unwrap()
+        self.get(path).answer_text().await.1
     }
 
     pub fn post(&self, path: &str) -> RequestBuilder {
         self.client.post(self.url(path))
     }
 
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.client.put(self.url(path))
+    }
+
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        self.client.patch(self.url(path))
+    }
+
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.client.delete(self.url(path))
+    }
+
     pub fn as_admin(&self, request: RequestBuilder) -> RequestBuilder {
         request.bearer_auth(&self.admin_key)
     }
 
+    /// The body of the admin's `GET path`, whatever its status.
+    pub async fn get_text_as_admin(&self, path: &str) -> String {
+        self.as_admin(self.get(path)).answer_text().await.1
+    }
+
+    /// The admin's `POST path` of the JSON `body`: its status and JSON answer.
+    pub async fn post_as_admin(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.as_admin(self.post(path)).json(&body).answer().await
+    }
+
     /// Creates a user with `role` and returns an API key of theirs.
     pub async fn user_with_key(&self, name: &str, role: &str) -> String {
-        let created = self
-            .as_admin(self.post("/api/users"))
-            .json(&json!({"name": name, "role": role}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            created.status(),
-            StatusCode::OK,
-            "{}",
-            created.text().await.unwrap()
-        );
-        let key = self
-            .as_admin(self.post("/api/keys"))
-            .json(&json!({"name": "test", "user": name}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(key.status(), StatusCode::OK);
-        key.json::<Value>().await.unwrap()["secret"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.create_user(json!({"name": name, "role": role})).await;
+        let key = json!({"name": "test", "user": name});
+        let (status, key) = self.post_as_admin("/api/keys", key).await;
+        assert_eq!(status, StatusCode::OK);
+        key["secret"].as_str().unwrap().to_string()
     }
 
     pub async fn create_user_with_password(&self, name: &str, role: &str, password: &str) {
-        let created = self
+        self.create_user(json!({"name": name, "role": role, "password": password}))
+            .await;
+    }
+
+    async fn create_user(&self, user: Value) {
+        let (status, text) = self
             .as_admin(self.post("/api/users"))
-            .json(&json!({"name": name, "role": role, "password": password}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            created.status(),
-            StatusCode::OK,
-            "{}",
-            created.text().await.unwrap()
+            .json(&user)
+            .answer_text()
+            .await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+    }
+
+    /// Signs in through the JSON login with `user` and `password` (or an API key of theirs):
+    /// the session cookie it sets, as `name=value`.
+    pub async fn sign_in(&self, user: &str, password: &str) -> String {
+        let response = self
+            .post("/auth/login")
+            .json(&json!({"username": user, "password": password}))
+            .response()
+            .await;
+        session_cookie(&response)
+    }
+
+    /// A client that goes away half-way: the admin's `request` (a method and a path) with
+    /// `headers`, promising a body of `promised` bytes and sending only `sent`, then hanging
+    /// up. Returns once the server has had a moment to notice.
+    pub async fn hang_up_half_way(
+        &self,
+        request: &str,
+        headers: &[(&str, &str)],
+        promised: usize,
+        sent: &[u8],
+    ) {
+        use std::io::Write;
+        let address = self.base.trim_start_matches("http://").to_string();
+        let mut head = format!(
+            "{request} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n",
+            self.admin_key
         );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {promised}\r\n\r\n"));
+        let sent = sent.to_vec();
+        tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(address).unwrap();
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&sent).unwrap();
+            stream.flush().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            drop(stream);
+        })
+        .await
+        .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
 }
 
@@ -330,16 +408,98 @@ pub async fn status_and_json(response: Response) -> (StatusCode, Value) {
     (status, body)
 }
 
+/// `request` with `body` sent byte for byte, declared JSON whether it is JSON or not.
+pub fn json_body(request: RequestBuilder, body: impl Into<reqwest::Body>) -> RequestBuilder {
+    request
+        .header("content-type", "application/json")
+        .body(body)
+}
+
+/// The session cookie a sign-in `response` sets, as `name=value`.
+pub fn session_cookie(response: &Response) -> String {
+    let set_cookie = response
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .expect("a session cookie")
+        .to_str()
+        .unwrap();
+    set_cookie.split(';').next().unwrap().to_string()
+}
+
+/// The header `name` of `response`, as text.
+pub fn header_text<'a>(response: &'a Response, name: &str) -> &'a str {
+    response.headers()[name].to_str().unwrap()
+}
+
+/// The text at `key` of each entry of the JSON array `list`.
+pub fn each_text<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|entry| {
+            entry[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no text at {key} in {entry}"))
+        })
+        .collect()
+}
+
+/// The entry of the JSON array `list` whose `key` is `value`.
+pub fn entry_with<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .find(|entry| entry[key] == value)
+        .unwrap_or_else(|| panic!("no entry with {key} {value} in {list}"))
+}
+
+/// Whether the JSON array `list` has an entry with all of these `fields`.
+pub fn has_entry(list: &Value, fields: &[(&str, &str)]) -> bool {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .any(|entry| fields.iter().all(|(key, value)| entry[*key] == *value))
+}
+
+/// The `error` text of an `{"status", "error"}` answer.
+pub fn error_of(body: &Value) -> &str {
+    body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error text in {body}"))
+}
+
 /// A request sent and its answer read, in one step: what most tests do with a request.
 #[allow(async_fn_in_trait)]
 pub trait Answered {
     /// The status and the body as JSON (a body that is not JSON fails the test, naming both).
     async fn answer(self) -> (StatusCode, Value);
+
+    /// The status and the body as text.
+    async fn answer_text(self) -> (StatusCode, String);
+
+    /// The status alone.
+    async fn answer_status(self) -> StatusCode;
+
+    /// The response, whatever its status, for its headers or bytes.
+    async fn response(self) -> Response;
 }
 
 impl Answered for RequestBuilder {
     async fn answer(self) -> (StatusCode, Value) {
-        status_and_json(self.send().await.unwrap()).await
+        status_and_json(self.response().await).await
+    }
+
+    async fn answer_text(self) -> (StatusCode, String) {
+        let response = self.response().await;
+        (response.status(), response.text().await.unwrap())
+    }
+
+    async fn answer_status(self) -> StatusCode {
+        self.response().await.status()
+    }
+
+    async fn response(self) -> Response {
+        self.send().await.unwrap()
     }
 }
 
@@ -606,6 +766,28 @@ pub fn python_venv_at(
     venv.to_path_buf()
 }
 
+/// What the Python `script` prints as JSON, run with `args` by the environment that has the
+/// real `datadots-api` 0.2.4 client (Dotmesh's); a script that fails fails the test.
+pub async fn run_datadots_script(script: &'static str, args: Vec<String>) -> Value {
+    let venv = python_venv("datadots-api-0.2.4", &["datadots-api==0.2.4"]);
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(venv.join("bin/python"))
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "the datadots-api client failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 /// A `depot serve` process of the real binary on a test store — for what only whole processes
 /// show: start-up flags, restarts, several replicas on one store. It logs JSON so the test can
 /// read the address it bound.
@@ -719,6 +901,11 @@ impl Drop for DepotProcess {
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
+}
+
+/// The plainest real jar: version 1.0.0 in its manifest, and nothing more.
+pub fn plain_jar() -> Vec<u8> {
+    jar(Some("1.0.0"), None, "")
 }
 
 /// A real jar: a manifest (with `Bundle-Version` when given), Depot's descriptor when given, and

@@ -3,7 +3,7 @@
 //! signatures, with one bucket; each test writes under a prefix of its own.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 pub const BUCKET: &str = "depot-tests";
 const ACCESS_KEY: &str = "depot-test-key";
@@ -87,7 +87,6 @@ fn start() -> SeaweedFs {
         format!("-dir={}", dir.join("data").display()),
     ])
     .collect();
-    let log = std::fs::File::create(dir.join("weed.log")).unwrap();
     // The watchdog outlives neither the test process nor weed; weed gets three seconds to stop
     // before it is killed (it may not stop on SIGTERM while a volume is busy).
     let script = format!(
@@ -99,14 +98,9 @@ fn start() -> SeaweedFs {
         master = ports[6],
         volume = ports[7],
     );
-    Command::new("sh")
-        .args(["-c", &script])
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("sh runs");
+    let mut watchdog = Command::new("sh");
+    watchdog.args(["-c", &script]);
+    super::spawn_logged(watchdog, &dir, "weed.log");
     let endpoint = format!("http://127.0.0.1:{}", ports[0]);
     wait_for_bucket(&format!("127.0.0.1:{}", ports[3]), &dir);
     SeaweedFs { endpoint }

@@ -24,6 +24,15 @@ pub enum Surface {
 }
 
 impl Surface {
+    pub const ALL: [Surface; 6] = [
+        Surface::Auth,
+        Surface::Tables,
+        Surface::Inventory,
+        Surface::Versioning,
+        Surface::Artifacts,
+        Surface::Specs,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Surface::Auth => "auth",

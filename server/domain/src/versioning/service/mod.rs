@@ -55,7 +55,7 @@ fn check_name(what: &str, value: &str) -> DomainResult<()> {
         Ok(())
     } else {
         Err(DomainError::invalid(format!(
-            "{what} {value:?} is invalid: names match ^[a-zA-Z0-9_\\-]{{1,64}}$"
+            "{what} {value:?} is invalid: use 1 to 64 letters, digits, - and _"
         )))
     }
 }
