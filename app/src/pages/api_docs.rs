@@ -69,9 +69,12 @@ pub fn ApiDocsPage() -> impl IntoView {
             " describes it (OpenAPI 3.1). Scripts authenticate with "
             <code>"Authorization: Bearer depot_…"</code> " or HTTP Basic " <code>"user:key"</code> "."
         </p>
-        <Loaded resource=document then=move |document| view! {
-            <Surfaces document=document.clone()/>
-            <Schemas document/>
+        <Loaded resource=document then=move |document| {
+            view! {
+                <Surfaces document=document.clone()/>
+                <Schemas document/>
+            }
+            .into_any()
         }/>
     }
 }
@@ -94,8 +97,10 @@ fn Surfaces(document: Value) -> impl IntoView {
                         .collect_view()}
                 </section>
             }
+            .into_any()
         })
         .collect_view()
+        .into_any()
 }
 
 /// The shared schemas the operations refer to by name (`#/components/schemas/…`).
@@ -119,6 +124,7 @@ fn Schemas(document: Value) -> impl IntoView {
             }).collect_view()}
         </section>
     }
+    .into_any()
 }
 
 fn pretty(value: &Value) -> String {
@@ -191,4 +197,7 @@ fn OperationView(operation: Operation, components: Value) -> impl IntoView {
             </dl>
         </details>
     }
+    // The page's views nest deep: erasing their types here keeps the release WebAssembly
+    // build within the compiler's query depth.
+    .into_any()
 }
