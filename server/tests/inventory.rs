@@ -729,16 +729,7 @@ async fn resource_manager_examples(backend: Backend) {
             {"datatype": "string", "key": "netmask", "number": null, "subkey": "property", "value": "255.255.255.0"}
         ])
     );
-    assert_eq!(
-        post(
-            &s,
-            "/resourcemanager/simpleentitynamemanager",
-            "name=names2&basename=a"
-        )
-        .await
-        .0,
-        StatusCode::CREATED
-    );
+    make_names2(&s).await;
     assert_eq!(
         post(
             &s,
@@ -1089,18 +1080,16 @@ async fn name_managers_keep_clustos_default_properties(backend: Backend) {
     );
 }
 
+/// A name manager `names2` handing out `a01`, `a02`…
+async fn make_names2(s: &TestServer) {
+    let path = "/resourcemanager/simpleentitynamemanager";
+    let made = post(s, path, "name=names2&basename=a").await;
+    assert_eq!(made.0, StatusCode::CREATED);
+}
+
 async fn a_given_resource_is_the_whole_name(backend: Backend) {
     let s = seeded(backend).await;
-    assert_eq!(
-        post(
-            &s,
-            "/resourcemanager/simpleentitynamemanager",
-            "name=names2&basename=a"
-        )
-        .await
-        .0,
-        StatusCode::CREATED
-    );
+    make_names2(&s).await;
     let allocate = |params: &str| {
         call(
             &s,

@@ -5,7 +5,7 @@ mod support;
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{header_text, Answered, Backend, DepotProcess, TestServer, TestStore};
+use support::{eventually, header_text, Answered, Backend, DepotProcess, TestServer, TestStore};
 
 async fn health_and_readiness_answer_without_credentials(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -259,12 +259,17 @@ async fn the_log_lines_of_a_request_carry_its_id() {
         .to_str()
         .unwrap()
         .to_string();
-    let logs = depot.logs();
-    assert!(
-        logs.iter()
-            .any(|line| line.contains(&id) && line.contains("readiness check failed")),
-        "no log line of request {id}: {logs:?}"
-    );
+    // The log arrives through a pipe: it may follow the answer by a moment.
+    let logged = || {
+        depot
+            .logs()
+            .iter()
+            .any(|line| line.contains(&id) && line.contains("readiness check failed"))
+    };
+    eventually("the failed request's log line with its id", async || {
+        logged()
+    })
+    .await;
     depot.stop();
 }
 

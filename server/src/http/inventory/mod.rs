@@ -252,87 +252,48 @@ fn attribute_routes() -> Routes {
         )
         .route(
             "/inventory/attribute/{name}/{key}",
-            get(
-                attribute,
-                attributes_listed("An entity's attributes of this key"),
-            )
-            .post(
-                attribute,
-                attribute_added::<NewKeyedAttributeForm>(
-                    "Add an attribute of this key, value= (subkey=, number=, datatype=, \
-                         mask=); answers all the entity's attributes",
-                ),
-            )
-            .put(
-                attribute,
-                attribute_set(
-                    "Set the attribute of this key with no subkey or number to value=, \
-                         replacing it; answers all the entity's attributes",
-                ),
-            )
-            .delete(
-                attribute,
-                attributes_deleted(
-                    "Delete the attributes of this key (any subkey and number); answers \
-                         those left",
-                ),
-            ),
+            keyed_attribute::<NewKeyedAttributeForm>([
+                "An entity's attributes of this key",
+                "Add an attribute of this key, value= (subkey=, number=, datatype=, mask=); \
+                 answers all the entity's attributes",
+                "Set the attribute of this key with no subkey or number to value=, replacing \
+                 it; answers all the entity's attributes",
+                "Delete the attributes of this key (any subkey and number); answers those left",
+            ]),
         )
         .route(
             "/inventory/attribute/{name}/{key}/{subkey}",
-            get(
-                attribute,
-                attributes_listed("An entity's attributes of this key and subkey"),
-            )
-            .post(
-                attribute,
-                attribute_added::<NewSubkeyedAttributeForm>(
-                    "Add an attribute of this key and subkey, value= (number=, datatype=, \
-                         mask=); answers all the entity's attributes",
-                ),
-            )
-            .put(
-                attribute,
-                attribute_set(
-                    "Set the attribute of this key and subkey with no number to value=, \
-                         replacing it; answers all the entity's attributes",
-                ),
-            )
-            .delete(
-                attribute,
-                attributes_deleted(
-                    "Delete the attributes of this key and subkey (any number); answers \
-                         those left",
-                ),
-            ),
+            keyed_attribute::<NewSubkeyedAttributeForm>([
+                "An entity's attributes of this key and subkey",
+                "Add an attribute of this key and subkey, value= (number=, datatype=, mask=); \
+                 answers all the entity's attributes",
+                "Set the attribute of this key and subkey with no number to value=, replacing \
+                 it; answers all the entity's attributes",
+                "Delete the attributes of this key and subkey (any number); answers those left",
+            ]),
         )
         .route(
             "/inventory/attribute/{name}/{key}/{subkey}/{number}",
-            get(
-                attribute,
-                attributes_listed("An entity's attributes of this key, subkey and number"),
-            )
-            .post(
-                attribute,
-                attribute_added::<AttributeValueForm>(
-                    "Add an attribute of this key, subkey and number, value= (datatype=, \
-                     mask=); answers all the entity's attributes",
-                ),
-            )
-            .put(
-                attribute,
-                attribute_set(
-                    "Set the attribute of this key, subkey and number to value=, replacing it; \
-                     answers all the entity's attributes",
-                ),
-            )
-            .delete(
-                attribute,
-                attributes_deleted(
-                    "Delete the attributes of this key, subkey and number; answers those left",
-                ),
-            ),
+            keyed_attribute::<AttributeValueForm>([
+                "An entity's attributes of this key, subkey and number",
+                "Add an attribute of this key, subkey and number, value= (datatype=, mask=); \
+                 answers all the entity's attributes",
+                "Set the attribute of this key, subkey and number to value=, replacing it; \
+                 answers all the entity's attributes",
+                "Delete the attributes of this key, subkey and number; answers those left",
+            ]),
         )
+}
+
+/// A keyed attribute path's four operations — list, add with the form `F` (what the path does
+/// not give), set, delete — each summarised for what the path selects.
+fn keyed_attribute<F: schemars::JsonSchema>(
+    [list, add, set, delete]: [&'static str; 4],
+) -> Endpoints {
+    get(attribute, attributes_listed(list))
+        .post(attribute, attribute_added::<F>(add))
+        .put(attribute, attribute_set(set))
+        .delete(attribute, attributes_deleted(delete))
 }
 
 /// `/resourcemanager/…`.
