@@ -43,9 +43,12 @@ test("an artifact is uploaded in the browser and an app is upgraded and rolled b
   await card.getByLabel("Move to version").selectOption("1.0.1");
   await expect(card.getByRole("button", { name: "Change version…" })).toBeEnabled();
   await card.getByRole("button", { name: "Change version…" }).click();
-  await expect(card.getByRole("dialog")).toContainText("Upgrade checkout from 1.0.0 to 1.0.1?");
-  await expect(card.getByRole("dialog")).toContainText("The config stays as it is.");
-  await card.getByRole("button", { name: "Confirm" }).click();
+  const question = card.getByRole("alertdialog");
+  await expect(question).toContainText("Upgrade checkout from 1.0.0 to 1.0.1?");
+  await expect(question).toContainText("The config stays as it is.");
+  // The question takes the focus: Enter would confirm.
+  await expect(question.getByRole("button", { name: "Upgrade" })).toBeFocused();
+  await question.getByRole("button", { name: "Upgrade" }).click();
   await expect(card.locator(".app-version")).toHaveText("1.0.1");
 
   // The config changes on 1.0.1; rolling back restores the config it had on 1.0.0.
@@ -57,11 +60,11 @@ test("an artifact is uploaded in the browser and an app is upgraded and rolled b
   await page.reload();
   await card.getByLabel("Move to version").selectOption("1.0.0");
   await card.getByRole("button", { name: "Change version…" }).click();
-  const dialog = card.getByRole("dialog");
+  const dialog = card.getByRole("alertdialog");
   await expect(dialog).toContainText("Roll back checkout from 1.0.1 to 1.0.0?");
   await expect(dialog.locator("table.config-diff")).toContainText('"orders_v2"');
   await expect(dialog.locator("table.config-diff")).toContainText('"orders"');
-  await card.getByRole("button", { name: "Confirm" }).click();
+  await dialog.getByRole("button", { name: "Roll back" }).click();
   await expect(card.locator(".app-version")).toHaveText("1.0.0");
   await expect(card.getByRole("list", { name: "History of checkout" })).toContainText("rollback to 1.0.0");
 

@@ -12,19 +12,26 @@ test("a user signs in, makes a key, uses it, revokes it and signs out", async ({
 
   await submitSignIn(page, name, "not-the-password");
   await expect(page.getByRole("alert")).toHaveText("Wrong user name or password.");
+  // The name typed is kept; the password is what to type again.
+  await expect(page.getByLabel("User")).toHaveValue(name);
 
   await submitSignIn(page, name, password);
   await expect(page).toHaveURL(/\/users$/);
   await expect(page.getByRole("heading", { name: "Users & keys" })).toBeVisible();
   await expect(page.locator(".whoami .user-name")).toHaveText(name);
 
-  // Create a key: it is shown once, and listed.
+  // Create a key: it is shown once, with a button that copies it, and listed as never used.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
   await page.getByLabel("Key name").fill("e2e script");
   await page.getByRole("button", { name: "Create key" }).click();
   const secret = (await page.getByTestId("new-key-secret").textContent())!.trim();
   expect(secret).toMatch(/^depot_[0-9a-f]{40}$/);
+  await page.getByRole("button", { name: "Copy" }).click();
+  await expect(page.getByText("Copied.")).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
   const row = page.locator("table.keys tr", { hasText: "e2e script" });
   await expect(row).toContainText("active");
+  await expect(row.locator("td").nth(4)).toHaveText("never");
   await expect(row).toContainText(secret.slice(0, 12));
   await expect(row).not.toContainText(secret);
 
@@ -33,9 +40,15 @@ test("a user signs in, makes a key, uses it, revokes it and signs out", async ({
   expect(whoami.status()).toBe(200);
   expect(await whoami.json()).toEqual({ name, role: "writer", local: false });
 
-  // Revoke it (confirming the dialog): the same call is now refused.
-  page.once("dialog", (dialog) => dialog.accept());
-  await row.getByRole("button", { name: "Revoke" }).click();
+  // The list says it has been used now.
+  await page.reload();
+  await expect(row.locator("td").nth(4)).not.toHaveText("never");
+
+  // Revoke it, confirming in the page: the same call is now refused.
+  await row.getByRole("button", { name: "Revoke…" }).click();
+  const confirmRevoke = row.getByRole("alertdialog").getByRole("button", { name: "Revoke", exact: true });
+  await expect(confirmRevoke).toBeFocused();
+  await confirmRevoke.click();
   await expect(row).toContainText("revoked");
   const refused = await request.get("/api/session", { headers: { Authorization: `Bearer ${secret}` } });
   expect(refused.status()).toBe(401);
@@ -81,6 +94,7 @@ test.describe("without JavaScript", () => {
     await page.goto("/login?next=/audit");
     await submitSignIn(page, name, "not-the-password");
     await expect(page.getByRole("alert")).toHaveText("Wrong user name or password.");
+    await expect(page.getByLabel("User")).toHaveValue(name);
 
     // The failed attempt kept where we were going.
     await submitSignIn(page, name, password);

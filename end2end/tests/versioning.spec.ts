@@ -1,7 +1,16 @@
 // Issue: create a dot, upload a file, commit, branch, change the file, and see the diff — all
 // in the browser.
-import { expect, test } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "@playwright/test";
 import { adminKey, signInAsAdmin } from "../support/sign-in";
+
+/** Sends the CSV `name` with `text` through the page's upload form, once it is ready; the form. */
+async function uploadCsv(page: Page, name: string, text: string): Promise<Locator> {
+  const form = page.getByRole("form", { name: "Upload file" });
+  await form.getByLabel("File", { exact: true }).setInputFiles({ name, mimeType: "text/csv", buffer: Buffer.from(text) });
+  await expect(form.getByRole("button", { name: "Upload" })).toBeEnabled();
+  await form.getByRole("button", { name: "Upload" }).click();
+  return form;
+}
 
 test("a dot is versioned in the browser: upload, commit, branch, change, diff", async ({ page, request }) => {
   await signInAsAdmin(page);
@@ -16,14 +25,7 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("admin/e2e-dot");
 
   // Upload a file into master's working tree; it shows as changed until committed.
-  const upload = page.getByRole("form", { name: "Upload file" });
-  await upload.getByLabel("File", { exact: true }).setInputFiles({
-    name: "readings.csv",
-    mimeType: "text/csv",
-    buffer: Buffer.from("sensor,value\na,1\n"),
-  });
-  await expect(upload.getByRole("button", { name: "Upload" })).toBeEnabled();
-  await upload.getByRole("button", { name: "Upload" }).click();
+  await uploadCsv(page, "readings.csv", "sensor,value\na,1\n");
   const files = page.locator("table.files");
   await expect(files).toContainText("readings.csv");
   await expect(files).toContainText("changed");
@@ -48,13 +50,7 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
   await expect(page.getByRole("heading", { name: "Working tree of fix" })).toBeVisible();
 
   // Change the file on the branch: the diff against the head shows it modified.
-  const onBranch = page.getByRole("form", { name: "Upload file" });
-  await onBranch.getByLabel("File", { exact: true }).setInputFiles({
-    name: "readings.csv",
-    mimeType: "text/csv",
-    buffer: Buffer.from("sensor,value\na,1\nb,2\n"),
-  });
-  await onBranch.getByRole("button", { name: "Upload" }).click();
+  await uploadCsv(page, "readings.csv", "sensor,value\na,1\nb,2\n");
   await expect(files).toContainText("changed");
   const diff = page.locator("table.diff");
   await expect(diff).toContainText("modified");
@@ -70,6 +66,22 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
   expect(await onMaster.text()).toBe("sensor,value\na,1\n");
   const log = await request.get("/dots/admin/e2e-dot/branches/master/commits", { headers: auth });
   expect((await log.json())[0].Metadata.source).toBe("e2e");
+
+  // A second commit on master, then master rolled back to the first, asked in the page.
+  await page.goto("/versioning/admin/e2e-dot?branch=master");
+  await uploadCsv(page, "more.csv", "sensor,value\nc,3\n");
+  await expect(files).toContainText("more.csv");
+  const commitMore = page.getByRole("form", { name: "Commit" });
+  await commitMore.getByLabel("Message").fill("second readings");
+  await commitMore.getByRole("button", { name: "Commit" }).click();
+  await expect(graph).toContainText("second readings");
+  await graph.getByRole("link", { name: /first readings/ }).click();
+  await page.getByRole("button", { name: "Roll master back to this commit…" }).click();
+  const rollBack = page.getByRole("alertdialog").getByRole("button", { name: "Roll back" });
+  await expect(rollBack).toBeFocused();
+  await rollBack.click();
+  // The graph keeps the commit, marked as no longer on the branch.
+  await expect(graph).toContainText("second readings — admin on master (rolled back)");
 });
 
 test("an upload that fails says so and can be tried again", async ({ page }) => {
@@ -83,13 +95,7 @@ test("an upload that fails says so and can be tried again", async ({ page }) => 
   // The connection breaks while the file is sent.
   const filePath = "**/dots/admin/e2e-failing-upload/branches/master/files/**";
   await page.route(filePath, (route) => route.abort("connectionreset"));
-  const upload = page.getByRole("form", { name: "Upload file" });
-  await upload.getByLabel("File", { exact: true }).setInputFiles({
-    name: "broken.csv",
-    mimeType: "text/csv",
-    buffer: Buffer.from("a,b\n1,2\n"),
-  });
-  await upload.getByRole("button", { name: "Upload" }).click();
+  const upload = await uploadCsv(page, "broken.csv", "a,b\n1,2\n");
   await expect(upload.getByRole("alert")).toContainText("interrupted");
   await expect(upload.getByRole("button", { name: "Upload" })).toBeEnabled();
 

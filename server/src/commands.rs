@@ -4,15 +4,14 @@ use std::io::BufRead;
 
 use depot_domain::auth::{api_keys, users, NewUser};
 use depot_domain::{Actor, Store};
-use tracing_subscriber::EnvFilter;
 
 use depot_app::components::human_size;
 use depot_domain::blobs::gc::GcOptions;
 use depot_domain::blobs::BlobStore;
 
 use crate::cli::{
-    Cli, Command, GcArgs, ImportCommand, InventoryCommand, KeyCommand, LogFormat, ServeArgs,
-    StoreArgs, UserCommand,
+    Cli, Command, GcArgs, ImportCommand, InventoryCommand, KeyCommand, ServeArgs, StoreArgs,
+    UserCommand,
 };
 use crate::config::ServeConfig;
 use crate::http;
@@ -27,7 +26,7 @@ pub async fn run(cli: Cli) -> CommandResult {
     } else {
         "warn"
     };
-    init_logging(log_format, default_level);
+    crate::logging::init(log_format, default_level);
     match command {
         Command::Serve(args) => serve(&store, &args).await,
         Command::Migrate => {
@@ -77,19 +76,6 @@ pub async fn run(cli: Cli) -> CommandResult {
             Ok(())
         }
     }
-}
-
-fn init_logging(format: LogFormat, default_level: &str) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-    };
 }
 
 /// Connects to the store and applies pending migrations.

@@ -8,3 +8,4 @@ pub mod config;
 pub mod function;
 pub mod http;
 pub mod import;
+pub mod logging;

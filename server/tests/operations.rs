@@ -240,6 +240,8 @@ async fn a_fault_is_answered_with_its_request_id() {
     assert_eq!(answered.error, "internal server error (request r-42)");
 }
 
+/// Each log line names the request it was written for, as a field of its own (the text form is
+/// tested in `logging.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_lines_of_a_request_carry_its_id() {
     let store = TestStore::new(Backend::Postgres).await;
@@ -263,14 +265,18 @@ async fn the_log_lines_of_a_request_carry_its_id() {
     let logged = || {
         depot
             .logs()
-            .iter()
-            .any(|line| line.contains(&id) && line.contains("readiness check failed"))
+            .into_iter()
+            .find(|line| line.contains(&id) && line.contains("readiness check failed"))
     };
     eventually("the failed request's log line with its id", async || {
-        logged()
+        logged().is_some()
     })
     .await;
+    let line = logged().unwrap();
     depot.stop();
+    let fields: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+    assert_eq!(fields["request_id"], id.as_str(), "{line}");
+    assert_eq!(fields["fields"]["message"], "readiness check failed");
 }
 
 /// The admin UI's built files keep their names across versions (the split WebAssembly's parts

@@ -76,6 +76,27 @@ pub async fn set_password(name: String, password: String) -> Result<(), ApiError
     Ok(users::set_password(&store, &actor, &name, &password).await?)
 }
 
+/// `POST /api/users/update` `{"name", "role"?, "disabled"?}`: changes a user's role or
+/// disables or enables them (admins only); the answer is the user as changed.
+#[server(prefix = "/api", client = Fetch, endpoint = "users/update", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+pub async fn update_user(
+    name: String,
+    role: Option<Role>,
+    disabled: Option<bool>,
+) -> Result<User, ApiError> {
+    let (store, actor) = caller().await?;
+    let update = depot_domain::auth::UserUpdate { role, disabled };
+    Ok(users::update(&store, &actor, &name, update).await?)
+}
+
+/// `POST /api/users/remove` `{"name"}`: removes a user with their keys and sessions (admins
+/// only).
+#[server(prefix = "/api", client = Fetch, endpoint = "users/remove", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+pub async fn remove_user(name: String) -> Result<(), ApiError> {
+    let (store, actor) = caller().await?;
+    Ok(users::remove(&store, &actor, &name).await?)
+}
+
 /// `GET /api/keys?user=`: your keys, or (admins) everyone's or one user's.
 #[server(prefix = "/api", client = Fetch, endpoint = "keys", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn list_keys(user: Option<String>) -> Result<Vec<ApiKey>, ApiError> {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod docs;
 mod error;
 pub mod inventory;
+pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod request_id;
 pub mod specs;
@@ -96,11 +97,18 @@ pub fn server_function_docs() -> Vec<ServerFunctionDoc> {
         documented::<docs::LoadApiDocument>(
             "This API's OpenAPI document, as /openapi.json serves it, for the API page",
         ),
+        documented::<overview::LoadOverview>(
+            "The home page: what each surface holds, recent activity, the parts' health",
+        ),
         documented::<accounts::ListUsers>(
             "List users: all of them for an admin, yourself otherwise",
         ),
         documented::<accounts::CreateUser>("Create a user (admin)"),
         documented::<accounts::SetPassword>("Set a password: your own, or anyone's as admin"),
+        documented::<accounts::UpdateUser>(
+            "Change a user's role, or disable or enable them (admin)",
+        ),
+        documented::<accounts::RemoveUser>("Remove a user with their keys and sessions (admin)"),
         documented::<accounts::ListKeys>("List API keys"),
         documented::<accounts::CreateKey>("Create an API key; the secret is in this answer only"),
         documented::<accounts::RevokeKey>("Revoke an API key"),

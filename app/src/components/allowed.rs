@@ -7,21 +7,30 @@ use leptos::prelude::*;
 
 use super::layout::use_session_resource;
 
-/// `children`, once the session is known, if the signed-in user's role includes `role`.
+/// `children`, once the session is known, if the signed-in user's role includes `role`;
+/// `otherwise` (nothing, unless given) if not.
 #[component]
-pub fn Allowed(role: Role, children: ChildrenFn) -> impl IntoView {
+pub fn Allowed(
+    role: Role,
+    children: ChildrenFn,
+    #[prop(optional, into)] otherwise: ViewFn,
+) -> impl IntoView {
     let session = use_session_resource().0;
     view! {
         <Transition fallback=|| ()>
             {move || {
-                let children = children.clone();
+                let (children, otherwise) = (children.clone(), otherwise.clone());
                 Suspend::new(async move {
                     let allowed = session
                         .await
                         .ok()
                         .flatten()
                         .is_some_and(|session| session.role.includes(role));
-                    allowed.then(|| children())
+                    if allowed {
+                        children().into_any()
+                    } else {
+                        otherwise.run()
+                    }
                 })
             }}
         </Transition>

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::api::artifacts::{load_artifact, load_namespace, ArtifactOverview, ChangeAppVersion};
 use crate::components::allowed::Allowed;
+use crate::components::confirm::Confirmation;
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
@@ -327,21 +328,25 @@ fn config_changes(now: &Value, after: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// An app: its version, config and history, and moving it to another version. Moving back to a
-/// version it ran before restores the config it had then; the confirmation shows what changes.
 /// The in-page question before an app moves to another version, with what its config becomes.
 #[component]
 fn ConfirmVersionChange(
     question: String,
+    /// "Upgrade" or "Roll back".
+    direction: &'static str,
     /// Config key, value now, value after.
     changes: Vec<(String, String, String)>,
     request: ChangeAppVersion,
     change: ServerAction<ChangeAppVersion>,
     set_pending: WriteSignal<Option<String>>,
 ) -> impl IntoView {
+    let on_confirm = Callback::new(move |()| {
+        change.dispatch(request.clone());
+        set_pending.set(None);
+    });
+    let on_cancel = Callback::new(move |()| set_pending.set(None));
     view! {
-        <div class="confirm" role="dialog" aria-label="Confirm version change">
-            <p><strong>{question}</strong></p>
+        <Confirmation question confirm=direction on_confirm on_cancel>
             {if changes.is_empty() {
                 view! { <p>"The config stays as it is."</p> }.into_any()
             } else {
@@ -356,13 +361,12 @@ fn ConfirmVersionChange(
                     </table>
                 }.into_any()
             }}
-            <button type="button" on:click=move |_| { change.dispatch(request.clone()); set_pending.set(None); }>"Confirm"</button>
-            " "
-            <button type="button" class="secondary" on:click=move |_| set_pending.set(None)>"Cancel"</button>
-        </div>
+        </Confirmation>
     }
 }
 
+/// An app: its version, config and history, and moving it to another version. Moving back to a
+/// version it ran before restores the config it had then; the confirmation shows what changes.
 #[component]
 fn AppCard(
     namespace: String,
@@ -415,8 +419,9 @@ fn AppCard(
                     version: to.clone(),
                     config: Some(after),
                 };
-                let question = format!("{} {} from {} to {}?", direction(&to), name, current, to);
-                view! { <ConfirmVersionChange question changes request change set_pending/> }
+                let direction = direction(&to);
+                let question = format!("{direction} {name} from {current} to {to}?");
+                view! { <ConfirmVersionChange question direction changes request change set_pending/> }
             })
         }
     };

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::list_audit;
+use crate::components::layout::urlencode;
 use crate::components::loaded::Loaded;
 use crate::components::ScrollBox;
 
@@ -63,13 +64,60 @@ pub fn AuditPage() -> impl IntoView {
     }
 }
 
+/// The page of an audited object, when it has one: how each surface names its objects in the
+/// log (`record` calls in the domain) turned into the UI's routes.
+pub(crate) fn object_page(surface: &str, object: &str) -> Option<String> {
+    let parts: Vec<String> = object
+        .trim_start_matches('/')
+        .split('/')
+        .map(urlencode)
+        .collect();
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    match (surface, parts.as_slice()) {
+        ("auth", _) => Some("/users".into()),
+        ("tables", [db, table, key @ ..]) if !key.is_empty() => {
+            Some(format!("/tables/{db}/{table}/row/{}", key.join("%2F")))
+        }
+        ("tables", [db, table]) => Some(format!("/tables/{db}/{table}")),
+        // clusto's `/driver/name`.
+        ("inventory", [_, name]) => Some(format!("/entities/{name}")),
+        ("versioning", [namespace, dot]) => Some(format!("/versioning/{namespace}/{dot}")),
+        ("artifacts", [_, "apps", _]) => Some("/artifacts".into()),
+        ("artifacts", [namespace, name, _version]) => {
+            Some(format!("/artifacts/{namespace}/{name}"))
+        }
+        // Flow ids: `owner/dataset/revision`.
+        ("specs", [owner, dataset, revision]) => {
+            Some(format!("/specs/{owner}/{dataset}/{revision}"))
+        }
+        _ => None,
+    }
+}
+
+/// An audited object, as a link to its page when it has one.
+#[component]
+pub(crate) fn AuditedObject(surface: String, object: String) -> impl IntoView {
+    match object_page(&surface, &object) {
+        Some(href) => view! { <a href=href>{object}</a> }.into_any(),
+        None => view! { <span>{object}</span> }.into_any(),
+    }
+}
+
 /// A summary as a person reads it: `fields: Name, Composer; key: owner` rather than JSON.
-fn readable(summary: &serde_json::Value) -> String {
+pub(crate) fn readable(summary: &serde_json::Value) -> String {
     use serde_json::Value;
     fn text(value: &Value) -> String {
         match value {
             Value::String(s) => s.clone(),
             Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
+            // A change recorded as before → after.
+            Value::Object(change)
+                if change.len() == 2
+                    && change.contains_key("from")
+                    && change.contains_key("to") =>
+            {
+                format!("{} → {}", text(&change["from"]), text(&change["to"]))
+            }
             Value::Object(_) => readable(value),
             other => other.to_string(),
         }
@@ -124,7 +172,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
         ));
         let query: Vec<String> = params
             .iter()
-            .map(|(k, v)| format!("{k}={}", crate::components::layout::urlencode(v)))
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
             .collect();
         format!("/audit?{}", query.join("&"))
     });
@@ -137,8 +185,8 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
                     <tr>
                         <td><time>{entry.at}</time></td>
                         <td>{entry.actor}</td>
-                        <td>{entry.surface}</td>
-                        <td>{entry.object}</td>
+                        <td>{entry.surface.clone()}</td>
+                        <td><AuditedObject surface=entry.surface object=entry.object/></td>
                         <td>{entry.action}</td>
                         <td>{readable(&entry.summary)}</td>
                     </tr>
@@ -149,4 +197,51 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
         {older.map(|href| view! { <a class="more" href=href>"Older entries →"</a> })}
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn audited_objects_link_to_their_pages() {
+        let cases = [
+            ("auth", "user/bob", Some("/users")),
+            (
+                "tables",
+                "chinook/track/5",
+                Some("/tables/chinook/track/row/5"),
+            ),
+            ("inventory", "/basicserver/web 1", Some("/entities/web%201")),
+            (
+                "versioning",
+                "admin/readings",
+                Some("/versioning/admin/readings"),
+            ),
+            (
+                "artifacts",
+                "default/shop/1.0.0",
+                Some("/artifacts/default/shop"),
+            ),
+            ("specs", "ana/cars/3", Some("/specs/ana/cars/3")),
+            ("specs", "odd", None),
+        ];
+        for (surface, object, page) in cases {
+            assert_eq!(
+                super::object_page(surface, object).as_deref(),
+                page,
+                "{object}"
+            );
+        }
+    }
+
+    #[test]
+    fn summaries_read_as_words_and_changes_as_before_and_after() {
+        let summary =
+            json!({"fields": ["Name", "Composer"], "role": {"from": "reader", "to": "writer"}});
+        assert_eq!(
+            super::readable(&summary),
+            "fields: Name, Composer; role: reader → writer"
+        );
+    }
 }

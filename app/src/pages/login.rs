@@ -17,6 +17,9 @@ pub fn LoginPage() -> impl IntoView {
     let (refusal, set_refusal) = signal(None::<String>);
     let error = move || refusal.get().or_else(|| query.read().get("error"));
     let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
+    // After a refused sign-in the name comes back, and the password is what to type again.
+    let tried = query.read_untracked().get("username");
+    let retrying = tried.is_some();
     let (username, password) = (NodeRef::<Input>::new(), NodeRef::<Input>::new());
     let navigate = use_navigate();
     let sign_in_elsewhere = move |event: SubmitEvent| {
@@ -43,8 +46,8 @@ pub fn LoginPage() -> impl IntoView {
                 // An attribute, not a property: properties are only set once hydrated, and a
                 // sign-in before that must still land on `next`.
                 <input type="hidden" name="next" value=next/>
-                <label>"User" <input type="text" name="username" autocomplete="username" required autofocus node_ref=username/></label>
-                <label>"Password or API key" <input type="password" name="password" autocomplete="current-password" required node_ref=password/></label>
+                <label>"User" <input type="text" name="username" autocomplete="username" required autofocus=!retrying value=tried node_ref=username/></label>
+                <label>"Password or API key" <input type="password" name="password" autocomplete="current-password" required autofocus=retrying node_ref=password/></label>
                 <button type="submit">"Sign in"</button>
             </form>
         </main>

@@ -6,10 +6,14 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::accounts::{list_keys, list_users, CreateKey, CreateUser, RevokeKey};
+use crate::api::accounts::{
+    list_keys, list_users, CreateKey, CreateUser, RemoveUser, RevokeKey, SetPassword, UpdateUser,
+};
 use crate::api::ApiError;
 use crate::components::allowed::Allowed;
+use crate::components::confirm::ConfirmButton;
 use crate::components::error_view::ApiErrorView;
+use crate::components::layout::use_session_resource;
 use crate::components::loaded::Loaded;
 use crate::components::{use_hydrated, ScrollBox};
 
@@ -35,11 +39,33 @@ where
     }
 }
 
+/// What an admin (or, for their own password, any user) does to a listed user.
+#[derive(Clone, Copy)]
+struct UserActions {
+    update: ServerAction<UpdateUser>,
+    remove: ServerAction<RemoveUser>,
+    set_password: ServerAction<SetPassword>,
+}
+
 #[component]
 fn UsersSection() -> impl IntoView {
     let create_user = ServerAction::<CreateUser>::new();
+    let actions = UserActions {
+        update: ServerAction::new(),
+        remove: ServerAction::new(),
+        set_password: ServerAction::new(),
+    };
     let hydrated = use_hydrated();
-    let users = Resource::new(move || create_user.version().get(), |_| list_users());
+    let users = Resource::new(
+        move || {
+            (
+                create_user.version().get(),
+                actions.update.version().get(),
+                actions.remove.version().get(),
+            )
+        },
+        |_| list_users(),
+    );
     let name = NodeRef::<html::Input>::new();
     let role = NodeRef::<html::Select>::new();
     let password = NodeRef::<html::Input>::new();
@@ -60,7 +86,13 @@ fn UsersSection() -> impl IntoView {
     view! {
         <section>
             <h2>"Users"</h2>
-            <Loaded resource=users loading="Loading users…" then=move |users| view! { <UserTable users/> }/>
+            {action_error(actions.update.value())}
+            {action_error(actions.remove.value())}
+            {action_error(actions.set_password.value())}
+            {move || matches!(actions.set_password.value().get(), Some(Ok(()))).then(|| view! {
+                <p class="ok" role="status">"Password set. That user's browser sessions have ended."</p>
+            })}
+            <Loaded resource=users loading="Loading users…" then=move |users| view! { <UserTable users actions/> }/>
             <Allowed role=Role::Admin>
                 <form class="inline-form" on:submit=on_submit aria-label="Create user">
                     <label>"Name" <input type="text" name="name" node_ref=name required/></label>
@@ -79,23 +111,123 @@ fn UsersSection() -> impl IntoView {
 }
 
 #[component]
-fn UserTable(users: Vec<User>) -> impl IntoView {
+fn UserTable(users: Vec<User>, actions: UserActions) -> impl IntoView {
     view! {
         <ScrollBox label="Users">
-        <table class="data">
-            <thead><tr><th>"Name"</th><th>"Role"</th><th>"Password"</th><th>"Created"</th></tr></thead>
+        <table class="data users">
+            <thead><tr><th>"Name"</th><th>"Role"</th><th>"Password"</th><th>"Created"</th><th>"State"</th><th>"Actions"</th></tr></thead>
             <tbody>
-                {users.into_iter().map(|user| view! {
-                    <tr>
-                        <td>{user.name}</td>
-                        <td>{user.role.to_string()}</td>
-                        <td>{if user.has_password { "set" } else { "—" }}</td>
-                        <td><time>{user.created_at}</time></td>
-                    </tr>
-                }).collect_view()}
+                {users.into_iter().map(|user| view! { <UserRow user actions/> }).collect_view()}
             </tbody>
         </table>
         </ScrollBox>
+    }
+    .into_any()
+}
+
+/// One user. A reader or writer sees only themselves, and may set their own password; an
+/// admin changes anyone's role and standing, and removes others.
+#[component]
+fn UserRow(user: User, actions: UserActions) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let session = use_session_resource().0;
+    let name = user.name.clone();
+    let is_me = {
+        let name = name.clone();
+        move || {
+            session
+                .get()
+                .and_then(Result::ok)
+                .flatten()
+                .is_some_and(|me| me.name == name)
+        }
+    };
+    let disabled = user.disabled_at.is_some();
+    let change_role = {
+        let name = name.clone();
+        move |event: leptos::ev::Event| {
+            let role = event_target_value(&event).parse().ok();
+            actions.update.dispatch(UpdateUser {
+                name: name.clone(),
+                role,
+                disabled: None,
+            });
+        }
+    };
+    let toggle = {
+        let name = name.clone();
+        move |_| {
+            actions.update.dispatch(UpdateUser {
+                name: name.clone(),
+                role: None,
+                disabled: Some(!disabled),
+            });
+        }
+    };
+    let remove = {
+        let name = name.clone();
+        Callback::new(move |()| {
+            actions.remove.dispatch(RemoveUser { name: name.clone() });
+        })
+    };
+    let role = user.role;
+    let role_label = format!("Role of {name}");
+    let remove_question =
+        format!("Remove the user {name}? Their API keys stop working; what they wrote stays.");
+    view! {
+        <tr data-user=name.clone() class:disabled=disabled>
+            <td>{name.clone()}</td>
+            <td>
+                <Allowed role=Role::Admin otherwise=move || role.to_string()>
+                    <select aria-label=role_label.clone() on:change=change_role.clone() disabled=move || !hydrated.get()>
+                        {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == role>{r.as_str()}</option> }).collect_view()}
+                    </select>
+                </Allowed>
+            </td>
+            <td>{if user.has_password { "set" } else { "—" }}<SetPasswordForm name=name.clone() action=actions.set_password/></td>
+            <td><time>{user.created_at}</time></td>
+            <td>{match user.disabled_at { Some(at) => format!("disabled since {at}"), None => "active".into() }}</td>
+            <td class="actions">
+                <Allowed role=Role::Admin>
+                    {let (is_me, toggle, question) = (is_me.clone(), toggle.clone(), remove_question.clone()); move || (!is_me()).then(|| view! {
+                        <button type="button" class="secondary" on:click=toggle.clone() disabled=move || !hydrated.get()>
+                            {if disabled { "Enable" } else { "Disable" }}
+                        </button>
+                        " "
+                        <ConfirmButton label="Remove…" confirm="Remove" on_confirm=remove question=question.clone()
+                            disabled=Signal::derive(move || !hydrated.get())/>
+                    })}
+                </Allowed>
+            </td>
+        </tr>
+    }
+}
+
+/// Setting a password, folded away until asked for: a `<details>`, so it opens without
+/// JavaScript.
+#[component]
+fn SetPasswordForm(name: String, action: ServerAction<SetPassword>) -> impl IntoView {
+    let hydrated = use_hydrated();
+    let password = NodeRef::<html::Input>::new();
+    let label = format!("New password for {name}");
+    let form_label = format!("Set the password of {name}");
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(input) = password.get() else { return };
+        action.dispatch(SetPassword {
+            name: name.clone(),
+            password: input.value(),
+        });
+        input.set_value("");
+    };
+    view! {
+        <details class="set-password">
+            <summary>"Set password…"</summary>
+            <form class="inline-form" on:submit=on_submit aria-label=form_label>
+                <label>{label.clone()} <input type="password" node_ref=password required autocomplete="new-password"/></label>
+                <button type="submit" disabled=move || !hydrated.get() || action.pending().get()>"Set password"</button>
+            </form>
+        </details>
     }
 }
 
@@ -123,7 +255,9 @@ fn KeysSection() -> impl IntoView {
         Some(Ok(created)) => Some(view! {
             <div class="new-key" role="status">
                 <p>{format!("New key “{}” for {}. Copy it now: it is not shown again.", created.key.name, created.key.user)}</p>
-                <code data-testid="new-key-secret">{created.secret}</code>
+                <code data-testid="new-key-secret">{created.secret.clone()}</code>
+                " "
+                <CopyButton text=created.secret/>
             </div>
         }),
         _ => None,
@@ -155,17 +289,14 @@ fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl Into
     view! {
         <ScrollBox label="API keys">
         <table class="data keys">
-            <thead><tr><th>"Name"</th><th>"User"</th><th>"Key starts with"</th><th>"Created"</th><th>"State"</th><th></th></tr></thead>
+            <thead><tr><th>"Name"</th><th>"User"</th><th>"Key starts with"</th><th>"Created"</th><th>"Last used"</th><th>"State"</th><th>"Actions"</th></tr></thead>
             <tbody>
                 {keys.into_iter().map(|key| {
                     let id = key.id;
-                    let label = key.name.clone();
-                    let revoke = move |_| {
-                        let question = format!("Revoke the key “{label}”? Scripts using it stop working at once.");
-                        if window().confirm_with_message(&question).unwrap_or(false) {
-                            revoke_key.dispatch(RevokeKey { id });
-                        }
-                    };
+                    let revoke = Callback::new(move |()| {
+                        revoke_key.dispatch(RevokeKey { id });
+                    });
+                    let question = format!("Revoke the key “{}”? Scripts using it stop working at once.", key.name);
                     let revoked = key.revoked_at.is_some();
                     view! {
                         <tr data-key-id=id class:revoked=revoked>
@@ -173,8 +304,12 @@ fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl Into
                             <td>{key.user}</td>
                             <td><code>{format!("{}…", key.prefix)}</code></td>
                             <td><time>{key.created_at}</time></td>
+                            <td>{key.last_used_at.unwrap_or_else(|| "never".into())}</td>
                             <td>{match key.revoked_at { Some(at) => format!("revoked {at}"), None => "active".into() }}</td>
-                            <td>{(!revoked).then(|| view! { <button type="button" class="danger" on:click=revoke disabled=move || !hydrated.get()>"Revoke"</button> })}</td>
+                            <td>{(!revoked).then(|| view! {
+                                <ConfirmButton label="Revoke…" confirm="Revoke" question on_confirm=revoke
+                                    disabled=Signal::derive(move || !hydrated.get())/>
+                            })}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -183,4 +318,22 @@ fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl Into
         </ScrollBox>
     }
     .into_any()
+}
+
+/// Puts `text` on the clipboard, and says so.
+#[component]
+fn CopyButton(text: String) -> impl IntoView {
+    let (copied, set_copied) = signal(None::<bool>);
+    let copy = move |_| {
+        let text = text.clone();
+        leptos::task::spawn_local(async move {
+            let written = window().navigator().clipboard().write_text(&text);
+            let done = wasm_bindgen_futures::JsFuture::from(written).await.is_ok();
+            set_copied.set(Some(done));
+        });
+    };
+    view! {
+        <button type="button" class="secondary" on:click=copy>"Copy"</button>
+        <span role="status">{move || copied.get().map(|done| if done { " Copied." } else { " Could not copy: select the key and copy it." })}</span>
+    }
 }

@@ -14,6 +14,7 @@ use crate::api::versioning::{
 };
 use crate::api::ApiError;
 use crate::components::allowed::Allowed;
+use crate::components::confirm::ConfirmButton;
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
@@ -555,21 +556,22 @@ fn CommitActions(
             });
         }
     };
-    let on_rollback = move |_| {
+    let on_rollback = Callback::new(move |()| {
         let v = view_state.get_untracked();
-        let question = format!(
+        rollback.dispatch(RollbackDot {
+            namespace: v.namespace,
+            name: v.name,
+            branch: v.branch,
+            commit: v.at,
+        });
+    });
+    let question = move || {
+        let v = view_state.get();
+        format!(
             "Roll {} back to commit {}? Later commits leave the branch and uncommitted changes are discarded.",
             v.branch,
             short(&v.at)
-        );
-        if window().confirm_with_message(&question).unwrap_or(false) {
-            rollback.dispatch(RollbackDot {
-                namespace: v.namespace,
-                name: v.name,
-                branch: v.branch,
-                commit: v.at,
-            });
-        }
+        )
     };
     view! {
         <Allowed role=Role::Writer>
@@ -579,11 +581,13 @@ fn CommitActions(
                 <button type="submit" disabled=move || !hydrated.get() || branch.pending().get()>"Create branch"</button>
             </form>
         </Allowed>
-        <p>
-            <button type="button" class="danger" on:click=on_rollback disabled=move || !hydrated.get() || rollback.pending().get()>
-                {move || format!("Roll {} back to this commit…", view_state.get().branch)}
-            </button>
-        </p>
+        <Allowed role=Role::Writer>
+            <p>
+                <ConfirmButton label=move || format!("Roll {} back to this commit…", view_state.get().branch)
+                    confirm="Roll back" question on_confirm=on_rollback
+                    disabled=Signal::derive(move || !hydrated.get() || rollback.pending().get())/>
+            </p>
+        </Allowed>
     }
 }
 

@@ -22,7 +22,9 @@ pub mod artifacts;
 pub mod audit;
 pub mod auth;
 pub mod inventory;
+pub mod overview;
 pub mod specs;
+pub mod units;
 pub mod versioning;
 
 pub use auth::Role;

@@ -244,26 +244,27 @@ pub async fn login(
         form
     };
     let next = safe_next(form.next.as_deref());
-    let user =
-        match credentials::by_name_and_secret(&state.store, &form.username, &form.password).await {
-            Ok((_, user)) => user,
-            Err(DomainError::Unauthenticated(message)) if !is_json => {
-                let target = format!(
-                    "/login?error={}&next={}",
-                    urlencode(&sign_in_failure(&message)),
-                    urlencode(&next)
-                );
-                return Ok(Redirect::to(&target).into_response());
-            }
-            Err(DomainError::Unauthenticated(message)) => {
-                let failure = sign_in_failure(&message);
-                return Err(DepotError::new(StatusCode::UNAUTHORIZED, failure));
-            }
-            Err(error) => return Err(error.into()),
-        };
     let ttl = state.config.session_ttl;
     let lifetime = Duration::from_std(ttl).unwrap_or(Duration::hours(12));
-    let token = sessions::open(&state.store, &user, lifetime).await?;
+    let signed_in = sessions::sign_in(&state.store, &form.username, &form.password, lifetime).await;
+    let (user, token) = match signed_in {
+        Ok(signed_in) => signed_in,
+        // Back to the form, which keeps the name typed (never the password).
+        Err(DomainError::Unauthenticated(message)) if !is_json => {
+            let target = format!(
+                "/login?error={}&next={}&username={}",
+                urlencode(&sign_in_failure(&message)),
+                urlencode(&next),
+                urlencode(&form.username)
+            );
+            return Ok(Redirect::to(&target).into_response());
+        }
+        Err(DomainError::Unauthenticated(message)) => {
+            let failure = sign_in_failure(&message);
+            return Err(DepotError::new(StatusCode::UNAUTHORIZED, failure));
+        }
+        Err(error) => return Err(error.into()),
+    };
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         ttl.as_secs(),

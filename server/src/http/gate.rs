@@ -16,7 +16,6 @@ use axum::response::Response;
 use depot_app::api::request_id;
 use http::{HeaderName, HeaderValue, Request};
 use tower::{Layer, Service};
-use tracing::Instrument;
 
 use super::{auth, metrics, AppState};
 
@@ -106,13 +105,14 @@ impl Step for Measure {
             .get(REQUEST_ID)
             .and_then(|v| v.to_str().ok());
         let id = request_id::of(incoming);
-        let span = tracing::info_span!("request", id = %id);
+        let header = HeaderValue::from_str(&id);
         let observation = metrics::Observation::start(&mut request);
-        let answered = request_id::scope(id.clone(), rest.call(request));
-        let Ok(mut response) = answered.instrument(span).await;
+        // The id goes with the work as a task-local, where a fault's message and the log
+        // (`crate::logging`) find it; no span per request (see there).
+        let Ok(mut response) = request_id::scope(id, rest.call(request)).await;
         observation.finish(&state.metrics, &response);
-        if let Ok(id) = HeaderValue::from_str(&id) {
-            response.headers_mut().insert(REQUEST_ID, id);
+        if let Ok(header) = header {
+            response.headers_mut().insert(REQUEST_ID, header);
         }
         response
     }

@@ -308,9 +308,8 @@ async fn run_to_completion(
             .await
             .map_err(|_| "a read handler panicked".to_string())
     } else {
-        // The task is still part of the request: its id and its log lines' span go with it.
-        use tracing::Instrument;
-        let work = next.run(request).instrument(tracing::Span::current());
+        // The task is still part of the request: its id goes with it.
+        let work = next.run(request);
         let work = match depot_app::api::request_id::current() {
             Some(id) => {
                 futures_util::future::Either::Left(depot_app::api::request_id::scope(id, work))

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::TablesNav;
 use crate::api::tables::{load_row_form, ColumnView, DeleteRow, RowForm, SaveRow};
 use crate::components::allowed::Allowed;
+use crate::components::confirm::ConfirmButton;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::use_hydrated;
@@ -244,21 +245,20 @@ fn RowFields(form: RowForm) -> impl IntoView {
 
     let on_delete = {
         let (db, table, key, etag) = (db.clone(), table.clone(), key.clone(), etag.clone());
-        move |_| {
+        Callback::new(move |()| {
             let Some(key) = key.clone() else { return };
-            if window()
-                .confirm_with_message(&format!("Delete row {key}? This cannot be undone."))
-                .unwrap_or(false)
-            {
-                delete.dispatch(DeleteRow {
-                    db: db.clone(),
-                    table: table.clone(),
-                    key,
-                    etag: etag.clone(),
-                });
-            }
-        }
+            delete.dispatch(DeleteRow {
+                db: db.clone(),
+                table: table.clone(),
+                key,
+                etag: etag.clone(),
+            });
+        })
     };
+    let delete_question = format!(
+        "Delete row {}? This cannot be undone.",
+        key.clone().unwrap_or_default()
+    );
     let general_error = move || {
         error()
             .filter(|e| e.fields.is_empty())
@@ -285,7 +285,8 @@ fn RowFields(form: RowForm) -> impl IntoView {
                     <div class="form-actions">
                         <button type="submit" disabled=move || !hydrated.get() || save.pending().get()>{if is_new { "Create" } else { "Save" }}</button>
                         {(!is_new).then(|| view! {
-                            <button type="button" class="danger" on:click=on_delete.clone() disabled=move || !hydrated.get()>"Delete"</button>
+                            <ConfirmButton label="Delete" confirm="Delete" question=delete_question.clone() on_confirm=on_delete
+                                disabled=Signal::derive(move || !hydrated.get())/>
                         })}
                     </div>
                 </Allowed>

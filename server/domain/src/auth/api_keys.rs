@@ -18,7 +18,8 @@ use crate::time;
 const SHOWN_PREFIX_CHARS: usize = 12;
 
 const SELECT_KEY: &str =
-    "SELECT k.id, u.name AS user_name, k.name, k.prefix, k.created_at, k.revoked_at \
+    "SELECT k.id, u.name AS user_name, k.name, k.prefix, k.created_at, k.revoked_at, \
+                          k.last_used_at \
                           FROM api_keys k JOIN users u ON u.id = k.user_id";
 
 fn key_from_row(row: &AnyRow) -> DomainResult<ApiKey> {
@@ -29,6 +30,7 @@ fn key_from_row(row: &AnyRow) -> DomainResult<ApiKey> {
         prefix: row.try_get("prefix")?,
         created_at: row.try_get("created_at")?,
         revoked_at: row.try_get("revoked_at")?,
+        last_used_at: row.try_get("last_used_at")?,
     })
 }
 

@@ -13,6 +13,7 @@ use super::users;
 use super::User;
 use crate::error::{DomainError, DomainResult};
 use crate::store::Store;
+use crate::time;
 
 fn invalid() -> DomainError {
     DomainError::Unauthenticated("invalid credentials".into())
@@ -79,8 +80,8 @@ async fn by_key_of(store: &Store, user_name: Option<&str>, key: &str) -> DomainR
 
 async fn by_key_hash(store: &Store, hash: &str) -> DomainResult<Actor> {
     let row = sqlx::query(
-        "SELECT u.id, u.name, u.role, k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id \
-         WHERE k.key_hash = $1",
+        "SELECT u.id, u.name, u.role, u.disabled_at, k.id AS key_id, k.revoked_at, k.last_used_at \
+         FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1",
     )
     .bind(hash)
     .fetch_optional(store.pool())
@@ -93,12 +94,43 @@ async fn by_key_hash(store: &Store, hash: &str) -> DomainResult<Actor> {
             "this API key has been revoked".into(),
         ));
     }
+    let disabled_at: Option<String> = row.try_get("disabled_at")?;
+    if disabled_at.is_some() {
+        return Err(disabled(&name));
+    }
+    note_key_use(store, row.try_get("key_id")?, row.try_get("last_used_at")?).await;
     let role: String = row.try_get("role")?;
     Ok(Actor::User {
         id: row.try_get("id")?,
         name,
         role: role.parse()?,
     })
+}
+
+/// How precisely a key's last use is kept: a key used in a loop is written down once per
+/// this, not on every request.
+pub const KEY_USE_PRECISION: Duration = Duration::from_secs(60);
+
+/// Notes that key `id` was used now, unless its last use is already that recent. Only the
+/// store's refusal is lost, never the request: a key that works still works.
+async fn note_key_use(store: &Store, id: i64, last_used_at: Option<String>) {
+    let now = chrono::Utc::now();
+    let recent = chrono::Duration::from_std(KEY_USE_PRECISION).unwrap_or_default();
+    if last_used_at.is_some_and(|at| at > time::format(now - recent)) {
+        return;
+    }
+    let noted = sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+        .bind(time::format(now))
+        .bind(id)
+        .execute(store.pool())
+        .await;
+    if let Err(error) = noted {
+        tracing::warn!(%error, key = id, "could not note an API key's use");
+    }
+}
+
+fn disabled(name: &str) -> DomainError {
+    DomainError::Unauthenticated(format!("user {name} is disabled"))
 }
 
 /// A user name with either an API key of that user or the user's password — what HTTP Basic
@@ -117,7 +149,13 @@ pub async fn by_name_and_secret(
         .await?
         .ok_or_else(invalid)?;
     match hash {
-        Some(hash) if secrets::verify_password(&hash, secret).await => Ok((actor_of(&user), user)),
+        Some(hash) if secrets::verify_password(&hash, secret).await => {
+            // Said only to whoever knows the password.
+            if user.disabled_at.is_some() {
+                return Err(disabled(&user.name));
+            }
+            Ok((actor_of(&user), user))
+        }
         _ => Err(invalid()),
     }
 }

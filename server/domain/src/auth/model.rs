@@ -15,6 +15,17 @@ pub struct User {
     pub role: Role,
     pub has_password: bool,
     pub created_at: Timestamp,
+    /// Since when the user may not sign in; `None` for an active user.
+    pub disabled_at: Option<Timestamp>,
+}
+
+/// What an admin changes about a user; what is `None` stays as it is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct UserUpdate {
+    pub role: Option<Role>,
+    /// `true` disables the user (signing in, keys and sessions stop working); `false` enables.
+    pub disabled: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,6 +46,8 @@ pub struct ApiKey {
     pub prefix: String,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// When a request last came with this key, to the minute (`credentials::KEY_USE_PRECISION`).
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// A key just created: its description and the secret, which is never available again.

@@ -5,15 +5,48 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 
 use super::actor::Actor;
-use super::secrets;
+use super::{credentials, secrets};
 use super::User;
 use crate::audit::{self, Change, Surface};
-use crate::error::DomainResult;
+use crate::error::{DomainError, DomainResult};
 use crate::store::Store;
 use crate::time;
 
+/// Signs `name` in with their password or one of their API keys (the login form) and opens a
+/// session for `ttl`: the user and the session's token. A refusal is audited too — the name
+/// tried and why, never the secret — so guessing shows in the log.
+pub async fn sign_in(
+    store: &Store,
+    name: &str,
+    secret: &str,
+    ttl: Duration,
+) -> DomainResult<(User, String)> {
+    match credentials::by_name_and_secret(store, name, secret).await {
+        Ok((_, user)) => {
+            let token = open(store, &user, ttl).await?;
+            Ok((user, token))
+        }
+        Err(DomainError::Unauthenticated(reason)) => {
+            let mut tx = store.begin_write().await?;
+            let tried: String = name.chars().take(64).collect();
+            Surface::Auth
+                .record(
+                    &mut tx,
+                    &Actor::Anonymous { may_read: false },
+                    &format!("user/{tried}"),
+                    "login-failed",
+                    json!({ "reason": reason }),
+                )
+                .await?;
+            tx.commit().await?;
+            Err(DomainError::Unauthenticated(reason))
+        }
+        Err(other) => Err(other),
+    }
+}
+
 /// Opens a session for `user`, valid for `ttl`; returns the token for the cookie.
-pub async fn open(store: &Store, user: &User, ttl: Duration) -> DomainResult<String> {
+async fn open(store: &Store, user: &User, ttl: Duration) -> DomainResult<String> {
     let token = secrets::new_session_token();
     let now = Utc::now();
     let mut tx = store.begin_write().await?;
@@ -53,7 +86,7 @@ pub async fn open(store: &Store, user: &User, ttl: Duration) -> DomainResult<Str
 pub async fn resolve(store: &Store, token: &str) -> DomainResult<Option<Actor>> {
     let row: Option<(i64, String, String)> = sqlx::query_as(
         "SELECT u.id, u.name, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2",
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
     )
     .bind(secrets::sha256_hex(token))
     .bind(time::now())

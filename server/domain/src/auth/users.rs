@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::actor::Actor;
-use super::model::{NewUser, User};
+use super::model::{NewUser, User, UserUpdate};
 use super::role::Role;
 use super::{api_keys, secrets};
 use crate::audit::{self, Change, Surface};
@@ -38,7 +38,8 @@ impl UserName {
 }
 
 pub const ADMIN_NAME: &str = "admin";
-const SELECT_USER: &str = "SELECT id, name, role, password_hash, created_at FROM users";
+const SELECT_USER: &str =
+    "SELECT id, name, role, password_hash, created_at, disabled_at FROM users";
 
 pub(crate) fn user_from_row(row: &AnyRow) -> DomainResult<(User, Option<String>)> {
     let role: String = row.try_get("role")?;
@@ -49,6 +50,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> DomainResult<(User, Option<String>)
         role: role.parse()?,
         has_password: password_hash.is_some(),
         created_at: row.try_get("created_at")?,
+        disabled_at: row.try_get("disabled_at")?,
     };
     Ok((user, password_hash))
 }
@@ -126,7 +128,7 @@ async fn insert(
 ) -> DomainResult<User> {
     let row = sqlx::query(
         "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4) \
-         RETURNING id, name, role, password_hash, created_at",
+         RETURNING id, name, role, password_hash, created_at, disabled_at",
     )
     .bind(name.as_str())
     .bind(role.as_str())
@@ -178,6 +180,125 @@ pub async fn set_password(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Changes `name`'s role or whether it is disabled (admins only), and records the change as
+/// before → after. Disabling ends the user's browser sessions; their keys stop working at
+/// once (they are kept, and work again when the user is enabled). Nobody disables
+/// themselves, and the last active admin stays one.
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    update: UserUpdate,
+) -> DomainResult<User> {
+    actor.require_admin()?;
+    let mut tx = store.begin_write().await?;
+    let before = find_for_change(&mut tx, name).await?;
+    let role = update.role.unwrap_or(before.role);
+    let disabled = update.disabled.unwrap_or(before.disabled_at.is_some());
+    let mut changes = serde_json::Map::new();
+    if role != before.role {
+        changes.insert("role".into(), json!({"from": before.role, "to": role}));
+    }
+    if disabled != before.disabled_at.is_some() {
+        if disabled && actor.user_id() == Some(before.id) {
+            return Err(DomainError::conflict(
+                "you cannot disable yourself; another admin can",
+            ));
+        }
+        changes.insert("disabled".into(), json!({"from": !disabled, "to": disabled}));
+    }
+    if changes.is_empty() {
+        return Ok(before);
+    }
+    if role != Role::Admin || disabled {
+        keep_an_admin_besides(&mut tx, &before).await?;
+    }
+    let disabled_at = match (&before.disabled_at, disabled) {
+        (_, false) => None,
+        (Some(since), true) => Some(since.clone()),
+        (None, true) => Some(time::now()),
+    };
+    sqlx::query("UPDATE users SET role = $1, disabled_at = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(&disabled_at)
+        .bind(before.id)
+        .execute(&mut *tx)
+        .await?;
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(before.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let object = format!("user/{}", before.name);
+    Surface::Auth
+        .record(&mut tx, actor, &object, "update", changes.into())
+        .await?;
+    tx.commit().await?;
+    // Keys taken on trust carry the holder's role and standing: ask the store again.
+    super::credentials::forget_checked_keys();
+    Ok(User {
+        role,
+        disabled_at,
+        ..before
+    })
+}
+
+/// Removes `name` with their keys and sessions (admins only; not yourself, not the last
+/// active admin). What they wrote stays, and the audit log keeps their name.
+pub async fn remove(store: &Store, actor: &Actor, name: &str) -> DomainResult<()> {
+    actor.require_admin()?;
+    let mut tx = store.begin_write().await?;
+    let user = find_for_change(&mut tx, name).await?;
+    if actor.user_id() == Some(user.id) {
+        return Err(DomainError::conflict(
+            "you cannot remove yourself; another admin can",
+        ));
+    }
+    keep_an_admin_besides(&mut tx, &user).await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    let object = format!("user/{}", user.name);
+    Surface::Auth
+        .record(&mut tx, actor, &object, "remove", json!({"role": user.role}))
+        .await?;
+    tx.commit().await?;
+    super::credentials::forget_checked_keys();
+    Ok(())
+}
+
+/// The user `name`, read in the transaction that changes it.
+async fn find_for_change(tx: &mut crate::store::Tx, name: &str) -> DomainResult<User> {
+    let row = sqlx::query(&format!("{SELECT_USER} WHERE name = $1"))
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| DomainError::not_found(format!("no user named {name:?}")))?;
+    user_from_row(&row).map(|(user, _)| user)
+}
+
+/// Refuses a change that would leave no active admin, when `user` is one.
+async fn keep_an_admin_besides(tx: &mut crate::store::Tx, user: &User) -> DomainResult<()> {
+    if user.role != Role::Admin || user.disabled_at.is_some() {
+        return Ok(());
+    }
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> $1",
+    )
+    .bind(user.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    if others == 0 {
+        return Err(DomainError::conflict(format!(
+            "{} is the last active admin; make another user an admin first",
+            user.name
+        )));
+    }
     Ok(())
 }
 

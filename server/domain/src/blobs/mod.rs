@@ -295,6 +295,21 @@ impl BlobStore {
         }
     }
 
+    /// Whether the backend answers (the home page's health): it is asked for an object that
+    /// is never there, and "not found" is the healthy answer.
+    pub async fn probe(&self) -> io::Result<()> {
+        const NEVER_STORED: &str = "health-probe/absent";
+        let asked = match &*self.objects {
+            Objects::Files(files) => files.read(NEVER_STORED, None).await,
+            Objects::S3(s3) => s3.read(NEVER_STORED, None).await,
+        };
+        match asked {
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     /// How many blobs the index holds and their bytes.
     pub async fn totals(&self) -> DomainResult<(i64, i64)> {
         // PostgreSQL sums a BIGINT as NUMERIC, which the Any driver cannot decode.
