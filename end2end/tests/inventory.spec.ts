@@ -34,12 +34,26 @@ test("a server is created, pooled and given an address in the browser", async ({
   await allocate.getByRole("button", { name: "Allocate an address" }).click();
   await expect(page.locator("table.attrs")).toContainText("10.9.0.2");
   await expect(page.locator("table.attrs")).toContainText("10.9.0.2/24");
+  // clusto keeps the address as a signed int: the page shows the address.
+  // Both `ip` (an int in clusto) and `ip/ipstring` read as the address.
+  await expect(page.locator("table.attrs code").filter({ hasText: /^10\.9\.0\.2$/ })).toHaveCount(2);
 
   // The manager's page draws its network: one address used, by our server.
   await page.goto("/entities/e2enet");
-  await expect(page.getByText("1 of 253 addresses in use")).toBeVisible();
+  await expect(page.locator(".network-summary")).toHaveText("1 of 253 addresses of 10.9.0.0/24 in use (0.4 %)");
+  await expect(page.locator("table.allocations tbody tr")).toHaveText(["10.9.0.2/basicserver/e2e-web"]);
   await expect(page.locator('.ip-grid .ip[data-address="10.9.0.2"]')).toHaveClass(/used/);
   await expect(page.locator('.ip-grid .ip[data-address="10.9.0.3"]')).not.toHaveClass(/used/);
+
+  // A /64 is counted whole, though only its first 1,024 addresses are drawn.
+  const v6 = await request.post("/inventory/resourcemanager/ipmanager", {
+    headers: auth,
+    form: { name: "e2enet6", baseip: "fd00::" },
+  });
+  expect(v6.status()).toBe(201);
+  await page.goto("/entities/e2enet6");
+  await expect(page.locator(".network-summary")).toHaveText("0 of 18446744073709551614 addresses of fd00::/64 in use (0.0 %)");
+  await expect(page.locator(".ip-grid .ip")).toHaveCount(1024);
 
   // And clusto's own API sees the same thing.
   const pooled = await request.get("/inventory/from-pools?pool=e2epool", { headers: auth });

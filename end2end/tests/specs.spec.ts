@@ -75,4 +75,11 @@ test("a spec uploaded in the browser shows its pipelines, which follow the runne
   await expect(revisions.nth(0)).toContainText("QUEUED");
   await expect(revisions.nth(0)).toContainText("rerun");
   await expect(revisions.nth(1)).toContainText("FAILED");
+  // The older one is marked superseded, here and on its own page, which links to the newest.
+  await expect(revisions.nth(0)).not.toContainText("superseded");
+  await expect(revisions.nth(1)).toContainText("FAILED superseded");
+  await revisions.nth(1).getByRole("link").click();
+  await expect(page.locator("p.notice")).toHaveText("Superseded: the newest revision of this dataset is 2.");
+  await page.locator("p.notice").getByRole("link", { name: "2" }).click();
+  await expect(page).toHaveURL(/\/specs\/admin\/weather\/2$/);
 });

@@ -1,5 +1,6 @@
 // Issue: browse Chinook, sort, filter, edit a row and see the change — on SQLite and on
-// PostgreSQL — and see an edit that lost a race explained instead of silently overwriting.
+// PostgreSQL — and see an edit that lost a race shown beside theirs instead of silently
+// overwriting either.
 import { expect, test, type Page } from "@playwright/test";
 import { adminKey, signInAsAdmin } from "../support/sign-in";
 
@@ -72,9 +73,19 @@ for (const c of chinooks) {
 
     await nameInput.fill("Metallica (mine)");
     await page.getByRole("button", { name: "Save" }).click();
-    await expect(page.getByRole("alert")).toContainText("someone else changed this row");
-    const now = await request.get(`/db/${c.db}/artist/50`, { headers: { Authorization: `Bearer ${adminKey()}` } });
+    // Nothing is overwritten: their value is shown beside mine, field by field.
+    const conflict = page.locator(".lost-update");
+    await expect(conflict).toContainText("Someone else saved this row after you opened it.");
+    await expect(conflict.locator("tbody tr")).toHaveText([`${c.name}MetallicaMetallica (theirs)Metallica (mine)`]);
+    const auth = { Authorization: `Bearer ${adminKey()}` };
+    const now = await request.get(`/db/${c.db}/artist/50`, { headers: auth });
     expect((await now.json())[c.name]).toBe("Metallica (theirs)");
+
+    // Keeping mine sends it again over theirs, on purpose, with the row's new ETag.
+    await conflict.getByRole("button", { name: "Save mine over theirs" }).click();
+    await expect(page).toHaveURL(/saved=1/);
+    const after = await request.get(`/db/${c.db}/artist/50`, { headers: auth });
+    expect((await after.json())[c.name]).toBe("Metallica (mine)");
   });
 }
 

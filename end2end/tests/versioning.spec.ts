@@ -42,6 +42,13 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
   await graph.getByRole("link", { name: /first readings/ }).click();
   await expect(page).toHaveURL(/at=/);
   await expect(page.getByRole("heading", { name: /Files at commit/ })).toBeVisible();
+  // The commit itself: its message, author, time and metadata, and what it changed.
+  const detail = page.getByRole("region", { name: /^Commit [0-9a-f]{8}$/ });
+  await expect(detail.locator("dl")).toContainText("Messagefirst readings");
+  await expect(detail.locator("dl")).toContainText("Authoradmin");
+  await expect(detail.locator("dl")).toContainText("sourcee2e");
+  await expect(detail.locator("dl time")).toHaveAttribute("datetime", /^20\d\d-\d\d-\d\dT/);
+  await expect(detail.locator("table.diff")).toContainText("addedreadings.csv");
   const branch = page.getByRole("form", { name: "Branch from this commit" });
   await branch.getByLabel("New branch").fill("fix");
   await expect(branch.getByRole("button", { name: "Create branch" })).toBeEnabled();

@@ -472,6 +472,14 @@ async fn the_plan_limit_counts_datasets_and_allows_re_uploads_at_the_limit(backe
     );
     let owners = admin_get(&server, "/api/specs/owners").await.1;
     assert_eq!(owners, json!([{"owner": "me", "datasets": 2}]));
+    // The first revision of `two` is superseded by the second, which is not.
+    let server = &server;
+    let revision = |n: i64| {
+        let path = format!("/api/specs/revision?owner=me&dataset=two&revision={n}");
+        async move { admin_get(server, &path).await.1 }
+    };
+    assert_eq!(revision(1).await["superseded_by"], 2);
+    assert_eq!(revision(2).await["superseded_by"], Value::Null);
 }
 
 /// The event `event` of the pipeline `id`, nothing more.

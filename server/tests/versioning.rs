@@ -928,7 +928,60 @@ async fn a_file_goes_straight_to_the_bucket_through_a_signed_url(stores: Stores)
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
 
+/// What one commit changed, as the page shows a selected commit: against its parent, and every
+/// file added for the first; the graph says when each was made.
+async fn a_commit_shows_its_own_changes(stores: Stores) {
+    let server = TestServer::start(stores).await;
+    make_dot(&server, "data").await;
+    put(&server, "master", "a.txt", "one").await;
+    let first = commit(&server, "master", "first").await;
+    put(&server, "master", "a.txt", "two").await;
+    put(&server, "master", "b.txt", "new").await;
+    let second = commit(&server, "master", "second").await;
+
+    let changes = |commit: &str| {
+        let path = format!("/api/dots/changes?namespace=admin&name=data&commit={commit}");
+        server.as_admin(server.get(&path)).answer()
+    };
+    let listed = |files: &Value| -> Vec<(String, String)> {
+        files
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["Path"].as_str().unwrap().into(),
+                    f["Change"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    let (status, files) = changes(&first).await;
+    assert_eq!(status, StatusCode::OK, "{files}");
+    assert_eq!(listed(&files), [("a.txt".into(), "added".into())]);
+    let (_, files) = changes(&second).await;
+    assert_eq!(
+        listed(&files),
+        [
+            ("a.txt".to_string(), "modified".to_string()),
+            ("b.txt".to_string(), "added".to_string())
+        ]
+    );
+    let (status, body) = changes("no-such-commit").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    let (_, graph) = server
+        .as_admin(server.get("/api/dots/overview?namespace=admin&name=data"))
+        .answer()
+        .await;
+    let made = graph["commits"][0]["at"]
+        .as_str()
+        .expect("when the commit was made");
+    assert!(made.ends_with('Z') && made.starts_with("20"), "{made}");
+}
+
 on_every_store!(
+    a_commit_shows_its_own_changes,
     a_file_goes_straight_to_the_bucket_through_a_signed_url,
     a_folder_is_imported_into_a_dot_as_one_commit,
     datadots_client_works_unchanged,

@@ -41,6 +41,20 @@ pub struct EntityDetail {
     pub ip_managers: Vec<EntitySummary>,
     /// For an IP manager: every address of its network (up to 1,024) and its holder.
     pub addresses: Vec<AddressUse>,
+    /// For an IP manager: its network, and the addresses it holds out to entities.
+    pub network: Option<NetworkUse>,
+}
+
+/// An IP manager's whole network, however large, and what of it is allocated to whom.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NetworkUse {
+    /// `10.0.0.0/24`.
+    pub cidr: String,
+    /// How many addresses it may hand out, as decimal text (a /64 holds more than a JSON
+    /// number does exactly).
+    pub usable: String,
+    /// Every allocation: the address and its holder (`/driver/name`).
+    pub allocated: Vec<AddressUse>,
 }
 
 #[cfg(feature = "ssr")]
@@ -112,9 +126,10 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
         .filter(|e| e.driver == "ipmanager")
         .map(summary)
         .collect();
-    let addresses = if entity.driver == "ipmanager" {
+    let (addresses, network) = if entity.driver == "ipmanager" {
         let held = managers::allocations(&store, &entity).await?;
-        managers::addresses(&store, &entity, 1024)
+        let (cidr, usable) = managers::network_size(&store, &entity).await?;
+        let addresses = managers::addresses(&store, &entity, 1024)
             .await?
             .into_iter()
             .map(|address| {
@@ -124,9 +139,22 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
                     .map(|(_, h)| h.clone());
                 AddressUse { address, holder }
             })
-            .collect()
+            .collect();
+        let allocated = held
+            .into_iter()
+            .map(|(address, holder)| AddressUse {
+                address,
+                holder: Some(holder),
+            })
+            .collect();
+        let network = NetworkUse {
+            cidr,
+            usable,
+            allocated,
+        };
+        (addresses, Some(network))
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     Ok(EntityDetail {
         entity: summary(&entity),
@@ -145,6 +173,7 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
         pools,
         ip_managers,
         addresses,
+        network,
     })
 }
 

@@ -131,6 +131,7 @@ pub fn server_function_docs() -> Vec<ServerFunctionDoc> {
         documented::<inventory::SetAttribute>("Set an attribute"),
         documented::<inventory::ChangeMembership>("Put a device in a pool or take it out"),
         documented::<inventory::AllocateIp>("Allocate an address from an IP manager"),
+        documented::<versioning::CommitChanges>("What one commit changed against its parent"),
         documented::<versioning::ListDots>("Every dot with its size, commit count and dirty bytes"),
         documented::<versioning::CreateDot>("Create a dot"),
         documented::<versioning::LoadDot>("A dot with its branches and commit graph"),

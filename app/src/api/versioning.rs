@@ -85,6 +85,19 @@ pub async fn dot_diff(
     Ok(depot_domain::versioning::service::diff(&store, &actor, &path, &branch, &from, &to).await?)
 }
 
+/// `GET /api/dots/changes?namespace=&name=&commit=`: what one commit changed, against its
+/// parent (every file added, for a first commit).
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/changes", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+pub async fn commit_changes(
+    namespace: String,
+    name: String,
+    commit: String,
+) -> Result<Vec<FileDiff>, ApiError> {
+    let (store, actor) = super::caller().await?;
+    let path = dot_path(&namespace, &name)?;
+    Ok(depot_domain::versioning::service::changes_of(&store, &actor, &path, &commit).await?)
+}
+
 /// The line diff of one file between the same two versions as [`dot_diff`].
 #[server(prefix = "/api", client = Fetch, endpoint = "dots/file-diff", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn dot_file_diff(

@@ -10,13 +10,26 @@ use serde_json::Value;
 
 use crate::api::inventory::{
     load_entity, search_entities, AddressUse, AllocateIp, AttributeView, ChangeMembership,
-    CreateEntity, EntityDetail, EntitySummary, SetAttribute,
+    CreateEntity, EntityDetail, EntitySummary, NetworkUse, SetAttribute,
 };
 use crate::components::allowed::Allowed;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::use_hydrated;
 use depot_domain::Role;
+
+/// An attribute's value as a person reads it: clusto keeps an IPv4 address (`ip`, an int) as
+/// its unsigned value minus 2^31, shown here as the address it is.
+fn attribute_value(attribute: &AttributeView) -> String {
+    match (&*attribute.key, &attribute.subkey, &attribute.value) {
+        ("ip", None, Value::Number(n)) => n
+            .as_i64()
+            .and_then(|stored| u32::try_from(stored + (1i64 << 31)).ok())
+            .map(|ip| std::net::Ipv4Addr::from(ip).to_string())
+            .unwrap_or_else(|| n.to_string()),
+        (_, _, value) => shown(value),
+    }
+}
 
 fn shown(value: &Value) -> String {
     match value {
@@ -152,9 +165,10 @@ fn EntityView(
         pools,
         ip_managers,
         addresses,
+        network,
     } = detail;
     let name = entity.name.clone();
-    let is_manager = entity.driver == "ipmanager";
+    let is_manager = network.is_some();
     view! {
         <h1>{name.clone()} " " <span class="badge">{format!("{} · {}", entity.driver, entity.kind)}</span></h1>
         <Attributes name=name.clone() attrs set/>
@@ -164,7 +178,7 @@ fn EntityView(
             {contents.iter().map(|c| view! { <li><a href=entity_href(c)>{entity_path(c)}</a></li> }).collect_view()}
         </ul>
         {(!is_manager && !ip_managers.is_empty()).then(|| view! { <Allocation name ip_managers allocate/> })}
-        {is_manager.then(|| view! { <NetworkUse addresses/> })}
+        {network.map(|network| view! { <NetworkPicture addresses network/> })}
     }
 }
 
@@ -216,7 +230,7 @@ fn Attributes(
                         <td>{a.subkey.clone().unwrap_or_default()}</td>
                         <td>{a.number.map(|n| n.to_string()).unwrap_or_default()}</td>
                         <td>{a.datatype.clone()}</td>
-                        <td><code>{shown(&a.value)}</code></td>
+                        <td><code>{attribute_value(a)}</code></td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -328,15 +342,50 @@ fn Allocation(
     }
 }
 
-/// An IP manager's network as a picture of used and free addresses.
+/// An IP manager's network: how much of it is in use (counted over the whole network), who
+/// holds each address, and a picture of the first 1,024 addresses.
 #[component]
-fn NetworkUse(addresses: Vec<AddressUse>) -> impl IntoView {
-    let used = addresses.iter().filter(|a| a.holder.is_some()).count();
-    let total = addresses.len();
+fn NetworkPicture(addresses: Vec<AddressUse>, network: NetworkUse) -> impl IntoView {
+    let used = network.allocated.len();
+    let share = match network.usable.parse::<f64>() {
+        Ok(usable) if usable > 0.0 => format!("{:.1} %", used as f64 * 100.0 / usable),
+        _ => "—".into(),
+    };
+    let summary = format!(
+        "{used} of {} addresses of {} in use ({share})",
+        network.usable, network.cidr
+    );
+    let drawn = addresses.len();
     view! {
         <h2>"Network use"</h2>
-        <p>{format!("{used} of {total} addresses in use")}</p>
-        <div class="ip-grid" role="img" aria-label=format!("{used} of {total} addresses in use")>
+        <p class="network-summary">{summary.clone()}</p>
+        {if network.allocated.is_empty() {
+            view! { <p class="empty">"No address is allocated yet."</p> }.into_any()
+        } else {
+            view! {
+                <table class="data allocations">
+                    <thead><tr><th>"Address"</th><th>"Held by"</th></tr></thead>
+                    <tbody>
+                        {network.allocated.into_iter().map(|a| {
+                            let holder = a.holder.unwrap_or_default();
+                            let name = holder.rsplit('/').next().unwrap_or_default().to_string();
+                            view! {
+                                <tr>
+                                    <td><code>{a.address}</code></td>
+                                    <td><a href=format!("/entities/{}", crate::urlencode(&name))>{holder}</a></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+        <p class="legend">
+            <span class="ip used" aria-hidden="true"></span>" in use "
+            <span class="ip" aria-hidden="true"></span>" free"
+            {format!(" · the first {drawn} addresses")}
+        </p>
+        <div class="ip-grid" role="img" aria-label=summary>
             {addresses.iter().map(|a| {
                 let title = match &a.holder { Some(h) => format!("{} — {h}", a.address), None => format!("{} — free", a.address) };
                 view! { <span class="ip" class:used=a.holder.is_some() title=title data-address=a.address.clone()></span> }

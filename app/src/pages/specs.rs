@@ -246,6 +246,12 @@ fn RerunButton(
 #[component]
 fn DatasetView(dataset: Dataset) -> impl IntoView {
     let id = dataset.summary.id.clone();
+    let newest = dataset
+        .revisions
+        .iter()
+        .map(|r| r.revision)
+        .max()
+        .unwrap_or_default();
     view! {
         <p>
             {dataset.summary.schedule.clone().map(|s| view! { <span>"Schedule: " <strong>{s}</strong> " · next run " {dataset.summary.next_run.clone().unwrap_or_default()}</span> })}
@@ -255,9 +261,9 @@ fn DatasetView(dataset: Dataset) -> impl IntoView {
             <thead><tr><th>"Revision"</th><th>"State"</th><th>"Cause"</th><th>"By"</th><th>"Created"</th><th>"Modified"</th></tr></thead>
             <tbody>
                 {dataset.revisions.into_iter().map(|r| view! {
-                    <tr>
+                    <tr class:superseded=r.revision < newest>
                         <td><a href=revision_href(&id, r.revision)>{r.flow_id.clone()}</a></td>
-                        <td>{state_badge(r.state)}</td>
+                        <td>{state_badge(r.state)}{(r.revision < newest).then(|| view! { " " <span class="badge">"superseded"</span> })}</td>
                         <td>{r.cause.clone()}</td>
                         <td>{r.created_by.clone()}</td>
                         <td>{r.created.clone()}</td>
@@ -321,7 +327,14 @@ fn RevisionView(revision: Revision) -> impl IntoView {
         };
         view! { <p class="dispatch">{text}</p> }
     });
+    let superseded = revision.superseded_by.map(|newest| {
+        view! {
+            <p class="notice">"Superseded: the newest revision of this dataset is "
+                <a href=revision_href(&revision.dataset_id, newest)>{newest}</a>"."</p>
+        }
+    });
     view! {
+        {superseded}
         <p class="revision-state">"State: " {state_badge(revision.state)}
             {format!(" · {} by {} · created {} · modified {}", revision.cause, revision.created_by, revision.created, revision.modified)}</p>
         {dispatch}

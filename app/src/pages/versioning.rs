@@ -9,8 +9,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::versioning::{
-    dot_diff, dot_file_diff, dot_files, list_dots, load_dot, BranchDot, CommitDot, CreateDot,
-    DotOverview, RollbackDot,
+    commit_changes, dot_diff, dot_file_diff, dot_files, list_dots, load_dot, BranchDot, CommitDot,
+    CreateDot, DotOverview, RollbackDot,
 };
 use crate::api::ApiError;
 use crate::components::allowed::Allowed;
@@ -218,6 +218,15 @@ pub fn DotPage() -> impl IntoView {
             Some(dot_file_diff(v.namespace, v.name, v.branch, v.from, v.to, v.file).await)
         },
     );
+    let selected_changes = Resource::new(
+        move || (view_state.get(), changes()),
+        |(v, _)| async move {
+            if v.at.is_empty() {
+                return None;
+            }
+            Some(commit_changes(v.namespace, v.name, v.at).await)
+        },
+    );
     follow_branch_changes(view_state, branch, rollback);
     let failures = move || {
         [
@@ -245,6 +254,14 @@ pub fn DotPage() -> impl IntoView {
         <p><a href="/versioning">"← Versioning"</a></p>
         {failures}
         <Loaded resource=overview then=move |overview| view! { <DotHeader overview view_state/> }/>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let (overview, changed) = (overview.await, selected_changes.await?);
+                let at = view_state.get_untracked().at;
+                let commit = overview.ok()?.commits.into_iter().find(|c| c.id == at)?;
+                Some(view! { <CommitDetail commit changed view_state/> })
+            })}
+        </Transition>
         <div class="dot-columns">
             <section class="dot-files" aria-label="Files">
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -640,28 +657,101 @@ fn DiffView(
         </form>
         {match changed {
             Ok(files) if files.is_empty() => view! { <p class="empty">"No differences."</p> }.into_any(),
-            Ok(files) => view! {
-                <table class="data diff">
-                    <thead><tr><th>"Change"</th><th>"Path"</th><th>"Size"</th></tr></thead>
-                    <tbody>
-                        {files.into_iter().map(|f| {
-                            let kind = match f.change {
-                                ChangeKind::Added => "added",
-                                ChangeKind::Modified => "modified",
-                                ChangeKind::Deleted => "deleted",
-                            };
-                            view! {
-                                <tr class=format!("change-{kind}")>
-                                    <td><span class=format!("badge {kind}")>{kind}</span></td>
-                                    <td><a href=v.with_file(&f.path) title="Show the changed lines">{f.path.clone()}</a></td>
-                                    <td class="number">{human_size(f.size_bytes)}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }.into_any(),
+            Ok(files) => view! { <ChangedFiles files line_diffs=Some(v.clone())/> }.into_any(),
             Err(error) => view! { <ApiErrorView error/> }.into_any(),
         }}
     }
+}
+
+/// Files that changed, each linked to its line diff in `line_diffs` (the view whose `from` and
+/// `to` it compares), when there is one.
+#[component]
+fn ChangedFiles(
+    files: Vec<depot_domain::versioning::FileDiff>,
+    line_diffs: Option<DotView>,
+) -> impl IntoView {
+    view! {
+        <table class="data diff">
+            <thead><tr><th>"Change"</th><th>"Path"</th><th>"Size"</th></tr></thead>
+            <tbody>
+                {files.into_iter().map(|f| {
+                    let kind = match f.change {
+                        ChangeKind::Added => "added",
+                        ChangeKind::Modified => "modified",
+                        ChangeKind::Deleted => "deleted",
+                    };
+                    let path = match &line_diffs {
+                        Some(view) => view! {
+                            <a href=view.with_file(&f.path) title="Show the changed lines">{f.path.clone()}</a>
+                        }.into_any(),
+                        None => view! { <span>{f.path.clone()}</span> }.into_any(),
+                    };
+                    view! {
+                        <tr class=format!("change-{kind}")>
+                            <td><span class=format!("badge {kind}")>{kind}</span></td>
+                            <td>{path}</td>
+                            <td class="number">{human_size(f.size_bytes)}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The commit chosen in the graph, as lakeFS shows one: its message, author, time, id, parent
+/// and metadata, and what it changed against its parent.
+#[component]
+fn CommitDetail(
+    commit: GraphCommit,
+    changed: Result<Vec<depot_domain::versioning::FileDiff>, ApiError>,
+    view_state: Memo<DotView>,
+) -> impl IntoView {
+    // Dotmesh keeps the message, author and time among the metadata: the rest is the user's.
+    const DOTMESH_FIELDS: [&str; 3] = ["message", "author", "timestamp"];
+    let metadata: Vec<(String, String)> = commit
+        .metadata
+        .iter()
+        .filter(|(name, _)| !DOTMESH_FIELDS.contains(&name.as_str()))
+        .map(|(name, value)| {
+            let text = value.as_str().map(str::to_string);
+            (name.clone(), text.unwrap_or_else(|| value.to_string()))
+        })
+        .collect();
+    let v = view_state.get_untracked();
+    // A first commit has no parent to compare lines with: its files are listed, not linked.
+    let line_diffs = commit.parent.clone().map(|parent| DotView {
+        from: parent,
+        to: commit.id.clone(),
+        ..v.clone()
+    });
+    let parent = match commit.parent.clone() {
+        Some(parent) => view! {
+            <a href=v.href(&v.branch, &parent)><code>{short(&parent).to_string()}</code></a>
+        }
+        .into_any(),
+        None => view! { <span>"none: the dot's first commit"</span> }.into_any(),
+    };
+    view! {
+        <section class="commit-detail" aria-labelledby="commit-detail">
+            <h2 id="commit-detail">{format!("Commit {}", short(&commit.id))}</h2>
+            <dl class="facts">
+                <dt>"Message"</dt><dd>{commit.message.clone()}</dd>
+                <dt>"Author"</dt><dd>{commit.author.clone()}</dd>
+                <dt>"Made"</dt><dd><time datetime=commit.at.clone()>{commit.at.clone()}</time></dd>
+                <dt>"Id"</dt><dd><code>{commit.id.clone()}</code></dd>
+                <dt>"Parent"</dt><dd>{parent}</dd>
+                <dt>"Files"</dt><dd>{format!("{} · {}", commit.file_count, human_size(commit.size_bytes))}</dd>
+                {metadata.into_iter().map(|(name, value)| view! { <dt>{name}</dt><dd>{value}</dd> }).collect_view()}
+            </dl>
+            <h3>"Changed in this commit"</h3>
+            {match changed {
+                Ok(files) if files.is_empty() => view! { <p class="empty">"No files changed."</p> }.into_any(),
+                Ok(files) => view! { <ChangedFiles files line_diffs/> }.into_any(),
+                Err(error) => view! { <ApiErrorView error/> }.into_any(),
+            }}
+        </section>
+    }
+    .into_any()
 }

@@ -10,6 +10,7 @@
 
 mod artifacts;
 mod auth;
+mod compression;
 mod download;
 mod error;
 mod extract;
@@ -40,7 +41,6 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{
     generate_route_list, site_pkg_dir_service, site_pkg_dir_service_route_path, LeptosRoutes,
 };
-use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -199,8 +199,7 @@ pub fn router(state: AppState) -> Router {
             state: state.clone(),
             step: gate::Measure,
         })
-        .map_response(|response: http::Response<_>| response.map(axum::body::Body::new))
-        .layer(compression())
+        .layer(compression::WhenAskedLayer)
         .option_layer(cors_layer(&config))
         .layer(Extension(api_document))
         .layer(gate::GateLayer {
@@ -325,28 +324,6 @@ async fn run_to_completion(
             depot_app::api::ApiError::fault_message(),
         )
     })
-}
-
-/// Text answers (pages, JSON, the UI's scripts and WebAssembly, CSV and NDJSON exports) are
-/// compressed for clients that accept brotli or gzip. Files and archives are not: they are
-/// sent as stored, with their ranges and ETags meaning what they say.
-fn compression() -> tower_http::compression::CompressionLayer<impl Predicate> {
-    let text_like =
-        |_: StatusCode, _: http::Version, headers: &http::HeaderMap, _: &http::Extensions| {
-            let content_type = headers
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let compressible = content_type.starts_with("text/")
-                || ["json", "javascript", "wasm", "ndjson", "xml"]
-                    .iter()
-                    .any(|kind| content_type.contains(kind));
-            compressible && !headers.contains_key(http::header::CONTENT_RANGE)
-        };
-    tower_http::compression::CompressionLayer::new()
-        .br(true)
-        .gzip(true)
-        .compress_when(SizeAbove::new(256).and(text_like))
 }
 
 /// Browsers on the configured origins may call Depot with credentials; nobody else may.

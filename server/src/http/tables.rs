@@ -7,7 +7,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, RawQuery};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use depot_domain::tables::service::{self, etag, value_text, Created, Page, Row, Total};
+use depot_domain::tables::service::{self, body_etag, value_text, Created, Page, Row, Total};
 use depot_domain::tables::{Database, RowKey, Selection, Table, TablesError, Writer};
 use depot_domain::Actor;
 use http::request::Parts;
@@ -300,12 +300,32 @@ fn row_response(
     table: &Table,
     row: &Map<String, Value>,
 ) -> Response {
-    let tag = etag(row);
-    let mut response = (status, Json(row)).into_response();
+    let (json, tag) = answer_body(row);
+    row_answer(status, database, table, row, json, &tag)
+}
+
+/// A row's JSON as answered and the ETag of exactly those bytes, made once per answer (the
+/// same validator as [`etag`]: it is the SHA-256 of this JSON).
+fn answer_body(row: &Map<String, Value>) -> (Vec<u8>, String) {
+    let json = serde_json::to_vec(row).unwrap_or_default();
+    let tag = body_etag(&json);
+    (json, tag)
+}
+
+fn row_answer(
+    status: StatusCode,
+    database: &Database,
+    table: &Table,
+    row: &Map<String, Value>,
+    json: Vec<u8>,
+    tag: &str,
+) -> Response {
+    let content_type = HeaderValue::from_static("application/json");
+    let mut response = (status, [(header::CONTENT_TYPE, content_type)], json).into_response();
     if let Ok(link) = HeaderValue::from_str(&row_links(database, table, row)) {
         response.headers_mut().insert(header::LINK, link);
     }
-    with_etag(response, &tag)
+    with_etag(response, tag)
 }
 
 async fn one(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Result<Response> {
@@ -315,7 +335,7 @@ async fn one(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Result
     let row = service::get(&database, &table, &key)
         .await?
         .ok_or(TablesError::NotFound)?;
-    let tag = etag(&row);
+    let (json, tag) = answer_body(&row);
     // RFC 9110 §13.2.2: If-Match first, on reads too (sandman2 does it).
     if !if_match_admits(&headers, &tag) {
         return Err(TablesError::PreconditionFailed.into());
@@ -323,7 +343,14 @@ async fn one(RowTarget { target, key }: RowTarget, headers: HeaderMap) -> Result
     if not_modified(&headers, &tag) {
         return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &tag));
     }
-    Ok(row_response(StatusCode::OK, &database, &table, &row))
+    Ok(row_answer(
+        StatusCode::OK,
+        &database,
+        &table,
+        &row,
+        json,
+        &tag,
+    ))
 }
 
 /// A query string without the given keys, for building paging links.
@@ -418,7 +445,7 @@ async fn collection(
         resources: std::mem::take(&mut page.rows),
     })
     .unwrap_or_default();
-    let tag = service::body_etag(&body);
+    let tag = body_etag(&body);
     let base = format!("/db/{}/{}/", database.name, table.resource);
     let links = collection_links(&base, &params, &selection, &page);
     if not_modified(&headers, &tag) {

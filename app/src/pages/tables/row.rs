@@ -8,7 +8,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use serde_json::{Map, Value};
 
 use super::TablesNav;
-use crate::api::tables::{load_row_form, ColumnView, DeleteRow, RowForm, SaveRow};
+use crate::api::tables::{
+    get_row, load_row_form, ColumnView, DeleteRow, RowForm, RowView, SaveRow,
+};
 use crate::components::allowed::Allowed;
 use crate::components::confirm::ConfirmButton;
 use crate::components::error_view::ApiErrorView;
@@ -177,6 +179,12 @@ fn RowFields(form: RowForm) -> impl IntoView {
         .collect();
     let save = ServerAction::<SaveRow>::new();
     let delete = ServerAction::<DeleteRow>::new();
+    // When someone else saved the row first (412): the values this form sent, and the row as
+    // it is now, to show side by side.
+    let (sent, set_sent) = signal(Map::new());
+    let theirs = Action::new(|(db, table, key): &(String, String, String)| {
+        get_row(db.clone(), table.clone(), key.clone())
+    });
     let (db, table) = (shape.database.clone(), shape.resource.clone());
     let key = row.as_ref().map(|r| r.key.clone());
     let etag = row.as_ref().map(|r| r.etag.clone());
@@ -191,11 +199,13 @@ fn RowFields(form: RowForm) -> impl IntoView {
         );
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
+            let values = edited(&inputs, is_new);
+            set_sent.set(values.clone());
             save.dispatch(SaveRow {
                 db: db.clone(),
                 table: table.clone(),
                 key: key.clone(),
-                values: edited(&inputs, is_new),
+                values,
                 etag: etag.clone(),
             });
         }
@@ -225,6 +235,34 @@ fn RowFields(form: RowForm) -> impl IntoView {
     let error = move || match save.value().get() {
         Some(Err(error)) => Some(error),
         _ => None,
+    };
+    let lost_update = move || error().is_some_and(|e| e.status == 412);
+    Effect::new({
+        let (db, table, key) = (db.clone(), table.clone(), key.clone());
+        move |_| {
+            if let (true, Some(key)) = (lost_update(), key.clone()) {
+                theirs.dispatch((db.clone(), table.clone(), key));
+            }
+        }
+    });
+    let conflict = {
+        let (db, table, key) = (db.clone(), table.clone(), key.clone());
+        let original = original.clone();
+        move || {
+            let Some(Ok(now)) = theirs.value().get() else {
+                return None;
+            };
+            lost_update().then(|| {
+                let request = SaveRow {
+                    db: db.clone(),
+                    table: table.clone(),
+                    key: key.clone(),
+                    values: sent.get(),
+                    etag: Some(now.etag.clone()),
+                };
+                view! { <LostUpdate sent=sent.get() was=original.clone() now request save/> }
+            })
+        }
     };
     let fields = inputs
         .into_iter()
@@ -261,7 +299,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
     );
     let general_error = move || {
         error()
-            .filter(|e| e.fields.is_empty())
+            .filter(|e| e.fields.is_empty() && e.status != 412)
             .map(|error| view! { <ApiErrorView error/> })
     };
     let delete_error = move || match delete.value().get() {
@@ -280,6 +318,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
         <form class="row-form" on:submit=on_submit aria-label="Row">
             {fields}
             {general_error}
+            {conflict}
             {writable.then(|| view! {
                 <Allowed role=Role::Writer>
                     <div class="form-actions">
@@ -293,5 +332,62 @@ fn RowFields(form: RowForm) -> impl IntoView {
             })}
             {delete_error}
         </form>
+    }
+}
+
+/// Someone saved the row after this form was opened: their values beside the ones sent, field
+/// by field, and the two ways on — send these again over theirs (with the row's new ETag), or
+/// take theirs (the form reloaded with the row as it is now).
+#[component]
+fn LostUpdate(
+    sent: Map<String, Value>,
+    was: Map<String, Value>,
+    now: RowView,
+    request: SaveRow,
+    save: ServerAction<SaveRow>,
+) -> impl IntoView {
+    let shown = |value: Option<&Value>| match text_of(value) {
+        text if text.is_empty() => "(empty)".to_string(),
+        text => text,
+    };
+    let rows: Vec<(String, String, String, String)> = sent
+        .iter()
+        .map(|(field, yours)| {
+            let theirs = now.values.get(field);
+            (
+                field.clone(),
+                shown(was.get(field)),
+                shown(theirs),
+                shown(Some(yours)),
+            )
+        })
+        .collect();
+    let keep_mine = move |_| {
+        save.dispatch(request.clone());
+    };
+    let take_theirs = move |_| {
+        let _ = window().location().reload();
+    };
+    view! {
+        <div class="confirm lost-update" role="alert">
+            <p><strong>"Someone else saved this row after you opened it."</strong>
+                " Here is what you changed, beside what it is now:"</p>
+            <table class="data">
+                <thead><tr><th>"Field"</th><th>"When you opened it"</th><th>"Theirs, now"</th><th>"Yours"</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|(field, was, theirs, yours)| {
+                        let clash = was != theirs;
+                        view! {
+                        <tr class:clash=clash>
+                            <td>{field}</td><td>{was}</td><td>{theirs}</td><td>{yours}</td>
+                        </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <button type="button" on:click=keep_mine>"Save mine over theirs"</button>
+            " "
+            <button type="button" class="secondary" on:click=take_theirs>"Take theirs"</button>
+        </div>
     }
 }

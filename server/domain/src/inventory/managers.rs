@@ -361,6 +361,21 @@ async fn network_of<'c>(reader: impl Reader<'c>, manager: &Entity) -> InventoryR
     })
 }
 
+/// An IP manager's network in words: `10.0.0.0/24`, and how many addresses it may hand out (the
+/// network, broadcast and gateway addresses excluded) — as text, since a /64 has more than any
+/// JSON number holds exactly.
+pub async fn network_size(store: &Store, manager: &Entity) -> InventoryResult<(String, String)> {
+    let network = network_of(store.pool(), manager).await?;
+    let all = network.broadcast() - network.network() + 1;
+    let inside = |ip: IpAddr| {
+        let n = Network::to_u128(ip);
+        network.contains(ip) && n != network.network() && n != network.broadcast()
+    };
+    let reserved = all.min(2) + u128::from(network.gateway.is_some_and(inside));
+    let cidr = format!("{}/{}", network.from_u128(network.network()), network.prefix);
+    Ok((cidr, all.saturating_sub(reserved).to_string()))
+}
+
 /// The usable addresses of an IP manager's network, in order, at most `limit` of them.
 pub async fn addresses(
     store: &Store,

@@ -170,6 +170,8 @@ pub struct Revision {
     pub pipelines: Vec<Pipeline>,
     /// `None` when no pipeline runner is configured for this revision.
     pub dispatch: Option<Dispatch>,
+    /// The dataset's newest revision, when this one is not it.
+    pub superseded_by: Option<i64>,
 }
 
 /// A revision in a dataset's list.

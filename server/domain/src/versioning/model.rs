@@ -109,6 +109,8 @@ pub struct GraphCommit {
     pub author: String,
     /// Nanoseconds since the epoch, as Dotmesh writes it.
     pub timestamp: String,
+    /// When it was made: RFC 3339 in UTC.
+    pub at: String,
     pub metadata: Map<String, Value>,
     pub size_bytes: i64,
     pub file_count: i64,

@@ -76,6 +76,11 @@ async fn revision_from(conn: &mut AnyConnection, row: &AnyRow) -> DomainResult<R
     let flow_id = format!("{dataset_id}/{number}");
     let pipelines = pipelines_of(conn, &dataset_id, number).await?;
     let dispatch = outbox::status(conn, &flow_id).await?;
+    let newest: i64 =
+        sqlx::query_scalar("SELECT MAX(revision) FROM spec_revisions WHERE dataset_id = $1")
+            .bind(&dataset_id)
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(Revision {
         flow_id,
         dataset_id,
@@ -91,6 +96,7 @@ async fn revision_from(conn: &mut AnyConnection, row: &AnyRow) -> DomainResult<R
         stats: json_column(row, "stats")?,
         pipelines,
         dispatch,
+        superseded_by: (newest > number).then_some(newest),
     })
 }
 

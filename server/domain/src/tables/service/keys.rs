@@ -61,7 +61,11 @@ pub fn etag(row: &Row) -> String {
 
 /// The strong validator of a response body (collections).
 pub fn body_etag(body: &[u8]) -> String {
-    format!("\"{}\"", hex::encode(&Sha256::digest(body)[..16]))
+    let mut tag = String::with_capacity(34);
+    tag.push('"');
+    tag.push_str(&hex::encode(&Sha256::digest(body)[..16]));
+    tag.push('"');
+    tag
 }
 
 /// Whether an `If-Match` header value admits a row with `current` ETag.

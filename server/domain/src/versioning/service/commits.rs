@@ -146,7 +146,7 @@ pub async fn graph(store: &Store, actor: &Actor, path: &DotPath) -> DomainResult
     let dot = dot(&mut conn, path).await?;
     let rows = sqlx::query(
         "SELECT c.id, COALESCE(b.name, '') AS branch, c.parent_id, c.metadata, c.size_bytes, \
-                c.file_count, c.dropped \
+                c.file_count, c.dropped, c.created_at \
          FROM dot_commits c LEFT JOIN dot_branches b ON b.id = c.branch_id \
          WHERE c.dot_id = $1 ORDER BY c.created_at, c.seq",
     )
@@ -171,6 +171,7 @@ pub async fn graph(store: &Store, actor: &Actor, path: &DotPath) -> DomainResult
                 message: text("message"),
                 author: text("author"),
                 timestamp: text("timestamp"),
+                at: row.try_get("created_at")?,
                 size_bytes: row.try_get("size_bytes")?,
                 file_count: row.try_get("file_count")?,
                 dropped: dropped != 0,

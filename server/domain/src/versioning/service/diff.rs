@@ -61,3 +61,27 @@ pub async fn diff(
         diff_roots(&mut conn, &mut trees, &dot, branch_given, from, to).await?;
     trees.diff(&mut conn, &from_root, &to_root).await
 }
+
+/// What commit `commit` itself changed: its files against its parent's — every file added, for
+/// a dot's first commit.
+pub async fn changes_of(
+    store: &Store,
+    actor: &Actor,
+    path: &DotPath,
+    commit: &str,
+) -> DomainResult<Vec<FileDiff>> {
+    let mut conn = store.reading_as(actor).await?;
+    let dot = dot(&mut conn, path).await?;
+    let parent: Option<Option<String>> =
+        sqlx::query_scalar("SELECT parent_id FROM dot_commits WHERE id = $1 AND dot_id = $2")
+            .bind(commit)
+            .bind(&dot.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let from_root = match parent.ok_or_else(|| no_such_commit(&dot.path, commit))? {
+        Some(parent) => commit_root(&mut conn, &dot, &parent).await?,
+        None => tree::empty_root(),
+    };
+    let to_root = commit_root(&mut conn, &dot, commit).await?;
+    Trees::default().diff(&mut conn, &from_root, &to_root).await
+}
