@@ -1,5 +1,5 @@
 # The two commands of the README. Everything they need is installed by .ci/tools.sh.
-.PHONY: run test static
+.PHONY: run test static screenshots
 
 run:
 	bash .ci/serve
@@ -10,3 +10,7 @@ test:
 # The admin UI as static files for any host (target/static); DEPOT_API=… names the Depot.
 static:
 	bash .ci/static
+
+# The README's screenshots (docs/screenshots), taken in headless Chromium from a debug build.
+screenshots:
+	bash .ci/screenshots

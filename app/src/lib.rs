@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("versioning/:ns/:dot") view={Lazy::<Dot>::new()}/>
                     <Route path=path!("artifacts") view={Lazy::<Artifacts>::new()}/>
                     <Route path=path!("artifacts/:ns/:name") view={Lazy::<Artifact>::new()}/>
+                    <Route path=path!("artifacts/:ns/:name/:version") view={Lazy::<ArtifactVersion>::new()}/>
                     <Route path=path!("specs") view={Lazy::<SpecOwners>::new()}/>
                     <Route path=path!("specs/:owner") view={Lazy::<SpecOwner>::new()}/>
                     <Route path=path!("specs/:owner/:dataset") view={Lazy::<SpecDataset>::new()}/>

@@ -72,4 +72,16 @@ test("an artifact is uploaded in the browser and an app is upgraded and rolled b
   expect(detail.artifact.version).toBe("1.0.0");
   expect(detail.config.table).toBe("orders");
   expect(detail.history.map((h: { action: string }) => h.action)).toEqual(["deploy", "upgrade", "update", "rollback"]);
+
+  // A version has a page of its own, and its archive a download button of its own.
+  await page.getByRole("link", { name: "1.0.1", exact: true }).click();
+  await expect(page).toHaveURL(/\/artifacts\/default\/shop\/1\.0\.1$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("shop 1.0.1");
+  await expect(page.locator("dl.facts")).toContainText("SHA-256");
+  await expect(page.getByRole("link", { name: /^Download shop 1\.0\.1/ })).toBeVisible();
+  await expect(page.locator("ol.history")).toContainText("checkout: upgrade to 1.0.1");
+  await expect(page.getByText("No app runs this version.")).toBeVisible();
+  const missing = await page.goto("/artifacts/default/shop/9.9.9");
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByText("no version 9.9.9 of this artifact")).toBeVisible();
 });

@@ -99,3 +99,21 @@ test("a refused value is shown at its field", async ({ page }) => {
   const field = page.locator("label.field", { has: page.locator('input[name="artist_id"]') });
   await expect(field.locator(".field-error")).toContainText("already exists");
 });
+
+test("numbers line up grouped, filters come first, and the header stays in view", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/tables/chinook/track");
+  const milliseconds = page.locator("table.rows tbody tr").first().locator("td.number", { hasText: "343,719" });
+  await expect(milliseconds).toHaveAttribute("title", "343719");
+  await expect(milliseconds).toHaveCSS("text-align", "right");
+
+  const apply = await page.getByRole("button", { name: "Apply filters" }).boundingBox();
+  const firstRow = await page.locator("table.rows tbody tr").first().boundingBox();
+  expect(apply!.y).toBeLessThan(firstRow!.y);
+
+  // Scrolled down inside its box, the rows keep their header at the top.
+  const rows = page.getByRole("region", { name: "Rows" });
+  await rows.evaluate((box) => box.scrollTo(0, 400));
+  const [box, header] = [await rows.boundingBox(), await page.locator("table.rows thead").boundingBox()];
+  expect(Math.abs(header!.y - box!.y)).toBeLessThan(2);
+});

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use depot_domain::artifacts::{AppDetail, ArtifactDetail, ArtifactSummary, Scope};
+use depot_domain::artifacts::{AppChange, AppDetail, ArtifactDetail, ArtifactSummary, Scope};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,6 +19,7 @@ use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::upload::{upload, Destination, TwoStep};
 use crate::components::{human_size, use_hydrated};
+use crate::pages::not_found::NotFound;
 use crate::urlencode;
 use depot_domain::Role;
 
@@ -265,7 +266,7 @@ fn ArtifactView(
         .collect_view();
     view! {
         <table class="data versions">
-            <thead><tr><th>"Version"</th><th>"Size"</th><th>"SHA-256"</th><th>"Created"</th><th>"Plugins"</th><th>"Properties"</th><th>"Apps"</th></tr></thead>
+            <thead><tr><th>"Version"</th><th>"Size"</th><th>"SHA-256"</th><th>"Created"</th><th>"Plugins"</th><th>"Properties"</th><th>"Apps"</th><th>"Archive"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
         <h2>"Apps on this artifact"</h2>
@@ -279,13 +280,23 @@ fn ArtifactView(
     }
 }
 
-fn version_row(namespace: &str, v: &ArtifactDetail, apps: String) -> impl IntoView {
-    let download = format!(
+/// The REST route that sends a version's archive.
+fn download_path(namespace: &str, v: &ArtifactDetail) -> String {
+    format!(
         "/v3/namespaces/{}/artifacts/{}/versions/{}/download",
         urlencode(namespace),
         urlencode(&v.name),
         urlencode(&v.version)
-    );
+    )
+}
+
+fn version_href(namespace: &str, name: &str, version: &str) -> String {
+    format!("{}/{}", artifact_href(namespace, name), urlencode(version))
+}
+
+fn version_row(namespace: &str, v: &ArtifactDetail, apps: String) -> impl IntoView {
+    let download = download_path(namespace, v);
+    let href = version_href(namespace, &v.name, &v.version);
     let plugins = v
         .classes
         .plugins
@@ -302,13 +313,14 @@ fn version_row(namespace: &str, v: &ArtifactDetail, apps: String) -> impl IntoVi
     let version = v.version.clone();
     view! {
         <tr>
-            <td><DownloadLink path=download>{version}</DownloadLink> " " {scope_badge(v.scope)}</td>
+            <td><a href=href>{version.clone()}</a> " " {scope_badge(v.scope)}</td>
             <td class="number">{human_size(v.size)}</td>
             <td><code title=v.sha256.clone()>{short(&v.sha256).to_string()}</code></td>
             <td>{v.created.clone()}</td>
             <td>{plugins}</td>
             <td>{properties}</td>
             <td>{apps}</td>
+            <td><DownloadLink path=download>{format!("Download {version}")}</DownloadLink></td>
         </tr>
     }
 }
@@ -438,7 +450,7 @@ fn AppCard(
     };
     let change_label = format!("Change version of {}", app.name);
     view! {
-        <section class="app-card" aria-label=format!("App {}", app.name)>
+        <section class="app-card" id=format!("app-{}", app.name) aria-label=format!("App {}", app.name)>
             <h3>{app.name.clone()} " — " <span class="app-version">{current.clone()}</span></h3>
             <pre class="config">{serde_json::to_string_pretty(&app.config).unwrap_or_default()}</pre>
             {(!others.is_empty()).then(|| view! {
@@ -461,4 +473,123 @@ fn AppCard(
             </ol>
         </section>
     }
+}
+
+/// One version of an artifact: what it is, what it brings (plugins, app classes, properties),
+/// the apps on it and what they did with it, and its archive.
+#[component]
+pub fn ArtifactVersionPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || {
+        let p = params.read();
+        (
+            p.get("ns").unwrap_or_default(),
+            p.get("name").unwrap_or_default(),
+            p.get("version").unwrap_or_default(),
+        )
+    };
+    let overview = Resource::new(move || key(), |(ns, name, _)| load_artifact(ns, name));
+    view! {
+        <Title text=move || format!("{} {} · Artifacts", key().1, key().2)/>
+        <p><a href=move || artifact_href(&key().0, &key().1)>{move || format!("← {} / {}", key().0, key().1)}</a></p>
+        <h1>{move || format!("{} {}", key().1, key().2)}</h1>
+        <Loaded resource=overview then=move |overview: ArtifactOverview| {
+            let (namespace, _, version) = key();
+            match overview.versions.iter().find(|v| v.version == version).cloned() {
+                Some(detail) => view! { <VersionView namespace detail apps=overview.apps/> }.into_any(),
+                None => view! { <NotFound message=format!("no version {version} of this artifact")/> }.into_any(),
+            }
+        }/>
+    }
+}
+
+#[component]
+fn VersionView(namespace: String, detail: ArtifactDetail, apps: Vec<AppDetail>) -> impl IntoView {
+    let download = download_path(&namespace, &detail);
+    let version = detail.version.clone();
+    let running: Vec<String> = apps
+        .iter()
+        .filter(|a| a.artifact.version == version)
+        .map(|a| a.name.clone())
+        .collect();
+    // What apps did with this version, newest first.
+    let mut history: Vec<(String, AppChange)> = apps
+        .iter()
+        .flat_map(|a| a.history.iter().map(move |h| (a.name.clone(), h.clone())))
+        .filter(|(_, h)| h.artifact.version == version)
+        .collect();
+    history.sort_by(|a, b| b.1.at.cmp(&a.1.at));
+    let artifact_page = artifact_href(&namespace, &detail.name);
+    view! {
+        <p>{scope_badge(detail.scope)} " " <DownloadLink path=download>{format!("Download {} {} ({})", detail.name, version, human_size(detail.size))}</DownloadLink></p>
+        <dl class="facts">
+            <dt>"Size"</dt><dd>{human_size(detail.size)}</dd>
+            <dt>"SHA-256"</dt><dd><code>{detail.sha256.clone()}</code></dd>
+            <dt>"Added"</dt><dd><time>{detail.created.clone()}</time></dd>
+            <dt>"Extends"</dt><dd>{if detail.parents.is_empty() { "nothing".to_string() } else { detail.parents.join(", ") }}</dd>
+        </dl>
+        <h2>"Plugins"</h2>
+        {if detail.classes.plugins.is_empty() {
+            view! { <p class="empty">"No plugins."</p> }.into_any()
+        } else {
+            view! {
+                <table class="data plugins">
+                    <thead><tr><th>"Type"</th><th>"Name"</th><th>"Class"</th><th>"Description"</th></tr></thead>
+                    <tbody>
+                        {detail.classes.plugins.iter().map(|p| view! {
+                            <tr><td>{p.kind.clone()}</td><td>{p.name.clone()}</td><td><code>{p.class_name.clone()}</code></td><td>{p.description.clone()}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+        <h2>"App classes"</h2>
+        {if detail.classes.apps.is_empty() {
+            view! { <p class="empty">"No app classes."</p> }.into_any()
+        } else {
+            view! {
+                <ul>
+                    {detail.classes.apps.iter().map(|a| view! { <li><code>{a.class_name.clone()}</code>" "{a.description.clone()}</li> }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <h2>"Properties"</h2>
+        {if detail.properties.is_empty() {
+            view! { <p class="empty">"No properties."</p> }.into_any()
+        } else {
+            view! {
+                <table class="data properties">
+                    <thead><tr><th>"Property"</th><th>"Value"</th></tr></thead>
+                    <tbody>
+                        {detail.properties.iter().map(|(k, v)| view! {
+                            <tr><td>{k.clone()}</td><td><code>{v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())}</code></td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+        <h2>"Apps on this version"</h2>
+        {if running.is_empty() {
+            view! { <p class="empty">"No app runs this version."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="apps-on-version">
+                    {running.into_iter().map(|name| view! { <li><a href=format!("{artifact_page}#app-{name}")>{name.clone()}</a></li> }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <h2>"History"</h2>
+        {if history.is_empty() {
+            view! { <p class="empty">"No app has used this version yet."</p> }.into_any()
+        } else {
+            view! {
+                <ol class="history">
+                    {history.into_iter().map(|(app, h)| view! {
+                        <li>{format!("{} · {app}: {} to {} · by {}", h.at, h.action, h.artifact.version, h.by)}</li>
+                    }).collect_view()}
+                </ol>
+            }.into_any()
+        }}
+    }
+    .into_any()
 }

@@ -77,6 +77,27 @@ pub fn TablePageView() -> impl IntoView {
     }
 }
 
+/// A whole number with its thousands grouped ("343,719"); other values as they are.
+fn number_text(value: &Value) -> String {
+    match value.as_i64() {
+        Some(n) => {
+            let digits = n.unsigned_abs().to_string();
+            let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+            if n < 0 {
+                grouped.push('-');
+            }
+            for (i, digit) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(digit);
+            }
+            grouped
+        }
+        None => cell_text(value),
+    }
+}
+
 fn cell_text(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
@@ -137,7 +158,11 @@ fn TableContents(page: TablePage) -> impl IntoView {
             <label class="search">"Search every column"
                 <input type="search" name="search" value=query.read_untracked().get("search").unwrap_or_default()/>
             </label>
-            <div class="scroll">
+            <div class="form-actions">
+                <button type="submit">"Apply filters"</button>
+                <a href=base.clone()>"Clear"</a>
+            </div>
+            <div class="scroll" role="region" aria-label="Rows" tabindex="0">
                 <table class="data rows">
                     <thead>
                         <tr>{header}</tr>
@@ -145,10 +170,6 @@ fn TableContents(page: TablePage) -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
-            <div class="form-actions">
-                <button type="submit">"Apply filters"</button>
-                <a href=base.clone()>"Clear"</a>
             </div>
         </form>
         {pager}
@@ -266,6 +287,28 @@ fn cell(
             view! { <td><a href=href class="fk">{shown}</a></td> }.into_any()
         }
         _ if value.is_null() => view! { <td class="null">"null"</td> }.into_any(),
-        _ => view! { <td>{text}</td> }.into_any(),
+        // Numbers line up on the right, grouped; the raw value is on hover.
+        _ if value.is_number() => {
+            view! { <td class="number" title=text>{number_text(value)}</td> }.into_any()
+        }
+        // Long text stays on one line (rows keep one height); all of it is on hover.
+        _ => {
+            let title = text.clone();
+            view! { <td title=title>{text}</td> }.into_any()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn whole_numbers_are_grouped_by_thousands() {
+        let shown: Vec<String> = [json!(7), json!(343719), json!(-1234567), json!(2.5)]
+            .iter()
+            .map(super::number_text)
+            .collect();
+        assert_eq!(shown, ["7", "343,719", "-1,234,567", "2.5"]);
     }
 }
