@@ -529,10 +529,7 @@ fn VersionView(namespace: String, detail: ArtifactDetail, apps: Vec<AppDetail>) 
             <dt>"Extends"</dt><dd>{if detail.parents.is_empty() { "nothing".to_string() } else { detail.parents.join(", ") }}</dd>
         </dl>
         <h2>"Plugins"</h2>
-        {if detail.classes.plugins.is_empty() {
-            view! { <p class="empty">"No plugins."</p> }.into_any()
-        } else {
-            view! {
+        {unless_empty(detail.classes.plugins.is_empty(), "No plugins.", move || view! {
                 <table class="data plugins">
                     <thead><tr><th>"Type"</th><th>"Name"</th><th>"Class"</th><th>"Description"</th></tr></thead>
                     <tbody>
@@ -541,23 +538,15 @@ fn VersionView(namespace: String, detail: ArtifactDetail, apps: Vec<AppDetail>) 
                         }).collect_view()}
                     </tbody>
                 </table>
-            }.into_any()
-        }}
+            }.into_any())}
         <h2>"App classes"</h2>
-        {if detail.classes.apps.is_empty() {
-            view! { <p class="empty">"No app classes."</p> }.into_any()
-        } else {
-            view! {
+        {unless_empty(detail.classes.apps.is_empty(), "No app classes.", move || view! {
                 <ul>
                     {detail.classes.apps.iter().map(|a| view! { <li><code>{a.class_name.clone()}</code>" "{a.description.clone()}</li> }).collect_view()}
                 </ul>
-            }.into_any()
-        }}
+            }.into_any())}
         <h2>"Properties"</h2>
-        {if detail.properties.is_empty() {
-            view! { <p class="empty">"No properties."</p> }.into_any()
-        } else {
-            view! {
+        {unless_empty(detail.properties.is_empty(), "No properties.", move || view! {
                 <table class="data properties">
                     <thead><tr><th>"Property"</th><th>"Value"</th></tr></thead>
                     <tbody>
@@ -566,30 +555,34 @@ fn VersionView(namespace: String, detail: ArtifactDetail, apps: Vec<AppDetail>) 
                         }).collect_view()}
                     </tbody>
                 </table>
-            }.into_any()
-        }}
+            }.into_any())}
         <h2>"Apps on this version"</h2>
-        {if running.is_empty() {
-            view! { <p class="empty">"No app runs this version."</p> }.into_any()
-        } else {
-            view! {
+        {unless_empty(running.is_empty(), "No app runs this version.", move || view! {
                 <ul class="apps-on-version">
                     {running.into_iter().map(|name| view! { <li><a href=format!("{artifact_page}#app-{name}")>{name.clone()}</a></li> }).collect_view()}
                 </ul>
-            }.into_any()
-        }}
+            }.into_any())}
         <h2>"History"</h2>
-        {if history.is_empty() {
-            view! { <p class="empty">"No app has used this version yet."</p> }.into_any()
-        } else {
-            view! {
+        {unless_empty(history.is_empty(), "No app has used this version yet.", move || view! {
                 <ol class="history">
                     {history.into_iter().map(|(app, h)| view! {
                         <li>{format!("{} · {app}: {} to {} · by {}", h.at, h.action, h.artifact.version, h.by)}</li>
                     }).collect_view()}
                 </ol>
-            }.into_any()
-        }}
+            }.into_any())}
     }
     .into_any()
+}
+
+/// `shown` when there is something to show, else a sentence that says there is nothing.
+fn unless_empty(
+    nothing_there: bool,
+    nothing: &'static str,
+    shown: impl FnOnce() -> AnyView,
+) -> AnyView {
+    if nothing_there {
+        view! { <p class="empty">{nothing}</p> }.into_any()
+    } else {
+        shown()
+    }
 }
