@@ -46,6 +46,7 @@ test("an artifact is uploaded in the browser and an app is upgraded and rolled b
   const question = card.getByRole("alertdialog");
   await expect(question).toContainText("Upgrade checkout from 1.0.0 to 1.0.1?");
   await expect(question).toContainText("The config stays as it is.");
+  await expect(question).toContainText("The plugins stay the same.");
   // The question takes the focus: Enter would confirm.
   await expect(question.getByRole("button", { name: "Upgrade" })).toBeFocused();
   await question.getByRole("button", { name: "Upgrade" }).click();

@@ -117,3 +117,16 @@ test("numbers line up grouped, filters come first, and the header stays in view"
   const [box, header] = [await rows.boundingBox(), await page.locator("table.rows thead").boundingBox()];
   expect(Math.abs(header!.y - box!.y)).toBeLessThan(2);
 });
+
+test("a foreign key reads as the row it points at while it is typed", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/tables/chinook/track/row/1");
+  const album = page.locator('input[name="AlbumId"]');
+  await expect(album).toHaveValue("1");
+  const pointsAt = page.locator("#points-at-AlbumId");
+  await expect(pointsAt).toHaveText("→ For Those About To Rock We Salute You");
+  // It follows what is typed once the page is live (Save is enabled then).
+  await expect(page.getByRole("button", { name: "Save" })).toBeEnabled();
+  await album.fill("2");
+  await expect(pointsAt).toHaveText("→ Balls to the Wall");
+});

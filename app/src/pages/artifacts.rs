@@ -252,6 +252,17 @@ fn ArtifactView(
 ) -> impl IntoView {
     let ArtifactOverview { versions, apps } = overview;
     let version_names: Vec<String> = versions.iter().map(|v| v.version.clone()).collect();
+    let plugins: Plugins = versions
+        .iter()
+        .map(|v| {
+            let names = v
+                .classes
+                .plugins
+                .iter()
+                .map(|p| format!("{}:{}", p.kind, p.name));
+            (v.version.clone(), names.collect())
+        })
+        .collect();
     let apps_on = |version: &str| -> String {
         apps.iter()
             .filter(|a| a.artifact.version == version)
@@ -274,7 +285,7 @@ fn ArtifactView(
             view! { <p class="empty">"No app runs this artifact."</p> }.into_any()
         } else {
             apps.into_iter().map(|app| view! {
-                <AppCard namespace=namespace.clone() app versions=version_names.clone() change/>
+                <AppCard namespace=namespace.clone() app versions=version_names.clone() plugins=plugins.clone() change/>
             }).collect_view().into_any()
         }}
     }
@@ -325,6 +336,27 @@ fn version_row(namespace: &str, v: &ArtifactDetail, apps: String) -> impl IntoVi
     }
 }
 
+/// Each version's plugins, as `type:name`.
+type Plugins = std::collections::BTreeMap<String, BTreeSet<String>>;
+
+/// What moving from version `now` to `after` does to the plugins, in words.
+fn plugin_changes(plugins: &Plugins, now: &str, after: &str) -> String {
+    let empty = BTreeSet::new();
+    let (now, after) = (
+        plugins.get(now).unwrap_or(&empty),
+        plugins.get(after).unwrap_or(&empty),
+    );
+    let listed = |names: Vec<&String>| names.into_iter().cloned().collect::<Vec<_>>().join(", ");
+    let added = listed(after.difference(now).collect());
+    let removed = listed(now.difference(after).collect());
+    match (added.is_empty(), removed.is_empty()) {
+        (true, true) => "The plugins stay the same.".into(),
+        (false, true) => format!("Plugins added: {added}."),
+        (true, false) => format!("Plugins removed: {removed}."),
+        (false, false) => format!("Plugins added: {added}; removed: {removed}."),
+    }
+}
+
 /// One line per top-level config key that differs: (key, now, after).
 fn config_changes(now: &Value, after: &Value) -> Vec<(String, String, String)> {
     let empty = serde_json::Map::new();
@@ -348,6 +380,8 @@ fn ConfirmVersionChange(
     direction: &'static str,
     /// Config key, value now, value after.
     changes: Vec<(String, String, String)>,
+    /// What the move does to the plugins, in words.
+    plugin_changes: String,
     request: ChangeAppVersion,
     change: ServerAction<ChangeAppVersion>,
     set_pending: WriteSignal<Option<String>>,
@@ -359,6 +393,7 @@ fn ConfirmVersionChange(
     let on_cancel = Callback::new(move |()| set_pending.set(None));
     view! {
         <Confirmation question confirm=direction on_confirm on_cancel>
+            <p class="plugin-changes">{plugin_changes}</p>
             {if changes.is_empty() {
                 view! { <p>"The config stays as it is."</p> }.into_any()
             } else {
@@ -384,6 +419,7 @@ fn AppCard(
     namespace: String,
     app: AppDetail,
     versions: Vec<String>,
+    plugins: Plugins,
     change: ServerAction<ChangeAppVersion>,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
@@ -433,7 +469,8 @@ fn AppCard(
                 };
                 let direction = direction(&to);
                 let question = format!("{direction} {name} from {current} to {to}?");
-                view! { <ConfirmVersionChange question direction changes request change set_pending/> }
+                let plugin_changes = plugin_changes(&plugins, &current, &to);
+                view! { <ConfirmVersionChange question direction changes plugin_changes request change set_pending/> }
             })
         }
     };
@@ -584,5 +621,29 @@ fn unless_empty(
         view! { <p class="empty">{nothing}</p> }.into_any()
     } else {
         shown()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{plugin_changes, Plugins};
+
+    #[test]
+    fn a_version_change_says_which_plugins_come_and_go() {
+        let plugins: Plugins = [
+            ("1.0.0", vec!["batchsource:Db", "transform:Clean"]),
+            ("1.1.0", vec!["batchsource:Db", "sink:Lake"]),
+        ]
+        .into_iter()
+        .map(|(v, names)| (v.into(), names.into_iter().map(String::from).collect()))
+        .collect();
+        assert_eq!(
+            plugin_changes(&plugins, "1.0.0", "1.1.0"),
+            "Plugins added: sink:Lake; removed: transform:Clean."
+        );
+        assert_eq!(
+            plugin_changes(&plugins, "1.0.0", "1.0.0"),
+            "The plugins stay the same."
+        );
     }
 }

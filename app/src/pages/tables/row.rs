@@ -125,6 +125,20 @@ fn RowField(
         .references
         .as_ref()
         .map(|_| format!("choices-{name}"));
+    // A foreign key reads as the row it points at, as it is typed: "1" → "AC/DC".
+    let (typed, set_typed) = signal(initial.clone());
+    let label_id = format!("points-at-{name}");
+    let points_at = choices.clone().map(|found| {
+        let label = move || {
+            let key = typed.get();
+            found
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, label)| format!("→ {label}"))
+        };
+        view! { <span class="points-at" id=label_id.clone() aria-live="polite">{label}</span> }
+    });
+    let described_by = points_at.is_some().then(|| label_id.clone());
     let choice_list = choices.map(|found| {
         view! {
             <datalist id=format!("choices-{name}")>
@@ -150,9 +164,12 @@ fn RowField(
                 list=list
                 readonly=locked
                 required=column.required
+                aria-describedby=described_by
+                on:input=move |event| set_typed.set(event_target_value(&event))
                 node_ref=node
             />
             {choice_list}
+            {points_at}
             {move || error.get().map(|message| view! { <span class="field-error" role="alert">{message}</span> })}
         </label>
     }
