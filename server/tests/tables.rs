@@ -913,7 +913,10 @@ async fn writes_are_audited(backend: Backend) {
     let entries = tables_audit(&server).await;
     assert_eq!(entries[0]["object"], "chinook/artist/7");
     assert_eq!(entries[0]["action"], "update");
-    assert_eq!(entries[0]["summary"], json!({"fields": [n.name]}));
+    // What changed, from what to what.
+    let changed =
+        json!({"fields": [n.name], "changes": {n.name: {"from": "Apocalyptica", "to": "Changed"}}});
+    assert_eq!(entries[0]["summary"], changed);
 }
 
 /// The admin UI's saves and deletes (its server functions) are audited like REST writes: the
@@ -973,7 +976,8 @@ async fn rows_written_from_the_admin_ui_are_audited(backend: Backend) {
         "newest first; the refused save left no record"
     );
     assert_eq!(entries[2]["actor"], "admin");
-    assert_eq!(entries[2]["summary"], json!({"fields": [n.name]}));
+    let changed = json!({"fields": [n.name], "changes": {n.name: {"from": "Apocalyptica", "to": "From the UI"}}});
+    assert_eq!(entries[2]["summary"], changed);
 }
 
 async fn options_answers_allow(backend: Backend) {

@@ -176,7 +176,7 @@ pub async fn create(
     };
     tx.commit().await?;
     let row = row.ok_or(TablesError::NotFound)?;
-    written::record(by, database, table, &row, "create", given).await;
+    written::record(by, database, table, &row, None, "create", given).await;
     Ok(Created::Row(row))
 }
 
@@ -243,7 +243,7 @@ pub async fn upsert(
     let mut tx = connection.begin().await?;
     let current = locked_row(&mut tx, connection, table, key).await?;
     check_precondition(current.as_ref(), if_match)?;
-    let (row, created) = match current {
+    let (row, created) = match &current {
         Some(_) => (
             update_row(&mut tx, database, table, key, &all_fields).await?,
             false,
@@ -269,7 +269,7 @@ pub async fn upsert(
     };
     tx.commit().await?;
     let action = if created { "create" } else { "update" };
-    written::record(by, database, table, &row, action, given).await;
+    written::record(by, database, table, &row, current.as_ref(), action, given).await;
     Ok((row, created))
 }
 
@@ -329,7 +329,7 @@ pub async fn update(
     let row = update_row(&mut tx, database, table, key, &fields).await?;
     tx.commit().await?;
     let given = body.keys().cloned().collect();
-    written::record(by, database, table, &row, "update", given).await;
+    written::record(by, database, table, &row, Some(&current), "update", given).await;
     Ok(row)
 }
 
@@ -356,6 +356,6 @@ pub async fn delete(
         return Err(refusal(&mut tx, database, table, Refused::Delete(&current), error).await);
     }
     tx.commit().await?;
-    written::record(by, database, table, &current, "delete", Vec::new()).await;
+    written::record(by, database, table, &current, None, "delete", Vec::new()).await;
     Ok(current)
 }
