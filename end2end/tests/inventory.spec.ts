@@ -42,6 +42,8 @@ test("a server is created, pooled and given an address in the browser", async ({
   await page.goto("/entities/e2enet");
   await expect(page.locator(".network-summary")).toHaveText("1 of 253 addresses of 10.9.0.0/24 in use (0.4 %)");
   await expect(page.locator("table.allocations tbody tr")).toHaveText(["10.9.0.2/basicserver/e2e-web"]);
+  // What is left to hand out: everything but the gateway (.1) and our server's .2.
+  await expect(page.locator("ul.free-ranges li")).toHaveText(["10.9.0.3 – 10.9.0.254 (252 addresses)"]);
   await expect(page.locator('.ip-grid .ip[data-address="10.9.0.2"]')).toHaveClass(/used/);
   await expect(page.locator('.ip-grid .ip[data-address="10.9.0.3"]')).not.toHaveClass(/used/);
 
@@ -54,6 +56,7 @@ test("a server is created, pooled and given an address in the browser", async ({
   await page.goto("/entities/e2enet6");
   await expect(page.locator(".network-summary")).toHaveText("0 of 18446744073709551614 addresses of fd00::/64 in use (0.0 %)");
   await expect(page.locator(".ip-grid .ip")).toHaveCount(1024);
+  await expect(page.locator("ul.free-ranges li")).toHaveText(["fd00::1 – fd00::ffff:ffff:ffff:fffe (18446744073709551614 addresses)"]);
 
   // And clusto's own API sees the same thing.
   const pooled = await request.get("/inventory/from-pools?pool=e2epool", { headers: auth });

@@ -46,6 +46,9 @@ pub struct EntityDetail {
 }
 
 /// An IP manager's whole network, however large, and what of it is allocated to whom.
+/// How many runs of free addresses an IP manager's page lists.
+pub const FREE_RANGES_SHOWN: usize = 20;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NetworkUse {
     /// `10.0.0.0/24`.
@@ -55,6 +58,8 @@ pub struct NetworkUse {
     pub usable: String,
     /// Every allocation: the address and its holder (`/driver/name`).
     pub allocated: Vec<AddressUse>,
+    /// The first runs of free addresses: first, last, and how many (decimal text).
+    pub free: Vec<(String, String, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -147,10 +152,12 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
                 holder: Some(holder),
             })
             .collect();
+        let free = managers::free_ranges(&store, &entity, FREE_RANGES_SHOWN).await?;
         let network = NetworkUse {
             cidr,
             usable,
             allocated,
+            free,
         };
         (addresses, Some(network))
     } else {

@@ -380,6 +380,20 @@ fn NetworkPicture(addresses: Vec<AddressUse>, network: NetworkUse) -> impl IntoV
                 </table>
             }.into_any()
         }}
+        <h3>"Free"</h3>
+        {if network.free.is_empty() {
+            view! { <p class="empty">"No address is free."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="free-ranges">
+                    {network.free.into_iter().map(|(first, last, count)| {
+                        let run = if first == last { first } else { format!("{first} – {last}") };
+                        let noun = if count == "1" { "address" } else { "addresses" };
+                        view! { <li><code>{run}</code>{format!(" ({count} {noun})")}</li> }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
         <p class="legend">
             <span class="ip used" aria-hidden="true"></span>" in use "
             <span class="ip" aria-hidden="true"></span>" free"

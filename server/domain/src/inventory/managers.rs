@@ -376,6 +376,43 @@ pub async fn network_size(store: &Store, manager: &Entity) -> InventoryResult<(S
     Ok((cidr, all.saturating_sub(reserved).to_string()))
 }
 
+/// The runs of addresses an IP manager may still hand out, lowest first, at most `limit` of
+/// them: (first, last, how many — as text, for a /64's sake).
+pub async fn free_ranges(
+    store: &Store,
+    manager: &Entity,
+    limit: usize,
+) -> InventoryResult<Vec<(String, String, String)>> {
+    let network = network_of(store.pool(), manager).await?;
+    let (first, last) = (network.network() + 1, network.broadcast());
+    if last <= first {
+        return Ok(Vec::new());
+    }
+    let last = last - 1;
+    let mut taken: Vec<u128> = used_addresses(store, manager).await?.into_iter().collect();
+    taken.extend(network.gateway.map(Network::to_u128));
+    taken.sort_unstable();
+    let mut ranges = Vec::new();
+    let mut start = first;
+    for address in taken.into_iter().filter(|a| (first..=last).contains(a)) {
+        if address > start {
+            ranges.push((start, address - 1));
+        }
+        start = start.max(address + 1);
+    }
+    if start <= last {
+        ranges.push((start, last));
+    }
+    Ok(ranges
+        .into_iter()
+        .take(limit)
+        .map(|(from, to)| {
+            let (from_ip, to_ip) = (network.from_u128(from), network.from_u128(to));
+            (from_ip.to_string(), to_ip.to_string(), (to - from + 1).to_string())
+        })
+        .collect())
+}
+
 /// The usable addresses of an IP manager's network, in order, at most `limit` of them.
 pub async fn addresses(
     store: &Store,
