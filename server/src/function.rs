@@ -67,10 +67,26 @@ pub async fn run(store_args: &StoreArgs, args: &ServeArgs) -> CommandResult {
     let service = ServiceBuilder::new()
         .map_request(into_axum_request)
         .service(app);
-    lambda_http::run_with_streaming_response(service)
-        .await
-        .map_err(|e| format!("the Lambda runtime stopped: {e}").into())
+    // The runtime API can drop a connection under the runtime (cargo-lambda's emulator has:
+    // "client error (SendRequest)"); the runtime then asks for the next invocation again, as a
+    // fresh sandbox would, a few times before giving up.
+    let mut restarts = 0;
+    loop {
+        let stopped = match lambda_http::run_with_streaming_response(service.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(error) => error,
+        };
+        if restarts == RUNTIME_RESTARTS {
+            return Err(format!("the Lambda runtime stopped: {stopped}").into());
+        }
+        restarts += 1;
+        tracing::warn!(error = %stopped, restarts, "the Lambda runtime stopped; starting it again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
+
+/// How many times the runtime loop is started again after it stops with an error.
+const RUNTIME_RESTARTS: u32 = 5;
 
 /// The function URL's event as the request the router takes.
 fn into_axum_request(request: lambda_http::Request) -> axum::extract::Request {

@@ -183,7 +183,11 @@ async fn every_surface_answers_through_the_function_url() {
         .spawn()
         .unwrap(),
     );
-    let client = Client::new();
+    // A function that died must fail the test, not leave it waiting.
+    let client = Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
     let get = |path: &str| client.get(emulator.url(path)).bearer_auth(&key);
     let first = tokio::time::timeout(Duration::from_secs(30), get("/healthz").send())
         .await
