@@ -12,7 +12,8 @@ use super::error_view::{ApiErrorView, ErrorsView};
 use crate::api::accounts::{current_session, Session};
 use crate::api::{transport, ApiError};
 
-const SECTIONS: [(&str, &str); 8] = [
+/// The sections in the sidebar: where each lives and its name.
+pub(crate) const SECTIONS: [(&str, &str); 8] = [
     ("/tables", "Tables"),
     ("/entities", "Inventory"),
     ("/versioning", "Versioning"),

@@ -7,42 +7,48 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::overview::load_overview;
+use crate::components::layout::SECTIONS;
 use crate::components::loaded::Loaded;
 use crate::pages::audit::{readable, AuditedObject};
 
-/// The sections, by the audit log's name for their surface.
-const SURFACES: [(&str, &str, &str, &str); 5] = [
+/// The surfaces' sections (by the audit log's name for the surface and the sidebar's name for
+/// the section, whose address the sidebar keeps) and what each is for.
+const SURFACES: [(&str, &str, &str); 5] = [
     (
         "tables",
-        "/tables",
         "Tables",
         "REST and a browser for every table of every attached SQL database (sandman2).",
     ),
     (
         "inventory",
-        "/entities",
         "Inventory",
         "Servers, pools, typed attributes, name and IP allocation (clusto).",
     ),
     (
         "versioning",
-        "/versioning",
         "Versioning",
         "Data dots: file trees with branches, commits and diffs (Dotmesh).",
     ),
     (
         "artifacts",
-        "/artifacts",
         "Artifacts",
         "Versioned artifacts, plugins and apps pinned to versions (CDAP).",
     ),
     (
         "specs",
-        "/specs",
         "Specs",
         "Source-spec revisions and pipeline status (specstore).",
     ),
 ];
+
+/// Where the sidebar's section `title` lives.
+fn section_href(title: &str) -> &'static str {
+    SECTIONS
+        .iter()
+        .find(|(_, label)| *label == title)
+        .map(|(href, _)| *href)
+        .unwrap_or("/")
+}
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -64,10 +70,11 @@ fn OverviewView(overview: Overview) -> impl IntoView {
     } = overview;
     view! {
         <div class="cards">
-            {SURFACES.iter().map(|(surface, href, title, what)| {
+            {SURFACES.iter().map(|(surface, title, what)| {
+                let href = section_href(title);
                 let holding = holdings.iter().find(|h| h.surface == *surface).cloned();
                 view! {
-                    <A href=*href attr:class="card">
+                    <A href=href attr:class="card">
                         <h2>{*title}</h2>
                         {holding.map(|Holding { count, what, .. }| view! {
                             <p class="holding"><strong>{count}</strong>" "{what}</p>

@@ -57,6 +57,13 @@ async fn holdings(store: &Store, catalog: &Catalog) -> DomainResult<Vec<Holding>
     .fetch_one(store.pool())
     .await?;
     let count = |column: &str| counts.try_get::<i64, _>(column);
+    let (entities, dots, artifacts, apps, datasets) = (
+        count("entities")?,
+        count("dots")?,
+        count("artifacts")?,
+        count("apps")?,
+        count("datasets")?,
+    );
     let databases: Vec<_> = catalog
         .names()
         .iter()
@@ -64,7 +71,6 @@ async fn holdings(store: &Store, catalog: &Catalog) -> DomainResult<Vec<Holding>
         .collect();
     let tables = databases.iter().map(|db| db.tables.len() as i64).sum();
     let databases = databases.len() as i64;
-    let apps = count("apps")?;
     let holding = |surface: Surface, count: i64, what: String| Holding {
         surface: surface.as_str().to_string(),
         count,
@@ -82,27 +88,23 @@ async fn holdings(store: &Store, catalog: &Catalog) -> DomainResult<Vec<Holding>
         ),
         holding(
             Surface::Inventory,
-            count("entities")?,
-            noun(count("entities")?, "entity", "entities"),
+            entities,
+            noun(entities, "entity", "entities"),
         ),
-        holding(
-            Surface::Versioning,
-            count("dots")?,
-            noun(count("dots")?, "dot", "dots"),
-        ),
+        holding(Surface::Versioning, dots, noun(dots, "dot", "dots")),
         holding(
             Surface::Artifacts,
-            count("artifacts")?,
+            artifacts,
             format!(
                 "{}, {apps} {}",
-                noun(count("artifacts")?, "artifact version", "artifact versions"),
+                noun(artifacts, "artifact version", "artifact versions"),
                 noun(apps, "app", "apps")
             ),
         ),
         holding(
             Surface::Specs,
-            count("datasets")?,
-            noun(count("datasets")?, "dataset", "datasets"),
+            datasets,
+            noun(datasets, "dataset", "datasets"),
         ),
     ])
 }
