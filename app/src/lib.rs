@@ -18,6 +18,13 @@ use pages::login::LoginPage;
 use pages::not_found::{NotFound, NotFoundPage};
 use sections::*;
 
+/// When the page's script has not hydrated the page after a while (a failed download, a very
+/// slow network), the notice that buttons are not ready yet says so (`AwaitingScript`).
+const SCRIPT_LATE: &str = "setTimeout(function () { \
+    var notice = document.getElementById('awaiting-script'); \
+    if (notice) notice.textContent = \"The page's script has not loaded: pages still read, but \
+    buttons that change things stay disabled. Reload the page to try again.\"; }, 15000);";
+
 /// The HTML document around the app, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -29,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                <script inner_html=SCRIPT_LATE/>
                 <MetaTags/>
             </head>
             <body>
@@ -68,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("artifacts") view={Lazy::<Artifacts>::new()}/>
                     <Route path=path!("artifacts/:ns/:name") view={Lazy::<Artifact>::new()}/>
                     <Route path=path!("artifacts/:ns/:name/:version") view={Lazy::<ArtifactVersion>::new()}/>
+                    <Route path=path!("artifacts/:ns/:name/apps/:app") view={Lazy::<ArtifactApp>::new()}/>
                     <Route path=path!("specs") view={Lazy::<SpecOwners>::new()}/>
                     <Route path=path!("specs/:owner") view={Lazy::<SpecOwner>::new()}/>
                     <Route path=path!("specs/:owner/:dataset") view={Lazy::<SpecDataset>::new()}/>

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::api_docs::ApiDocsPage;
-use crate::pages::artifacts::{ArtifactPage, ArtifactVersionPage, ArtifactsPage};
+use crate::pages::artifacts::{AppPage, ArtifactPage, ArtifactVersionPage, ArtifactsPage};
 use crate::pages::inventory::{EntityPage, InventoryPage};
 use crate::pages::specs::{SpecDatasetPage, SpecOwnerPage, SpecRevisionPage, SpecsPage};
 use crate::pages::tables::{RowEditor, TablePageView, TablesIndex};
@@ -47,6 +47,7 @@ lazy_pages! {
     Artifacts => ArtifactsPage,
     Artifact => ArtifactPage,
     ArtifactVersion => ArtifactVersionPage,
+    ArtifactApp => AppPage,
     SpecOwners => SpecsPage,
     SpecOwner => SpecOwnerPage,
     SpecDataset => SpecDatasetPage,

@@ -85,4 +85,18 @@ test("an artifact is uploaded in the browser and an app is upgraded and rolled b
   const missing = await page.goto("/artifacts/default/shop/9.9.9");
   expect(missing?.status()).toBe(404);
   await expect(page.getByText("no version 9.9.9 of this artifact")).toBeVisible();
+
+  // An app has a page of its own too, reached from the namespace's list of apps.
+  await page.goto("/artifacts");
+  await page.locator("table.apps").getByRole("link", { name: "checkout" }).click();
+  await expect(page).toHaveURL(/\/artifacts\/default\/shop\/apps\/checkout$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("App checkout");
+  const facts = page.locator("dl.facts");
+  await expect(facts).toContainText("Runs");
+  await facts.getByRole("link", { name: "1.0.0", exact: true }).waitFor();
+  await expect(page.getByRole("list", { name: "History of checkout" }).locator("li")).toHaveCount(4);
+  await expect(page.getByRole("region", { name: "App checkout" }).getByLabel("Move to version")).toBeVisible();
+  const noApp = await page.goto("/artifacts/default/shop/apps/nothing");
+  expect(noApp?.status()).toBe(404);
+  await expect(page.getByText("no app nothing on this artifact")).toBeVisible();
 });

@@ -23,3 +23,23 @@ test("the home page counts each surface, lists recent activity and shows the hea
   await expect(health.nth(1)).toContainText("OK Blob store: folder answers");
   await expect(health.nth(2)).toHaveText("OK Pipeline dispatch: nothing waiting for the pipeline runner");
 });
+
+test.describe("in Berlin, in German", () => {
+  test.use({ locale: "de-DE", timezoneId: "Europe/Berlin" });
+
+  test("times read in the reader's language and zone, the stored instant on hover", async ({ page }) => {
+    await signInAsAdmin(page);
+    await expect(page).toHaveURL(/\/$/);
+    const newest = page.getByRole("region", { name: "Recent activity" }).locator("li time").first();
+    const stored = (await newest.getAttribute("title"))!;
+    expect(stored).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    await expect(newest).toHaveAttribute("datetime", stored);
+    const german = new Date(stored).toLocaleString("de-DE", {
+      timeZone: "Europe/Berlin",
+      dateStyle: "medium",
+      timeStyle: "short",
+    });
+    expect(german).toMatch(/^\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}$/);
+    await expect(newest).toHaveText(german);
+  });
+});

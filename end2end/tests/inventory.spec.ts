@@ -1,5 +1,6 @@
 // Issue: create a server, add it to a pool and allocate it an IP through the UI.
 import { expect, test } from "@playwright/test";
+import { hydrated } from "../support/hydrated";
 import { adminKey, signInAsAdmin } from "../support/sign-in";
 
 test("a server is created, pooled and given an address in the browser", async ({ page, request }) => {
@@ -19,7 +20,7 @@ test("a server is created, pooled and given an address in the browser", async ({
   const create = page.getByRole("form", { name: "Create entity" });
   await create.getByLabel("Driver").selectOption("basicserver");
   await create.getByLabel("Name", { exact: true }).fill("e2e-web");
-  await expect(create.getByRole("button", { name: "Create" })).toBeEnabled();
+  await hydrated(page);
   await create.getByRole("button", { name: "Create" }).click();
   await expect(page).toHaveURL(/\/entities\/e2e-web$/);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("e2e-web");
@@ -61,4 +62,60 @@ test("a server is created, pooled and given an address in the browser", async ({
   // And clusto's own API sees the same thing.
   const pooled = await request.get("/inventory/from-pools?pool=e2epool", { headers: auth });
   expect(await pooled.json()).toEqual(["/basicserver/e2e-web"]);
+});
+
+test("the network picture is one tab stop, walked with the arrow keys, each cell read out", async ({ page, request }) => {
+  const auth = { Authorization: `Bearer ${adminKey()}` };
+  const made = await request.post("/inventory/resourcemanager/ipmanager", {
+    headers: auth,
+    form: { name: "e2ekeys", baseip: "10.7.0.0", netmask: "255.255.255.0", gateway: "10.7.0.1" },
+  });
+  expect(made.status()).toBe(201);
+  await signInAsAdmin(page);
+  await page.goto("/entities/e2ekeys");
+  const grid = page.getByRole("grid", { name: /of 10\.7\.0\.0\/24 in use/ });
+  await expect(grid.getByRole("gridcell")).toHaveCount(256);
+  // Only one cell takes Tab; the rest are reached with the arrows.
+  await expect(grid.locator('[tabindex="0"]')).toHaveCount(1);
+  const first = grid.getByRole("gridcell").first();
+  await expect(first).toHaveAccessibleName("10.7.0.0 — free");
+  await first.focus();
+  await expect(page.locator(".ip-focused")).toHaveText("10.7.0.0 — free");
+  await page.keyboard.press("ArrowRight");
+  await expect(grid.getByRole("gridcell", { name: "10.7.0.1 — free" })).toBeFocused();
+  await expect(page.locator(".ip-focused")).toHaveText("10.7.0.1 — free");
+  // Down is one row of the picture: 32 cells on a wide screen.
+  await page.keyboard.press("ArrowDown");
+  await expect(grid.getByRole("gridcell", { name: "10.7.0.33 — free" })).toBeFocused();
+  await page.keyboard.press("End");
+  await expect(page.locator(".ip-focused")).toHaveText("10.7.0.255 — free");
+  await expect(grid.locator('[tabindex="0"]')).toHaveCount(1);
+});
+
+test("a name manager's page shows the names it handed out, their holders and the next", async ({ page, request }) => {
+  const auth = { Authorization: `Bearer ${adminKey()}` };
+  const manager = `e2enames${Date.now()}`;
+  const basename = `n${Date.now() % 100000}x`;
+  const made = await request.post("/inventory/resourcemanager/simplenamemanager", {
+    headers: auth,
+    form: { name: manager, basename, digits: "2" },
+  });
+  expect(made.status()).toBe(201);
+  for (const params of [{ driver: "basicserver" }, { driver: "basicserver" }, { driver: "basicserver", resource: "05" }]) {
+    const allocated = await request.post(`/inventory/resourcemanager/simplenamemanager/${manager}`, { headers: auth, form: params });
+    expect(allocated.status()).toBe(201);
+  }
+  await signInAsAdmin(page);
+  await page.goto(`/entities/${manager}`);
+  await expect(page.locator(".network-summary")).toHaveText(`3 names handed out; the next is ${basename}03`);
+  await expect(page.locator("table.allocations tbody tr")).toHaveText([
+    `${basename}01/basicserver/${basename}01`,
+    `${basename}02/basicserver/${basename}02`,
+    `${basename}05/basicserver/05`,
+  ]);
+  // Numbers 1 to 5: three held, 03 and 04 free.
+  const grid = page.getByRole("grid", { name: /3 names handed out/ });
+  await expect(grid.getByRole("gridcell")).toHaveCount(5);
+  await expect(grid.getByRole("gridcell", { name: `${basename}04 — free` })).toBeVisible();
+  await expect(grid.locator(`[data-address="${basename}05"]`)).toHaveClass(/used/);
 });

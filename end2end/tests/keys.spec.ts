@@ -1,6 +1,7 @@
 // Issue: log in through the form, create an API key, see it listed, call /api/… with it,
 // revoke it, see the call refused, log out.
 import { expect, test } from "@playwright/test";
+import { hydrated } from "../support/hydrated";
 import { newUser, password, signInAsAdmin, submitSignIn } from "../support/sign-in";
 
 test("a user signs in, makes a key, uses it, revokes it and signs out", async ({ page, request }) => {
@@ -71,6 +72,7 @@ test("an admin creates a user in the browser and sees a clear error for a duplic
   await expect(page).toHaveURL(/\/$/);
   await page.getByRole("link", { name: "Users & keys" }).click();
   await expect(page).toHaveURL(/\/users$/);
+  await hydrated(page);
 
   const name = `ui${Date.now()}`;
   const form = page.getByRole("form", { name: "Create user" });

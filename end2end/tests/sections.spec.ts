@@ -2,6 +2,7 @@
 // opened first loads the shell and its own part; another section's part arrives when the user
 // first navigates there, without a page load, and that section then works.
 import { expect, test } from "@playwright/test";
+import { hydrated } from "../support/hydrated";
 import { signInAsAdmin } from "../support/sign-in";
 
 test("a section's code arrives the first time it is opened", async ({ page }) => {
@@ -13,7 +14,8 @@ test("a section's code arrives the first time it is opened", async ({ page }) =>
   await signInAsAdmin(page, "/entities");
   await expect(page).toHaveURL(/\/entities$/);
   const inventoryForm = page.getByRole("form", { name: "Create entity" });
-  await expect(inventoryForm.getByRole("button", { name: "Create" })).toBeEnabled(); // hydrated
+  await hydrated(page);
+  await expect(inventoryForm.getByRole("button", { name: "Create" })).toBeVisible();
   // Hydrating it took the main module and the inventory page's own part.
   expect(fetched).toContain("/pkg/depot.wasm");
   expect(fetched.some((path) => path.includes("entities_view"))).toBe(true);

@@ -129,4 +129,48 @@ test("a foreign key reads as the row it points at while it is typed", async ({ p
   await expect(page.getByRole("button", { name: "Save" })).toBeEnabled();
   await album.fill("2");
   await expect(pointsAt).toHaveText("→ Balls to the Wall");
+
+  // Beyond the first rows the form brings, a label typed is searched for: the matches join
+  // the field's choices, and the key picked reads as its row.
+  const choices = page.locator("#choices-AlbumId option");
+  await expect(choices).toHaveCount(50);
+  await album.fill("Rotten Apples");
+  await expect(page.locator('#choices-AlbumId option[value="202"]')).toHaveAttribute("label", "Rotten Apples: Greatest Hits (202)");
+  await album.fill("202");
+  await expect(pointsAt).toHaveText("→ Rotten Apples: Greatest Hits");
+});
+
+test("columns are hidden and shown again from the URL, filters on a hidden column still apply", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/tables/chinook/track?Composer=AC%2FDC");
+  await expect(page.locator(".pager")).toContainText("8 rows");
+  const header = page.locator("table.rows thead tr").first();
+  await expect(header).toContainText("Composer");
+
+  await page.getByText(/Columns · 9 of 9 shown/).click();
+  await page.getByRole("link", { name: "Hide column Composer" }).click();
+  await expect(page).toHaveURL(/hide=Composer/);
+  await expect(header).not.toContainText("Composer");
+  // Still open after the toggle, so another can follow.
+  await page.getByRole("link", { name: "Hide column Bytes" }).click();
+  await expect(page).toHaveURL(/hide=Composer%2CBytes/);
+  await expect(page.getByText(/Columns · 7 of 9 shown/)).toBeVisible();
+  await expect(header).not.toContainText("Bytes");
+  // The key column is the row's link: it always shows.
+  await expect(page.getByRole("link", { name: "Hide column TrackId" })).toHaveCount(0);
+
+  // Applying filters keeps both the hidden columns and the filter on one of them.
+  await page.getByLabel("Filter Name").fill("Overdose");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/hide=Composer%2CBytes/);
+  await expect(page).toHaveURL(/Composer=AC%2FDC/);
+  await expect(page.locator(".pager")).toContainText("1 row");
+
+  // A link keeps the view: a fresh load of the same address hides the same columns.
+  await page.goto(page.url().replace(/#.*/, ""));
+  await expect(header).not.toContainText("Composer");
+  await page.getByText(/Columns · 7 of 9 shown/).click();
+  await page.getByRole("link", { name: "Show all" }).click();
+  await expect(page).not.toHaveURL(/hide=/);
+  await expect(header).toContainText("Composer");
 });

@@ -1,12 +1,14 @@
 // Issue 17, point 11: an admin manages a user over their lifetime in the page — role, password,
 // disabling, removing — and each change is in the audit log as before → after.
 import { expect, test } from "@playwright/test";
+import { hydrated } from "../support/hydrated";
 import { newUser, password, signInAsAdmin, submitSignIn } from "../support/sign-in";
 
 test("an admin changes a role, disables, enables and removes a user", async ({ page, request, browser }) => {
   const name = await newUser(request, "life", "writer");
   await signInAsAdmin(page, "/users");
   await expect(page).toHaveURL(/\/users$/);
+  await hydrated(page);
   const row = page.locator(`tr[data-user="${name}"]`);
 
   // A role is a select in the row; the log says from what to what.
@@ -17,6 +19,7 @@ test("an admin changes a role, disables, enables and removes a user", async ({ p
 
   // Disabled, the user cannot sign in, and the form says why.
   await page.goto("/users");
+  await hydrated(page);
   await row.getByRole("button", { name: "Disable" }).click();
   await expect(row).toContainText("disabled since");
   const theirs = await browser.newPage();
@@ -60,6 +63,7 @@ test("a writer sets their own password and sees no one else", async ({ page, req
   await page.goto("/login?next=/users");
   await submitSignIn(page, name, password);
   await expect(page).toHaveURL(/\/users$/);
+  await hydrated(page);
   const rows = page.locator("table.users tbody tr");
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText(name);

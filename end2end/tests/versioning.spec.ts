@@ -1,6 +1,7 @@
 // Issue: create a dot, upload a file, commit, branch, change the file, and see the diff — all
 // in the browser.
 import { expect, test, type Locator, type Page } from "@playwright/test";
+import { hydrated } from "../support/hydrated";
 import { adminKey, signInAsAdmin } from "../support/sign-in";
 
 /** Sends the CSV `name` with `text` through the page's upload form, once it is ready; the form. */
@@ -19,7 +20,7 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
 
   const create = page.getByRole("form", { name: "Create dot" });
   await create.getByLabel("Name", { exact: true }).fill("e2e-dot");
-  await expect(create.getByRole("button", { name: "Create dot" })).toBeEnabled();
+  await hydrated(page);
   await create.getByRole("button", { name: "Create dot" }).click();
   await expect(page).toHaveURL(/\/versioning\/admin\/e2e-dot$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("admin/e2e-dot");
@@ -51,7 +52,7 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
   await expect(detail.locator("table.diff")).toContainText("addedreadings.csv");
   const branch = page.getByRole("form", { name: "Branch from this commit" });
   await branch.getByLabel("New branch").fill("fix");
-  await expect(branch.getByRole("button", { name: "Create branch" })).toBeEnabled();
+  await hydrated(page);
   await branch.getByRole("button", { name: "Create branch" }).click();
   await expect(page).toHaveURL(/branch=fix/);
   await expect(page.getByRole("heading", { name: "Working tree of fix" })).toBeVisible();
@@ -94,6 +95,7 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
 test("an upload that fails says so and can be tried again", async ({ page }) => {
   await signInAsAdmin(page);
   await page.goto("/versioning");
+  await hydrated(page);
   const create = page.getByRole("form", { name: "Create dot" });
   await create.getByLabel("Name", { exact: true }).fill("e2e-failing-upload");
   await create.getByRole("button", { name: "Create dot" }).click();

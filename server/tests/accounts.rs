@@ -212,7 +212,59 @@ async fn a_failed_sign_in_is_audited_without_the_password(backend: Backend) {
     assert!(!log.contains("hunter2"), "{log}");
 }
 
+/// A page that is not hydrated posts its forms as forms (issue 17, point 2): the function takes
+/// the fields and sends the browser back where it came from, a refusal in the address.
+async fn a_plain_form_creates_a_user_and_comes_back_with_a_refusal(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let page = server.url("/users");
+    let post_form = |fields: &'static [(&'static str, &'static str)]| {
+        server
+            .as_admin(server.post("/api/users"))
+            .header("Accept", "text/html,application/xhtml+xml")
+            .header("Referer", &page)
+            .form(fields)
+            .response()
+    };
+    let fields = &[("name", "ana"), ("role", "writer"), ("password", "")];
+    let created = post_form(fields).await;
+    assert_eq!(created.status(), StatusCode::FOUND);
+    // Back to the page (Leptos leaves a `?` where it took a past refusal out).
+    let back = created.headers()[LOCATION].to_str().unwrap();
+    assert_eq!(back.trim_end_matches('?'), page, "{back}");
+    let (status, users) = server.as_admin(server.get("/api/users")).answer().await;
+    assert_eq!(status, StatusCode::OK);
+    let ana = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "ana");
+    assert_eq!(ana.unwrap()["role"], "writer", "{users}");
+    // An empty password field means no password, as leaving it out does.
+    assert_eq!(ana.unwrap()["has_password"], false, "{users}");
+
+    let again = post_form(fields).await;
+    assert_eq!(again.status(), StatusCode::FOUND);
+    let location = again.headers()[LOCATION].to_str().unwrap();
+    assert!(location.starts_with(&format!("{page}?")), "{location}");
+    assert!(location.contains("__path=%2Fapi%2Fusers"), "{location}");
+    assert!(location.contains("__err="), "{location}");
+
+    // A script still sends JSON to the same route, and a form missing a field is refused by name.
+    let (status, _) = server
+        .post_as_admin("/api/users", json!({"name": "bob", "role": "reader"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let missing = server
+        .as_admin(server.post("/api/users"))
+        .form(&[("name", "carl")])
+        .response()
+        .await;
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    assert!(missing.text().await.unwrap().contains("role"));
+}
+
 on_both_backends!(
+    a_plain_form_creates_a_user_and_comes_back_with_a_refusal,
     an_admin_changes_a_role_and_the_log_says_from_what_to_what,
     a_disabled_user_cannot_sign_in_until_enabled_again,
     a_removed_user_is_gone_with_their_keys,

@@ -15,7 +15,7 @@ async fn malformed_json_is_400(backend: Backend) {
     let (status, body) = status_and_json(response).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        error_of(&body).starts_with("the body is not the JSON this call takes"),
+        error_of(&body).starts_with("the arguments are not what this call takes: JSON:"),
         "{body}"
     );
 }

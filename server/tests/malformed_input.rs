@@ -478,7 +478,7 @@ async fn every_surface_refuses_bad_input_by_name_and_keeps_answering(backend: Ba
         "a form to /api/users",
         Surface::Depot,
         p.call(Method::POST, "/api/users").form(&[("name", "x")]),
-        "json",
+        "missing field `role`",
     )
     .await;
     p.refused(

@@ -8,7 +8,7 @@ use server_fn::codec::{GetUrl, Json};
 
 #[cfg(feature = "ssr")]
 use super::caller;
-use super::{ApiError, Fetch};
+use super::{ApiError, Fetch, JsonOrForm};
 #[cfg(feature = "ssr")]
 use depot_domain::auth::{api_keys, users};
 
@@ -49,13 +49,15 @@ pub async fn list_users() -> Result<Vec<User>, ApiError> {
 }
 
 /// `POST /api/users` `{"name", "role", "password"?}`: creates a user (admins only).
-#[server(prefix = "/api", client = Fetch, endpoint = "users", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "users", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn create_user(
     name: String,
     role: Role,
     password: Option<String>,
 ) -> Result<User, ApiError> {
     let (store, actor) = caller().await?;
+    // A form's empty password field means none, as leaving it out does.
+    let password = password.filter(|p| !p.is_empty());
     Ok(users::create(
         &store,
         &actor,
@@ -70,7 +72,7 @@ pub async fn create_user(
 
 /// `POST /api/users/password` `{"name", "password"}`: sets a password (your own, or anyone's
 /// as an admin) and ends that user's browser sessions.
-#[server(prefix = "/api", client = Fetch, endpoint = "users/password", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "users/password", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn set_password(name: String, password: String) -> Result<(), ApiError> {
     let (store, actor) = caller().await?;
     Ok(users::set_password(&store, &actor, &name, &password).await?)
@@ -78,7 +80,7 @@ pub async fn set_password(name: String, password: String) -> Result<(), ApiError
 
 /// `POST /api/users/update` `{"name", "role"?, "disabled"?}`: changes a user's role or
 /// disables or enables them (admins only); the answer is the user as changed.
-#[server(prefix = "/api", client = Fetch, endpoint = "users/update", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "users/update", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn update_user(
     name: String,
     role: Option<Role>,
@@ -91,7 +93,7 @@ pub async fn update_user(
 
 /// `POST /api/users/remove` `{"name"}`: removes a user with their keys and sessions (admins
 /// only).
-#[server(prefix = "/api", client = Fetch, endpoint = "users/remove", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "users/remove", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn remove_user(name: String) -> Result<(), ApiError> {
     let (store, actor) = caller().await?;
     Ok(users::remove(&store, &actor, &name).await?)
@@ -106,14 +108,14 @@ pub async fn list_keys(user: Option<String>) -> Result<Vec<ApiKey>, ApiError> {
 
 /// `POST /api/keys` `{"name", "user"?}`: creates a key and returns its secret — the only time
 /// it is ever shown.
-#[server(prefix = "/api", client = Fetch, endpoint = "keys", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "keys", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn create_key(name: String, user: Option<String>) -> Result<CreatedKey, ApiError> {
     let (store, actor) = caller().await?;
     Ok(api_keys::create(&store, &actor, user.as_deref(), &name).await?)
 }
 
 /// `POST /api/keys/revoke` `{"id"}`: revokes a key at once, in every Depot process.
-#[server(prefix = "/api", client = Fetch, endpoint = "keys/revoke", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "keys/revoke", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn revoke_key(id: i64) -> Result<ApiKey, ApiError> {
     let (store, actor) = caller().await?;
     Ok(api_keys::revoke(&store, &actor, id).await?)

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use server_fn::codec::{GetUrl, Json};
 
-use super::{ApiError, Fetch};
+use super::{ApiError, Fetch, JsonOrForm};
 
 /// A namespace's page: the namespaces to switch to, its artifacts and its apps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -65,7 +65,7 @@ pub async fn load_artifact(namespace: String, name: String) -> Result<ArtifactOv
 
 /// Moves an app to another version of its artifact (upgrade or rollback), with `config` when
 /// given (else the app keeps its config).
-#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/apps/version", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/apps/version", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn change_app_version(
     namespace: String,
     app: String,

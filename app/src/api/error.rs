@@ -41,7 +41,7 @@ impl FromServerFnError for ApiError {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
                 Self::new(
                     400,
-                    format!("the body is not the JSON this call takes: {message}"),
+                    format!("the arguments are not what this call takes: {message}"),
                 )
             }
             ServerFnErrorErr::MissingArg(name) => Self::new(400, format!("missing field: {name}")),
@@ -58,8 +58,13 @@ impl FromServerFnError for ApiError {
     fn ser(&self) -> Bytes {
         #[cfg(feature = "ssr")]
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = http::StatusCode::from_u16(self.status) {
-                response.set_status(status);
+            // A browser's plain form post is sent back to its page with the refusal in the
+            // address (`api::codec`): a status here would replace that redirect.
+            let from_a_page = leptos::prelude::use_context::<http::request::Parts>()
+                .is_some_and(|request| super::codec::accepts_html(&request.headers));
+            match http::StatusCode::from_u16(self.status) {
+                Ok(status) if !from_a_page => response.set_status(status),
+                _ => {}
             }
             response.insert_header(
                 http::header::CONTENT_TYPE,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use server_fn::codec::{GetUrl, Json};
 
-use super::{ApiError, Fetch};
+use super::{ApiError, Fetch, JsonOrForm};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EntitySummary {
@@ -43,12 +43,27 @@ pub struct EntityDetail {
     pub addresses: Vec<AddressUse>,
     /// For an IP manager: its network, and the addresses it holds out to entities.
     pub network: Option<NetworkUse>,
+    /// For a name manager: the names it has handed out and the next.
+    pub names: Option<NameManagerUse>,
 }
 
-/// An IP manager's whole network, however large, and what of it is allocated to whom.
+/// How many numbers a name manager's picture shows at the most.
+pub const NAMES_SHOWN: u64 = 1024;
+
+/// A name manager's names: each number from 1 to past the last one used (at most
+/// [`NAMES_SHOWN`]) as its name and holder, how many it has handed out, and the next name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NameManagerUse {
+    pub names: Vec<AddressUse>,
+    /// Every name handed out, with its holder.
+    pub held: Vec<AddressUse>,
+    pub next: String,
+}
+
 /// How many runs of free addresses an IP manager's page lists.
 pub const FREE_RANGES_SHOWN: usize = 20;
 
+/// An IP manager's whole network, however large, and what of it is allocated to whom.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NetworkUse {
     /// `10.0.0.0/24`.
@@ -163,6 +178,29 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
     } else {
         (Vec::new(), None)
     };
+    let names = match drivers::is_name_manager(&entity.driver) {
+        true => {
+            let used =
+                depot_domain::inventory::naming::name_use(&store, &entity, NAMES_SHOWN).await?;
+            Some(NameManagerUse {
+                names: used
+                    .names
+                    .into_iter()
+                    .map(|(address, holder)| AddressUse { address, holder })
+                    .collect(),
+                held: used
+                    .held
+                    .into_iter()
+                    .map(|(address, holder)| AddressUse {
+                        address,
+                        holder: Some(holder),
+                    })
+                    .collect(),
+                next: used.next,
+            })
+        }
+        false => None,
+    };
     Ok(EntityDetail {
         entity: summary(&entity),
         attrs: attrs
@@ -181,11 +219,12 @@ pub async fn load_entity(name: String) -> Result<EntityDetail, ApiError> {
         ip_managers,
         addresses,
         network,
+        names,
     })
 }
 
 /// `POST /api/inventory/create` `{"driver", "name"}`.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/create", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn create_entity(driver: String, name: String) -> Result<EntitySummary, ApiError> {
     let (store, actor) = super::caller().await?;
     let created = depot_domain::inventory::service::create(
@@ -206,7 +245,7 @@ pub async fn create_entity(driver: String, name: String) -> Result<EntitySummary
 }
 
 /// `POST /api/inventory/attribute` `{"name", "key", "subkey"?, "value", "datatype"}`: sets it.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/attribute", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/attribute", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn set_attribute(
     name: String,
     key: String,
@@ -230,7 +269,7 @@ pub async fn set_attribute(
 }
 
 /// `POST /api/inventory/membership` `{"pool", "device", "insert"}`: puts it in or takes it out.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/membership", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/membership", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn change_membership(pool: String, device: String, insert: bool) -> Result<(), ApiError> {
     use depot_domain::inventory::service::{self, Action};
     let (store, actor) = super::caller().await?;
@@ -245,7 +284,7 @@ pub async fn change_membership(pool: String, device: String, insert: bool) -> Re
 }
 
 /// `POST /api/inventory/allocate-ip` `{"manager", "object"}`: the address given.
-#[server(prefix = "/api", client = Fetch, endpoint = "inventory/allocate-ip", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "inventory/allocate-ip", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn allocate_ip(manager: String, object: String) -> Result<String, ApiError> {
     use depot_domain::inventory::{managers, service};
     let (store, actor) = super::caller().await?;

@@ -1,10 +1,12 @@
 //! Server functions: the UI's way into the domain services. Each one is also a stable REST
-//! route under `/api/` taking and returning JSON (GET ones take query parameters), so anything
-//! the UI does a script can do too.
+//! route under `/api/` taking and returning JSON (GET ones take query parameters; the others a
+//! plain form's fields too, so the UI's forms work before hydration: `codec`), so anything the
+//! UI does a script can do too.
 
 pub mod accounts;
 pub mod artifacts;
 pub mod audit;
+mod codec;
 pub mod docs;
 mod error;
 pub mod inventory;
@@ -16,6 +18,7 @@ pub mod tables;
 pub mod transport;
 pub mod versioning;
 
+pub use codec::JsonOrForm;
 pub use error::ApiError;
 pub use transport::Fetch;
 

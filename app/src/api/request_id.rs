@@ -32,15 +32,54 @@ pub fn of(incoming: Option<&str>) -> String {
     match incoming.filter(sensible) {
         Some(id) => id.to_string(),
         None => {
-            static PROCESS: OnceLock<u32> = OnceLock::new();
+            static PREFIX: OnceLock<String> = OnceLock::new();
             static COUNT: AtomicU64 = AtomicU64::new(0);
-            let process = PROCESS.get_or_init(|| {
+            let prefix = PREFIX.get_or_init(|| {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .unwrap_or_default();
-                now.subsec_nanos() ^ std::process::id().rotate_left(16)
+                let process = now.subsec_nanos() ^ std::process::id().rotate_left(16);
+                format!("{process:08x}-")
             });
-            format!("{process:08x}-{}", COUNT.fetch_add(1, Ordering::Relaxed))
+            // Every request makes one: digits by hand, not through `format!`'s machinery.
+            let mut digits = [0u8; 20];
+            let mut start = digits.len();
+            let mut count = COUNT.fetch_add(1, Ordering::Relaxed);
+            loop {
+                start -= 1;
+                digits[start] = b'0' + (count % 10) as u8;
+                count /= 10;
+                if count == 0 {
+                    break;
+                }
+            }
+            let mut id = String::with_capacity(prefix.len() + digits.len() - start);
+            id.push_str(prefix);
+            id.extend(digits[start..].iter().map(|&d| char::from(d)));
+            id
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::of;
+
+    #[test]
+    fn a_new_id_is_the_process_mark_and_a_count() {
+        let first = of(None);
+        let second = of(None);
+        let (mark, count) = first.split_once('-').unwrap();
+        let (next_mark, next_count) = second.split_once('-').unwrap();
+        assert_eq!(mark.len(), 8);
+        assert_eq!(mark, next_mark);
+        assert!(next_count.parse::<u64>().unwrap() > count.parse::<u64>().unwrap());
+    }
+
+    #[test]
+    fn a_sensible_incoming_id_is_kept_and_any_other_replaced() {
+        assert_eq!(of(Some("lb-42.a_b")), "lb-42.a_b");
+        assert_ne!(of(Some("has space")), "has space");
+        assert_ne!(of(Some(&"x".repeat(65))), "x".repeat(65));
     }
 }

@@ -4,7 +4,7 @@ use depot_domain::specs::{Dataset, DatasetSummary, OwnerSummary, Revision, Uploa
 use leptos::prelude::*;
 use server_fn::codec::{GetUrl, Json};
 
-use super::{ApiError, Fetch};
+use super::{ApiError, Fetch, JsonOrForm};
 
 #[server(prefix = "/api", client = Fetch, endpoint = "specs/owners", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn list_spec_owners() -> Result<Vec<OwnerSummary>, ApiError> {
@@ -39,7 +39,7 @@ pub async fn load_spec_revision(
 
 /// Uploads a spec given as JSON text, as the signed-in user: an admin may upload for any
 /// owner, a writer for the owner of its own name. Answers like `POST /source/upload`.
-#[server(prefix = "/api", client = Fetch, endpoint = "specs/upload", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "specs/upload", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn upload_spec(spec: String) -> Result<UploadOutcome, ApiError> {
     use depot_domain::specs::service::{self, Dispatching, Uploader};
     let dispatching = use_context::<Dispatching>().unwrap_or_default();
@@ -62,7 +62,7 @@ pub async fn upload_spec(spec: String) -> Result<UploadOutcome, ApiError> {
 }
 
 /// Runs a dataset's current spec again as a new revision; answers its flow id.
-#[server(prefix = "/api", client = Fetch, endpoint = "specs/rerun", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "specs/rerun", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn rerun_spec(owner: String, dataset: String) -> Result<String, ApiError> {
     use depot_domain::specs::service::{self, Dispatching};
     let dispatching = use_context::<Dispatching>().unwrap_or_default();

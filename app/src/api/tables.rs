@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use server_fn::codec::{GetUrl, Json};
 
-use super::{ApiError, Fetch};
+use super::{ApiError, Fetch, JsonOrForm};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TableSummary {
@@ -330,7 +330,7 @@ pub async fn choices(
 
 /// `POST /api/tables/save` `{"db", "table", "key"?, "values", "etag"?}`: creates a row (no key)
 /// or updates one; with `etag`, only if nobody changed it since.
-#[server(prefix = "/api", client = Fetch, endpoint = "tables/save", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/save", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn save_row(
     db: String,
     table: String,
@@ -369,7 +369,7 @@ pub async fn save_row(
 }
 
 /// `POST /api/tables/delete` `{"db", "table", "key", "etag"?}`.
-#[server(prefix = "/api", client = Fetch, endpoint = "tables/delete", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "tables/delete", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn delete_row(
     db: String,
     table: String,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::{GetUrl, Json};
 
-use super::{ApiError, Fetch};
+use super::{ApiError, Fetch, JsonOrForm};
 
 /// Everything the dot page draws: the dot, its branches and its commit graph.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -31,7 +31,7 @@ pub async fn list_dots() -> Result<Vec<Volume>, ApiError> {
     Ok(depot_domain::versioning::service::list(&store, &actor, None).await?)
 }
 
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/create", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/create", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn create_dot(namespace: String, name: String) -> Result<Volume, ApiError> {
     let (store, actor) = super::caller().await?;
     let path = dot_path(namespace.trim(), name.trim())?;
@@ -118,7 +118,7 @@ pub async fn dot_file_diff(
 }
 
 /// Commits a branch's working tree. `metadata` is `name=value` lines.
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/commit", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/commit", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn commit_dot(
     namespace: String,
     name: String,
@@ -147,7 +147,7 @@ pub async fn commit_dot(
 }
 
 /// Starts branch `new_branch` at `commit` of `from_branch`; answers the new branch's name.
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/branch", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/branch", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn branch_dot(
     namespace: String,
     name: String,
@@ -170,7 +170,7 @@ pub async fn branch_dot(
     Ok(new_branch.to_string())
 }
 
-#[server(prefix = "/api", client = Fetch, endpoint = "dots/rollback", input = Json, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/rollback", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn rollback_dot(
     namespace: String,
     name: String,

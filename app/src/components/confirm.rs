@@ -54,8 +54,11 @@ pub fn ConfirmButton(
     question: TextProp,
     confirm: &'static str,
     on_confirm: Callback<()>,
-    #[prop(into, optional)] disabled: Signal<bool>,
+    /// Disabled besides before hydration (when it always is: asking needs the script).
+    #[prop(into, optional)]
+    disabled: Signal<bool>,
 ) -> impl IntoView {
+    let hydrated = super::use_hydrated();
     let (asking, set_asking) = signal(false);
     let button = NodeRef::<html::Button>::new();
     let cancel = Callback::new(move |()| {
@@ -69,7 +72,8 @@ pub fn ConfirmButton(
         on_confirm.run(());
     });
     view! {
-        <button type="button" class="danger" node_ref=button disabled=disabled aria-expanded=move || asking.get().to_string()
+        <button type="button" class="danger" node_ref=button disabled=move || !hydrated.get() || disabled.get()
+            title=super::awaiting_script(hydrated) aria-expanded=move || asking.get().to_string()
             on:click=move |_| set_asking.set(true)>{move || label.get()}</button>
         {move || asking.get().then(|| view! {
             <Confirmation question=question.get().to_string() confirm on_confirm=confirmed on_cancel=cancel/>

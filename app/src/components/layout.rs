@@ -9,6 +9,7 @@ use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 
 use super::error_view::{ApiErrorView, ErrorsView};
+use super::AwaitingScript;
 use crate::api::accounts::{current_session, Session};
 use crate::api::{transport, ApiError};
 
@@ -23,6 +24,9 @@ pub(crate) const SECTIONS: [(&str, &str); 8] = [
     ("/users", "Users & keys"),
     ("/api-docs", "API"),
 ];
+
+const WITHOUT_SCRIPT: &str = "<p class=\"awaiting-script\">JavaScript is off: every page reads, \
+     and tables sort and filter, but creating, saving and uploading need it.</p>";
 
 /// Who is signed in, loaded once per page by the layout.
 #[derive(Clone, Copy)]
@@ -70,6 +74,10 @@ pub fn Layout() -> impl IntoView {
                 </Suspense>
             </nav>
             <main class="page" id="content" tabindex="-1">
+                <AwaitingScript/>
+                // As HTML, not as nodes: with scripting on, a browser reads a noscript's
+                // content as text, which hydration would not recognise.
+                <noscript inner_html=WITHOUT_SCRIPT/>
                 <ErrorBoundary fallback=|errors| view! { <ErrorsView errors/> }>
                     <Outlet/>
                 </ErrorBoundary>

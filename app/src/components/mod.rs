@@ -6,6 +6,7 @@ pub mod download;
 pub mod error_view;
 pub mod layout;
 pub mod loaded;
+pub mod time;
 pub mod upload;
 
 use leptos::prelude::*;
@@ -16,6 +17,37 @@ pub fn use_hydrated() -> ReadSignal<bool> {
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
     hydrated
+}
+
+/// Where a form that calls the server function `F` posts when the page is not hydrated: the
+/// function's own route, which takes a form's fields (`api::codec`) and answers a browser with
+/// a redirect back to the page. Hydrated, the form's submit handler calls `F` instead.
+pub fn posts_to<F: server_fn::ServerFn>() -> String {
+    crate::api::transport::api_url(F::PATH)
+}
+
+/// Why a control that needs the page's script is disabled, while it is: for its `title`.
+pub fn awaiting_script(hydrated: ReadSignal<bool>) -> impl Fn() -> Option<&'static str> + Copy {
+    move || (!hydrated.get()).then_some(AWAITING_SCRIPT)
+}
+
+pub const AWAITING_SCRIPT: &str = "Ready once the page's script has loaded";
+
+/// Said at the top of a page until it is hydrated: why its buttons are not ready yet. The shell
+/// changes the words when the script has not arrived after a while, and says the same without
+/// JavaScript (`lib.rs`).
+#[component]
+pub fn AwaitingScript() -> impl IntoView {
+    let hydrated = use_hydrated();
+    move || {
+        (!hydrated.get()).then(|| {
+            view! {
+                <p class="awaiting-script" id="awaiting-script" role="status">
+                    "Loading the page's script: buttons that change things are ready in a moment."
+                </p>
+            }
+        })
+    }
 }
 
 /// A wide table in a box of its own that scrolls sideways on a narrow screen, and that the

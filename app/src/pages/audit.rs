@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::audit::list_audit;
 use crate::components::layout::urlencode;
 use crate::components::loaded::Loaded;
+use crate::components::time::LocalTime;
 use crate::components::ScrollBox;
 
 /// The filters, each a query parameter: its name, label and input type (`surface` is a
@@ -183,7 +184,7 @@ fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
             <tbody>
                 {entries.into_iter().map(|entry| view! {
                     <tr>
-                        <td><time>{entry.at}</time></td>
+                        <td><LocalTime at=entry.at/></td>
                         <td>{entry.actor}</td>
                         <td>{entry.surface.clone()}</td>
                         <td><AuditedObject surface=entry.surface object=entry.object/></td>

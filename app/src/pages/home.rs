@@ -9,6 +9,7 @@ use leptos_router::components::A;
 use crate::api::overview::load_overview;
 use crate::components::layout::SECTIONS;
 use crate::components::loaded::Loaded;
+use crate::components::time::LocalTime;
 use crate::pages::audit::{readable, AuditedObject};
 
 /// The surfaces' sections (by the audit log's name for the surface and the sidebar's name for
@@ -117,7 +118,7 @@ fn RecentActivity(entries: Vec<depot_domain::audit::AuditEntry>) -> impl IntoVie
                 let summary = readable(&entry.summary);
                 view! {
                     <li>
-                        <time>{entry.at}</time>" "
+                        <LocalTime at=entry.at/>" "
                         <strong>{entry.actor}</strong>" "{entry.action}" "<AuditedObject surface=entry.surface object=entry.object/>
                         {(!summary.is_empty()).then(|| view! { <span class="summary">{format!(" — {summary}")}</span> })}
                     </li>

@@ -19,7 +19,8 @@ use crate::api::specs::{
 use crate::components::allowed::Allowed;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
-use crate::components::use_hydrated;
+use crate::components::time::LocalTime;
+use crate::components::{awaiting_script, use_hydrated};
 use crate::urlencode;
 use depot_domain::Role;
 
@@ -150,7 +151,7 @@ fn UploadSpecForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl In
                 <label>"Spec (JSON)"
                     <textarea name="spec" rows="10" node_ref=text spellcheck="false">{EXAMPLE_SPEC}</textarea>
                 </label>
-                <button type="submit" disabled=move || !hydrated.get() || upload.pending().get()>"Upload"</button>
+                <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || upload.pending().get()>"Upload"</button>
                 {move || upload.value().get().map(|outcome| match outcome {
                     Ok(UploadOutcome { success: true, flow_id: Some(flow_id), .. }) => view! {
                         <p class="ok" role="status">"Created revision " <a href=flow_href(&flow_id)>{flow_id.clone()}</a></p>
@@ -230,7 +231,7 @@ fn RerunButton(
     view! {
         <p class="actions">
             <Allowed role=Role::Writer>
-                <button type="button" disabled=move || !hydrated.get() || rerun.pending().get()
+                <button type="button" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || rerun.pending().get()
                     on:click=move |_| { rerun.dispatch(RerunSpec { owner: owner(), dataset: name() }); }>
                     "Re-run"
                 </button>
@@ -266,8 +267,8 @@ fn DatasetView(dataset: Dataset) -> impl IntoView {
                         <td>{state_badge(r.state)}{(r.revision < newest).then(|| view! { " " <span class="badge">"superseded"</span> })}</td>
                         <td>{r.cause.clone()}</td>
                         <td>{r.created_by.clone()}</td>
-                        <td>{r.created.clone()}</td>
-                        <td>{r.modified.clone()}</td>
+                        <td><LocalTime at=r.created.clone()/></td>
+                        <td><LocalTime at=r.modified.clone()/></td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -336,7 +337,7 @@ fn RevisionView(revision: Revision) -> impl IntoView {
     view! {
         {superseded}
         <p class="revision-state">"State: " {state_badge(revision.state)}
-            {format!(" · {} by {} · created {} · modified {}", revision.cause, revision.created_by, revision.created, revision.modified)}</p>
+            {format!(" · {} by {} · created ", revision.cause, revision.created_by)}<LocalTime at=revision.created.clone()/>" · modified "<LocalTime at=revision.modified.clone()/></p>
         {dispatch}
         <h2>"Pipelines"</h2>
         <ol class="board" aria-label="Pipelines">

@@ -15,7 +15,8 @@ use crate::components::confirm::ConfirmButton;
 use crate::components::error_view::ApiErrorView;
 use crate::components::layout::use_session_resource;
 use crate::components::loaded::Loaded;
-use crate::components::{use_hydrated, ScrollBox};
+use crate::components::time::LocalTime;
+use crate::components::{awaiting_script, posts_to, use_hydrated, ScrollBox};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -55,7 +56,6 @@ fn UsersSection() -> impl IntoView {
         remove: ServerAction::new(),
         set_password: ServerAction::new(),
     };
-    let hydrated = use_hydrated();
     let users = Resource::new(
         move || {
             (
@@ -94,7 +94,7 @@ fn UsersSection() -> impl IntoView {
             })}
             <Loaded resource=users loading="Loading users…" then=move |users| view! { <UserTable users actions/> }/>
             <Allowed role=Role::Admin>
-                <form class="inline-form" on:submit=on_submit aria-label="Create user">
+                <form class="inline-form" method="post" action={posts_to::<CreateUser>()} on:submit=on_submit aria-label="Create user">
                     <label>"Name" <input type="text" name="name" node_ref=name required/></label>
                     <label>"Role"
                         <select name="role" node_ref=role>
@@ -102,7 +102,7 @@ fn UsersSection() -> impl IntoView {
                         </select>
                     </label>
                     <label>"Password (optional)" <input type="password" name="password" node_ref=password autocomplete="new-password"/></label>
-                    <button type="submit" disabled=move || !hydrated.get() || create_user.pending().get()>"Create user"</button>
+                    <button type="submit" disabled=move || create_user.pending().get()>"Create user"</button>
                 </form>
                 {action_error(create_user.value())}
             </Allowed>
@@ -156,7 +156,8 @@ fn UserRow(user: User, actions: UserActions) -> impl IntoView {
     };
     let toggle = {
         let name = name.clone();
-        move |_| {
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
             actions.update.dispatch(UpdateUser {
                 name: name.clone(),
                 role: None,
@@ -171,6 +172,7 @@ fn UserRow(user: User, actions: UserActions) -> impl IntoView {
         })
     };
     let role = user.role;
+    let toggle_name = name.clone();
     let role_label = format!("Role of {name}");
     let remove_question =
         format!("Remove the user {name}? Their API keys stop working; what they wrote stays.");
@@ -179,23 +181,24 @@ fn UserRow(user: User, actions: UserActions) -> impl IntoView {
             <td>{name.clone()}</td>
             <td>
                 <Allowed role=Role::Admin otherwise=move || role.to_string()>
-                    <select aria-label=role_label.clone() on:change=change_role.clone() disabled=move || !hydrated.get()>
+                    <select aria-label=role_label.clone() on:change=change_role.clone() title=awaiting_script(hydrated) disabled=move || !hydrated.get()>
                         {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == role>{r.as_str()}</option> }).collect_view()}
                     </select>
                 </Allowed>
             </td>
             <td>{if user.has_password { "set" } else { "—" }}<SetPasswordForm name=name.clone() action=actions.set_password/></td>
-            <td><time>{user.created_at}</time></td>
-            <td>{match user.disabled_at { Some(at) => format!("disabled since {at}"), None => "active".into() }}</td>
+            <td><LocalTime at=user.created_at/></td>
+            <td>{match user.disabled_at { Some(at) => view! { "disabled since " <LocalTime at/> }.into_any(), None => "active".into_any() }}</td>
             <td class="actions">
                 <Allowed role=Role::Admin>
-                    {let (is_me, toggle, question) = (is_me.clone(), toggle.clone(), remove_question.clone()); move || (!is_me()).then(|| view! {
-                        <button type="button" class="secondary" on:click=toggle.clone() disabled=move || !hydrated.get()>
-                            {if disabled { "Enable" } else { "Disable" }}
-                        </button>
+                    {let (is_me, toggle, question, name) = (is_me.clone(), toggle.clone(), remove_question.clone(), toggle_name.clone()); move || (!is_me()).then(|| view! {
+                        <form class="inline" method="post" action={posts_to::<UpdateUser>()} on:submit=toggle.clone()>
+                            <input type="hidden" name="name" value=name.clone()/>
+                            <input type="hidden" name="disabled" value=(!disabled).to_string()/>
+                            <button type="submit" class="secondary">{if disabled { "Enable" } else { "Disable" }}</button>
+                        </form>
                         " "
-                        <ConfirmButton label="Remove…" confirm="Remove" on_confirm=remove question=question.clone()
-                            disabled=Signal::derive(move || !hydrated.get())/>
+                        <ConfirmButton label="Remove…" confirm="Remove" on_confirm=remove question=question.clone()/>
                     })}
                 </Allowed>
             </td>
@@ -207,7 +210,7 @@ fn UserRow(user: User, actions: UserActions) -> impl IntoView {
 /// JavaScript.
 #[component]
 fn SetPasswordForm(name: String, action: ServerAction<SetPassword>) -> impl IntoView {
-    let hydrated = use_hydrated();
+    let name_field = name.clone();
     let password = NodeRef::<html::Input>::new();
     let label = format!("New password for {name}");
     let form_label = format!("Set the password of {name}");
@@ -223,9 +226,10 @@ fn SetPasswordForm(name: String, action: ServerAction<SetPassword>) -> impl Into
     view! {
         <details class="set-password">
             <summary>"Set password…"</summary>
-            <form class="inline-form" on:submit=on_submit aria-label=form_label>
-                <label>{label.clone()} <input type="password" node_ref=password required autocomplete="new-password"/></label>
-                <button type="submit" disabled=move || !hydrated.get() || action.pending().get()>"Set password"</button>
+            <form class="inline-form" method="post" action={posts_to::<SetPassword>()} on:submit=on_submit aria-label=form_label>
+                <input type="hidden" name="name" value=name_field/>
+                <label>{label.clone()} <input type="password" name="password" node_ref=password required autocomplete="new-password"/></label>
+                <button type="submit" disabled=move || action.pending().get()>"Set password"</button>
             </form>
         </details>
     }
@@ -270,7 +274,7 @@ fn KeysSection() -> impl IntoView {
                 <Allowed role=Role::Admin>
                     <label>"For user (optional)" <input type="text" name="key-user" node_ref=key_user placeholder="yourself"/></label>
                 </Allowed>
-                <button type="submit" disabled=move || !hydrated.get() || create_key.pending().get()>"Create key"</button>
+                <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || create_key.pending().get()>"Create key"</button>
             </form>
             {action_error(create_key.value())}
             {new_secret}
@@ -282,7 +286,6 @@ fn KeysSection() -> impl IntoView {
 
 #[component]
 fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl IntoView {
-    let hydrated = use_hydrated();
     if keys.is_empty() {
         return view! { <p class="empty">"No API keys yet."</p> }.into_any();
     }
@@ -303,12 +306,11 @@ fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl Into
                             <td>{key.name}</td>
                             <td>{key.user}</td>
                             <td><code>{format!("{}…", key.prefix)}</code></td>
-                            <td><time>{key.created_at}</time></td>
-                            <td>{key.last_used_at.unwrap_or_else(|| "never".into())}</td>
-                            <td>{match key.revoked_at { Some(at) => format!("revoked {at}"), None => "active".into() }}</td>
+                            <td><LocalTime at=key.created_at/></td>
+                            <td>{match key.last_used_at { Some(at) => view! { <LocalTime at/> }.into_any(), None => "never".into_any() }}</td>
+                            <td>{match key.revoked_at { Some(at) => view! { "revoked " <LocalTime at/> }.into_any(), None => "active".into_any() }}</td>
                             <td>{(!revoked).then(|| view! {
-                                <ConfirmButton label="Revoke…" confirm="Revoke" question on_confirm=revoke
-                                    disabled=Signal::derive(move || !hydrated.get())/>
+                                <ConfirmButton label="Revoke…" confirm="Revoke" question on_confirm=revoke/>
                             })}</td>
                         </tr>
                     }

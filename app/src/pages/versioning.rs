@@ -18,8 +18,9 @@ use crate::components::confirm::ConfirmButton;
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
+use crate::components::time::LocalTime;
 use crate::components::upload::{upload, Destination, TwoStep};
-use crate::components::{human_size, use_hydrated};
+use crate::components::{awaiting_script, human_size, posts_to, use_hydrated};
 use crate::urlencode;
 use depot_domain::Role;
 
@@ -35,7 +36,6 @@ fn dot_href(namespace: &str, name: &str) -> String {
 pub fn DotsPage() -> impl IntoView {
     let create = ServerAction::<CreateDot>::new();
     let dots = Resource::new(move || create.version().get(), |_| list_dots());
-    let hydrated = use_hydrated();
     let (namespace, name) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -61,10 +61,10 @@ pub fn DotsPage() -> impl IntoView {
         <p class="lead">"Data dots: file trees with branches and commits. Dotmesh clients use "
             <code>"/rpc"</code> "; scripts can also use " <code>"/dots/…"</code> "."</p>
         <Allowed role=Role::Writer>
-            <form class="inline-form" on:submit=on_create aria-label="Create dot">
+            <form class="inline-form" method="post" action={posts_to::<CreateDot>()} on:submit=on_create aria-label="Create dot">
                 <label>"Namespace" <input type="text" name="namespace" value="admin" node_ref=namespace required/></label>
                 <label>"Name" <input type="text" name="name" node_ref=name required pattern="[a-zA-Z0-9_\\-]{1,64}"/></label>
-                <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create dot"</button>
+                <button type="submit" disabled=move || create.pending().get()>"Create dot"</button>
             </form>
         </Allowed>
         {move || create.value().get().and_then(Result::err).map(|error| view! { <ApiErrorView error/> })}
@@ -389,7 +389,7 @@ fn CommitGraph(overview: DotOverview, view_state: Memo<DotView>) -> impl IntoVie
                     <a href=v.href(&branch, &c.id) title=title>
                         <code>{short(&c.id).to_string()}</code>" "{c.message.clone()}
                     </a>
-                    <span class="commit-meta">{format!(" — {} on {}{}", c.author, on, if c.dropped { " (rolled back)" } else { "" })}</span>
+                    <span class="commit-meta">{format!(" — {} on {}{} · ", c.author, on, if c.dropped { " (rolled back)" } else { "" })}<LocalTime at=c.at.clone()/></span>
                 </li>
             }
         })
@@ -506,7 +506,7 @@ fn Upload(
                 <h3>"Upload a file"</h3>
                 <label>"File" <input type="file" name="file" node_ref=file_input/></label>
                 <label>"Path in the dot (default: the file's name)" <input type="text" name="path" node_ref=path_input placeholder="data/readings.csv"/></label>
-                <button type="submit" disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
+                <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
                 {move || progress.get().map(|fraction| view! {
                     <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
                     <span class="progress-text">{format!("{:.0}%", fraction * 100.0)}</span>
@@ -519,7 +519,6 @@ fn Upload(
 
 #[component]
 fn CommitForm(view_state: Memo<DotView>, commit: ServerAction<CommitDot>) -> impl IntoView {
-    let hydrated = use_hydrated();
     let (message, metadata) = (
         NodeRef::<html::Input>::new(),
         NodeRef::<html::Textarea>::new(),
@@ -541,11 +540,14 @@ fn CommitForm(view_state: Memo<DotView>, commit: ServerAction<CommitDot>) -> imp
     };
     view! {
         <Allowed role=Role::Writer>
-            <form class="commit" on:submit=on_submit.clone() aria-label="Commit">
+            <form class="commit" method="post" action={posts_to::<CommitDot>()} on:submit=on_submit.clone() aria-label="Commit">
                 <h3>{move || format!("Commit {}", view_state.get().branch)}</h3>
+                <input type="hidden" name="namespace" value=move || view_state.get().namespace/>
+                <input type="hidden" name="name" value=move || view_state.get().name/>
+                <input type="hidden" name="branch" value=move || view_state.get().branch/>
                 <label>"Message" <input type="text" name="message" node_ref=message required/></label>
                 <label>"Metadata, one name=value per line" <textarea name="metadata" rows="2" node_ref=metadata></textarea></label>
-                <button type="submit" disabled=move || !hydrated.get() || commit.pending().get()>"Commit"</button>
+                <button type="submit" disabled=move || commit.pending().get()>"Commit"</button>
             </form>
         </Allowed>
     }
@@ -558,7 +560,6 @@ fn CommitActions(
     branch: ServerAction<BranchDot>,
     rollback: ServerAction<RollbackDot>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
     let new_branch = NodeRef::<html::Input>::new();
     let on_branch = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -592,17 +593,21 @@ fn CommitActions(
     };
     view! {
         <Allowed role=Role::Writer>
-            <form class="branch" on:submit=on_branch.clone() aria-label="Branch from this commit">
+            <form class="branch" method="post" action={posts_to::<BranchDot>()} on:submit=on_branch.clone() aria-label="Branch from this commit">
                 <h3>"Branch from this commit"</h3>
+                <input type="hidden" name="namespace" value=move || view_state.get().namespace/>
+                <input type="hidden" name="name" value=move || view_state.get().name/>
+                <input type="hidden" name="from_branch" value=move || view_state.get().branch/>
+                <input type="hidden" name="commit" value=move || view_state.get().at/>
                 <label>"New branch" <input type="text" name="new_branch" node_ref=new_branch required/></label>
-                <button type="submit" disabled=move || !hydrated.get() || branch.pending().get()>"Create branch"</button>
+                <button type="submit" disabled=move || branch.pending().get()>"Create branch"</button>
             </form>
         </Allowed>
         <Allowed role=Role::Writer>
             <p>
                 <ConfirmButton label=move || format!("Roll {} back to this commit…", view_state.get().branch)
                     confirm="Roll back" question on_confirm=on_rollback
-                    disabled=Signal::derive(move || !hydrated.get() || rollback.pending().get())/>
+                    disabled=Signal::derive(move || rollback.pending().get())/>
             </p>
         </Allowed>
     }
@@ -739,7 +744,7 @@ fn CommitDetail(
             <dl class="facts">
                 <dt>"Message"</dt><dd>{commit.message.clone()}</dd>
                 <dt>"Author"</dt><dd>{commit.author.clone()}</dd>
-                <dt>"Made"</dt><dd><time datetime=commit.at.clone()>{commit.at.clone()}</time></dd>
+                <dt>"Made"</dt><dd><LocalTime at=commit.at.clone()/></dd>
                 <dt>"Id"</dt><dd><code>{commit.id.clone()}</code></dd>
                 <dt>"Parent"</dt><dd>{parent}</dd>
                 <dt>"Files"</dt><dd>{format!("{} · {}", commit.file_count, human_size(commit.size_bytes))}</dd>

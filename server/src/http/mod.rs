@@ -10,6 +10,7 @@
 
 mod artifacts;
 mod auth;
+mod completion;
 mod compression;
 mod download;
 mod error;
@@ -29,7 +30,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use axum::routing::{any, get_service};
-use axum::{middleware, Extension, Router};
+use axum::{middleware, Extension};
 use depot_app::{shell, App};
 use depot_domain::blobs::BlobStore;
 use depot_domain::specs::service::Dispatching;
@@ -45,6 +46,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use self::completion::RunToCompletionLayer;
 use self::routes::{doc, get, post, Routes};
 use crate::config::ServeConfig;
 pub use error::error_response;
@@ -133,7 +135,34 @@ fn ui_routes() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-pub fn router(state: AppState) -> Router {
+/// Depot's whole HTTP service, as [`router`] builds it: what `serve` and the function run.
+pub trait DepotService:
+    tower::Service<
+        axum::extract::Request,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> DepotService for S where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
+/// The layers around the router are applied to it directly, not as a `Router`'s fallback: a
+/// router around the router would match and box every request once more for nothing.
+pub fn router(state: AppState) -> impl DepotService {
     let ui_routes = ui_routes();
     let store = state.store.clone();
     let catalog = state.catalog.clone();
@@ -178,23 +207,28 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/{*rest}", any(error::unknown_api_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .route_layer(middleware::from_fn(run_to_completion))
-        .layer(RequestBodyLimitLayer::new(config.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
-        ));
+        // One `layer` call per stack: axum boxes a route again for each.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(gate::NoteRouteLayer)
+                .layer(RequestBodyLimitLayer::new(config.body_limit))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    config.request_timeout,
+                ))
+                .layer(RunToCompletionLayer),
+        );
 
-    let uploads = upload_surfaces
-        .route_layer(middleware::from_fn(run_to_completion))
-        .layer(RequestBodyLimitLayer::new(config.upload_limit));
+    let uploads = upload_surfaces.route_layer(
+        tower::ServiceBuilder::new()
+            .layer(gate::NoteRouteLayer)
+            .layer(RequestBodyLimitLayer::new(config.upload_limit))
+            .layer(RunToCompletionLayer),
+    );
 
-    let routes = limited
-        .merge(uploads)
-        .route_layer(gate::NoteRouteLayer)
-        .with_state(state.clone());
+    let routes = limited.merge(uploads).with_state(state.clone());
     // Once around the whole router, not on each route (see `gate`).
-    let gated = tower::ServiceBuilder::new()
+    tower::ServiceBuilder::new()
         .layer(gate::GateLayer {
             state: state.clone(),
             step: gate::Measure,
@@ -206,8 +240,7 @@ pub fn router(state: AppState) -> Router {
             state,
             step: gate::Admit,
         })
-        .service(routes);
-    Router::new().fallback_service(gated)
+        .service(routes)
 }
 
 /// Depot's own routes: probes, metrics, this document, sign-in.
@@ -284,46 +317,6 @@ async fn revalidate_before_reuse(
         .entry(http::header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-cache"));
     response
-}
-
-/// Runs a write's handler in a task of its own, so a client that hangs up (or the request
-/// timeout) does not cancel it half-way. A cancelled future can leave a store connection inside
-/// a transaction it began (SQLite's `BEGIN IMMEDIATE` still completes on sqlx's worker thread
-/// after the caller is gone), holding the write lock for every later writer; a finished
-/// handler always commits or rolls back. Reads (GET, HEAD, OPTIONS) change nothing and hold no
-/// write lock, so they run in place and spare a task per request; a panic in either is a 500.
-async fn run_to_completion(
-    request: axum::extract::Request,
-    next: middleware::Next,
-) -> axum::response::Response {
-    use futures_util::FutureExt;
-    let read = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    let finished = if read {
-        std::panic::AssertUnwindSafe(next.run(request))
-            .catch_unwind()
-            .await
-            .map_err(|_| "a read handler panicked".to_string())
-    } else {
-        // The task is still part of the request: its id goes with it.
-        let work = next.run(request);
-        let work = match depot_app::api::request_id::current() {
-            Some(id) => {
-                futures_util::future::Either::Left(depot_app::api::request_id::scope(id, work))
-            }
-            None => futures_util::future::Either::Right(work),
-        };
-        tokio::spawn(work).await.map_err(|fault| fault.to_string())
-    };
-    finished.unwrap_or_else(|fault| {
-        tracing::error!(error = %fault, "a request handler panicked");
-        error_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            depot_app::api::ApiError::fault_message(),
-        )
-    })
 }
 
 /// Browsers on the configured origins may call Depot with credentials; nobody else may.

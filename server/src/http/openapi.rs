@@ -134,7 +134,8 @@ fn operation(
 const ADMIN_UI: &str = "The admin UI's server functions";
 
 /// The server functions of the admin UI, as registered, each as [`server_function_docs`]
-/// describes it: GET ones take their arguments as query parameters, the rest as JSON.
+/// describes it: GET ones take their arguments as query parameters, the rest as JSON or as a
+/// form's fields (`depot_app::api::JsonOrForm`).
 ///
 /// [`server_function_docs`]: depot_app::api::server_function_docs
 fn server_functions(
@@ -145,9 +146,16 @@ fn server_functions(
     let (refusal_type, refusal_schema) = RefusalFormat::Depot.schema();
     server_fn::axum::server_fn_paths()
         .map(|(path, method)| {
-            let Some(doc) = docs.iter().find(|doc| doc.path == path && doc.method == method) else {
+            let Some(doc) = docs
+                .iter()
+                .find(|doc| doc.path == path && doc.method == method)
+            else {
                 let undocumented = json!({"summary": "UNDOCUMENTED", "responses": {}});
-                return (path.to_string(), method.as_str().to_lowercase(), undocumented);
+                return (
+                    path.to_string(),
+                    method.as_str().to_lowercase(),
+                    undocumented,
+                );
             };
             let mut described = json!({
                 "tags": [ADMIN_UI],
@@ -171,8 +179,11 @@ fn server_functions(
                     described["parameters"] = Value::Array(parameters);
                 }
             } else {
-                described["requestBody"] =
-                    json!({"required": true, "content": {"application/json": {"schema": arguments}}});
+                let content = json!({
+                    "application/json": {"schema": arguments.clone()},
+                    "application/x-www-form-urlencoded": {"schema": arguments},
+                });
+                described["requestBody"] = json!({"required": true, "content": content});
             }
             (path.to_string(), method.as_str().to_lowercase(), described)
         })

@@ -16,16 +16,17 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::Router;
+use axum::body::Body;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: impl super::DepotService,
     header_timeout: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -53,7 +54,10 @@ pub async fn serve(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
-        let service = TowerToHyperService::new(app.clone());
+        let service =
+            TowerToHyperService::new(app.clone().map_request(
+                |request: http::Request<hyper::body::Incoming>| request.map(Body::new),
+            ));
         let connection = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();

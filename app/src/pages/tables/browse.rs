@@ -40,6 +40,9 @@ pub fn TablesIndex() -> impl IntoView {
     }
 }
 
+/// The URL parameter naming the hidden columns, comma-separated (`?hide=Composer,Bytes`).
+const HIDE: &str = "hide";
+
 const OPERATORS: [(&str, &str); 11] = [
     ("eq", "="),
     ("ne", "≠"),
@@ -63,7 +66,9 @@ pub fn TablePageView() -> impl IntoView {
     let page = Resource::new(
         move || (db(), table(), location.search.get()),
         |(db, table, search)| {
-            load_table_page(db, table, search.trim_start_matches('?').to_string())
+            // Which columns show is the page's business, not the query's.
+            let query = with_params(&search, &[(HIDE, None)]);
+            load_table_page(db, table, query.trim_start_matches('?').to_string())
         },
     );
     view! {
@@ -107,7 +112,7 @@ fn cell_text(value: &Value) -> String {
 }
 
 #[component]
-fn TableContents(page: TablePage) -> impl IntoView {
+fn TableContents(mut page: TablePage) -> impl IntoView {
     let location = use_location();
     let query = use_query_map();
     let search = location.search.get_untracked();
@@ -117,6 +122,22 @@ fn TableContents(page: TablePage) -> impl IntoView {
         let base = base.clone();
         move |changes: &[(&str, Option<String>)]| format!("{base}{}", with_params(&search, changes))
     };
+    let hidden = hidden_columns(&page, &query.read_untracked());
+    let columns_menu = columns_menu(&page.columns, &hidden, &link_to);
+    // A hidden column's filter still applies: it goes with the form unseen.
+    let hidden_filters = page
+        .columns
+        .iter()
+        .filter(|c| hidden.contains(&c.name))
+        .flat_map(|c| [format!("{}.op", c.name), c.name.clone()])
+        .filter_map(|name| {
+            let value = query.read_untracked().get(&name)?;
+            Some(view! { <input type="hidden" name=name value=value/> })
+        })
+        .collect_view();
+    let hide_kept = (!hidden.is_empty())
+        .then(|| view! { <input type="hidden" name=HIDE value=hidden.join(",")/> });
+    page.columns.retain(|c| !hidden.contains(&c.name));
     let header = sort_links(&page, &sort, &link_to);
     let filters = filter_cells(&page, &query.read_untracked());
     let rows = page
@@ -155,12 +176,15 @@ fn TableContents(page: TablePage) -> impl IntoView {
         </div>
         <form method="get" action=base.clone() class="table-form" aria-label="Filter rows">
             {sort_hidden}
+            {hide_kept}
+            {hidden_filters}
             <label class="search">"Search every column"
                 <input type="search" name="search" value=query.read_untracked().get("search").unwrap_or_default()/>
             </label>
             <div class="form-actions">
                 <button type="submit">"Apply filters"</button>
                 <a href=base.clone()>"Clear"</a>
+                {columns_menu}
             </div>
             <div class="scroll" role="region" aria-label="Rows" tabindex="0">
                 <table class="data rows">
@@ -173,6 +197,66 @@ fn TableContents(page: TablePage) -> impl IntoView {
             </div>
         </form>
         {pager}
+    }
+}
+
+/// The columns `?hide=` names that the table has, key columns excepted: a row's key is its link.
+fn hidden_columns(page: &TablePage, query: &leptos_router::params::ParamsMap) -> Vec<String> {
+    let named = query.get(HIDE).unwrap_or_default();
+    page.columns
+        .iter()
+        .filter(|c| !c.in_key && named.split(',').any(|name| name == c.name))
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// Which columns show, each a link to the same view with that column shown or hidden: the
+/// choice lives in the URL, so it works without JavaScript and a link keeps it.
+fn columns_menu(
+    columns: &[ColumnView],
+    hidden: &[String],
+    link_to: &impl Fn(&[(&str, Option<String>)]) -> String,
+) -> impl IntoView {
+    let location = use_location();
+    let toggles = columns
+        .iter()
+        .map(|column| {
+            let name = column.name.clone();
+            if column.in_key {
+                return view! { <li><span class="column-toggle">"☑ "{name}" (key)"</span></li> }
+                    .into_any();
+            }
+            let is_hidden = hidden.contains(&name);
+            let after: Vec<&str> = if is_hidden {
+                hidden.iter().filter(|h| **h != name).map(String::as_str).collect()
+            } else {
+                hidden.iter().map(String::as_str).chain([name.as_str()]).collect()
+            };
+            let href = link_to(&[(HIDE, (!after.is_empty()).then(|| after.join(",")))]);
+            let (mark, verb) = if is_hidden { ("☐ ", "Show") } else { ("☑ ", "Hide") };
+            view! {
+                <li>
+                    <a class="column-toggle" href=format!("{href}#columns") aria-label=format!("{verb} column {name}")>
+                        {mark}{name.clone()}
+                    </a>
+                </li>
+            }
+            .into_any()
+        })
+        .collect_view();
+    let summary = format!(
+        "Columns · {} of {} shown",
+        columns.len() - hidden.len(),
+        columns.len()
+    );
+    let show_all = (!hidden.is_empty())
+        .then(|| view! { <li><a href=format!("{}#columns", link_to(&[(HIDE, None)]))>"Show all"</a></li> });
+    view! {
+        // Open again after a toggle (the link says `#columns`), so several can be chosen in turn.
+        <details class="columns-menu" id="columns" open=move || location.hash.get().trim_start_matches('#') == "columns">
+            <summary>{summary}</summary>
+            <ul class="plain">{toggles}{show_all}</ul>
+        </details>
     }
 }
 

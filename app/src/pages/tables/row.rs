@@ -9,13 +9,13 @@ use serde_json::{Map, Value};
 
 use super::TablesNav;
 use crate::api::tables::{
-    get_row, load_row_form, ColumnView, DeleteRow, RowForm, RowView, SaveRow,
+    choices as choices_of, get_row, load_row_form, ColumnView, DeleteRow, RowForm, RowView, SaveRow,
 };
 use crate::components::allowed::Allowed;
 use crate::components::confirm::ConfirmButton;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
-use crate::components::use_hydrated;
+use crate::components::{awaiting_script, use_hydrated};
 use depot_domain::Role;
 
 #[component]
@@ -96,6 +96,8 @@ fn edited(
 /// choices, and the server's refusal of this field beside it.
 #[component]
 fn RowField(
+    /// The database the row is in: a foreign key's choices are searched there.
+    database: String,
     column: ColumnView,
     initial: String,
     node: NodeRef<leptos::html::Input>,
@@ -106,11 +108,14 @@ fn RowField(
     let name = column.name.clone();
     // A key is fixed once the row exists; a generated column is the database's to fill.
     let locked = (!is_new && column.in_key) || (is_new && column.generated);
-    let input_type = if column.input == "text" {
+    // A foreign key takes text too: typing a label ("Balls") finds the row to pick.
+    let references = column.references.clone();
+    let input_type = if column.input == "text" || references.is_some() {
         "text"
     } else {
         "number"
     };
+    let input_mode = (column.input == "integer").then_some("numeric");
     let step = if column.input == "number" {
         Some("any")
     } else {
@@ -125,24 +130,51 @@ fn RowField(
         .references
         .as_ref()
         .map(|_| format!("choices-{name}"));
-    // A foreign key reads as the row it points at, as it is typed: "1" → "AC/DC".
+    // A foreign key reads as the row it points at, as it is typed: "1" → "AC/DC". The form
+    // brings the first rows to choose from; what is typed beyond them is searched for.
     let (typed, set_typed) = signal(initial.clone());
+    let has_choices = choices.is_some();
+    let found = RwSignal::new(choices.unwrap_or_default());
+    let search = Action::new(move |(target, text): &(String, String)| {
+        choices_of(database.clone(), target.clone(), text.clone())
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(more)) = search.value().get() {
+            found.update(|known| {
+                for choice in more {
+                    if !known.iter().any(|(key, _)| *key == choice.0) {
+                        known.push(choice);
+                    }
+                }
+            });
+        }
+    });
+    let on_input = move |event: leptos::ev::Event| {
+        let text = event_target_value(&event);
+        set_typed.set(text.clone());
+        let known = found.with_untracked(|f| f.iter().any(|(key, _)| *key == text));
+        if let (Some(target), false, false) = (references.clone(), known, text.trim().is_empty()) {
+            search.dispatch((target, text));
+        }
+    };
     let label_id = format!("points-at-{name}");
-    let points_at = choices.clone().map(|found| {
+    let points_at = has_choices.then(|| {
         let label = move || {
             let key = typed.get();
-            found
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, label)| format!("→ {label}"))
+            found.with(|found| {
+                found
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, label)| format!("→ {label}"))
+            })
         };
         view! { <span class="points-at" id=label_id.clone() aria-live="polite">{label}</span> }
     });
     let described_by = points_at.is_some().then(|| label_id.clone());
-    let choice_list = choices.map(|found| {
+    let choice_list = has_choices.then(|| {
         view! {
             <datalist id=format!("choices-{name}")>
-                {found.into_iter().map(|(key, label)| view! {
+                {move || found.get().into_iter().map(|(key, label)| view! {
                     <option value=key.clone() label=format!("{label} ({key})")/>
                 }).collect_view()}
             </datalist>
@@ -157,6 +189,7 @@ fn RowField(
             </span>
             <input
                 type=input_type
+                inputmode=input_mode
                 step=step
                 name=name.clone()
                 value=initial
@@ -165,7 +198,7 @@ fn RowField(
                 readonly=locked
                 required=column.required
                 aria-describedby=described_by
-                on:input=move |event| set_typed.set(event_target_value(&event))
+                on:input=on_input
                 node_ref=node
             />
             {choice_list}
@@ -294,7 +327,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
                     .filter(|e| e.fields.contains(&name))
                     .map(|e| e.error)
             });
-            view! { <RowField column initial node is_new choices error=field_error/> }
+            view! { <RowField database=shape.database.clone() column initial node is_new choices error=field_error/> }
         })
         .collect_view();
 
@@ -339,10 +372,9 @@ fn RowFields(form: RowForm) -> impl IntoView {
             {writable.then(|| view! {
                 <Allowed role=Role::Writer>
                     <div class="form-actions">
-                        <button type="submit" disabled=move || !hydrated.get() || save.pending().get()>{if is_new { "Create" } else { "Save" }}</button>
+                        <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || save.pending().get()>{if is_new { "Create" } else { "Save" }}</button>
                         {(!is_new).then(|| view! {
-                            <ConfirmButton label="Delete" confirm="Delete" question=delete_question.clone() on_confirm=on_delete
-                                disabled=Signal::derive(move || !hydrated.get())/>
+                            <ConfirmButton label="Delete" confirm="Delete" question=delete_question.clone() on_confirm=on_delete/>
                         })}
                     </div>
                 </Allowed>

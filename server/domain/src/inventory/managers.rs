@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use super::error::{InventoryError, InventoryResult};
 use super::model::{Attribute, Datatype, Entity};
+use super::naming::{suffixes_taken, NameFormat};
 use super::service::{self, NewAttribute, Reader};
 use crate::audit::{self, Change, Surface};
 use crate::auth::actor::Actor;
@@ -122,31 +123,14 @@ pub async fn allocate_name(
     let kind = super::drivers::type_of(driver).ok_or_else(|| {
         InventoryError::Precondition(format!("The driver \"{driver}\" is not a valid driver"))
     })?;
-    let properties = properties_of(store.pool(), manager).await?;
-    let property = |name: &str| properties.get(name).map(String::as_str);
-    let basename = property("basename").unwrap_or_default().to_string();
-    let digits: usize = property("digits").and_then(|d| d.parse().ok()).unwrap_or(2);
-    let first: u64 = property("next").and_then(|n| n.parse().ok()).unwrap_or(1);
-    let leading_zeros = property("leadingZeros").is_none_or(|flag| flag != "0");
-    let number = |n: u64| match leading_zeros {
-        true => format!("{n:0digits$}"),
-        false => n.to_string(),
-    };
+    let format = NameFormat::of(store, manager).await?;
     for attempt in 0..RETRIES {
         let (suffix, name) = match resource {
             Some(resource) => (resource.to_string(), resource.to_string()),
             None => {
-                let mut used: Vec<String> = allocations(store, manager)
-                    .await?
-                    .into_iter()
-                    .map(|(r, _)| r)
-                    .collect();
-                used.extend(suffixes_taken(store, &basename).await?);
-                let mut n = first + attempt as u64;
-                while used.contains(&number(n)) {
-                    n += 1;
-                }
-                (number(n), format!("{basename}{}", number(n)))
+                let taken = suffixes_taken(store, manager, &format.basename).await?;
+                let n = format.free_from(format.first + attempt as u64, &taken);
+                (format.number(n), format.name(n))
             }
         };
         let mut tx = store.begin_write().await?;
@@ -199,24 +183,6 @@ pub async fn allocate_name(
         "no free name could be allocated from {} after {RETRIES} tries",
         manager.name
     )))
-}
-
-/// What follows `basename` in the names of live entities that start with it: names a name
-/// manager must not hand out though it never allocated them (made by hand, or loaded by an
-/// import), so it steps over them instead of colliding with each in turn.
-async fn suffixes_taken(store: &Store, basename: &str) -> InventoryResult<Vec<String>> {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM inventory_entities \
-         WHERE deleted_at IS NULL AND substr(name, 1, CAST($2 AS INTEGER)) = $1",
-    )
-    .bind(basename)
-    .bind(basename.chars().count() as i64)
-    .fetch_all(store.pool())
-    .await?;
-    Ok(names
-        .into_iter()
-        .filter_map(|name| name.strip_prefix(basename).map(str::to_string))
-        .collect())
 }
 
 /// An IP manager's network: its addresses from network+1 to the last before broadcast.

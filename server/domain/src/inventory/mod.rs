@@ -14,6 +14,7 @@ services! {
     pub mod import;
     pub mod managers;
     pub mod model;
+    pub mod naming;
     pub mod seed;
     pub mod service;
     pub use error::InventoryError;

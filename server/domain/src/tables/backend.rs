@@ -7,6 +7,7 @@
 //! type in PostgreSQL — so one code path serves every column type.
 
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use serde_json::{Number, Value};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -510,6 +511,7 @@ async fn introspect_sqlite(pool: &SqlitePool) -> TablesResult<Vec<Table>> {
             primary_key,
             foreign_keys,
             read_only: None,
+            row_statement: OnceLock::new(),
         });
     }
     resolve_implicit_references(&mut tables);
@@ -582,6 +584,7 @@ async fn introspect_postgres(pool: &PgPool) -> TablesResult<Vec<Table>> {
                 primary_key: Vec::new(),
                 foreign_keys: Vec::new(),
                 read_only: None,
+            row_statement: OnceLock::new(),
             });
         }
         let type_name: String = row.try_get("type_name")?;

@@ -2,7 +2,7 @@
 //! Every identifier Depot ever puts into SQL comes from here.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use super::backend::{CellKind, Connection};
 use super::error::{TablesError, TablesResult};
@@ -76,6 +76,8 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     /// Why this table may not be written here, if it may not.
     pub read_only: Option<String>,
+    /// The statement reading one row by its key (`service::get`), made on first use.
+    pub row_statement: OnceLock<String>,
 }
 
 impl Table {

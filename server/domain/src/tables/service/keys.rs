@@ -76,6 +76,29 @@ pub fn if_match_admits(header: &str, current: &str) -> bool {
         .any(|t| t == "*" || t == current)
 }
 
+/// The statement reading the row `key` names. It depends on the table alone, so it is made
+/// once per table, on the first read, and only bound for each request.
+pub(super) fn row_query(connection: &Connection, table: &Table, key: &RowKey) -> Query {
+    let statement = table.row_statement.get_or_init(|| {
+        let mut query = Query::new(format!(
+            "SELECT {} FROM {} WHERE ",
+            select_list(connection, table),
+            quote(&table.name)
+        ));
+        let condition = key_condition(connection, table, key, &mut query);
+        query.push(&condition);
+        query.sql
+    });
+    Query {
+        sql: statement.clone(),
+        args: table
+            .key_columns()
+            .zip(&key.0)
+            .map(|(column, value)| stored_form(column, Some(value.clone())))
+            .collect(),
+    }
+}
+
 pub(super) fn key_condition(
     connection: &Connection,
     table: &Table,

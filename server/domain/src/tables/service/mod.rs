@@ -53,16 +53,20 @@ pub(super) fn bind_value(
     column: &Column,
     text: Option<String>,
 ) -> String {
-    // SQLite keeps datetimes as text; Depot shows them with a `T` and stores them with a space,
-    // as SQLAlchemy does, so comparisons and sort order agree.
-    let text = match (column.kind, text) {
+    let placeholder = query.bind(stored_form(column, text));
+    connection.value_expr(column, &placeholder)
+}
+
+/// Caller text for `column` as the backend keeps it. SQLite keeps datetimes as text; Depot
+/// shows them with a `T` and stores them with a space, as SQLAlchemy does, so comparisons and
+/// sort order agree.
+fn stored_form(column: &Column, text: Option<String>) -> Option<String> {
+    match (column.kind, text) {
         (CellKind::Dynamic { datetime: true, .. }, Some(t))
             if t.len() >= 19 && t.as_bytes()[10] == b'T' =>
         {
             Some(format!("{} {}", &t[..10], &t[11..]))
         }
         (_, text) => text,
-    };
-    let placeholder = query.bind(text);
-    connection.value_expr(column, &placeholder)
+    }
 }

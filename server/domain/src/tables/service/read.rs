@@ -320,13 +320,7 @@ pub async fn get(database: &Database, table: &Table, key: &RowKey) -> TablesResu
         return Ok(None);
     }
     let connection = &database.connection;
-    let mut query = Query::new(format!(
-        "SELECT {} FROM {} WHERE ",
-        select_list(connection, table),
-        quote(&table.name)
-    ));
-    let condition = key_condition(connection, table, key, &mut query);
-    query.push(&condition);
+    let query = row_query(connection, table, key);
     Ok(connection
         .rows(&query, &table.columns)
         .await?

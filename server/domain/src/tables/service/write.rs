@@ -12,13 +12,7 @@ async fn locked_row(
     if !key_fits(table, key) {
         return Ok(None);
     }
-    let mut query = Query::new(format!(
-        "SELECT {} FROM {} WHERE ",
-        select_list(connection, table),
-        quote(&table.name)
-    ));
-    let condition = key_condition(connection, table, key, &mut query);
-    query.push(&condition);
+    let mut query = row_query(connection, table, key);
     query.push(connection.lock_clause());
     Ok(tx
         .rows(&query, &table.columns)

@@ -1,5 +1,6 @@
 //! Inventory pages: find entities and create them; an entity's attributes (typed editing), its
-//! pools and contents, its addresses; an IP manager's network as a picture of used and free.
+//! pools and contents, its addresses; a resource manager's use as a picture of used and free
+//! (`network.rs`).
 
 use depot_domain::inventory::drivers::DRIVERS;
 use leptos::html;
@@ -9,14 +10,17 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::Value;
 
 use crate::api::inventory::{
-    load_entity, search_entities, AddressUse, AllocateIp, AttributeView, ChangeMembership,
-    CreateEntity, EntityDetail, EntitySummary, NetworkUse, SetAttribute,
+    load_entity, search_entities, AllocateIp, AttributeView, ChangeMembership, CreateEntity,
+    EntityDetail, EntitySummary, SetAttribute,
 };
 use crate::components::allowed::Allowed;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
-use crate::components::use_hydrated;
+use crate::components::posts_to;
 use depot_domain::Role;
+
+mod network;
+use network::{NamesPicture, NetworkPicture};
 
 /// An attribute's value as a person reads it: clusto keeps an IPv4 address (`ip`, an int) as
 /// its unsigned value minus 2^31, shown here as the address it is.
@@ -45,7 +49,6 @@ pub fn InventoryPage() -> impl IntoView {
     let search = move || query.read().get("search");
     let found = Resource::new(search, search_entities);
     let create = ServerAction::<CreateEntity>::new();
-    let hydrated = use_hydrated();
     let (driver, name) = (
         NodeRef::<html::Select>::new(),
         NodeRef::<html::Input>::new(),
@@ -77,14 +80,14 @@ pub fn InventoryPage() -> impl IntoView {
             <button type="submit">"Find"</button>
         </form>
         <Allowed role=Role::Writer>
-            <form class="inline-form" on:submit=on_create aria-label="Create entity">
+            <form class="inline-form" method="post" action={posts_to::<CreateEntity>()} on:submit=on_create aria-label="Create entity">
                 <label>"Driver"
                     <select name="driver" node_ref=driver>
                         {DRIVERS.iter().map(|(d, _)| view! { <option value=*d selected=*d == "basicserver">{*d}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>"Name" <input type="text" name="name" node_ref=name required/></label>
-                <button type="submit" disabled=move || !hydrated.get() || create.pending().get()>"Create"</button>
+                <button type="submit" disabled=move || create.pending().get()>"Create"</button>
             </form>
         </Allowed>
         {move || match create.value().get() {
@@ -148,8 +151,8 @@ pub fn EntityPage() -> impl IntoView {
     }
 }
 
-/// An entity's page: its attributes, pools, contents and addresses — or, for an IP manager,
-/// the use of its network.
+/// An entity's page: its attributes, pools, contents and addresses — or, for a resource
+/// manager, the use of its network or names.
 #[component]
 fn EntityView(
     detail: EntityDetail,
@@ -166,9 +169,10 @@ fn EntityView(
         ip_managers,
         addresses,
         network,
+        names,
     } = detail;
     let name = entity.name.clone();
-    let is_manager = network.is_some();
+    let is_manager = network.is_some() || names.is_some();
     view! {
         <h1>{name.clone()} " " <span class="badge">{format!("{} · {}", entity.driver, entity.kind)}</span></h1>
         <Attributes name=name.clone() attrs set/>
@@ -179,6 +183,7 @@ fn EntityView(
         </ul>
         {(!is_manager && !ip_managers.is_empty()).then(|| view! { <Allocation name ip_managers allocate/> })}
         {network.map(|network| view! { <NetworkPicture addresses network/> })}
+        {names.map(|names| view! { <NamesPicture names/> })}
     }
 }
 
@@ -197,7 +202,7 @@ fn Attributes(
     attrs: Vec<AttributeView>,
     set: ServerAction<SetAttribute>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
+    let entity = name.clone();
     let (key, subkey, value, datatype) = (
         NodeRef::<html::Input>::new(),
         NodeRef::<html::Input>::new(),
@@ -236,16 +241,17 @@ fn Attributes(
             </tbody>
         </table>
         <Allowed role=Role::Writer>
-            <form class="inline-form" on:submit=on_set.clone() aria-label="Set attribute">
-                <label>"Key" <input type="text" node_ref=key required/></label>
-                <label>"Subkey" <input type="text" node_ref=subkey/></label>
-                <label>"Value" <input type="text" node_ref=value required/></label>
+            <form class="inline-form" method="post" action={posts_to::<SetAttribute>()} on:submit=on_set.clone() aria-label="Set attribute">
+                <input type="hidden" name="name" value=entity.clone()/>
+                <label>"Key" <input type="text" name="key" node_ref=key required/></label>
+                <label>"Subkey" <input type="text" name="subkey" node_ref=subkey/></label>
+                <label>"Value" <input type="text" name="value" node_ref=value required/></label>
                 <label>"Type"
-                    <select node_ref=datatype>
+                    <select name="datatype" node_ref=datatype>
                         {["string", "int", "datetime", "relation", "json"].into_iter().map(|t| view! { <option value=t>{t}</option> }).collect_view()}
                     </select>
                 </label>
-                <button type="submit" disabled=move || !hydrated.get()>"Set"</button>
+                <button type="submit">"Set"</button>
             </form>
         </Allowed>
     }
@@ -259,7 +265,6 @@ fn Pools(
     pools: Vec<EntitySummary>,
     membership: ServerAction<ChangeMembership>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
     let pool_choice = NodeRef::<html::Select>::new();
     let on_join = {
         let name = name.clone();
@@ -284,26 +289,34 @@ fn Pools(
                         <a href=entity_href(p)>{entity_path(p)}</a>
                         <Allowed role=Role::Writer>
                             " "
-                            <button type="button" class="link-danger" disabled=move || !hydrated.get()
-                                on:click={
+                            <form class="inline" method="post" action={posts_to::<ChangeMembership>()}
+                                on:submit={
                                     let (pool, device) = (pool.clone(), device.clone());
-                                    move |_| { membership.dispatch(ChangeMembership { pool: pool.clone(), device: device.clone(), insert: false }); }
+                                    move |event: leptos::ev::SubmitEvent| {
+                                        event.prevent_default();
+                                        membership.dispatch(ChangeMembership { pool: pool.clone(), device: device.clone(), insert: false });
+                                    }
                                 }>
-                                "remove"
-                            </button>
+                                <input type="hidden" name="pool" value=pool.clone()/>
+                                <input type="hidden" name="device" value=device.clone()/>
+                                <input type="hidden" name="insert" value="false"/>
+                                <button type="submit" class="link-danger">"remove"</button>
+                            </form>
                         </Allowed>
                     </li>
                 }
             }).collect_view()}
         </ul>
         <Allowed role=Role::Writer>
-            <form class="inline-form" on:submit=on_join.clone() aria-label="Add to pool">
+            <form class="inline-form" method="post" action={posts_to::<ChangeMembership>()} on:submit=on_join.clone() aria-label="Add to pool">
+                <input type="hidden" name="device" value=name.clone()/>
+                <input type="hidden" name="insert" value="true"/>
                 <label>"Pool"
-                    <select node_ref=pool_choice>
+                    <select name="pool" node_ref=pool_choice>
                         {pools.iter().map(|p| view! { <option value=p.name.clone()>{p.name.clone()}</option> }).collect_view()}
                     </select>
                 </label>
-                <button type="submit" disabled=move || !hydrated.get()>"Add to pool"</button>
+                <button type="submit">"Add to pool"</button>
             </form>
         </Allowed>
     }
@@ -316,7 +329,7 @@ fn Allocation(
     ip_managers: Vec<EntitySummary>,
     allocate: ServerAction<AllocateIp>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
+    let entity = name.clone();
     let manager_choice = NodeRef::<html::Select>::new();
     let on_allocate = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -330,80 +343,15 @@ fn Allocation(
     view! {
         <h2>"Addresses"</h2>
         <Allowed role=Role::Writer>
-            <form class="inline-form" on:submit=on_allocate.clone() aria-label="Allocate address">
+            <form class="inline-form" method="post" action={posts_to::<AllocateIp>()} on:submit=on_allocate.clone() aria-label="Allocate address">
+                <input type="hidden" name="object" value=entity.clone()/>
                 <label>"From"
-                    <select node_ref=manager_choice>
+                    <select name="manager" node_ref=manager_choice>
                         {ip_managers.iter().map(|m| view! { <option value=m.name.clone()>{m.name.clone()}</option> }).collect_view()}
                     </select>
                 </label>
-                <button type="submit" disabled=move || !hydrated.get()>"Allocate an address"</button>
+                <button type="submit">"Allocate an address"</button>
             </form>
         </Allowed>
-    }
-}
-
-/// An IP manager's network: how much of it is in use (counted over the whole network), who
-/// holds each address, and a picture of the first 1,024 addresses.
-#[component]
-fn NetworkPicture(addresses: Vec<AddressUse>, network: NetworkUse) -> impl IntoView {
-    let used = network.allocated.len();
-    let share = match network.usable.parse::<f64>() {
-        Ok(usable) if usable > 0.0 => format!("{:.1} %", used as f64 * 100.0 / usable),
-        _ => "—".into(),
-    };
-    let summary = format!(
-        "{used} of {} addresses of {} in use ({share})",
-        network.usable, network.cidr
-    );
-    let drawn = addresses.len();
-    view! {
-        <h2>"Network use"</h2>
-        <p class="network-summary">{summary.clone()}</p>
-        {if network.allocated.is_empty() {
-            view! { <p class="empty">"No address is allocated yet."</p> }.into_any()
-        } else {
-            view! {
-                <table class="data allocations">
-                    <thead><tr><th>"Address"</th><th>"Held by"</th></tr></thead>
-                    <tbody>
-                        {network.allocated.into_iter().map(|a| {
-                            let holder = a.holder.unwrap_or_default();
-                            let name = holder.rsplit('/').next().unwrap_or_default().to_string();
-                            view! {
-                                <tr>
-                                    <td><code>{a.address}</code></td>
-                                    <td><a href=format!("/entities/{}", crate::urlencode(&name))>{holder}</a></td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }.into_any()
-        }}
-        <h3>"Free"</h3>
-        {if network.free.is_empty() {
-            view! { <p class="empty">"No address is free."</p> }.into_any()
-        } else {
-            view! {
-                <ul class="free-ranges">
-                    {network.free.into_iter().map(|(first, last, count)| {
-                        let run = if first == last { first } else { format!("{first} – {last}") };
-                        let noun = if count == "1" { "address" } else { "addresses" };
-                        view! { <li><code>{run}</code>{format!(" ({count} {noun})")}</li> }
-                    }).collect_view()}
-                </ul>
-            }.into_any()
-        }}
-        <p class="legend">
-            <span class="ip used" aria-hidden="true"></span>" in use "
-            <span class="ip" aria-hidden="true"></span>" free"
-            {format!(" · the first {drawn} addresses")}
-        </p>
-        <div class="ip-grid" role="img" aria-label=summary>
-            {addresses.iter().map(|a| {
-                let title = match &a.holder { Some(h) => format!("{} — {h}", a.address), None => format!("{} — free", a.address) };
-                view! { <span class="ip" class:used=a.holder.is_some() title=title data-address=a.address.clone()></span> }
-            }).collect_view()}
-        </div>
     }
 }
