@@ -2,6 +2,7 @@
 // PostgreSQL — and see an edit that lost a race shown beside theirs instead of silently
 // overwriting either.
 import { expect, test, type Page } from "@playwright/test";
+import { hydrated } from "../support/hydrated";
 import { adminKey, signInAsAdmin } from "../support/sign-in";
 
 const chinooks = [
@@ -132,10 +133,11 @@ test("a foreign key reads as the row it points at while it is typed", async ({ p
 
   // Beyond the first rows the form brings, a label typed is searched for: the matches join
   // the field's choices, and the key picked reads as its row.
-  const choices = page.locator("#choices-AlbumId option");
-  await expect(choices).toHaveCount(50);
+  const rotten = page.locator('#choices-AlbumId option[value="202"]');
+  await expect(page.locator("#choices-AlbumId option").first()).toBeAttached();
+  await expect(rotten).toHaveCount(0);
   await album.fill("Rotten Apples");
-  await expect(page.locator('#choices-AlbumId option[value="202"]')).toHaveAttribute("label", "Rotten Apples: Greatest Hits (202)");
+  await expect(rotten).toHaveAttribute("label", "Rotten Apples: Greatest Hits (202)");
   await album.fill("202");
   await expect(pointsAt).toHaveText("→ Rotten Apples: Greatest Hits");
 });
@@ -143,6 +145,7 @@ test("a foreign key reads as the row it points at while it is typed", async ({ p
 test("columns are hidden and shown again from the URL, filters on a hidden column still apply", async ({ page }) => {
   await signIn(page);
   await page.goto("/tables/chinook/track?Composer=AC%2FDC");
+  await hydrated(page);
   await expect(page.locator(".pager")).toContainText("8 rows");
   const header = page.locator("table.rows thead tr").first();
   await expect(header).toContainText("Composer");

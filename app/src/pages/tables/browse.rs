@@ -251,9 +251,17 @@ fn columns_menu(
     );
     let show_all = (!hidden.is_empty())
         .then(|| view! { <li><a href=format!("{}#columns", link_to(&[(HIDE, None)]))>"Show all"</a></li> });
+    // Open again after a toggle (the link says `#columns`), so several can be chosen in turn:
+    // an effect, because the page may have been rendered by the server, which sees no `#`.
+    Effect::new(move |_| {
+        if location.hash.get().trim_start_matches('#') == "columns" {
+            if let Some(menu) = document().get_element_by_id("columns") {
+                let _ = menu.set_attribute("open", "");
+            }
+        }
+    });
     view! {
-        // Open again after a toggle (the link says `#columns`), so several can be chosen in turn.
-        <details class="columns-menu" id="columns" open=move || location.hash.get().trim_start_matches('#') == "columns">
+        <details class="columns-menu" id="columns">
             <summary>{summary}</summary>
             <ul class="plain">{toggles}{show_all}</ul>
         </details>
