@@ -1,5 +1,8 @@
 //! Depot's admin UI: the HTML shell, the routes, the pages and the server functions they call.
 //! Rendered on the server (`ssr`) and hydrated in the browser (`hydrate`).
+// A page's view is one nested type; the release build of the users table's row (a form in a
+// details in a cell) computes its layout deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;

@@ -204,6 +204,8 @@ fn UserRow(user: User, actions: UserActions) -> impl IntoView {
             </td>
         </tr>
     }
+    // Its type erased: nested in the table's, it is too deep for a release build's layout.
+    .into_any()
 }
 
 /// Setting a password, folded away until asked for: a `<details>`, so it opens without
