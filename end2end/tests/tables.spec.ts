@@ -171,6 +171,7 @@ test("columns are hidden and shown again from the URL, filters on a hidden colum
 
   // A link keeps the view: a fresh load of the same address hides the same columns.
   await page.goto(page.url().replace(/#.*/, ""));
+  await hydrated(page);
   await expect(header).not.toContainText("Composer");
   await page.getByText(/Columns · 7 of 9 shown/).click();
   await page.getByRole("link", { name: "Show all" }).click();
