@@ -69,6 +69,12 @@ pub async fn suffixes_taken(
         .into_iter()
         .map(|(suffix, _)| suffix)
         .collect();
+    taken.extend(suffixes_of_names(store, basename).await?);
+    Ok(taken)
+}
+
+/// What follows `basename` in the names of live entities that start with it.
+async fn suffixes_of_names(store: &Store, basename: &str) -> InventoryResult<Vec<String>> {
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM inventory_entities \
          WHERE deleted_at IS NULL AND substr(name, 1, CAST($2 AS INTEGER)) = $1",
@@ -77,12 +83,10 @@ pub async fn suffixes_taken(
     .bind(basename.chars().count() as i64)
     .fetch_all(store.pool())
     .await?;
-    taken.extend(
-        names
-            .into_iter()
-            .filter_map(|name| name.strip_prefix(basename).map(str::to_string)),
-    );
-    Ok(taken)
+    Ok(names
+        .into_iter()
+        .filter_map(|name| name.strip_prefix(basename).map(str::to_string))
+        .collect())
 }
 
 /// A name manager's names as its page shows them: every number from 1 to past the last one
@@ -98,7 +102,9 @@ pub struct NameUse {
 pub async fn name_use(store: &Store, manager: &Entity, shown: u64) -> InventoryResult<NameUse> {
     let format = NameFormat::of(store, manager).await?;
     let held = allocations(store, manager).await?;
-    let taken = suffixes_taken(store, manager, &format.basename).await?;
+    // What `suffixes_taken` reads, without reading the allocations a second time.
+    let mut taken: Vec<String> = held.iter().map(|(suffix, _)| suffix.clone()).collect();
+    taken.extend(suffixes_of_names(store, &format.basename).await?);
     let next = format.free_from(format.first, &taken);
     let highest = held
         .iter()
