@@ -34,6 +34,27 @@ ensure_build_tools() {
   fi
 }
 
+# A release build runs wasm-opt. This one is npm's binaryen: wasm-opt compiled to WebAssembly and
+# run by Node, installed in seconds — not Debian's binaryen 108, whose output throws
+# "WebAssembly.Table.set(): Argument 1 is invalid for table" in Chromium, so the page never
+# hydrates; nor the crates.io wasm-opt crate, a 12-minute C++ compile.
+BINARYEN_VERSION=132.0.0
+
+ensure_release_tools() {
+  ensure_build_tools
+  if ! command -v npm >/dev/null; then
+    say "installing Node.js and npm (the release build's wasm-opt runs on Node)"
+    apt_install nodejs npm
+  fi
+  local dir="$HOME/.cache/depot/binaryen-$BINARYEN_VERSION"
+  if [[ ! -x "$dir/node_modules/.bin/wasm-opt" ]]; then
+    say "installing wasm-opt (npm's binaryen $BINARYEN_VERSION)"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --no-save --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
+}
+
 apt_install() {
   if [[ ! -f /var/lib/apt/periodic/depot-updated ]]; then
     apt-get update -qq

@@ -27,9 +27,6 @@ SANDMAN2_PINS = [
 DATASETTE_PINS = ["datasette==0.65.5"]
 CHART_PINS = ["matplotlib"]
 
-# wasm-opt from the crates.io `wasm-opt` crate: the version the README's bundle size was taken with.
-WASM_OPT_VERSION = "0.116.1"
-
 
 def say(message):
     print(f"== {message}", flush=True)
@@ -89,19 +86,11 @@ def depot_binary():
         return os.path.abspath(given)
     env = {**os.environ, "CARGO_TARGET_DIR": TARGET}
     env["PATH"] = os.path.expanduser("~/.cargo/bin") + os.pathsep + env.get("PATH", "")
-    # cargo-leptos, the wasm32 target and wasm-bindgen exactly as `make run` installs them.
-    say("checking the build tools (.ci/tools.sh)")
-    subprocess.run(["bash", "-c", 'source .ci/tools.sh && ensure_build_tools'], cwd=ROOT, env=env, check=True)
-    # The release build runs wasm-opt; the binary of the crates.io crate is the one the
-    # bundle size in the README was measured with, and it needs no download at build time.
-    version = subprocess.run(["bash", "-c", "wasm-opt --version 2>/dev/null || true"],
-                             capture_output=True, text=True, env=env).stdout
-    if "116" not in version:
-        say(f"installing wasm-opt {WASM_OPT_VERSION} (crates.io; several minutes)")
-        subprocess.run(["cargo", "install", "wasm-opt", "--version", WASM_OPT_VERSION, "--locked"],
-                       env=env, check=True)
+    # cargo-leptos, the wasm32 target and wasm-bindgen exactly as `make run` installs them, and
+    # the wasm-opt the release build runs (.ci/tools.sh, ensure_release_tools).
     say("building Depot (cargo leptos build --release --split --precompress)")
-    subprocess.run(["cargo", "leptos", "build", "--release", "--split", "--precompress"], cwd=ROOT, env=env, check=True)
+    subprocess.run(["bash", "-c", "source .ci/tools.sh && ensure_release_tools && "
+                    "cargo leptos build --release --split --precompress"], cwd=ROOT, env=env, check=True)
     return os.path.join(TARGET, "release", "depot")
 
 

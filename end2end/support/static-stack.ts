@@ -4,9 +4,9 @@
 // (SeaweedFS from PyPI). Each piece on loopback ports of its own, stopped by `stop()`.
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer, Socket } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
+import { freePort, waitForPort } from "./ports";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const ADMIN_PASSWORD = "static-site-admin-password";
@@ -22,33 +22,6 @@ export type StaticStack = {
   admin: { user: string; password: string };
   stop(): Promise<void>;
 };
-
-/** A loopback port nothing listens on now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, what: string, log: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once("connect", () => { socket.destroy(); resolve(true); });
-      socket.once("error", () => resolve(false));
-      socket.connect(port, "127.0.0.1");
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} never listened on ${port}:\n${log()}`);
-}
 
 /** A PyPI package's virtualenv under ~/.cache/depot, made once (shared with the Rust tests). */
 function venv(name: string, requirement: string): string {

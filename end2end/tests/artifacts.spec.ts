@@ -3,9 +3,20 @@ import { expect, test } from "@playwright/test";
 import { adminKey, signInAsAdmin } from "../support/sign-in";
 import { strToU8, zipSync } from "../support/zip";
 
-/// A jar whose manifest names no version (the form gives it).
-const jar = (marker: string) =>
-  Buffer.from(zipSync({ "META-INF/MANIFEST.MF": strToU8("Manifest-Version: 1.0\r\n"), "Main.class": strToU8(marker) }));
+/// A jar whose manifest names no version (the form gives it), with Depot's descriptor of the
+/// app class and its config schema: `table` always, `retries` from 1.0.1 on.
+const jar = (version: string) => {
+  const properties: Record<string, object> = { table: { type: "string" } };
+  if (version !== "1.0.0") properties.retries = { type: "integer" };
+  const descriptor = { apps: [{ className: "shop.Checkout", configSchema: { type: "object", required: ["table"], properties } }] };
+  return Buffer.from(
+    zipSync({
+      "META-INF/MANIFEST.MF": strToU8("Manifest-Version: 1.0\r\n"),
+      "META-INF/depot/artifact.json": strToU8(JSON.stringify(descriptor)),
+      "Main.class": strToU8(version),
+    }),
+  );
+};
 
 test("an artifact is uploaded in the browser and an app is upgraded and rolled back", async ({ page, request }) => {
   await signInAsAdmin(page);
@@ -47,6 +58,7 @@ test("an artifact is uploaded in the browser and an app is upgraded and rolled b
   await expect(question).toContainText("Upgrade checkout from 1.0.0 to 1.0.1?");
   await expect(question).toContainText("The config stays as it is.");
   await expect(question).toContainText("The plugins stay the same.");
+  await expect(question).toContainText("Config fields added: retries (integer).");
   // The question takes the focus: Enter would confirm.
   await expect(question.getByRole("button", { name: "Upgrade" })).toBeFocused();
   await question.getByRole("button", { name: "Upgrade" }).click();
@@ -63,6 +75,7 @@ test("an artifact is uploaded in the browser and an app is upgraded and rolled b
   await card.getByRole("button", { name: "Change version…" }).click();
   const dialog = card.getByRole("alertdialog");
   await expect(dialog).toContainText("Roll back checkout from 1.0.1 to 1.0.0?");
+  await expect(dialog).toContainText("Config fields removed: retries.");
   await expect(dialog.locator("table.config-diff")).toContainText('"orders_v2"');
   await expect(dialog.locator("table.config-diff")).toContainText('"orders"');
   await dialog.getByRole("button", { name: "Roll back" }).click();

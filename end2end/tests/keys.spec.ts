@@ -3,6 +3,7 @@
 import { expect, test } from "@playwright/test";
 import { hydrated } from "../support/hydrated";
 import { newUser, password, signInAsAdmin, submitSignIn } from "../support/sign-in";
+import { askingControl } from "../support/ask";
 
 test("a user signs in, makes a key, uses it, revokes it and signs out", async ({ page, request }) => {
   const name = await newUser(request, "e2e", "writer");
@@ -46,7 +47,8 @@ test("a user signs in, makes a key, uses it, revokes it and signs out", async ({
   await expect(row.locator("td").nth(4)).not.toHaveText("never");
 
   // Revoke it, confirming in the page: the same call is now refused.
-  await row.getByRole("button", { name: "Revoke…" }).click();
+  await hydrated(page); // the question takes the focus once hydrated
+  await askingControl(row, "Revoke…").click();
   const confirmRevoke = row.getByRole("alertdialog").getByRole("button", { name: "Revoke", exact: true });
   await expect(confirmRevoke).toBeFocused();
   await confirmRevoke.click();

@@ -2,6 +2,7 @@
 // JavaScript (a post to the server function's own route, and back to the page), refusals
 // included; what needs the script says so on the control, and the page says why.
 import { expect, test, type Browser } from "@playwright/test";
+import { askingControl } from "../support/ask";
 import { hydrated } from "../support/hydrated";
 import { signInAsAdmin } from "../support/sign-in";
 
@@ -47,6 +48,12 @@ test("without JavaScript, users, entities, dots and commits are made from plain 
   // Times are in UTC, readably, until a script can use the reader's zone.
   await expect(row.locator("time").first()).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
 
+  // Removing asks first, in the page, and works without the script too.
+  await askingControl(row, "Remove…").click();
+  await row.getByRole("alertdialog").getByRole("button", { name: "Remove", exact: true }).click();
+  await expect(page).toHaveURL(/\/users\??$/);
+  await expect(page.locator(`tr[data-user="${name}"]`)).toHaveCount(0);
+
   // An entity, an attribute on it.
   const entity = `plain-web${Date.now()}`;
   await page.goto("/entities");
@@ -79,6 +86,45 @@ test("without JavaScript, users, entities, dots and commits are made from plain 
   await commit.getByLabel("Message").fill("without a script");
   await commit.getByRole("button", { name: "Commit" }).click();
   await expect(page.getByRole("group", { name: "Commit graph" })).toContainText("without a script");
+  await done();
+});
+
+test("without JavaScript, a row is created and edited from its form, and a refusal is shown at its field", async ({ browser, baseURL, request }) => {
+  const { page, done } = await withoutScript(browser, baseURL);
+  const field = (name: string) => page.locator(`input[name="values[${name}]"]`);
+
+  // A new genre: the database numbers it, the browser is sent to the saved row.
+  const genre = `Plain ${Date.now()}`;
+  await page.goto("/tables/chinook/genre/new");
+  await field("Name").fill(genre);
+  await page.getByRole("button", { name: "Create" }).click();
+  await expect(page).toHaveURL(/\/tables\/chinook\/genre\/row\/\d+\?saved=1$/);
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await expect(field("Name")).toHaveValue(genre);
+  const id = await field("GenreId").inputValue();
+
+  // Edited: the key stays, the change is kept.
+  await field("Name").fill(`${genre} (edited)`);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page).toHaveURL(new RegExp(`/row/${id}\\?saved=1$`));
+  const auth = { Authorization: `Bearer ${process.env.DEPOT_ADMIN_KEY}` };
+  const stored = await (await request.get(`/db/chinook/genre/${id}`, { headers: auth })).json();
+  expect(stored).toEqual({ GenreId: Number(id), Name: `${genre} (edited)` });
+
+  // Deleted, after the question in the page (a <details>: it opens without a script).
+  await askingControl(page, "Delete…").click();
+  const question = page.getByRole("alertdialog", { name: `Delete row ${id}? This cannot be undone.` });
+  await question.getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(page).toHaveURL(/\/tables\/chinook\/genre$/);
+  expect((await request.get(`/db/chinook/genre/${id}`, { headers: auth })).status()).toBe(404);
+
+  // A refused value comes back to its field, in words.
+  await page.goto("/tables/chinookpg/artist/new");
+  await field("artist_id").fill("1");
+  await field("name").fill("AC/DC again");
+  await page.getByRole("button", { name: "Create" }).click();
+  const refused = page.locator("label.field", { has: field("artist_id") });
+  await expect(refused.locator(".field-error")).toContainText("already exists");
   await done();
 });
 

@@ -3,6 +3,7 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { hydrated } from "../support/hydrated";
 import { adminKey, signInAsAdmin } from "../support/sign-in";
+import { askingControl } from "../support/ask";
 
 /** Sends the CSV `name` with `text` through the page's upload form, once it is ready; the form. */
 async function uploadCsv(page: Page, name: string, text: string): Promise<Locator> {
@@ -84,7 +85,8 @@ test("a dot is versioned in the browser: upload, commit, branch, change, diff", 
   await commitMore.getByRole("button", { name: "Commit" }).click();
   await expect(graph).toContainText("second readings");
   await graph.getByRole("link", { name: /first readings/ }).click();
-  await page.getByRole("button", { name: "Roll master back to this commit…" }).click();
+  await hydrated(page); // the question takes the focus once hydrated
+  await askingControl(page, "Roll master back to this commit…").click();
   const rollBack = page.getByRole("alertdialog").getByRole("button", { name: "Roll back" });
   await expect(rollBack).toBeFocused();
   await rollBack.click();

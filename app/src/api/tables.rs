@@ -186,6 +186,26 @@ mod server {
         }
     }
 
+    /// A plain form's fields as the values the hydrated form would send. The form has an input
+    /// for every column and a browser sends them all, as text: a blank one is no value — left
+    /// out of a new row (the database's default, or its own numbering), empty in an edit — and
+    /// in an edit the key's columns, shown read-only, are not written. Text is what the backend
+    /// binds anyway (`service::bind_value`), so "42" reaches an integer column as 42.
+    pub fn typed_in_a_form(
+        table: &Table,
+        is_new: bool,
+        values: Map<String, Value>,
+    ) -> Map<String, Value> {
+        values
+            .into_iter()
+            .filter(|(name, _)| is_new || !table.key_columns().any(|column| column.name == *name))
+            .filter_map(|(name, value)| match value {
+                Value::String(text) if text.is_empty() => (!is_new).then_some((name, Value::Null)),
+                value => Some((name, value)),
+            })
+            .collect()
+    }
+
     /// The page URL's parameters as a selection's: `COL` with `COL.op=gt` becomes `COL__gt`,
     /// empty filters are dropped, and paging defaults to page 1 of 20.
     pub fn selection_params(query: &str) -> Vec<(String, String)> {
@@ -329,7 +349,9 @@ pub async fn choices(
 }
 
 /// `POST /api/tables/save` `{"db", "table", "key"?, "values", "etag"?}`: creates a row (no key)
-/// or updates one; with `etag`, only if nobody changed it since.
+/// or updates one; with `etag`, only if nobody changed it since. `plain_form`: the values are a
+/// page's form fields as typed, posted before or without its script ([`typed_in_a_form`]); the
+/// browser is sent on to the saved row.
 #[server(prefix = "/api", client = Fetch, endpoint = "tables/save", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn save_row(
     db: String,
@@ -337,9 +359,15 @@ pub async fn save_row(
     key: Option<String>,
     values: Map<String, Value>,
     etag: Option<String>,
+    #[server(default)] plain_form: bool,
 ) -> Result<RowView, ApiError> {
     use depot_domain::tables::service::{self, Created, RowKey};
     let (database, table, actor, _) = server::open(&db, &table).await?;
+    let values = if plain_form {
+        server::typed_in_a_form(&table, key.is_none(), values)
+    } else {
+        values
+    };
     let (store, _) = super::caller().await?;
     let by = depot_domain::tables::Writer {
         store: &store,
@@ -365,16 +393,25 @@ pub async fn save_row(
             .await?
         }
     };
-    Ok(server::row_view(&table, row))
+    let view = server::row_view(&table, row);
+    if plain_form {
+        leptos_axum::redirect(&format!(
+            "/tables/{db}/{}/row/{}?saved=1",
+            table.resource, view.key
+        ));
+    }
+    Ok(view)
 }
 
-/// `POST /api/tables/delete` `{"db", "table", "key", "etag"?}`.
+/// `POST /api/tables/delete` `{"db", "table", "key", "etag"?}`. `plain_form`: posted by the
+/// page's form before or without its script; the browser is sent on to the table.
 #[server(prefix = "/api", client = Fetch, endpoint = "tables/delete", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn delete_row(
     db: String,
     table: String,
     key: String,
     etag: Option<String>,
+    #[server(default)] plain_form: bool,
 ) -> Result<(), ApiError> {
     use depot_domain::tables::service::{self, RowKey};
     let (database, table, actor, _) = server::open(&db, &table).await?;
@@ -385,5 +422,9 @@ pub async fn delete_row(
     };
     let row_key = RowKey::parse(&table, &key)?;
     service::delete(by, &database, &table, &row_key, etag.as_deref()).await?;
+    if plain_form {
+        // Back to the table: the page the form was on is gone.
+        leptos_axum::redirect(&format!("/tables/{db}/{}", table.resource));
+    }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The question asked in the page before something that cannot be undone (revoking a key,
-//! removing a user, rolling a dot back, moving an app to another version) — in place of the
-//! browser's `confirm()`, which blocks the tab, cannot show detail and cannot be styled.
+//! removing a user or a row, rolling a dot back, moving an app to another version) — in place
+//! of the browser's `confirm()`, which blocks the tab, cannot show detail and cannot be styled.
 //!
 //! It takes the focus when it appears (its confirm button, so Enter confirms and a screen
 //! reader reads the question); Cancel or Escape puts it away.
@@ -42,41 +42,97 @@ pub fn Confirmation(
     }
 }
 
-/// A button that asks first: a click shows the [`Confirmation`] beside it, and the focus
-/// returns to the button when the question is put away unanswered.
+/// Where a [`ConfirmButton`]'s question posts before or without the page's script: a server
+/// function's route (which takes a form's fields, `api::codec`) and its arguments.
+#[derive(Clone)]
+pub struct PlainPost {
+    action: String,
+    fields: Vec<(&'static str, Signal<String>)>,
+}
+
+impl PlainPost {
+    pub fn to<F: server_fn::ServerFn>() -> Self {
+        Self {
+            action: super::posts_to::<F>(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// One argument, as a hidden field; a signal's value is read when the form is sent.
+    pub fn field(mut self, name: &'static str, value: impl Into<Signal<String>>) -> Self {
+        self.fields.push((name, value.into()));
+        self
+    }
+}
+
+/// A control that asks first. A `<details>`: its summary is the control, its content the
+/// question and the confirm button, so the question opens and is answered before and without
+/// the page's script — the confirm button then posts `posts` as a plain form. Hydrated,
+/// confirming calls `on_confirm` instead, the question takes the focus when it opens, and
+/// Cancel or Escape puts it away and gives the focus back to the control. A block: not in a `<p>`,
+/// which the question's form would end.
 #[component]
 pub fn ConfirmButton(
-    /// The button's label: "Remove…".
+    /// The control's label: "Remove…".
     #[prop(into)]
     label: TextProp,
-    /// The question, read when it is asked.
+    /// The question, in words.
     #[prop(into)]
     question: TextProp,
     confirm: &'static str,
     on_confirm: Callback<()>,
-    /// Disabled besides before hydration (when it always is: asking needs the script).
+    posts: PlainPost,
+    /// The confirm button is disabled while this holds (an answer on its way).
     #[prop(into, optional)]
     disabled: Signal<bool>,
 ) -> impl IntoView {
     let hydrated = super::use_hydrated();
-    let (asking, set_asking) = signal(false);
-    let button = NodeRef::<html::Button>::new();
-    let cancel = Callback::new(move |()| {
-        set_asking.set(false);
-        if let Some(button) = button.get() {
+    let details = NodeRef::<html::Details>::new();
+    let summary = NodeRef::<html::Summary>::new();
+    let confirm_button = NodeRef::<html::Button>::new();
+    let close = move || {
+        if let Some(details) = details.get_untracked() {
+            details.set_open(false);
+        }
+    };
+    let put_away = move || {
+        close();
+        if let Some(summary) = summary.get_untracked() {
+            let _ = summary.focus();
+        }
+    };
+    let on_toggle = move |_| {
+        let open = details.get_untracked().is_some_and(|d| d.open());
+        if let (true, Some(button)) = (open, confirm_button.get_untracked()) {
             let _ = button.focus();
         }
-    });
-    let confirmed = Callback::new(move |()| {
-        set_asking.set(false);
+    };
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        close();
         on_confirm.run(());
-    });
+    };
+    let on_keydown = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Escape" {
+            put_away();
+        }
+    };
+    let asked = question.clone();
     view! {
-        <button type="button" class="danger" node_ref=button disabled=move || !hydrated.get() || disabled.get()
-            title=super::awaiting_script(hydrated) aria-expanded=move || asking.get().to_string()
-            on:click=move |_| set_asking.set(true)>{move || label.get()}</button>
-        {move || asking.get().then(|| view! {
-            <Confirmation question=question.get().to_string() confirm on_confirm=confirmed on_cancel=cancel/>
-        })}
+        <details class="ask" node_ref=details on:toggle=on_toggle>
+            <summary class="danger" node_ref=summary>{move || label.get()}</summary>
+            <form class="confirm" role="alertdialog" aria-label=move || asked.get() method="post" action=posts.action
+                on:submit=on_submit on:keydown=on_keydown>
+                {posts.fields.into_iter().map(|(name, value)| view! {
+                    <input type="hidden" name=name value=move || value.get()/>
+                }).collect_view()}
+                <p><strong>{move || question.get()}</strong></p>
+                <button type="submit" class="danger" node_ref=confirm_button disabled=move || disabled.get()>{confirm}</button>
+                // Without the script the summary puts the question away.
+                {move || hydrated.get().then(|| view! {
+                    " "<button type="button" class="secondary" on:click=move |_| put_away()>"Cancel"</button>
+                })}
+            </form>
+        </details>
     }
 }

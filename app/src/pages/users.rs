@@ -11,7 +11,7 @@ use crate::api::accounts::{
 };
 use crate::api::ApiError;
 use crate::components::allowed::Allowed;
-use crate::components::confirm::ConfirmButton;
+use crate::components::confirm::{ConfirmButton, PlainPost};
 use crate::components::error_view::ApiErrorView;
 use crate::components::layout::use_session_resource;
 use crate::components::loaded::Loaded;
@@ -198,7 +198,8 @@ fn UserRow(user: User, actions: UserActions) -> impl IntoView {
                             <button type="submit" class="secondary">{if disabled { "Enable" } else { "Disable" }}</button>
                         </form>
                         " "
-                        <ConfirmButton label="Remove…" confirm="Remove" on_confirm=remove question=question.clone()/>
+                        <ConfirmButton label="Remove…" confirm="Remove" on_confirm=remove question=question.clone()
+                            posts={PlainPost::to::<RemoveUser>().field("name", name.clone())}/>
                     })}
                 </Allowed>
             </td>
@@ -312,7 +313,8 @@ fn KeyTable(keys: Vec<ApiKey>, revoke_key: ServerAction<RevokeKey>) -> impl Into
                             <td>{match key.last_used_at { Some(at) => view! { <LocalTime at/> }.into_any(), None => "never".into_any() }}</td>
                             <td>{match key.revoked_at { Some(at) => view! { "revoked " <LocalTime at/> }.into_any(), None => "active".into_any() }}</td>
                             <td>{(!revoked).then(|| view! {
-                                <ConfirmButton label="Revoke…" confirm="Revoke" question on_confirm=revoke/>
+                                <ConfirmButton label="Revoke…" confirm="Revoke" question on_confirm=revoke
+                                    posts={PlainPost::to::<RevokeKey>().field("id", id.to_string())}/>
                             })}</td>
                         </tr>
                     }

@@ -14,7 +14,7 @@ use crate::api::versioning::{
 };
 use crate::api::ApiError;
 use crate::components::allowed::Allowed;
-use crate::components::confirm::ConfirmButton;
+use crate::components::confirm::{ConfirmButton, PlainPost};
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
@@ -604,11 +604,17 @@ fn CommitActions(
             </form>
         </Allowed>
         <Allowed role=Role::Writer>
-            <p>
+            // A block, not a paragraph: the question is a form, which would end a <p>.
+            <div class="rollback">
                 <ConfirmButton label=move || format!("Roll {} back to this commit…", view_state.get().branch)
                     confirm="Roll back" question on_confirm=on_rollback
+                    posts={PlainPost::to::<RollbackDot>()
+                        .field("namespace", Signal::derive(move || view_state.get().namespace))
+                        .field("name", Signal::derive(move || view_state.get().name))
+                        .field("branch", Signal::derive(move || view_state.get().branch))
+                        .field("commit", Signal::derive(move || view_state.get().at))}
                     disabled=Signal::derive(move || rollback.pending().get())/>
-            </p>
+            </div>
         </Allowed>
     }
 }

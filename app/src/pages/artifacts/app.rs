@@ -1,16 +1,16 @@
 //! An app on an artifact: its page (what it runs, its config and history), and the card that
 //! moves it to another version after a confirmation that shows what changes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use depot_domain::artifacts::AppDetail;
+use depot_domain::artifacts::{AppDetail, ArtifactDetail};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde_json::Value;
 
-use super::{app_href, artifact_href, plugins_by_version, scope_badge, version_href, Plugins};
+use super::{app_href, artifact_href, scope_badge, version_href};
 use crate::api::artifacts::{load_artifact, ArtifactOverview, ChangeAppVersion};
 use crate::components::allowed::Allowed;
 use crate::components::confirm::Confirmation;
@@ -45,12 +45,11 @@ pub fn AppPage() -> impl IntoView {
         {move || change.value().get().and_then(Result::err).map(|error| view! { <ApiErrorView error/> })}
         <Loaded resource=overview then=move |overview: ArtifactOverview| {
             let (namespace, _, name) = key();
-            let versions: Vec<String> = overview.versions.iter().map(|v| v.version.clone()).collect();
-            let plugins = plugins_by_version(&overview.versions);
+            let versions = VersionFacts::of(&overview.versions);
             match overview.apps.into_iter().find(|a| a.name == name) {
                 Some(app) => view! {
                     <AppFacts namespace=namespace.clone() app=app.clone()/>
-                    <AppCard namespace app versions plugins change/>
+                    <AppCard namespace app versions change/>
                 }.into_any(),
                 None => view! { <NotFound message=format!("no app {name} on this artifact")/> }.into_any(),
             }
@@ -94,6 +93,121 @@ fn plugin_changes(plugins: &Plugins, now: &str, after: &str) -> String {
     }
 }
 
+/// What an app's card knows of its artifact's versions, to say what moving between them changes.
+#[derive(Clone)]
+pub(super) struct VersionFacts {
+    /// Oldest first.
+    names: Vec<String>,
+    plugins: Plugins,
+    config_fields: ConfigFields,
+}
+
+impl VersionFacts {
+    pub(super) fn of(versions: &[ArtifactDetail]) -> Self {
+        Self {
+            names: versions.iter().map(|v| v.version.clone()).collect(),
+            plugins: plugins_by_version(versions),
+            config_fields: config_fields_by_version(versions),
+        }
+    }
+}
+
+/// Each version's plugins, as `type:name`.
+type Plugins = BTreeMap<String, BTreeSet<String>>;
+
+fn plugins_by_version(versions: &[ArtifactDetail]) -> Plugins {
+    versions
+        .iter()
+        .map(|v| {
+            let names = v
+                .classes
+                .plugins
+                .iter()
+                .map(|p| format!("{}:{}", p.kind, p.name));
+            (v.version.clone(), names.collect())
+        })
+        .collect()
+}
+
+/// Each version's config fields as its app classes' schemas declare them: field → its type,
+/// and "required" where the schema says so.
+type ConfigFields = BTreeMap<String, BTreeMap<String, String>>;
+
+fn config_fields_by_version(versions: &[ArtifactDetail]) -> ConfigFields {
+    versions
+        .iter()
+        .map(|v| {
+            let mut fields = BTreeMap::new();
+            for schema in v
+                .classes
+                .apps
+                .iter()
+                .filter_map(|a| a.config_schema.as_ref())
+            {
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+                    let kind = match &property["type"] {
+                        Value::String(kind) => kind.clone(),
+                        Value::Array(kinds) => {
+                            let kinds: Vec<&str> = kinds.iter().filter_map(Value::as_str).collect();
+                            kinds.join(" or ")
+                        }
+                        _ => "any value".into(),
+                    };
+                    let described = if required.contains(&name.as_str()) {
+                        format!("{kind}, required")
+                    } else {
+                        kind
+                    };
+                    fields.insert(name.clone(), described);
+                }
+            }
+            (v.version.clone(), fields)
+        })
+        .collect()
+}
+
+/// What moving from version `now` to `after` does to the config schema's fields, in words.
+fn config_field_changes(fields: &ConfigFields, now: &str, after: &str) -> String {
+    let empty = BTreeMap::new();
+    let (now, after) = (
+        fields.get(now).unwrap_or(&empty),
+        fields.get(after).unwrap_or(&empty),
+    );
+    let mut parts = Vec::new();
+    let listed = |names: Vec<String>| names.join(", ");
+    let added: Vec<String> = after
+        .iter()
+        .filter(|(name, _)| !now.contains_key(*name))
+        .map(|(name, kind)| format!("{name} ({kind})"))
+        .collect();
+    let removed: Vec<String> = now
+        .keys()
+        .filter(|name| !after.contains_key(*name))
+        .cloned()
+        .collect();
+    let changed: Vec<String> = now
+        .iter()
+        .filter_map(|(name, was)| {
+            let kind = after.get(name)?;
+            (kind != was).then(|| format!("{name} ({was} → {kind})"))
+        })
+        .collect();
+    for (what, names) in [("added", added), ("removed", removed), ("changed", changed)] {
+        if !names.is_empty() {
+            parts.push(format!("{what}: {}", listed(names)));
+        }
+    }
+    if parts.is_empty() {
+        "The config schema stays the same.".into()
+    } else {
+        format!("Config fields {}.", parts.join("; "))
+    }
+}
+
 /// One line per top-level config key that differs: (key, now, after).
 fn config_changes(now: &Value, after: &Value) -> Vec<(String, String, String)> {
     let empty = serde_json::Map::new();
@@ -119,6 +233,8 @@ fn ConfirmVersionChange(
     changes: Vec<(String, String, String)>,
     /// What the move does to the plugins, in words.
     plugin_changes: String,
+    /// What the move does to the config schema's fields, in words.
+    schema_changes: String,
     request: ChangeAppVersion,
     change: ServerAction<ChangeAppVersion>,
     set_pending: WriteSignal<Option<String>>,
@@ -131,6 +247,7 @@ fn ConfirmVersionChange(
     view! {
         <Confirmation question confirm=direction on_confirm on_cancel>
             <p class="plugin-changes">{plugin_changes}</p>
+            <p class="schema-changes">{schema_changes}</p>
             {if changes.is_empty() {
                 view! { <p>"The config stays as it is."</p> }.into_any()
             } else {
@@ -155,8 +272,7 @@ fn ConfirmVersionChange(
 pub(super) fn AppCard(
     namespace: String,
     app: AppDetail,
-    versions: Vec<String>,
-    plugins: Plugins,
+    versions: VersionFacts,
     change: ServerAction<ChangeAppVersion>,
 ) -> impl IntoView {
     let hydrated = use_hydrated();
@@ -174,10 +290,10 @@ pub(super) fn AppCard(
             .unwrap_or_else(|| config.clone())
     };
     let direction = {
-        let versions = versions.clone();
+        let names = versions.names.clone();
         let current = current.clone();
         move |to: &str| {
-            let position = |v: &str| versions.iter().position(|x| x == v);
+            let position = |v: &str| names.iter().position(|x| x == v);
             if position(to) > position(&current) {
                 "Upgrade"
             } else {
@@ -194,6 +310,7 @@ pub(super) fn AppCard(
         );
         let direction = direction.clone();
         let config_for = config_for.clone();
+        let versions = versions.clone();
         move || {
             pending.get().map(|to| {
                 let after = config_for(&to);
@@ -206,12 +323,14 @@ pub(super) fn AppCard(
                 };
                 let direction = direction(&to);
                 let question = format!("{direction} {name} from {current} to {to}?");
-                let plugin_changes = plugin_changes(&plugins, &current, &to);
-                view! { <ConfirmVersionChange question direction changes plugin_changes request change set_pending/> }
+                let plugin_changes = plugin_changes(&versions.plugins, &current, &to);
+                let schema_changes = config_field_changes(&versions.config_fields, &current, &to);
+                view! { <ConfirmVersionChange question direction changes plugin_changes schema_changes request change set_pending/> }
             })
         }
     };
     let others: Vec<String> = versions
+        .names
         .iter()
         .filter(|v| **v != current)
         .cloned()
@@ -252,7 +371,7 @@ pub(super) fn AppCard(
 
 #[cfg(test)]
 mod tests {
-    use super::{plugin_changes, Plugins};
+    use super::{config_field_changes, plugin_changes, ConfigFields, Plugins};
 
     #[test]
     fn a_version_change_says_which_plugins_come_and_go() {
@@ -270,6 +389,42 @@ mod tests {
         assert_eq!(
             plugin_changes(&plugins, "1.0.0", "1.0.0"),
             "The plugins stay the same."
+        );
+    }
+
+    #[test]
+    fn a_version_change_says_which_config_fields_come_go_and_change() {
+        let version = |fields: &[(&str, &str)]| {
+            fields
+                .iter()
+                .map(|(name, kind)| (name.to_string(), kind.to_string()))
+                .collect()
+        };
+        let fields: ConfigFields = [
+            (
+                "1.0.0",
+                version(&[("table", "string"), ("legacy", "boolean")]),
+            ),
+            (
+                "1.1.0",
+                version(&[("table", "string, required"), ("retries", "integer")]),
+            ),
+        ]
+        .into_iter()
+        .map(|(v, f)| (v.to_string(), f))
+        .collect();
+        assert_eq!(
+            config_field_changes(&fields, "1.0.0", "1.1.0"),
+            "Config fields added: retries (integer); removed: legacy; \
+             changed: table (string → string, required)."
+        );
+        assert_eq!(
+            config_field_changes(&fields, "1.1.0", "1.1.0"),
+            "The config schema stays the same."
+        );
+        assert_eq!(
+            config_field_changes(&fields, "1.0.0", "2.0.0"),
+            "Config fields removed: legacy, table."
         );
     }
 }

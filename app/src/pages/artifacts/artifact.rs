@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::app::AppCard;
-use super::{download_path, human_size, plugins_by_version, scope_badge, short, version_href};
+use super::app::{AppCard, VersionFacts};
+use super::{download_path, human_size, scope_badge, short, version_href};
 use crate::api::artifacts::{load_artifact, ArtifactOverview, ChangeAppVersion};
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
@@ -46,8 +46,7 @@ fn ArtifactView(
     change: ServerAction<ChangeAppVersion>,
 ) -> impl IntoView {
     let ArtifactOverview { versions, apps } = overview;
-    let version_names: Vec<String> = versions.iter().map(|v| v.version.clone()).collect();
-    let plugins = plugins_by_version(&versions);
+    let version_facts = VersionFacts::of(&versions);
     let apps_on = |version: &str| -> String {
         apps.iter()
             .filter(|a| a.artifact.version == version)
@@ -70,7 +69,7 @@ fn ArtifactView(
             view! { <p class="empty">"No app runs this artifact."</p> }.into_any()
         } else {
             apps.into_iter().map(|app| view! {
-                <AppCard namespace=namespace.clone() app versions=version_names.clone() plugins=plugins.clone() change/>
+                <AppCard namespace=namespace.clone() app versions=version_facts.clone() change/>
             }).collect_view().into_any()
         }}
     }

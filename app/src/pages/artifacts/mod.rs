@@ -2,8 +2,6 @@
 //! one file per page below it: an artifact ([`artifact`]), one of its versions ([`version`]),
 //! an app on it ([`app`]).
 
-use std::collections::BTreeSet;
-
 use depot_domain::artifacts::{ArtifactDetail, ArtifactSummary, Scope};
 use leptos::html;
 use leptos::prelude::*;
@@ -243,23 +241,6 @@ fn download_path(namespace: &str, v: &ArtifactDetail) -> String {
 
 fn version_href(namespace: &str, name: &str, version: &str) -> String {
     format!("{}/{}", artifact_href(namespace, name), urlencode(version))
-}
-
-/// Each version's plugins, as `type:name`.
-type Plugins = std::collections::BTreeMap<String, BTreeSet<String>>;
-
-fn plugins_by_version(versions: &[ArtifactDetail]) -> Plugins {
-    versions
-        .iter()
-        .map(|v| {
-            let names = v
-                .classes
-                .plugins
-                .iter()
-                .map(|p| format!("{}:{}", p.kind, p.name));
-            (v.version.clone(), names.collect())
-        })
-        .collect()
 }
 
 /// `shown` when there is something to show, else a sentence that says there is nothing.

@@ -38,23 +38,28 @@ pub(crate) fn with_params(search: &str, changes: &[(&str, Option<String>)]) -> S
     }
 }
 
-/// The databases and their tables, beside every table page.
+/// The databases and their tables beside every table page, folded: the grid gets the width
+/// (a wide table's columns are what a reader came for), and on a phone the list is one line
+/// until opened. A `<details>`, so it opens before and without the page's script.
 #[component]
 pub fn TablesNav() -> impl IntoView {
     let databases = Resource::new(|| (), |_| list_databases());
     view! {
-        <nav class="tables-nav" aria-label="Databases and tables">
-            <Loaded resource=databases then=move |databases| databases.into_iter().map(|db| {
-                    let name = db.name.clone();
-                    view! {
-                        <h3>{db.name.clone()}</h3>
-                        <ul>
-                            {db.tables.into_iter().map(|t| view! {
-                                <li><A href=format!("/tables/{}/{}", name, t.resource)>{t.name}</A></li>
-                            }).collect_view()}
-                        </ul>
-                    }
-                }).collect_view()/>
-        </nav>
+        <details class="tables-nav">
+            <summary>"All tables"</summary>
+            <nav aria-label="Databases and tables">
+                <Loaded resource=databases then=move |databases| databases.into_iter().map(|db| {
+                        let name = db.name.clone();
+                        view! {
+                            <h3>{db.name.clone()}</h3>
+                            <ul>
+                                {db.tables.into_iter().map(|t| view! {
+                                    <li><A href=format!("/tables/{}/{}", name, t.resource)>{t.name}</A></li>
+                                }).collect_view()}
+                            </ul>
+                        }
+                    }).collect_view()/>
+            </nav>
+        </details>
     }
 }

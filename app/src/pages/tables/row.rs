@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::{Map, Value};
 
 use super::TablesNav;
@@ -12,10 +12,10 @@ use crate::api::tables::{
     choices as choices_of, get_row, load_row_form, ColumnView, DeleteRow, RowForm, RowView, SaveRow,
 };
 use crate::components::allowed::Allowed;
-use crate::components::confirm::ConfirmButton;
+use crate::components::confirm::{ConfirmButton, PlainPost};
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
-use crate::components::{awaiting_script, use_hydrated};
+use crate::components::{posts_to, use_hydrated};
 use depot_domain::Role;
 
 #[component]
@@ -191,7 +191,7 @@ fn RowField(
                 type=input_type
                 inputmode=input_mode
                 step=step
-                name=name.clone()
+                name=format!("values[{name}]")
                 value=initial
                 placeholder=placeholder
                 list=list
@@ -257,6 +257,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
                 key: key.clone(),
                 values,
                 etag: etag.clone(),
+                plain_form: false,
             });
         }
     };
@@ -309,6 +310,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
                     key: key.clone(),
                     values: sent.get(),
                     etag: Some(now.etag.clone()),
+                    plain_form: false,
                 };
                 view! { <LostUpdate sent=sent.get() was=original.clone() now request save/> }
             })
@@ -340,16 +342,25 @@ fn RowFields(form: RowForm) -> impl IntoView {
                 table: table.clone(),
                 key,
                 etag: etag.clone(),
+                plain_form: false,
             });
         })
     };
+    let delete_post = PlainPost::to::<DeleteRow>()
+        .field("db", db.clone())
+        .field("table", table.clone())
+        .field("key", key.clone().unwrap_or_default())
+        .field("etag", etag.clone().unwrap_or_default())
+        .field("plain_form", "true".to_string());
     let delete_question = format!(
         "Delete row {}? This cannot be undone.",
         key.clone().unwrap_or_default()
     );
+    // A lost update is shown side by side once the script can fetch the row as it is now;
+    // until then, in words.
     let general_error = move || {
         error()
-            .filter(|e| e.fields.is_empty() && e.status != 412)
+            .filter(|e| e.fields.is_empty() && (e.status != 412 || !hydrated.get()))
             .map(|error| view! { <ApiErrorView error/> })
     };
     let delete_error = move || match delete.value().get() {
@@ -361,26 +372,43 @@ fn RowFields(form: RowForm) -> impl IntoView {
         None => format!("New row in {}", shape.name),
     };
     let writable = shape.read_only.is_none();
+    // A save sends the browser here with `?saved=1`, by script or by plain form.
+    let query = use_query_map();
+    let saved = move || query.read().get("saved").is_some();
     view! {
         <p><a href=base.clone()>{format!("← {} · {}", shape.database, shape.name)}</a></p>
         <h1>{title}</h1>
+        {move || saved().then(|| view! { <p class="notice" role="status">"Saved."</p> })}
         {shape.read_only.clone().map(|why| view! { <p class="notice">{format!("Read-only: {why}.")}</p> })}
-        <form class="row-form" on:submit=on_submit aria-label="Row">
+        // Before or without the script the form posts itself (every field, as typed), and
+        // the function sends the browser on to the saved row (`api::tables::save_row`).
+        <form class="row-form" method="post" action={posts_to::<SaveRow>()} on:submit=on_submit aria-label="Row">
+            <input type="hidden" name="db" value=db.clone()/>
+            <input type="hidden" name="table" value=table.clone()/>
+            {key.clone().map(|key| view! { <input type="hidden" name="key" value=key/> })}
+            {etag.clone().map(|etag| view! { <input type="hidden" name="etag" value=etag/> })}
+            <input type="hidden" name="plain_form" value="true"/>
             {fields}
             {general_error}
             {conflict}
             {writable.then(|| view! {
                 <Allowed role=Role::Writer>
                     <div class="form-actions">
-                        <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || save.pending().get()>{if is_new { "Create" } else { "Save" }}</button>
-                        {(!is_new).then(|| view! {
-                            <ConfirmButton label="Delete" confirm="Delete" question=delete_question.clone() on_confirm=on_delete/>
-                        })}
+                        <button type="submit" disabled=move || save.pending().get()>{if is_new { "Create" } else { "Save" }}</button>
                     </div>
                 </Allowed>
             })}
-            {delete_error}
         </form>
+        // Its question is a form of its own, so it is outside the row's.
+        {(writable && !is_new).then(|| view! {
+            <Allowed role=Role::Writer>
+                <div class="form-actions">
+                    <ConfirmButton label="Delete…" confirm="Delete" question=delete_question.clone() on_confirm=on_delete
+                        posts=delete_post.clone() disabled=Signal::derive(move || delete.pending().get())/>
+                </div>
+            </Allowed>
+        })}
+        {delete_error}
     }
 }
 

@@ -1,0 +1,49 @@
+// The release bundle — what a deployment serves: optimised by wasm-opt, compressed, split at
+// each section — hydrates in the browser. Every other browser test runs the debug bundle, and a
+// release bundle that only fails once optimised (it did, with Debian's wasm-opt) would pass
+// them all. `.ci/test` builds it (DEPOT_RELEASE_SITE_ROOT); a Depot of its own serves it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { hydrated } from "../support/hydrated";
+import { freePort, waitForPort } from "../support/ports";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+const siteRoot = process.env.DEPOT_RELEASE_SITE_ROOT ?? path.join(repoRoot, "target", "release-site");
+const binary = process.env.DEPOT_BIN ?? path.join(repoRoot, "target", "debug", "depot");
+let server: ChildProcess | undefined;
+let base = "";
+
+test.beforeAll(async () => {
+  expect(existsSync(path.join(siteRoot, "pkg", "depot.wasm.br")), `a release bundle in DEPOT_RELEASE_SITE_ROOT (${siteRoot})`).toBe(true);
+  const port = await freePort();
+  let log = "";
+  server = spawn(binary, ["serve", "--no-auth", "--bind", `127.0.0.1:${port}`, "--data-dir", mkdtempSync(path.join(tmpdir(), "depot-release-"))], {
+    env: { ...process.env, LEPTOS_SITE_ROOT: siteRoot },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  server.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+  server.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+  await waitForPort(port, "depot serving the release bundle", () => log);
+  base = `http://127.0.0.1:${port}`;
+});
+
+test.afterAll(() => {
+  server?.kill();
+});
+
+for (const address of ["/", "/tables", "/users", "/versioning", "/artifacts", "/no-such-page"]) {
+  test(`the release bundle hydrates ${address}`, async ({ page }) => {
+    const failures: string[] = [];
+    page.on("pageerror", (error) => failures.push(error.message));
+    const wasm = page.waitForResponse((r) => r.url().endsWith("/pkg/depot.wasm"));
+    await page.goto(base + address);
+    // Sent compressed, as built.
+    expect((await wasm).headers()["content-encoding"]).toBe("br");
+    await hydrated(page);
+    await expect(page.locator("h1").first()).toBeVisible();
+    expect(failures).toEqual([]);
+  });
+}
