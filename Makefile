@@ -1,11 +1,15 @@
 # The two commands of the README. Everything they need is installed by .ci/tools.sh.
-.PHONY: run test static screenshots
+.PHONY: run test release static screenshots
 
 run:
 	bash .ci/serve
 
 test:
 	bash .ci/test
+
+# Depot built for deploying: the release binary and the admin UI's optimised, compressed files.
+release:
+	bash .ci/release
 
 # The admin UI as static files for any host (target/static); DEPOT_API=… names the Depot.
 static:
