@@ -5,6 +5,8 @@
 //! It takes the focus when it appears (its confirm button, so Enter confirms and a screen
 //! reader reads the question); Cancel or Escape puts it away.
 
+use std::sync::Arc;
+
 use leptos::html;
 use leptos::prelude::*;
 
@@ -47,7 +49,10 @@ pub fn Confirmation(
 #[derive(Clone)]
 pub struct PlainPost {
     action: String,
-    fields: Vec<(&'static str, Signal<String>)>,
+    /// Each argument's value is read as the field renders, and again when what it reads
+    /// changes. Closures, not derived signals: those belong to the page's owner and could be
+    /// disposed of before the field that reads them.
+    fields: Vec<(&'static str, Arc<dyn Fn() -> String + Send + Sync>)>,
 }
 
 impl PlainPost {
@@ -58,9 +63,18 @@ impl PlainPost {
         }
     }
 
-    /// One argument, as a hidden field; a signal's value is read when the form is sent.
-    pub fn field(mut self, name: &'static str, value: impl Into<Signal<String>>) -> Self {
-        self.fields.push((name, value.into()));
+    /// One argument, as a hidden field.
+    pub fn field(self, name: &'static str, value: String) -> Self {
+        self.field_with(name, move || value.clone())
+    }
+
+    /// One argument that follows the page's state (the branch shown, say).
+    pub fn field_with(
+        mut self,
+        name: &'static str,
+        value: impl Fn() -> String + Send + Sync + 'static,
+    ) -> Self {
+        self.fields.push((name, Arc::new(value)));
         self
     }
 }
@@ -124,7 +138,7 @@ pub fn ConfirmButton(
             <form class="confirm" role="alertdialog" aria-label=move || asked.get() method="post" action=posts.action
                 on:submit=on_submit on:keydown=on_keydown>
                 {posts.fields.into_iter().map(|(name, value)| view! {
-                    <input type="hidden" name=name value=move || value.get()/>
+                    <input type="hidden" name=name value=move || value()/>
                 }).collect_view()}
                 <p><strong>{move || question.get()}</strong></p>
                 <button type="submit" class="danger" node_ref=confirm_button disabled=move || disabled.get()>{confirm}</button>

@@ -609,10 +609,10 @@ fn CommitActions(
                 <ConfirmButton label=move || format!("Roll {} back to this commit…", view_state.get().branch)
                     confirm="Roll back" question on_confirm=on_rollback
                     posts={PlainPost::to::<RollbackDot>()
-                        .field("namespace", Signal::derive(move || view_state.get().namespace))
-                        .field("name", Signal::derive(move || view_state.get().name))
-                        .field("branch", Signal::derive(move || view_state.get().branch))
-                        .field("commit", Signal::derive(move || view_state.get().at))}
+                        .field_with("namespace", move || view_state.get().namespace)
+                        .field_with("name", move || view_state.get().name)
+                        .field_with("branch", move || view_state.get().branch)
+                        .field_with("commit", move || view_state.get().at)}
                     disabled=Signal::derive(move || rollback.pending().get())/>
             </div>
         </Allowed>

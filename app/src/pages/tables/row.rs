@@ -351,7 +351,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
         .field("table", table.clone())
         .field("key", key.clone().unwrap_or_default())
         .field("etag", etag.clone().unwrap_or_default())
-        .field("plain_form", "true".to_string());
+        .field("plain_form", "true".into());
     let delete_question = format!(
         "Delete row {}? This cannot be undone.",
         key.clone().unwrap_or_default()
