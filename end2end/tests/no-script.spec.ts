@@ -111,6 +111,16 @@ test("without JavaScript, a row is created and edited from its form, and a refus
   const stored = await (await request.get(`/db/chinook/genre/${id}`, { headers: auth })).json();
   expect(stored).toEqual({ GenreId: Number(id), Name: `${genre} (edited)` });
 
+  // Someone else saves it meanwhile: the form's post is refused in words, nothing overwritten.
+  await page.reload();
+  const theirs = await request.patch(`/db/chinook/genre/${id}`, { headers: auth, data: { Name: "Theirs" } });
+  expect(theirs.status()).toBe(200);
+  await field("Name").fill("Mine");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("alert")).toContainText("someone else changed this row after you opened it");
+  const kept = await (await request.get(`/db/chinook/genre/${id}`, { headers: auth })).json();
+  expect(kept.Name).toBe("Theirs");
+
   // Deleted, after the question in the page (a <details>: it opens without a script).
   await askingControl(page, "Delete…").click();
   const question = page.getByRole("alertdialog", { name: `Delete row ${id}? This cannot be undone.` });

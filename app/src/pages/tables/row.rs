@@ -15,7 +15,7 @@ use crate::components::allowed::Allowed;
 use crate::components::confirm::{ConfirmButton, PlainPost};
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
-use crate::components::{posts_to, use_hydrated};
+use crate::components::posts_to;
 use depot_domain::Role;
 
 #[component]
@@ -216,7 +216,6 @@ fn RowFields(form: RowForm) -> impl IntoView {
         choices,
     } = form;
     let navigate = use_navigate();
-    let hydrated = use_hydrated();
     let is_new = row.is_none();
     let base = format!("/tables/{}/{}", shape.database, shape.resource);
     let original: Map<String, Value> = row.as_ref().map(|r| r.values.clone()).unwrap_or_default();
@@ -287,7 +286,10 @@ fn RowFields(form: RowForm) -> impl IntoView {
         Some(Err(error)) => Some(error),
         _ => None,
     };
-    let lost_update = move || error().is_some_and(|e| e.status == 412);
+    // Side by side only when this page's script sent the values: a plain form's post (before
+    // hydration) comes back as a refusal in the address, without them.
+    let lost_update =
+        move || error().is_some_and(|e| e.status == 412) && sent.with(|s| !s.is_empty());
     Effect::new({
         let (db, table, key) = (db.clone(), table.clone(), key.clone());
         move |_| {
@@ -356,11 +358,10 @@ fn RowFields(form: RowForm) -> impl IntoView {
         "Delete row {}? This cannot be undone.",
         key.clone().unwrap_or_default()
     );
-    // A lost update is shown side by side once the script can fetch the row as it is now;
-    // until then, in words.
+    // A lost update the page can show side by side is shown so; otherwise in words.
     let general_error = move || {
         error()
-            .filter(|e| e.fields.is_empty() && (e.status != 412 || !hydrated.get()))
+            .filter(|e| e.fields.is_empty() && !lost_update())
             .map(|error| view! { <ApiErrorView error/> })
     };
     let delete_error = move || match delete.value().get() {
