@@ -28,6 +28,15 @@ const SCRIPT_LATE: &str = "setTimeout(function () { \
     if (notice) notice.textContent = \"The page's script has not loaded: pages still read, but \
     buttons that change things stay disabled. Reload the page to try again.\"; }, 15000);";
 
+/// Until the page is hydrated, a link is the browser's to follow (a page load), not the
+/// router's: the router is live as soon as the main module is, while a section's page may still
+/// be hydrating, and a page navigated in that moment keeps showing the old address's view (a
+/// column shown again stayed hidden). The router listens on `window` as events bubble; this
+/// stops a link's click before it gets there, and leaves the browser's own navigation be.
+const LINKS_BEFORE_HYDRATION: &str = "window.addEventListener('click', function (event) { \
+    if (document.getElementById('awaiting-script') && event.target.closest \
+        && event.target.closest('a[href]')) event.stopPropagation(); }, true);";
+
 /// The HTML document around the app, rendered on the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -40,6 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <script inner_html=SCRIPT_LATE/>
+                <script inner_html=LINKS_BEFORE_HYDRATION/>
                 <MetaTags/>
             </head>
             <body>

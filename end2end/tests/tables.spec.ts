@@ -143,6 +143,28 @@ test("a foreign key reads as the row it points at while it is typed", async ({ p
   await expect(pointsAt).toHaveText("→ Rotten Apples: Greatest Hits");
 });
 
+test("until the page is hydrated, a link is the browser's to follow, not the router's", async ({ page }) => {
+  await signIn(page);
+  // The page's WebAssembly never arrives: the page stays as the server rendered it. (The
+  // moment this guards is shorter — the router live, the page not hydrated yet — and a click
+  // then changed the address but kept the old view; it cannot be held open from a test.)
+  await page.route("**/pkg/depot.wasm", () => {});
+  await page.goto("/tables/chinook/track?hide=Composer");
+  await expect(page.locator("#awaiting-script")).toHaveCount(1);
+  // Where the router listens: on window, as a click bubbles up.
+  await page.evaluate(() => window.addEventListener("click", (event) => {
+    if ((event.target as Element).closest("a[href]")) sessionStorage.setItem("router saw a link", "yes");
+  }));
+  const header = page.locator("table.rows thead tr").first();
+  await expect(header).not.toContainText("Composer");
+  await page.getByText(/Columns · 8 of 9 shown/).click();
+  await page.getByRole("link", { name: "Show all" }).click();
+  // The browser followed the link: a page load, rendered with every column.
+  await expect(page).not.toHaveURL(/hide=/);
+  await expect(header).toContainText("Composer");
+  expect(await page.evaluate(() => sessionStorage.getItem("router saw a link"))).toBeNull();
+});
+
 test("columns are hidden and shown again from the URL, filters on a hidden column still apply", async ({ page }) => {
   await signIn(page);
   await page.goto("/tables/chinook/track?Composer=AC%2FDC");
