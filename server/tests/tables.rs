@@ -1334,3 +1334,61 @@ async fn a_client_hanging_up_mid_write_leaves_no_transaction_open() {
         "{found}"
     );
 }
+
+/// A plain form's post is answered with a redirect to the saved row, whatever the table is
+/// called: the address in `Location` is percent-encoded, or the header could not be made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_form_on_a_table_with_a_non_ascii_name_is_sent_to_an_encoded_address() {
+    use sqlx::Connection;
+    let folder = std::env::temp_dir().join(format!("depot_books_{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("books.sqlite");
+    let _ = std::fs::remove_file(&file);
+    let mut connection =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", file.display()))
+            .await
+            .unwrap();
+    sqlx::query("CREATE TABLE \"Bücher\" (id INTEGER PRIMARY KEY, titel TEXT)")
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+    let attachment = depot_domain::tables::catalog::Attachment::parse(&format!(
+        "shop=sqlite://{}",
+        file.display()
+    ))
+    .unwrap();
+    let server =
+        TestServer::start_with(Backend::Sqlite, move |c| c.attachments = vec![attachment]).await;
+    let saved = server
+        .as_admin(server.post("/api/tables/save"))
+        .header("Accept", "text/html")
+        .header("Referer", server.url("/tables/shop/b%C3%BCcher/new"))
+        .form(&[
+            ("db", "shop"),
+            ("table", "bücher"),
+            ("plain_form", "true"),
+            ("values[titel]", "Der Zauberberg"),
+        ])
+        .response()
+        .await;
+    assert_eq!(saved.status(), StatusCode::FOUND);
+    assert_eq!(
+        saved.headers()[LOCATION],
+        "/tables/shop/b%C3%BCcher/row/1?saved=1"
+    );
+    let deleted = server
+        .as_admin(server.post("/api/tables/delete"))
+        .header("Accept", "text/html")
+        .form(&[
+            ("db", "shop"),
+            ("table", "bücher"),
+            ("key", "1"),
+            ("plain_form", "true"),
+        ])
+        .response()
+        .await;
+    assert_eq!(deleted.status(), StatusCode::FOUND);
+    assert_eq!(deleted.headers()[LOCATION], "/tables/shop/b%C3%BCcher");
+    std::fs::remove_dir_all(&folder).ok();
+}

@@ -186,6 +186,12 @@ mod server {
         }
     }
 
+    /// The table's page, percent-encoded: a redirect's `Location` takes nothing else.
+    pub fn table_path(db: &str, table: &Table) -> String {
+        use crate::urlencode;
+        format!("/tables/{}/{}", urlencode(db), urlencode(&table.resource))
+    }
+
     /// A plain form's fields as the values the hydrated form would send. The form has an input
     /// for every column and a browser sends them all, as text: a blank one is no value — left
     /// out of a new row (the database's default, or its own numbering), empty in an edit — and
@@ -395,10 +401,9 @@ pub async fn save_row(
     };
     let view = server::row_view(&table, row);
     if plain_form {
-        leptos_axum::redirect(&format!(
-            "/tables/{db}/{}/row/{}?saved=1",
-            table.resource, view.key
-        ));
+        // The key comes percent-encoded (`RowKey::of`); a header takes nothing else.
+        let at = server::table_path(&db, &table);
+        leptos_axum::redirect(&format!("{at}/row/{}?saved=1", view.key));
     }
     Ok(view)
 }
@@ -424,7 +429,7 @@ pub async fn delete_row(
     service::delete(by, &database, &table, &row_key, etag.as_deref()).await?;
     if plain_form {
         // Back to the table: the page the form was on is gone.
-        leptos_axum::redirect(&format!("/tables/{db}/{}", table.resource));
+        leptos_axum::redirect(&server::table_path(&db, &table));
     }
     Ok(())
 }
