@@ -1189,6 +1189,16 @@ async fn depots_own_store_is_readable_but_guarded(backend: Backend) {
     );
 }
 
+/// A server on the SQLite store whose Tables surface is the one SQLite `file`, named `name`.
+async fn serving_sqlite_file(name: &str, file: &std::path::Path) -> TestServer {
+    let attachment = depot_domain::tables::catalog::Attachment::parse(&format!(
+        "{name}=sqlite://{}",
+        file.display()
+    ))
+    .unwrap();
+    TestServer::start_with(Backend::Sqlite, move |c| c.attachments = vec![attachment]).await
+}
+
 /// The issue's own example attaches the shared, read-only Chinook file as it is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_sqlite_file_is_served_read_only_and_left_untouched() {
@@ -1203,13 +1213,7 @@ async fn a_read_only_sqlite_file_is_served_read_only_and_left_untouched() {
     std::fs::set_permissions(&file, permissions).unwrap();
     let before = std::fs::read(&file).unwrap();
 
-    let attachment = depot_domain::tables::catalog::Attachment::parse(&format!(
-        "chinook=sqlite://{}",
-        file.display()
-    ))
-    .unwrap();
-    let server =
-        TestServer::start_with(Backend::Sqlite, move |c| c.attachments = vec![attachment]).await;
+    let server = serving_sqlite_file("chinook", &file).await;
     let (status, artists) = get(&server, "/db/chinook/artist/?limit=3").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(resources(&artists).len(), 3);
@@ -1353,13 +1357,7 @@ async fn a_plain_form_on_a_table_with_a_non_ascii_name_is_sent_to_an_encoded_add
         .await
         .unwrap();
     connection.close().await.unwrap();
-    let attachment = depot_domain::tables::catalog::Attachment::parse(&format!(
-        "shop=sqlite://{}",
-        file.display()
-    ))
-    .unwrap();
-    let server =
-        TestServer::start_with(Backend::Sqlite, move |c| c.attachments = vec![attachment]).await;
+    let server = serving_sqlite_file("shop", &file).await;
     let saved = server
         .as_admin(server.post("/api/tables/save"))
         .header("Accept", "text/html")

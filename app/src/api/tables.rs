@@ -6,6 +6,22 @@ use serde_json::{Map, Value};
 use server_fn::codec::{GetUrl, Json};
 
 use super::{ApiError, Fetch, JsonOrForm};
+use crate::urlencode;
+
+/// A table's page in the admin UI, percent-encoded (a redirect's `Location` takes nothing else).
+pub fn table_href(db: &str, resource: &str) -> String {
+    format!("/tables/{}/{}", urlencode(db), urlencode(resource))
+}
+
+/// A row's page: `key` as [`RowView::key`] has it, already percent-encoded.
+pub fn row_href(db: &str, resource: &str, key: &str) -> String {
+    format!("{}/row/{key}", table_href(db, resource))
+}
+
+/// Where a save sends the browser: the saved row, saying so.
+pub fn saved_row_href(db: &str, resource: &str, key: &str) -> String {
+    format!("{}?saved=1", row_href(db, resource, key))
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TableSummary {
@@ -184,12 +200,6 @@ mod server {
             etag: etag(&values),
             values,
         }
-    }
-
-    /// The table's page, percent-encoded: a redirect's `Location` takes nothing else.
-    pub fn table_path(db: &str, table: &Table) -> String {
-        use crate::urlencode;
-        format!("/tables/{}/{}", urlencode(db), urlencode(&table.resource))
     }
 
     /// A plain form's fields as the values the hydrated form would send. The form has an input
@@ -401,9 +411,7 @@ pub async fn save_row(
     };
     let view = server::row_view(&table, row);
     if plain_form {
-        // The key comes percent-encoded (`RowKey::of`); a header takes nothing else.
-        let at = server::table_path(&db, &table);
-        leptos_axum::redirect(&format!("{at}/row/{}?saved=1", view.key));
+        leptos_axum::redirect(&saved_row_href(&db, &table.resource, &view.key));
     }
     Ok(view)
 }
@@ -429,7 +437,7 @@ pub async fn delete_row(
     service::delete(by, &database, &table, &row_key, etag.as_deref()).await?;
     if plain_form {
         // Back to the table: the page the form was on is gone.
-        leptos_axum::redirect(&server::table_path(&db, &table));
+        leptos_axum::redirect(&table_href(&db, &table.resource));
     }
     Ok(())
 }

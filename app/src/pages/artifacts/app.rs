@@ -137,35 +137,41 @@ fn config_fields_by_version(versions: &[ArtifactDetail]) -> ConfigFields {
     versions
         .iter()
         .map(|v| {
-            let mut fields = BTreeMap::new();
-            for schema in v
+            let schemas = v
                 .classes
                 .apps
                 .iter()
-                .filter_map(|a| a.config_schema.as_ref())
-            {
-                let required: Vec<&str> = schema["required"]
-                    .as_array()
-                    .map(|r| r.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                for (name, property) in schema["properties"].as_object().into_iter().flatten() {
-                    let kind = match &property["type"] {
-                        Value::String(kind) => kind.clone(),
-                        Value::Array(kinds) => {
-                            let kinds: Vec<&str> = kinds.iter().filter_map(Value::as_str).collect();
-                            kinds.join(" or ")
-                        }
-                        _ => "any value".into(),
-                    };
-                    let described = if required.contains(&name.as_str()) {
-                        format!("{kind}, required")
-                    } else {
-                        kind
-                    };
-                    fields.insert(name.clone(), described);
+                .filter_map(|a| a.config_schema.as_ref());
+            (v.version.clone(), schemas.flat_map(schema_fields).collect())
+        })
+        .collect()
+}
+
+/// A config schema's top-level fields, each with its type in words: "integer",
+/// "string or null", "string, required".
+fn schema_fields(schema: &Value) -> Vec<(String, String)> {
+    let required = |name: &str| {
+        schema["required"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(name)))
+    };
+    let properties = schema["properties"].as_object().into_iter().flatten();
+    properties
+        .map(|(name, property)| {
+            let kind = match &property["type"] {
+                Value::String(kind) => kind.clone(),
+                Value::Array(kinds) => {
+                    let kinds: Vec<&str> = kinds.iter().filter_map(Value::as_str).collect();
+                    kinds.join(" or ")
                 }
-            }
-            (v.version.clone(), fields)
+                _ => "any value".into(),
+            };
+            let described = if required(name) {
+                format!("{kind}, required")
+            } else {
+                kind
+            };
+            (name.clone(), described)
         })
         .collect()
 }

@@ -5,7 +5,9 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use serde_json::Value;
 
 use super::{with_params, TablesNav};
-use crate::api::tables::{list_databases, load_table_page, ColumnView, TablePage};
+use crate::api::tables::{
+    list_databases, load_table_page, row_href, table_href, ColumnView, TablePage,
+};
 use crate::components::allowed::Allowed;
 use crate::components::loaded::Loaded;
 use depot_domain::Role;
@@ -27,7 +29,7 @@ pub fn TablesIndex() -> impl IntoView {
                                 <ul class="plain">
                                     {db.tables.into_iter().map(|t| view! {
                                         <li>
-                                            <A href=format!("/tables/{}/{}", name, t.resource)>{t.name}</A>
+                                            <A href=table_href(&name, &t.resource)>{t.name}</A>
                                             {t.read_only.map(|why| view! { " " <span class="badge" title=why>"read-only"</span> })}
                                         </li>
                                     }).collect_view()}
@@ -116,7 +118,7 @@ fn TableContents(mut page: TablePage) -> impl IntoView {
     let location = use_location();
     let query = use_query_map();
     let search = location.search.get_untracked();
-    let base = format!("/tables/{}/{}", page.database, page.resource);
+    let base = table_href(&page.database, &page.resource);
     let sort = query.read_untracked().get("sort").unwrap_or_default();
     let link_to = {
         let base = base.clone();
@@ -144,7 +146,7 @@ fn TableContents(mut page: TablePage) -> impl IntoView {
         .rows
         .iter()
         .map(|row| {
-            let edit = format!("{base}/row/{}", row.key);
+            let edit = row_href(&page.database, &page.resource, &row.key);
             let cells = page
                 .columns
                 .iter()
@@ -253,15 +255,16 @@ fn columns_menu(
         .then(|| view! { <li><a href=format!("{}#columns", link_to(&[(HIDE, None)]))>"Show all"</a></li> });
     // Open again after a toggle (the link says `#columns`), so several can be chosen in turn:
     // an effect, because the page may have been rendered by the server, which sees no `#`.
+    let menu = NodeRef::<leptos::html::Details>::new();
     Effect::new(move |_| {
         if location.hash.get().trim_start_matches('#') == "columns" {
-            if let Some(menu) = document().get_element_by_id("columns") {
-                let _ = menu.set_attribute("open", "");
+            if let Some(menu) = menu.get() {
+                menu.set_open(true);
             }
         }
     });
     view! {
-        <details class="columns-menu" id="columns">
+        <details class="columns-menu" id="columns" node_ref=menu>
             <summary>{summary}</summary>
             <ul class="plain">{toggles}{show_all}</ul>
         </details>

@@ -10,7 +10,7 @@ pub use row::RowEditor;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::tables::list_databases;
+use crate::api::tables::{list_databases, table_href};
 use crate::components::loaded::Loaded;
 
 /// `search` (a query string, with or without `?`) with `changes` applied: `Some` sets a
@@ -54,7 +54,7 @@ pub fn TablesNav() -> impl IntoView {
                             <h3>{db.name.clone()}</h3>
                             <ul>
                                 {db.tables.into_iter().map(|t| view! {
-                                    <li><A href=format!("/tables/{}/{}", name, t.resource)>{t.name}</A></li>
+                                    <li><A href=table_href(&name, &t.resource)>{t.name}</A></li>
                                 }).collect_view()}
                             </ul>
                         }

@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 
 use super::TablesNav;
 use crate::api::tables::{
-    choices as choices_of, get_row, load_row_form, ColumnView, DeleteRow, RowForm, RowView, SaveRow,
+    choices as choices_of, get_row, load_row_form, saved_row_href, table_href, ColumnView,
+    DeleteRow, RowForm, RowView, SaveRow,
 };
 use crate::components::allowed::Allowed;
 use crate::components::confirm::{ConfirmButton, PlainPost};
@@ -217,7 +218,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
     } = form;
     let navigate = use_navigate();
     let is_new = row.is_none();
-    let base = format!("/tables/{}/{}", shape.database, shape.resource);
+    let base = table_href(&shape.database, &shape.resource);
     let original: Map<String, Value> = row.as_ref().map(|r| r.values.clone()).unwrap_or_default();
     // Each input's node, read when the form is sent: whatever is in the inputs then counts,
     // typed before hydration or filled in by the browser.
@@ -263,11 +264,11 @@ fn RowFields(form: RowForm) -> impl IntoView {
     // After a successful save, go to the saved row (a new one gets its own address).
     Effect::new({
         let navigate = navigate.clone();
-        let base = base.clone();
+        let (db, resource) = (shape.database.clone(), shape.resource.clone());
         move |_| {
             if let Some(Ok(saved)) = save.value().get() {
                 navigate(
-                    &format!("{base}/row/{}?saved=1", saved.key),
+                    &saved_row_href(&db, &resource, &saved.key),
                     Default::default(),
                 );
             }
