@@ -1,5 +1,6 @@
 // Issue: upload an artifact through the UI, then upgrade an app to it and roll it back.
 import { expect, test } from "@playwright/test";
+import { hydrated } from "../support/hydrated";
 import { adminKey, signInAsAdmin } from "../support/sign-in";
 import { strToU8, zipSync } from "../support/zip";
 
@@ -28,7 +29,7 @@ test("an artifact is uploaded in the browser and an app is upgraded and rolled b
     await form.getByLabel("Name", { exact: true }).fill("shop");
     await form.getByLabel(/^Version/).fill(version);
     await form.getByLabel("Archive").setInputFiles({ name: `shop-${version}.jar`, mimeType: "application/java-archive", buffer: jar(version) });
-    await expect(form.getByRole("button", { name: "Upload" })).toBeEnabled();
+    await hydrated(page); // the upload with its progress, answered in place
     await form.getByRole("button", { name: "Upload" }).click();
     await expect(form.getByRole("status")).toHaveText(`Added shop ${version}`);
   };
@@ -52,7 +53,7 @@ test("an artifact is uploaded in the browser and an app is upgraded and rolled b
 
   // Upgrade, confirmed.
   await card.getByLabel("Move to version").selectOption("1.0.1");
-  await expect(card.getByRole("button", { name: "Change version…" })).toBeEnabled();
+  await hydrated(page); // the question asked in place
   await card.getByRole("button", { name: "Change version…" }).click();
   const question = card.getByRole("alertdialog");
   await expect(question).toContainText("Upgrade checkout from 1.0.0 to 1.0.1?");

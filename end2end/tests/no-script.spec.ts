@@ -4,7 +4,8 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { askingControl } from "../support/ask";
 import { hydrated } from "../support/hydrated";
-import { signInAsAdmin } from "../support/sign-in";
+import { adminKey, signInAsAdmin } from "../support/sign-in";
+import { strToU8, zipSync } from "../support/zip";
 
 async function withoutScript(browser: Browser, baseURL: string | undefined) {
   const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
@@ -138,11 +139,96 @@ test("without JavaScript, a row is created and edited from its form, and a refus
   await done();
 });
 
+test("without JavaScript, files and archives are uploaded, a version changed, a spec uploaded and re-run, a role set", async ({ browser, baseURL, request }) => {
+  const { page, done } = await withoutScript(browser, baseURL);
+  const auth = { Authorization: `Bearer ${adminKey()}` };
+  const stamp = Date.now();
+
+  // A file into a dot's working tree: the form sends it, the page comes back with it listed.
+  const dot = `upload${stamp}`;
+  expect((await request.post("/dots/admin", { headers: auth, data: { name: dot } })).status()).toBe(201);
+  await page.goto(`/versioning/admin/${dot}`);
+  const uploadFile = page.getByRole("form", { name: "Upload file" });
+  await uploadFile.getByLabel(/^Path in the dot/).fill("data/plain.csv");
+  await uploadFile.getByLabel("File", { exact: true }).setInputFiles({ name: "local.csv", mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n") });
+  await uploadFile.getByRole("button", { name: "Upload" }).click();
+  await expect(page).toHaveURL(new RegExp(`/versioning/admin/${dot}\\??$`));
+  await expect(page.locator("table.files")).toContainText("data/plain.csv");
+  const stored = await request.get(`/dots/admin/${dot}/branches/master/files/data/plain.csv`, { headers: auth });
+  expect(await stored.text()).toBe("a,b\n1,2\n");
+
+  // Two versions of an archive, then an app moved from one to the other after the question,
+  // which the page's address asks (`?change=…&to=…`).
+  const artifact = `plain${stamp}`;
+  const jar = (version: string) =>
+    Buffer.from(zipSync({ "META-INF/MANIFEST.MF": strToU8("Manifest-Version: 1.0\r\n"), "Main.class": strToU8(version) }));
+  await page.goto("/artifacts");
+  for (const version of ["1.0.0", "1.1.0"]) {
+    const form = page.getByRole("form", { name: "Upload artifact" });
+    await form.getByLabel("Name", { exact: true }).fill(artifact);
+    await form.getByLabel(/^Version/).fill(version);
+    await form.getByLabel("Archive").setInputFiles({ name: `${artifact}.jar`, mimeType: "application/java-archive", buffer: jar(version) });
+    await form.getByRole("button", { name: "Upload" }).click();
+    await expect(page).toHaveURL(/\/artifacts\??$/);
+  }
+  await expect(page.locator("table.artifacts")).toContainText(`${artifact}`);
+  await expect(page.locator("table.artifacts")).toContainText("1.1.0, 1.0.0");
+  const app = `app${stamp}`;
+  const deployed = await request.put(`/v3/namespaces/default/apps/${app}`, {
+    headers: auth,
+    data: { artifact: { name: artifact, version: "1.0.0" }, config: { table: "t" } },
+  });
+  expect(await deployed.text()).toBe("Deploy Complete");
+  await page.goto(`/artifacts/default/${artifact}`);
+  const card = page.getByRole("region", { name: `App ${app}` });
+  await card.getByLabel("Move to version").selectOption("1.1.0");
+  await card.getByRole("button", { name: "Change version…" }).click();
+  await expect(page).toHaveURL(new RegExp(`\\?change=${app}&to=1\\.1\\.0$`));
+  const question = card.getByRole("alertdialog");
+  await expect(question).toContainText(`Upgrade ${app} from 1.0.0 to 1.1.0?`);
+  await question.getByRole("button", { name: "Upgrade" }).click();
+  await expect(page).toHaveURL(new RegExp(`/artifacts/default/${artifact}$`));
+  await expect(card.locator(".app-version")).toHaveText("1.1.0");
+  await expect(card.getByRole("alertdialog")).toHaveCount(0);
+
+  // A spec typed into the page's form: the browser lands on its revision; Re-run makes the next.
+  await page.goto("/specs");
+  const spec = {
+    meta: { ownerid: "admin", owner: "admin", dataset: `plain${stamp}`, version: 1, findability: "published" },
+    inputs: [{ kind: "datapackage", url: "https://example.com/datapackage.json", parameters: {} }],
+    outputs: [{ kind: "csv" }],
+  };
+  const uploadSpec = page.getByRole("form", { name: "Upload spec" });
+  await uploadSpec.getByLabel("Spec (JSON)").fill(JSON.stringify(spec));
+  await uploadSpec.getByRole("button", { name: "Upload" }).click();
+  await expect(page).toHaveURL(new RegExp(`/specs/admin/plain${stamp}/1$`));
+  await page.getByRole("button", { name: "Re-run" }).click();
+  await expect(page).toHaveURL(new RegExp(`/specs/admin/plain${stamp}/2$`));
+  // A refused spec comes back to the form, its problems named.
+  await page.goto("/specs");
+  await uploadSpec.getByLabel("Spec (JSON)").fill("{ not json");
+  await uploadSpec.getByRole("button", { name: "Upload" }).click();
+  await expect(uploadSpec.getByRole("alert")).toContainText("The spec is not valid JSON");
+
+  // A role is set with the row's own button (hydrated, choosing the role sets it at once).
+  const user = `role${stamp}`;
+  expect((await request.post("/api/users", { headers: auth, data: { name: user, role: "reader" } })).status()).toBe(200);
+  await page.goto("/users");
+  const row = page.locator(`tr[data-user="${user}"]`);
+  await row.getByLabel(`Role of ${user}`).selectOption("writer");
+  await row.getByRole("button", { name: "Set role" }).click();
+  await expect(page).toHaveURL(/\/users\??$/);
+  await expect(page.locator(`tr[data-user="${user}"]`).getByLabel(`Role of ${user}`)).toHaveValue("writer");
+  await done();
+});
+
 test("hydrated, the notice goes and the forms answer in place", async ({ page }) => {
   await signInAsAdmin(page, "/users");
   await expect(page).toHaveURL(/\/users$/);
   await hydrated(page);
   await expect(page.getByRole("button", { name: "Create key" })).toBeEnabled();
   await expect(page.getByRole("button", { name: "Create key" })).not.toHaveAttribute("title", /.+/);
+  // What only a page without its script needs is gone: choosing a role sets it.
+  await expect(page.getByRole("button", { name: "Set role" })).toHaveCount(0);
   await expect(page.getByText("JavaScript is off")).toBeHidden();
 });

@@ -1,6 +1,7 @@
 // Issue: upload a spec through the UI (its validation errors shown), then drive two pipeline
 // events over HTTP and watch the revision's pipeline board follow them.
 import { expect, test } from "@playwright/test";
+import { hydrated } from "../support/hydrated";
 import { adminKey, signInAsAdmin } from "../support/sign-in";
 
 const spec = (dataset: string, extra: object = {}) =>
@@ -21,7 +22,7 @@ test("a spec uploaded in the browser shows its pipelines, which follow the runne
   await expect(page).toHaveURL(/\/specs$/);
 
   const form = page.getByRole("form", { name: "Upload spec" });
-  await expect(form.getByRole("button", { name: "Upload" })).toBeEnabled();
+  await hydrated(page); // refusals and the new revision shown in place
   // A bad spec: each problem is named.
   await form.getByLabel("Spec (JSON)").fill(spec("has spaces", { schedule: "daily" }));
   await form.getByRole("button", { name: "Upload" }).click();
@@ -66,6 +67,7 @@ test("a spec uploaded in the browser shows its pipelines, which follow the runne
   await expect(page.locator(".revision-state .state")).toHaveText("FAILED");
 
   // Re-run makes the next revision; the dataset lists both with their states.
+  await hydrated(page);
   await page.getByRole("button", { name: "Re-run" }).click();
   await expect(page.getByRole("status")).toContainText("Started admin/weather/2");
   await page.getByRole("link", { name: "weather", exact: true }).click();

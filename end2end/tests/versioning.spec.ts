@@ -9,7 +9,7 @@ import { askingControl } from "../support/ask";
 async function uploadCsv(page: Page, name: string, text: string): Promise<Locator> {
   const form = page.getByRole("form", { name: "Upload file" });
   await form.getByLabel("File", { exact: true }).setInputFiles({ name, mimeType: "text/csv", buffer: Buffer.from(text) });
-  await expect(form.getByRole("button", { name: "Upload" })).toBeEnabled();
+  await hydrated(page); // the upload with its progress, answered in place
   await form.getByRole("button", { name: "Upload" }).click();
   return form;
 }

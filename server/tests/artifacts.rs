@@ -5,7 +5,9 @@ mod support;
 
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use support::{each_text, header_text, jar, Answered, Stores, TestServer};
+use support::{
+    each_text, form_with_file, from_page, header_text, jar, Answered, Stores, TestServer,
+};
 
 const NS: &str = "/v3/namespaces/default";
 
@@ -609,7 +611,89 @@ fn count_files(dir: &std::path::Path) -> usize {
         .sum()
 }
 
+/// The artifacts pages without their script (issue 17, point 2): an archive is uploaded with a
+/// plain form, and an app is moved to another version by its confirmation's plain form.
+async fn a_page_without_its_script_uploads_and_changes_versions_with_plain_forms(stores: Stores) {
+    let server = TestServer::start(stores).await;
+    let page = server.url("/artifacts?ns=default");
+    let upload = |name: &'static str, version: &'static str, archive: Vec<u8>| {
+        let fields = [
+            ("namespace", "default"),
+            ("name", name),
+            ("version", version),
+        ];
+        let request = server.as_admin(server.post("/api/artifacts/upload"));
+        form_with_file(request, &fields, ("archive", "myapp.jar", &archive))
+    };
+    let descriptor = Some(myapp_descriptor());
+    let sent = from_page(
+        upload("myapp", "1.0.0", jar(None, descriptor.clone(), "a")),
+        &page,
+    )
+    .response()
+    .await;
+    assert_eq!(sent.status(), StatusCode::FOUND);
+    assert_eq!(header_text(&sent, "location").trim_end_matches('?'), page);
+    // A blank version is the manifest's Bundle-Version; a script gets the version as JSON.
+    let (status, added) = upload("myapp", "", jar(Some("2.0.0"), descriptor, "b"))
+        .answer()
+        .await;
+    assert_eq!(
+        (status, added["version"].as_str()),
+        (StatusCode::OK, Some("2.0.0")),
+        "{added}"
+    );
+    let (_, versions) = get_json(&server, &format!("{NS}/artifacts/myapp")).await;
+    assert_eq!(each_text(&versions, "version"), ["1.0.0", "2.0.0"]);
+    let (status, refused) = upload("my app", "1.0.0", jar(None, None, "c"))
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        refused["error"].as_str().unwrap().contains("my app"),
+        "{refused}"
+    );
+
+    let answer = deploy_json(
+        &server,
+        "reader",
+        json!({"artifact": {"name": "myapp", "version": "1.0.0"}, "config": {"stream": "A"}}),
+    )
+    .await;
+    assert_eq!(answer.0, StatusCode::OK, "{answer:?}");
+    let asked = server.url("/artifacts/default/myapp?change=reader&to=2.0.0");
+    let change = |config: &'static str| {
+        let fields = [
+            ("namespace", "default"),
+            ("app", "reader"),
+            ("version", "2.0.0"),
+            ("config", config),
+            ("plain_form", "true"),
+        ];
+        from_page(
+            server.as_admin(server.post("/api/artifacts/apps/version")),
+            &asked,
+        )
+        .form(&fields)
+    };
+    let refused = change("{not json").response().await;
+    assert_eq!(refused.status(), StatusCode::FOUND);
+    assert!(header_text(&refused, "location").contains("__err="));
+    let moved = change(r#"{"stream": "B"}"#).response().await;
+    assert_eq!(moved.status(), StatusCode::FOUND);
+    // Back to the page without the question its address asked.
+    assert_eq!(header_text(&moved, "location"), "/artifacts/default/myapp");
+    let (_, app) = get_json(&server, &format!("{NS}/apps/reader")).await;
+    assert_eq!(app["artifact"]["version"], "2.0.0", "{app}");
+    assert_eq!(
+        app["config"],
+        json!({"stream": "B"}),
+        "the config the question showed"
+    );
+}
+
 on_every_store!(
+    a_page_without_its_script_uploads_and_changes_versions_with_plain_forms,
     an_app_is_deployed_in_one_call,
     apps_are_created_from_config_upgraded_and_rolled_back,
     system_artifacts_come_from_a_folder,

@@ -14,8 +14,8 @@ use depot_domain::specs::token::TokenVerifier;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use support::{
-    each_text, entry_with, eventually, has_entry, status_and_json, Answered, Backend, DepotProcess,
-    Fake, TestServer, TestStore,
+    each_text, entry_with, eventually, from_page, has_entry, header_text, status_and_json,
+    Answered, Backend, DepotProcess, Fake, TestServer, TestStore,
 };
 
 const NOT_AUTHORISED: &str = "No token or token not authorised for owner";
@@ -312,6 +312,51 @@ async fn depot_api_keys_of_the_owner_upload_too(backend: Backend) {
         has_entry(&entries, &[("object", "me/ds/1"), ("actor", "me")]),
         "{entries}"
     );
+}
+
+/// The specs pages without their script (issue 17, point 2): a spec typed into the page's form
+/// is uploaded by the form itself, and the browser lands on the new revision; a refused spec
+/// comes back to the page in words; Re-run is a form too.
+async fn a_page_without_its_script_uploads_and_reruns_with_plain_forms(backend: Backend) {
+    let server = start(backend).await;
+    let page = server.url("/specs");
+    let post_form = |path: &str, fields: Vec<(&'static str, String)>| {
+        from_page(server.as_admin(server.post(path)), &page).form(&fields)
+    };
+    let upload = |spec: String| {
+        let fields = vec![("spec", spec), ("plain_form", "true".to_string())];
+        post_form("/api/specs/upload", fields).response()
+    };
+    let uploaded = upload(spec("me", "ds").to_string()).await;
+    assert_eq!(uploaded.status(), StatusCode::FOUND);
+    assert_eq!(header_text(&uploaded, "location"), "/specs/me/ds/1");
+
+    let refused = upload("{\"meta\": {}}".to_string()).await;
+    assert_eq!(refused.status(), StatusCode::FOUND);
+    let location = header_text(&refused, "location");
+    assert!(location.starts_with(&format!("{page}?")), "{location}");
+    assert!(
+        location.contains("__path=%2Fapi%2Fspecs%2Fupload"),
+        "{location}"
+    );
+    // What the page reads out of the address: the spec's problems, named.
+    let (status, body) = server
+        .as_admin(server.post("/api/specs/upload"))
+        .form(&[("spec", "{\"meta\": {}}"), ("plain_form", "true")])
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let said = body["error"].as_str().unwrap();
+    assert!(said.starts_with("The spec was not accepted: "), "{said}");
+
+    let fields = vec![
+        ("owner", "me".to_string()),
+        ("dataset", "ds".to_string()),
+        ("plain_form", "true".to_string()),
+    ];
+    let rerun = post_form("/api/specs/rerun", fields).response().await;
+    assert_eq!(rerun.status(), StatusCode::FOUND);
+    assert_eq!(header_text(&rerun, "location"), "/specs/me/ds/2");
 }
 
 async fn the_owner_check_stays_on_under_no_auth(backend: Backend) {
@@ -897,6 +942,7 @@ async fn the_outbox_hands_each_revision_to_one_sender_at_a_time(backend: Backend
 }
 
 on_both_backends!(
+    a_page_without_its_script_uploads_and_reruns_with_plain_forms,
     the_outbox_hands_each_revision_to_one_sender_at_a_time,
     tokens_from_the_header_or_jwt_parameter_upload_for_their_owner,
     bad_tokens_are_not_authorised_for_the_owner,

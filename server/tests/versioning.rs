@@ -6,8 +6,8 @@ mod support;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use support::{
-    each_text, error_of, header_text, json_body, status_and_json, Answered, Blobs, Stores,
-    TestServer,
+    each_text, error_of, form_with_file, from_page, header_text, json_body, status_and_json,
+    Answered, Blobs, Stores, TestServer,
 };
 
 /// A JSON-RPC call as the admin (HTTP Basic admin:key, as Dotmesh clients send it).
@@ -980,7 +980,91 @@ async fn a_commit_shows_its_own_changes(stores: Stores) {
     assert!(made.ends_with('Z') && made.starts_with("20"), "{made}");
 }
 
+/// A dot page without its script uploads with a plain form (issue 17, point 2): the file goes
+/// in the form's body to `/api/dots/upload`, and the browser is sent back to the page.
+async fn a_page_without_its_script_uploads_a_file_with_a_plain_form(stores: Stores) {
+    let server = TestServer::start(stores).await;
+    make_dot(&server, "data").await;
+    let page = server.url("/versioning/admin/data");
+    let dot = [
+        ("namespace", "admin"),
+        ("name", "data"),
+        ("branch", "master"),
+    ];
+    let upload = |path: &'static str, file: (&'static str, &'static [u8])| {
+        let fields: Vec<(&str, &str)> = dot.iter().copied().chain([("path", path)]).collect();
+        let request = server.as_admin(server.post("/api/dots/upload"));
+        form_with_file(request, &fields, ("file", file.0, file.1))
+    };
+
+    let sent = from_page(
+        upload("data/readings.csv", ("local.csv", b"t,v\n1,2\n")),
+        &page,
+    )
+    .response()
+    .await;
+    assert_eq!(sent.status(), StatusCode::FOUND);
+    let back = header_text(&sent, "location");
+    assert_eq!(back.trim_end_matches('?'), page, "back to the page");
+    let (status, content) = read(&server, &files_url("master", "data/readings.csv")).await;
+    assert_eq!((status, content.as_str()), (StatusCode::OK, "t,v\n1,2\n"));
+
+    // A blank path is the file's own name; a script gets the file's record as JSON.
+    let (status, file) = upload("", ("notes.txt", b"hello")).answer().await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    assert_eq!(
+        (file["path"].as_str(), file["size_bytes"].as_i64()),
+        (Some("notes.txt"), Some(5))
+    );
+
+    // Refusals: no file chosen, a bad path, a reader — in words; nothing written.
+    let (status, body) = upload("empty.txt", ("", b"")).answer().await;
+    assert_eq!(
+        (status, error_of(&body)),
+        (StatusCode::BAD_REQUEST, "choose a file to upload")
+    );
+    assert_eq!(body["fields"], json!(["file"]));
+    let (status, body) = upload("a//b", ("x.txt", b"x")).answer().await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error_of(&body).contains("File path \"a//b\" is invalid"),
+        "{body}"
+    );
+    let reader = server.user_with_key("rita", "reader").await;
+    let fields: Vec<(&str, &str)> = dot.iter().copied().chain([("path", "r.txt")]).collect();
+    let as_reader = server.post("/api/dots/upload").bearer_auth(&reader);
+    let (status, _) = form_with_file(as_reader, &fields, ("file", "r.txt", b"r"))
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        read(&server, &files_url("master", "r.txt")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // A refused page's post goes back to the page with the refusal in the address.
+    let refused = from_page(upload("empty.txt", ("", b"")), &page)
+        .response()
+        .await;
+    assert_eq!(refused.status(), StatusCode::FOUND);
+    let location = header_text(&refused, "location");
+    assert!(
+        location.contains("__path=%2Fapi%2Fdots%2Fupload") && location.contains("__err="),
+        "{location}"
+    );
+
+    // A body that is not a form with a file is refused in words, and the server carries on.
+    let not_a_form = json_body(
+        server.as_admin(server.post("/api/dots/upload")),
+        "{\"path\": \"x\"}",
+    );
+    let (status, body) = not_a_form.answer().await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_of(&body).contains("multipart/form-data"), "{body}");
+    assert_eq!(server.get("/healthz").answer_status().await, StatusCode::OK);
+}
+
 on_every_store!(
+    a_page_without_its_script_uploads_a_file_with_a_plain_form,
     a_commit_shows_its_own_changes,
     a_file_goes_straight_to_the_bucket_through_a_signed_url,
     a_folder_is_imported_into_a_dot_as_one_commit,

@@ -1,12 +1,14 @@
 //! The Artifacts pages' server functions: the same domain services as `/v3/…`. Archives are
-//! uploaded through the REST route (streamed, with progress), not through here.
+//! uploaded through the REST route (streamed, with progress), not through here, except a plain
+//! form's archive from a page without its script ([`upload_artifact_archive`]).
 
 use depot_domain::artifacts::{AppDetail, AppSummary, ArtifactDetail, ArtifactSummary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use server_fn::codec::{GetUrl, Json};
+use server_fn::codec::{GetUrl, Json, MultipartData};
 
+use super::codec::{takes_plain_upload, PlainUpload};
 use super::{ApiError, Fetch, JsonOrForm};
 
 /// A namespace's page: the namespaces to switch to, its artifacts and its apps.
@@ -26,6 +28,45 @@ pub struct ArtifactOverview {
     pub versions: Vec<ArtifactDetail>,
     pub apps: Vec<AppDetail>,
 }
+
+/// The text fields of the plain form that uploads an archive; the archive comes after them, as
+/// `archive`.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct ArtifactUploadFields {
+    pub namespace: String,
+    pub name: String,
+    /// Blank for the manifest's `Bundle-Version`.
+    #[serde(default)]
+    pub version: String,
+}
+
+/// Adds the archive a plain form sends as a version of an artifact: the artifacts page's upload
+/// before or without its script (the hydrated page sends it to `POST /v3/…/artifacts/{name}`
+/// itself, with progress). The archive arrives in this request's body, whatever the blob store.
+#[server(prefix = "/api", client = Fetch, endpoint = "artifacts/upload", input = PlainUpload, output = Json, input_derive = ())]
+pub async fn upload_artifact_archive(form: MultipartData) -> Result<ArtifactDetail, ApiError> {
+    use depot_domain::artifacts::service::{Archive, UploadHeaders};
+    let blobs = super::blob_store()?;
+    let (store, actor) = super::caller().await?;
+    let (fields, archive) =
+        super::codec::fields_then_file::<ArtifactUploadFields>(form, "archive").await?;
+    let version = Some(fields.version.trim().to_string()).filter(|v| !v.is_empty());
+    let headers = UploadHeaders {
+        version,
+        extends: None,
+        plugins: None,
+    };
+    let to = Archive {
+        store: &store,
+        blobs: &blobs,
+        actor: &actor,
+        namespace: fields.namespace.trim(),
+        name: fields.name.trim(),
+        headers: &headers,
+    };
+    Ok(blobs.receive(&to, archive.content()).await?)
+}
+takes_plain_upload!(UploadArtifactArchive);
 
 #[server(prefix = "/api", client = Fetch, endpoint = "artifacts/overview", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_namespace(namespace: String) -> Result<NamespaceOverview, ApiError> {
@@ -64,16 +105,26 @@ pub async fn load_artifact(namespace: String, name: String) -> Result<ArtifactOv
 }
 
 /// Moves an app to another version of its artifact (upgrade or rollback), with `config` when
-/// given (else the app keeps its config).
+/// given (else the app keeps its config). `plain_form`: posted by the page's confirmation
+/// before or without its script, `config` as JSON text; the browser is sent back to the page
+/// without the question.
 #[server(prefix = "/api", client = Fetch, endpoint = "artifacts/apps/version", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn change_app_version(
     namespace: String,
     app: String,
     version: String,
     config: Option<Value>,
+    #[server(default)] plain_form: bool,
 ) -> Result<(), ApiError> {
     use depot_domain::artifacts::apps::{self, AppRequest, ArtifactChoice};
     let (store, actor) = super::caller().await?;
+    let config = match config {
+        Some(Value::String(text)) if plain_form => Some(
+            serde_json::from_str(&text)
+                .map_err(|e| ApiError::new(400, format!("the config is not JSON: {e}")))?,
+        ),
+        config => config,
+    };
     let request = AppRequest {
         artifact: Some(ArtifactChoice {
             version: Some(version),
@@ -82,5 +133,9 @@ pub async fn change_app_version(
         config,
         description: None,
     };
-    Ok(apps::update(&store, &actor, &namespace, &app, request).await?)
+    apps::update(&store, &actor, &namespace, &app, request).await?;
+    if plain_form {
+        super::codec::back_without_query();
+    }
+    Ok(())
 }

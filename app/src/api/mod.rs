@@ -18,7 +18,7 @@ pub mod tables;
 pub mod transport;
 pub mod versioning;
 
-pub use codec::JsonOrForm;
+pub use codec::{JsonOrForm, PlainUpload};
 pub use error::ApiError;
 pub use transport::Fetch;
 
@@ -63,6 +63,9 @@ pub struct ServerFunctionDoc {
     pub summary: &'static str,
     pub takes: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
     pub answers: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+    /// The field that carries a file, for a function that takes a plain form with one
+    /// (`multipart/form-data`, [`PlainUpload`]); its other fields are what `takes` describes.
+    pub file_field: Option<&'static str>,
 }
 
 #[cfg(feature = "ssr")]
@@ -88,6 +91,29 @@ where
         summary,
         takes: |generator| generator.subschema_for::<F>(),
         answers: |generator| generator.subschema_for::<F::Output>(),
+        file_field: None,
+    }
+}
+
+/// A function that takes a plain form with a file: `Fields` are the form's text fields, which
+/// come before the file, named `file_field`.
+#[cfg(feature = "ssr")]
+fn documented_upload<F, Fields>(
+    summary: &'static str,
+    file_field: &'static str,
+) -> ServerFunctionDoc
+where
+    F: server_fn::ServerFn,
+    F::Output: schemars::JsonSchema,
+    Fields: schemars::JsonSchema,
+{
+    ServerFunctionDoc {
+        method: http::Method::POST,
+        path: F::PATH,
+        summary,
+        takes: |generator| generator.subschema_for::<Fields>(),
+        answers: |generator| generator.subschema_for::<F::Output>(),
+        file_field: Some(file_field),
     }
 }
 
@@ -144,6 +170,10 @@ pub fn server_function_docs() -> Vec<ServerFunctionDoc> {
         ),
         documented::<versioning::DotFileDiff>("One file's line diff between two versions"),
         documented::<versioning::CommitDot>("Commit a branch"),
+        documented_upload::<versioning::UploadDotFile, versioning::DotUploadFields>(
+            "Add a file to a branch's working tree from a plain form (a page without its script)",
+            "file",
+        ),
         documented::<versioning::BranchDot>("Start a branch"),
         documented::<versioning::RollbackDot>("Roll a branch back to a commit"),
         documented::<artifacts::LoadNamespace>(
@@ -151,6 +181,10 @@ pub fn server_function_docs() -> Vec<ServerFunctionDoc> {
         ),
         documented::<artifacts::LoadArtifact>(
             "Every version of an artifact in full, and the apps running it",
+        ),
+        documented_upload::<artifacts::UploadArtifactArchive, artifacts::ArtifactUploadFields>(
+            "Add an archive as an artifact version from a plain form (a page without its script)",
+            "archive",
         ),
         documented::<artifacts::ChangeAppVersion>("Upgrade or roll back an app"),
         documented::<specs::ListSpecOwners>("Owners with spec datasets, and how many each has"),

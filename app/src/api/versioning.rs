@@ -1,11 +1,13 @@
 //! The Versioning pages' server functions: the same domain service as `/rpc` and `/dots/…`.
-//! File contents go through the REST routes (streamed, with upload progress), not through here.
+//! File contents go through the REST routes (streamed, with upload progress), not through here,
+//! except a plain form's file from a page without its script ([`upload_dot_file`]).
 
 use depot_domain::versioning::{BranchInfo, DotFile, FileDiff, FileTextDiff, GraphCommit, Volume};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use server_fn::codec::{GetUrl, Json};
+use server_fn::codec::{GetUrl, Json, MultipartData};
 
+use super::codec::{takes_plain_upload, PlainUpload};
 use super::{ApiError, Fetch, JsonOrForm};
 
 /// Everything the dot page draws: the dot, its branches and its commit graph.
@@ -145,6 +147,42 @@ pub async fn commit_dot(
         .await?,
     )
 }
+
+/// The text fields of the plain form that uploads a file into a branch's working tree; the
+/// file comes after them, as `file`.
+#[derive(Deserialize, schemars::JsonSchema)]
+pub struct DotUploadFields {
+    pub namespace: String,
+    pub name: String,
+    pub branch: String,
+    /// Where the file goes in the dot; blank for the file's own name.
+    #[serde(default)]
+    pub path: String,
+}
+
+/// Adds the file a plain form sends to a branch's working tree: a dot page's upload before or
+/// without its script (the hydrated page sends the file itself, with progress). The file
+/// arrives in this request's body, whatever the blob store.
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/upload", input = PlainUpload, output = Json, input_derive = ())]
+pub async fn upload_dot_file(form: MultipartData) -> Result<DotFile, ApiError> {
+    let blobs = super::blob_store()?;
+    let (store, actor) = super::caller().await?;
+    let (fields, file) = super::codec::fields_then_file::<DotUploadFields>(form, "file").await?;
+    let dot = dot_path(&fields.namespace, &fields.name)?;
+    let path = Some(fields.path.trim())
+        .filter(|path| !path.is_empty())
+        .unwrap_or(&file.name)
+        .to_string();
+    let to = depot_domain::versioning::files::WorkingFile {
+        store: &store,
+        actor: &actor,
+        dot: &dot,
+        branch: &fields.branch,
+        path: &path,
+    };
+    Ok(blobs.receive(&to, file.content()).await?)
+}
+takes_plain_upload!(UploadDotFile);
 
 /// Starts branch `new_branch` at `commit` of `from_branch`; answers the new branch's name.
 #[server(prefix = "/api", client = Fetch, endpoint = "dots/branch", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]

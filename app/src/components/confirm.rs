@@ -10,7 +10,11 @@ use std::sync::Arc;
 use leptos::html;
 use leptos::prelude::*;
 
-/// The question with its confirm and Cancel buttons, and what it is about as `children`.
+/// The question with its confirm and Cancel buttons, and what it is about as `children`: asked
+/// once something was chosen (a version to move to), where the page's address can say what
+/// (`?change=…&to=…`), so it is asked before and without the page's script too. Its confirm
+/// button then posts `posts` as a plain form, and Cancel is a link to `cancel_href`; hydrated,
+/// they call `on_confirm` and `on_cancel`, and the question takes the focus.
 #[component]
 pub fn Confirmation(
     /// The question, in words: "Remove the user bob?"
@@ -19,6 +23,9 @@ pub fn Confirmation(
     confirm: &'static str,
     on_confirm: Callback<()>,
     on_cancel: Callback<()>,
+    posts: PlainPost,
+    /// The page without the question.
+    cancel_href: String,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     let confirm_button = NodeRef::<html::Button>::new();
@@ -32,15 +39,27 @@ pub fn Confirmation(
             on_cancel.run(());
         }
     };
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        on_confirm.run(());
+    };
+    let on_cancel_click = move |event: leptos::ev::MouseEvent| {
+        event.prevent_default();
+        on_cancel.run(());
+    };
     let label = question.clone();
     view! {
-        <div class="confirm" role="alertdialog" aria-label=label on:keydown=on_keydown>
+        <form class="confirm" role="alertdialog" aria-label=label method="post" action=posts.action
+            on:submit=on_submit on:keydown=on_keydown>
+            {posts.fields.into_iter().map(|(name, value)| view! {
+                <input type="hidden" name=name value=move || value()/>
+            }).collect_view()}
             <p><strong>{question}</strong></p>
             {children.map(|children| children())}
-            <button type="button" class="danger" node_ref=confirm_button on:click=move |_| on_confirm.run(())>{confirm}</button>
+            <button type="submit" class="danger" node_ref=confirm_button>{confirm}</button>
             " "
-            <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>"Cancel"</button>
-        </div>
+            <a class="button secondary" href=cancel_href on:click=on_cancel_click>"Cancel"</a>
+        </form>
     }
 }
 

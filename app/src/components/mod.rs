@@ -26,6 +26,17 @@ pub fn posts_to<F: server_fn::ServerFn>() -> String {
     crate::api::transport::api_url(F::PATH)
 }
 
+/// The refusal a plain form's post to `F` came back with (Leptos puts it in the page's address),
+/// for a form that does not go through a `ServerAction` once hydrated (an upload with progress).
+pub fn plain_form_refusal<F>() -> Option<crate::api::ApiError>
+where
+    F: server_fn::ServerFn<Error = crate::api::ApiError>,
+{
+    use_context::<leptos::server::ServerActionError>()
+        .filter(|refusal| refusal.path() == F::PATH)
+        .map(|refusal| server_fn::error::ServerFnUrlError::decode_err(refusal.err()))
+}
+
 /// Why a control that needs the page's script is disabled, while it is: for its `title`.
 pub fn awaiting_script(hydrated: ReadSignal<bool>) -> impl Fn() -> Option<&'static str> + Copy {
     move || (!hydrated.get()).then_some(AWAITING_SCRIPT)

@@ -13,14 +13,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::specs::{
-    list_spec_datasets, list_spec_owners, load_spec_dataset, load_spec_revision, RerunSpec,
-    UploadSpec,
+    dataset_href, flow_href, list_spec_datasets, list_spec_owners, load_spec_dataset,
+    load_spec_revision, RerunSpec, UploadSpec,
 };
 use crate::components::allowed::Allowed;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
+use crate::components::posts_to;
 use crate::components::time::LocalTime;
-use crate::components::{awaiting_script, use_hydrated};
 use crate::urlencode;
 use depot_domain::Role;
 
@@ -28,22 +28,8 @@ fn owner_href(owner: &str) -> String {
     format!("/specs/{}", urlencode(owner))
 }
 
-/// `dataset_id` is `owner/dataset`.
-fn dataset_href(dataset_id: &str) -> String {
-    let (owner, name) = dataset_id.split_once('/').unwrap_or((dataset_id, ""));
-    format!("/specs/{}/{}", urlencode(owner), urlencode(name))
-}
-
 fn revision_href(dataset_id: &str, revision: i64) -> String {
     format!("{}/{revision}", dataset_href(dataset_id))
-}
-
-/// `owner/dataset/N` → the revision's page.
-fn flow_href(flow_id: &str) -> String {
-    match flow_id.rsplit_once('/') {
-        Some((dataset_id, n)) => format!("{}/{}", dataset_href(dataset_id), urlencode(n)),
-        None => "/specs".into(),
-    }
 }
 
 fn state_badge(state: RevisionState) -> impl IntoView {
@@ -114,7 +100,6 @@ const EXAMPLE_SPEC: &str = r#"{
 
 #[component]
 fn UploadSpecForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
-    let hydrated = use_hydrated();
     let upload = ServerAction::<UploadSpec>::new();
     let text = NodeRef::<html::Textarea>::new();
     Effect::new(move |_| {
@@ -125,7 +110,10 @@ fn UploadSpecForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl In
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Some(text) = text.get() {
-            upload.dispatch(UploadSpec { spec: text.value() });
+            upload.dispatch(UploadSpec {
+                spec: text.value(),
+                plain_form: false,
+            });
         }
     };
     // A spec file chosen from disk is put into the text box, to look at (and edit) before upload.
@@ -145,13 +133,15 @@ fn UploadSpecForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl In
     };
     view! {
         <Allowed role=Role::Writer>
-            <form class="upload spec-upload" on:submit=on_submit.clone() aria-label="Upload spec">
+            <form class="upload spec-upload" method="post" action={posts_to::<UploadSpec>()} on:submit=on_submit.clone() aria-label="Upload spec">
                 <h3>"Upload a spec"</h3>
-                <label>"Spec file" <input type="file" name="spec-file" accept=".json,application/json" on:change=on_file/></label>
+                <input type="hidden" name="plain_form" value="true"/>
+                // Choosing a file fills the text box once the script runs; the text box is what is sent.
+                <label>"Spec file" <input type="file" accept=".json,application/json" on:change=on_file/></label>
                 <label>"Spec (JSON)"
                     <textarea name="spec" rows="10" node_ref=text spellcheck="false">{EXAMPLE_SPEC}</textarea>
                 </label>
-                <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || upload.pending().get()>"Upload"</button>
+                <button type="submit" disabled=move || upload.pending().get()>"Upload"</button>
                 {move || upload.value().get().map(|outcome| match outcome {
                     Ok(UploadOutcome { success: true, flow_id: Some(flow_id), .. }) => view! {
                         <p class="ok" role="status">"Created revision " <a href=flow_href(&flow_id)>{flow_id.clone()}</a></p>
@@ -227,20 +217,29 @@ fn RerunButton(
     name: impl Fn() -> String + Copy + Send + Sync + 'static,
     rerun: ServerAction<RerunSpec>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        rerun.dispatch(RerunSpec {
+            owner: owner(),
+            dataset: name(),
+            plain_form: false,
+        });
+    };
     view! {
-        <p class="actions">
+        <div class="actions">
             <Allowed role=Role::Writer>
-                <button type="button" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || rerun.pending().get()
-                    on:click=move |_| { rerun.dispatch(RerunSpec { owner: owner(), dataset: name() }); }>
-                    "Re-run"
-                </button>
+                <form class="inline" method="post" action={posts_to::<RerunSpec>()} on:submit=on_submit>
+                    <input type="hidden" name="owner" value=owner/>
+                    <input type="hidden" name="dataset" value=name/>
+                    <input type="hidden" name="plain_form" value="true"/>
+                    <button type="submit" disabled=move || rerun.pending().get()>"Re-run"</button>
+                </form>
             </Allowed>
             {move || rerun.value().get().map(|result| match result {
                 Ok(flow_id) => view! { <span class="ok" role="status">" Started " <a href=flow_href(&flow_id)>{flow_id.clone()}</a></span> }.into_any(),
                 Err(error) => view! { <ApiErrorView error/> }.into_any(),
             })}
-        </p>
+        </div>
     }
 }
 

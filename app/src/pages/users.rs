@@ -129,7 +129,6 @@ fn UserTable(users: Vec<User>, actions: UserActions) -> impl IntoView {
 /// admin changes anyone's role and standing, and removes others.
 #[component]
 fn UserRow(user: User, actions: UserActions) -> impl IntoView {
-    let hydrated = use_hydrated();
     let session = use_session_resource().0;
     let name = user.name.clone();
     let is_me = {
@@ -174,6 +173,7 @@ fn UserRow(user: User, actions: UserActions) -> impl IntoView {
     let role = user.role;
     let toggle_name = name.clone();
     let role_label = format!("Role of {name}");
+    let role_of = name.clone();
     let remove_question =
         format!("Remove the user {name}? Their API keys stop working; what they wrote stays.");
     view! {
@@ -181,9 +181,15 @@ fn UserRow(user: User, actions: UserActions) -> impl IntoView {
             <td>{name.clone()}</td>
             <td>
                 <Allowed role=Role::Admin otherwise=move || role.to_string()>
-                    <select aria-label=role_label.clone() on:change=change_role.clone() title=awaiting_script(hydrated) disabled=move || !hydrated.get()>
-                        {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == role>{r.as_str()}</option> }).collect_view()}
-                    </select>
+                    // Hydrated, choosing a role sets it; until then the form's own button does.
+                    <form class="inline" method="post" action={posts_to::<UpdateUser>()} on:submit=|ev| ev.prevent_default()>
+                        <input type="hidden" name="name" value=role_of.clone()/>
+                        <select name="role" aria-label=role_label.clone() on:change=change_role.clone()>
+                            {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == role>{r.as_str()}</option> }).collect_view()}
+                        </select>
+                        " "
+                        <button type="submit" class="secondary until-hydrated">"Set role"</button>
+                    </form>
                 </Allowed>
             </td>
             <td>{if user.has_password { "set" } else { "—" }}<SetPasswordForm name=name.clone() action=actions.set_password/></td>

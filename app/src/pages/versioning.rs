@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::versioning::{
     commit_changes, dot_diff, dot_file_diff, dot_files, list_dots, load_dot, BranchDot, CommitDot,
-    CreateDot, DotOverview, RollbackDot,
+    CreateDot, DotOverview, RollbackDot, UploadDotFile,
 };
 use crate::api::ApiError;
 use crate::components::allowed::Allowed;
@@ -20,7 +20,7 @@ use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::time::LocalTime;
 use crate::components::upload::{upload, Destination, TwoStep};
-use crate::components::{awaiting_script, human_size, posts_to, use_hydrated};
+use crate::components::{human_size, plain_form_refusal, posts_to};
 use crate::urlencode;
 use depot_domain::Role;
 
@@ -451,10 +451,10 @@ fn Upload(
     direct_uploads: impl Fn() -> bool + Clone + Send + Sync + 'static,
     on_done: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
     let (file_input, path_input) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
     let (progress, set_progress) = signal(None::<f64>);
-    let (problem, set_problem) = signal(None::<String>);
+    let (problem, set_problem) =
+        signal(plain_form_refusal::<UploadDotFile>().map(|refusal| refusal.error));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(file_input), Some(path_input)) = (file_input.get(), path_input.get()) else {
@@ -502,11 +502,16 @@ fn Upload(
     };
     view! {
         <Allowed role=Role::Writer>
-            <form class="upload" on:submit=on_submit.clone() aria-label="Upload file">
+            // Without the script the browser posts the form itself, the file last.
+            <form class="upload" method="post" enctype="multipart/form-data" action={posts_to::<UploadDotFile>()}
+                on:submit=on_submit.clone() aria-label="Upload file">
                 <h3>"Upload a file"</h3>
-                <label>"File" <input type="file" name="file" node_ref=file_input/></label>
+                <input type="hidden" name="namespace" value=move || view_state.get().namespace/>
+                <input type="hidden" name="name" value=move || view_state.get().name/>
+                <input type="hidden" name="branch" value=move || view_state.get().branch/>
                 <label>"Path in the dot (default: the file's name)" <input type="text" name="path" node_ref=path_input placeholder="data/readings.csv"/></label>
-                <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
+                <label>"File" <input type="file" name="file" node_ref=file_input required/></label>
+                <button type="submit" disabled=move || progress.get().is_some()>"Upload"</button>
                 {move || progress.get().map(|fraction| view! {
                     <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
                     <span class="progress-text">{format!("{:.0}%", fraction * 100.0)}</span>

@@ -135,7 +135,8 @@ const ADMIN_UI: &str = "The admin UI's server functions";
 
 /// The server functions of the admin UI, as registered, each as [`server_function_docs`]
 /// describes it: GET ones take their arguments as query parameters, the rest as JSON or as a
-/// form's fields (`depot_app::api::JsonOrForm`).
+/// form's fields (`depot_app::api::JsonOrForm`), or as a form with a file
+/// (`depot_app::api::PlainUpload`).
 ///
 /// [`server_function_docs`]: depot_app::api::server_function_docs
 fn server_functions(
@@ -178,6 +179,13 @@ fn server_functions(
                 if !parameters.is_empty() {
                     described["parameters"] = Value::Array(parameters);
                 }
+            } else if let Some(file_field) = doc.file_field {
+                arguments["properties"][file_field] = json!({"type": "string", "format": "binary"});
+                if let Some(required) = arguments["required"].as_array_mut() {
+                    required.push(file_field.into());
+                }
+                let content = json!({"multipart/form-data": {"schema": arguments}});
+                described["requestBody"] = json!({"required": true, "content": content});
             } else {
                 let content = json!({
                     "application/json": {"schema": arguments.clone()},

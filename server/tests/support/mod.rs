@@ -415,6 +415,46 @@ pub fn json_body(request: RequestBuilder, body: impl Into<reqwest::Body>) -> Req
         .body(body)
 }
 
+/// `request` with the body a browser's plain form sends with a file (`multipart/form-data`):
+/// the text `fields` in order, then the file as `file_field`, named `file_name` (empty, as a
+/// browser sends a file input left empty).
+pub fn form_with_file(
+    request: RequestBuilder,
+    fields: &[(&str, &str)],
+    (file_field, file_name, content): (&str, &str, &[u8]),
+) -> RequestBuilder {
+    const BOUNDARY: &str = "----DepotTestFormBoundary7MA4YWxk";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    request
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+}
+
+/// `request` as a browser's plain form post from the page `page`: it takes HTML and says where
+/// it came from, so Leptos sends it back there.
+pub fn from_page(request: RequestBuilder, page: &str) -> RequestBuilder {
+    request
+        .header("Accept", "text/html,application/xhtml+xml")
+        .header("Referer", page)
+}
+
 /// The session cookie a sign-in `response` sets, as `name=value`.
 pub fn session_cookie(response: &Response) -> String {
     let set_cookie = response

@@ -7,17 +7,16 @@ use depot_domain::artifacts::{AppDetail, ArtifactDetail};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use serde_json::Value;
 
 use super::{app_href, artifact_href, scope_badge, version_href};
 use crate::api::artifacts::{load_artifact, ArtifactOverview, ChangeAppVersion};
 use crate::components::allowed::Allowed;
-use crate::components::confirm::Confirmation;
+use crate::components::confirm::{Confirmation, PlainPost};
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
 use crate::components::time::LocalTime;
-use crate::components::{awaiting_script, use_hydrated};
 use crate::pages::not_found::NotFound;
 use depot_domain::Role;
 
@@ -244,14 +243,27 @@ fn ConfirmVersionChange(
     request: ChangeAppVersion,
     change: ServerAction<ChangeAppVersion>,
     set_pending: WriteSignal<Option<String>>,
+    /// The page without the question.
+    page: String,
 ) -> impl IntoView {
+    let config = request
+        .config
+        .as_ref()
+        .map(Value::to_string)
+        .unwrap_or_default();
+    let posts = PlainPost::to::<ChangeAppVersion>()
+        .field("namespace", request.namespace.clone())
+        .field("app", request.app.clone())
+        .field("version", request.version.clone())
+        .field("config", config)
+        .field("plain_form", "true".into());
     let on_confirm = Callback::new(move |()| {
         change.dispatch(request.clone());
         set_pending.set(None);
     });
     let on_cancel = Callback::new(move |()| set_pending.set(None));
     view! {
-        <Confirmation question confirm=direction on_confirm on_cancel>
+        <Confirmation question confirm=direction on_confirm on_cancel posts cancel_href=page>
             <p class="plugin-changes">{plugin_changes}</p>
             <p class="schema-changes">{schema_changes}</p>
             {if changes.is_empty() {
@@ -281,9 +293,16 @@ pub(super) fn AppCard(
     versions: VersionFacts,
     change: ServerAction<ChangeAppVersion>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
     let target = NodeRef::<html::Select>::new();
-    let (pending, set_pending) = signal(None::<String>);
+    // A version chosen before or without the page's script comes in the page's address.
+    let query = use_query_map();
+    let chosen = query.with_untracked(|q| {
+        (q.get("change").as_deref() == Some(app.name.as_str()))
+            .then(|| q.get("to"))
+            .flatten()
+    });
+    let (pending, set_pending) = signal(chosen);
+    let here = use_location().pathname.get_untracked();
     let current = app.artifact.version.clone();
     let config = app.config.clone();
     let history = app.history.clone();
@@ -326,12 +345,14 @@ pub(super) fn AppCard(
                     app: name.clone(),
                     version: to.clone(),
                     config: Some(after),
+                    plain_form: false,
                 };
                 let direction = direction(&to);
                 let question = format!("{direction} {name} from {current} to {to}?");
                 let plugin_changes = plugin_changes(&versions.plugins, &current, &to);
                 let schema_changes = config_field_changes(&versions.config_fields, &current, &to);
-                view! { <ConfirmVersionChange question direction changes plugin_changes schema_changes request change set_pending/> }
+                let page = here.clone();
+                view! { <ConfirmVersionChange question direction changes plugin_changes schema_changes request change set_pending page/> }
             })
         }
     };
@@ -348,6 +369,7 @@ pub(super) fn AppCard(
         }
     };
     let change_label = format!("Change version of {}", app.name);
+    let app_name = app.name.clone();
     let page = app_href(&namespace, &app.artifact.name, &app.name);
     view! {
         <section class="app-card" id=format!("app-{}", app.name) aria-label=format!("App {}", app.name)>
@@ -355,13 +377,15 @@ pub(super) fn AppCard(
             <pre class="config">{serde_json::to_string_pretty(&app.config).unwrap_or_default()}</pre>
             {(!others.is_empty()).then(|| view! {
                 <Allowed role=Role::Writer>
-                    <form class="inline-form" on:submit=on_move.clone() aria-label=change_label.clone()>
+                    // Without the script the choice goes into the page's address, which asks.
+                    <form class="inline-form" method="get" on:submit=on_move.clone() aria-label=change_label.clone()>
+                        <input type="hidden" name="change" value=app_name.clone()/>
                         <label>"Move to version"
-                            <select node_ref=target>
+                            <select name="to" node_ref=target>
                                 {others.iter().map(|v| view! { <option value=v.clone()>{v.clone()}</option> }).collect_view()}
                             </select>
                         </label>
-                        <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || change.pending().get()>"Change version…"</button>
+                        <button type="submit" disabled=move || change.pending().get()>"Change version…"</button>
                     </form>
                 </Allowed>
             })}

@@ -8,11 +8,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::artifacts::load_namespace;
+use crate::api::artifacts::{load_namespace, UploadArtifactArchive};
 use crate::components::allowed::Allowed;
 use crate::components::loaded::Loaded;
 use crate::components::upload::{upload, Destination, TwoStep};
-use crate::components::{awaiting_script, human_size, use_hydrated};
+use crate::components::{human_size, plain_form_refusal, posts_to};
 use crate::urlencode;
 use depot_domain::Role;
 
@@ -148,14 +148,14 @@ fn UploadArtifact(
     direct_uploads: impl Fn() -> bool + Clone + Send + Sync + 'static,
     on_done: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
     let (name_input, version_input, file_input) = (
         NodeRef::<html::Input>::new(),
         NodeRef::<html::Input>::new(),
         NodeRef::<html::Input>::new(),
     );
     let (progress, set_progress) = signal(None::<f64>);
-    let (outcome, set_outcome) = signal(None::<Result<String, String>>);
+    let (outcome, set_outcome) =
+        signal(plain_form_refusal::<UploadArtifactArchive>().map(|refusal| Err(refusal.error)));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(name_input), Some(version_input), Some(file_input)) =
@@ -211,12 +211,15 @@ fn UploadArtifact(
     };
     view! {
         <Allowed role=Role::Writer>
-            <form class="upload" on:submit=on_submit.clone() aria-label="Upload artifact">
+            // Without the script the browser posts the form itself, the archive last.
+            <form class="upload" method="post" enctype="multipart/form-data" action={posts_to::<UploadArtifactArchive>()}
+                on:submit=on_submit.clone() aria-label="Upload artifact">
                 <h3>{move || format!("Upload an artifact to {}", namespace.get())}</h3>
+                <input type="hidden" name="namespace" value=namespace/>
                 <label>"Name" <input type="text" name="name" node_ref=name_input required pattern="[A-Za-z0-9_\\-]+"/></label>
                 <label>"Version (default: the manifest's Bundle-Version)" <input type="text" name="version" node_ref=version_input placeholder="1.0.0"/></label>
-                <label>"Archive" <input type="file" name="archive" accept=".jar,.zip" node_ref=file_input/></label>
-                <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || progress.get().is_some()>"Upload"</button>
+                <label>"Archive" <input type="file" name="archive" accept=".jar,.zip" node_ref=file_input required/></label>
+                <button type="submit" disabled=move || progress.get().is_some()>"Upload"</button>
                 {move || progress.get().map(|fraction| view! {
                     <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
                 })}
