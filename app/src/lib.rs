@@ -22,11 +22,11 @@ use pages::not_found::{NotFound, NotFoundPage};
 use sections::*;
 
 /// When the page's script has not hydrated the page after a while (a failed download, a very
-/// slow network), the notice that buttons are not ready yet says so (`AwaitingScript`).
+/// slow network), the notice that it is on its way says so (`AwaitingScript`).
 const SCRIPT_LATE: &str = "setTimeout(function () { \
     var notice = document.getElementById('awaiting-script'); \
-    if (notice) notice.textContent = \"The page's script has not loaded: pages still read, but \
-    buttons that change things stay disabled. Reload the page to try again.\"; }, 15000);";
+    if (notice) notice.textContent = \"The page's script has not loaded: pages and forms still \
+    work, each form by loading the page again. Reload the page to try again.\"; }, 15000);";
 
 /// Until the page is hydrated, a link is the browser's to follow (a page load), not the
 /// router's: the router is live as soon as the main module is, while a section's page may still

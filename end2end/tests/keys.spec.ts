@@ -24,6 +24,7 @@ test("a user signs in, makes a key, uses it, revokes it and signs out", async ({
 
   // Create a key: it is shown once, with a button that copies it, and listed as never used.
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await hydrated(page); // made in place, with a button that copies it
   await page.getByLabel("Key name").fill("e2e script");
   await page.getByRole("button", { name: "Create key" }).click();
   const secret = (await page.getByTestId("new-key-secret").textContent())!.trim();

@@ -7,7 +7,7 @@ mod support;
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{error_of, Answered, Backend, TestServer};
+use support::{error_of, header_text, Answered, Backend, TestServer};
 
 /// The admin's `POST /api/users/update` of `change` for `name`.
 async fn update(server: &TestServer, name: &str, change: Value) -> (StatusCode, Value) {
@@ -263,7 +263,62 @@ async fn a_plain_form_creates_a_user_and_comes_back_with_a_refusal(backend: Back
     assert!(missing.text().await.unwrap().contains("role"));
 }
 
+/// A key made by the users page's plain form (issue 17, point 2): the secret, stored nowhere but
+/// as a hash, is handed to the page the browser comes back to in a cookie only that page is
+/// sent, shown there once, and the cookie cleared.
+async fn a_plain_form_makes_a_key_whose_secret_the_page_shows_once(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let page = server.url("/users");
+    let made = server
+        .as_admin(server.post("/api/keys"))
+        .header("Accept", "text/html")
+        .header("Referer", &page)
+        .form(&[("name", "deploy"), ("user", ""), ("plain_form", "true")])
+        .response()
+        .await;
+    assert_eq!(made.status(), StatusCode::FOUND);
+    let handed = header_text(&made, "set-cookie").to_string();
+    assert!(handed.starts_with("depot_new_key="), "{handed}");
+    for attribute in ["Path=/users", "HttpOnly", "SameSite=Strict", "Max-Age=300"] {
+        assert!(handed.contains(attribute), "{attribute} in {handed}");
+    }
+    let cookie = handed.split(';').next().unwrap().to_string();
+
+    let shown = server
+        .as_admin(server.get("/users"))
+        .header("Cookie", &cookie)
+        .response()
+        .await;
+    assert_eq!(shown.status(), StatusCode::OK);
+    let cleared = header_text(&shown, "set-cookie").to_string();
+    assert!(
+        cleared.starts_with("depot_new_key=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+    let html = shown.text().await.unwrap();
+    let (_, shown_secret) = html
+        .split_once("data-testid=\"new-key-secret\">")
+        .expect("the secret on the page");
+    let secret = shown_secret[..46].to_string();
+    assert!(secret.starts_with("depot_"), "{secret}");
+    assert!(html.contains("New key “deploy” for admin."), "{html}");
+    // The secret works: it is the new key's.
+    let (status, session) = server
+        .get("/api/session")
+        .bearer_auth(&secret)
+        .answer()
+        .await;
+    assert_eq!(
+        (status, session["name"].as_str()),
+        (StatusCode::OK, Some("admin"))
+    );
+
+    let again = server.get_text_as_admin("/users").await;
+    assert!(!again.contains(&secret), "shown once");
+}
+
 on_both_backends!(
+    a_plain_form_makes_a_key_whose_secret_the_page_shows_once,
     a_plain_form_creates_a_user_and_comes_back_with_a_refusal,
     an_admin_changes_a_role_and_the_log_says_from_what_to_what,
     a_disabled_user_cannot_sign_in_until_enabled_again,

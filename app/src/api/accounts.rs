@@ -107,11 +107,30 @@ pub async fn list_keys(user: Option<String>) -> Result<Vec<ApiKey>, ApiError> {
 }
 
 /// `POST /api/keys` `{"name", "user"?}`: creates a key and returns its secret — the only time
-/// it is ever shown.
+/// it is ever shown. A blank `user` is the caller. `plain_form`: posted by the users page's
+/// form before or without its script, which is handed the secret to show once
+/// ([`super::handover`]).
 #[server(prefix = "/api", client = Fetch, endpoint = "keys", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
-pub async fn create_key(name: String, user: Option<String>) -> Result<CreatedKey, ApiError> {
+pub async fn create_key(
+    name: String,
+    user: Option<String>,
+    #[server(default)] plain_form: bool,
+) -> Result<CreatedKey, ApiError> {
     let (store, actor) = caller().await?;
-    Ok(api_keys::create(&store, &actor, user.as_deref(), &name).await?)
+    let user = user.filter(|user| !user.trim().is_empty());
+    let created = api_keys::create(&store, &actor, user.as_deref(), &name).await?;
+    if plain_form {
+        super::handover::hand_to_the_page(&created);
+    }
+    Ok(created)
+}
+
+/// The key the users page's plain form made, for the page it comes back to (once).
+pub fn key_handed_to_this_page() -> Option<CreatedKey> {
+    #[cfg(feature = "ssr")]
+    return super::handover::take_on_the_page();
+    #[cfg(not(feature = "ssr"))]
+    None
 }
 
 /// `POST /api/keys/revoke` `{"id"}`: revokes a key at once, in every Depot process.

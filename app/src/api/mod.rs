@@ -9,6 +9,8 @@ pub mod audit;
 mod codec;
 pub mod docs;
 mod error;
+#[cfg(feature = "ssr")]
+pub mod handover;
 pub mod inventory;
 pub mod overview;
 #[cfg(feature = "ssr")]

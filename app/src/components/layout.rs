@@ -25,8 +25,9 @@ pub(crate) const SECTIONS: [(&str, &str); 8] = [
     ("/api-docs", "API"),
 ];
 
-const WITHOUT_SCRIPT: &str = "<p class=\"awaiting-script\">JavaScript is off: every page reads, \
-     and tables sort and filter, but creating, saving and uploading need it.</p>";
+const WITHOUT_SCRIPT: &str = "<p class=\"awaiting-script\">JavaScript is off: every page and \
+     form works, each form by loading the page again. Times are in UTC, uploads show no \
+     progress, and an edit that lost a race is told in words, not shown beside theirs.</p>";
 
 /// Who is signed in, loaded once per page by the layout.
 #[derive(Clone, Copy)]

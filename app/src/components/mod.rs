@@ -37,16 +37,9 @@ where
         .map(|refusal| server_fn::error::ServerFnUrlError::decode_err(refusal.err()))
 }
 
-/// Why a control that needs the page's script is disabled, while it is: for its `title`.
-pub fn awaiting_script(hydrated: ReadSignal<bool>) -> impl Fn() -> Option<&'static str> + Copy {
-    move || (!hydrated.get()).then_some(AWAITING_SCRIPT)
-}
-
-pub const AWAITING_SCRIPT: &str = "Ready once the page's script has loaded";
-
-/// Said at the top of a page until it is hydrated: why its buttons are not ready yet. The shell
-/// changes the words when the script has not arrived after a while, and says the same without
-/// JavaScript (`lib.rs`).
+/// Said at the top of a page until it is hydrated: that its forms work meanwhile, as plain
+/// forms. The shell changes the words when the script has not arrived after a while (`lib.rs`),
+/// and the layout says what differs without JavaScript.
 #[component]
 pub fn AwaitingScript() -> impl IntoView {
     let hydrated = use_hydrated();
@@ -54,7 +47,7 @@ pub fn AwaitingScript() -> impl IntoView {
         (!hydrated.get()).then(|| {
             view! {
                 <p class="awaiting-script" id="awaiting-script" role="status">
-                    "Loading the page's script: buttons that change things are ready in a moment."
+                    "Loading the page's script: until it is ready, forms work by loading the page again."
                 </p>
             }
         })

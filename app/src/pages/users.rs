@@ -1,13 +1,14 @@
 //! Users & API keys: who can sign in, with which role, and the keys scripts use.
 
-use depot_domain::auth::{ApiKey, User};
+use depot_domain::auth::{ApiKey, CreatedKey, User};
 use depot_domain::Role;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::accounts::{
-    list_keys, list_users, CreateKey, CreateUser, RemoveUser, RevokeKey, SetPassword, UpdateUser,
+    key_handed_to_this_page, list_keys, list_users, CreateKey, CreateUser, RemoveUser, RevokeKey,
+    SetPassword, UpdateUser,
 };
 use crate::api::ApiError;
 use crate::components::allowed::Allowed;
@@ -16,7 +17,7 @@ use crate::components::error_view::ApiErrorView;
 use crate::components::layout::use_session_resource;
 use crate::components::loaded::Loaded;
 use crate::components::time::LocalTime;
-use crate::components::{awaiting_script, posts_to, use_hydrated, ScrollBox};
+use crate::components::{posts_to, use_hydrated, ScrollBox};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -248,10 +249,17 @@ fn SetPasswordForm(name: String, action: ServerAction<SetPassword>) -> impl Into
 fn KeysSection() -> impl IntoView {
     let create_key = ServerAction::<CreateKey>::new();
     let revoke_key = ServerAction::<RevokeKey>::new();
-    let hydrated = use_hydrated();
     let keys = Resource::new(
         move || (create_key.version().get(), revoke_key.version().get()),
         |_| list_keys(None),
+    );
+    // A key made by the plain form before or without the script: handed to this page once.
+    let handed_over = Resource::new(
+        || (),
+        |_| {
+            let handed = key_handed_to_this_page();
+            async move { handed }
+        },
     );
     let key_name = NodeRef::<html::Input>::new();
     let key_user = NodeRef::<html::Input>::new();
@@ -262,34 +270,47 @@ fn KeysSection() -> impl IntoView {
         create_key.dispatch(CreateKey {
             name: name.value(),
             user,
+            plain_form: false,
         });
     };
-    let new_secret = move || match create_key.value().get() {
-        Some(Ok(created)) => Some(view! {
-            <div class="new-key" role="status">
-                <p>{format!("New key “{}” for {}. Copy it now: it is not shown again.", created.key.name, created.key.user)}</p>
-                <code data-testid="new-key-secret">{created.secret.clone()}</code>
-                " "
-                <CopyButton text=created.secret/>
-            </div>
-        }),
+    let made_here = move || match create_key.value().get() {
+        Some(Ok(created)) => Some(view! { <NewKey created/> }),
         _ => None,
     };
     view! {
         <section>
             <h2>"API keys"</h2>
-            <form class="inline-form" on:submit=on_submit aria-label="Create API key">
-                <label>"Key name" <input type="text" name="key-name" node_ref=key_name required placeholder="e.g. deploy script"/></label>
+            <form class="inline-form" method="post" action={posts_to::<CreateKey>()} on:submit=on_submit aria-label="Create API key">
+                <input type="hidden" name="plain_form" value="true"/>
+                <label>"Key name" <input type="text" name="name" node_ref=key_name required placeholder="e.g. deploy script"/></label>
                 <Allowed role=Role::Admin>
-                    <label>"For user (optional)" <input type="text" name="key-user" node_ref=key_user placeholder="yourself"/></label>
+                    <label>"For user (optional)" <input type="text" name="user" node_ref=key_user placeholder="yourself"/></label>
                 </Allowed>
-                <button type="submit" title=awaiting_script(hydrated) disabled=move || !hydrated.get() || create_key.pending().get()>"Create key"</button>
+                <button type="submit" disabled=move || create_key.pending().get()>"Create key"</button>
             </form>
             {action_error(create_key.value())}
-            {new_secret}
+            {made_here}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    handed_over.await.map(|created| view! { <NewKey created/> })
+                })}
+            </Suspense>
             {action_error(revoke_key.value())}
             <Loaded resource=keys loading="Loading keys…" then=move |keys| view! { <KeyTable keys revoke_key/> }/>
         </section>
+    }
+}
+
+/// A key just made, with its secret: the only time it is shown.
+#[component]
+fn NewKey(created: CreatedKey) -> impl IntoView {
+    view! {
+        <div class="new-key" role="status">
+            <p>{format!("New key “{}” for {}. Copy it now: it is not shown again.", created.key.name, created.key.user)}</p>
+            <code data-testid="new-key-secret">{created.secret.clone()}</code>
+            " "
+            <CopyButton text=created.secret/>
+        </div>
     }
 }
 
@@ -344,8 +365,13 @@ fn CopyButton(text: String) -> impl IntoView {
             set_copied.set(Some(done));
         });
     };
+    // A button that needs the script is there only once it runs.
+    let hydrated = use_hydrated();
     view! {
-        <button type="button" class="secondary" on:click=copy>"Copy"</button>
+        {move || hydrated.get().then(|| {
+            let copy = copy.clone();
+            view! { <button type="button" class="secondary" on:click=copy>"Copy"</button> }
+        })}
         <span role="status">{move || copied.get().map(|done| if done { " Copied." } else { " Could not copy: select the key and copy it." })}</span>
     }
 }

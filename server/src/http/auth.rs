@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use base64::Engine;
 use chrono::Duration;
+use depot_app::api::handover::over_https;
 use depot_app::api::ApiError;
 use depot_app::urlencode;
 use depot_domain::auth::secrets::API_KEY_PREFIX;
@@ -268,7 +269,7 @@ pub async fn login(
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         ttl.as_secs(),
-        if is_https(&headers) { "; Secure" } else { "" }
+        if over_https(&headers) { "; Secure" } else { "" }
     );
     let mut response = if is_json {
         // A page on another site cannot use the cookie (third-party cookies are blocked): it
@@ -342,13 +343,6 @@ fn safe_next(next: Option<&str>) -> String {
         }
         _ => "/".to_string(),
     }
-}
-
-fn is_https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        == Some("https")
 }
 
 #[cfg(test)]
