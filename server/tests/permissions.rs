@@ -9,7 +9,7 @@ mod support;
 use reqwest::header::COOKIE;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use support::{jar, status_and_json, Answered, Backend, TestServer};
+use support::{form_with_file, jar, status_and_json, Answered, Backend, TestServer};
 
 /// The least role a route needs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,6 +23,11 @@ enum Body {
     Json(Value),
     Form(Vec<(&'static str, &'static str)>),
     Bytes(Vec<u8>, Vec<(&'static str, &'static str)>),
+    /// A plain form with a file: its text fields, then the file's field, name and bytes.
+    FormWithFile(
+        Vec<(&'static str, &'static str)>,
+        (&'static str, &'static str, Vec<u8>),
+    ),
 }
 
 /// One write: the route as documented, the concrete request, and who may make it.
@@ -371,6 +376,21 @@ fn writes(commit: &str) -> Vec<Write> {
         ),
         write(
             M::POST,
+            "/api/dots/upload",
+            "/api/dots/upload",
+            Body::FormWithFile(
+                vec![
+                    ("namespace", "admin"),
+                    ("name", "kept"),
+                    ("branch", "master"),
+                    ("path", ""),
+                ],
+                ("file", "new.txt", b"new".to_vec()),
+            ),
+            Writer,
+        ),
+        write(
+            M::POST,
             "/api/dots/branch",
             "/api/dots/branch",
             Json(
@@ -503,6 +523,20 @@ fn writes(commit: &str) -> Vec<Write> {
             "/v3/namespaces/default/apps/keptapp/update",
             Json(
                 json!({"artifact": {"name": "kept", "version": "1.0.0"}, "config": {"changed": true}}),
+            ),
+            Writer,
+        ),
+        write(
+            M::POST,
+            "/api/artifacts/upload",
+            "/api/artifacts/upload",
+            Body::FormWithFile(
+                vec![
+                    ("namespace", "default"),
+                    ("name", "kept"),
+                    ("version", "2.0.0"),
+                ],
+                ("archive", "kept.jar", jar(None, None, "upload")),
             ),
             Writer,
         ),
@@ -724,6 +758,9 @@ fn request(server: &TestServer, write: &Write) -> RequestBuilder {
             .fold(request.body(bytes.clone()), |r, (name, value)| {
                 r.header(*name, *value)
             }),
+        Body::FormWithFile(fields, (field, name, content)) => {
+            form_with_file(request, fields, (*field, *name, content.as_slice()))
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use server_fn::codec::{GetUrl, Json, MultipartData};
 
-use super::codec::{takes_plain_upload, PlainUpload};
+use super::plain_upload::{takes_plain_upload, PlainUpload};
 use super::{ApiError, Fetch, JsonOrForm};
 
 /// A namespace's page: the namespaces to switch to, its artifacts and its apps.
@@ -49,7 +49,7 @@ pub async fn upload_artifact_archive(form: MultipartData) -> Result<ArtifactDeta
     let blobs = super::blob_store()?;
     let (store, actor) = super::caller().await?;
     let (fields, archive) =
-        super::codec::fields_then_file::<ArtifactUploadFields>(form, "archive").await?;
+        super::plain_upload::fields_then_file::<ArtifactUploadFields>(form, "archive").await?;
     let version = Some(fields.version.trim().to_string()).filter(|v| !v.is_empty());
     let headers = UploadHeaders {
         version,

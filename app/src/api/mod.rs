@@ -13,6 +13,7 @@ mod error;
 pub mod handover;
 pub mod inventory;
 pub mod overview;
+pub mod plain_upload;
 #[cfg(feature = "ssr")]
 pub mod request_id;
 pub mod specs;
@@ -20,8 +21,9 @@ pub mod tables;
 pub mod transport;
 pub mod versioning;
 
-pub use codec::{JsonOrForm, PlainUpload};
+pub use codec::JsonOrForm;
 pub use error::ApiError;
+pub use plain_upload::PlainUpload;
 pub use transport::Fetch;
 
 /// What a server function needs from the server: the store and who is calling.

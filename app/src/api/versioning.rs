@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::{GetUrl, Json, MultipartData};
 
-use super::codec::{takes_plain_upload, PlainUpload};
+use super::plain_upload::{takes_plain_upload, PlainUpload};
 use super::{ApiError, Fetch, JsonOrForm};
 
 /// Everything the dot page draws: the dot, its branches and its commit graph.
@@ -167,7 +167,8 @@ pub struct DotUploadFields {
 pub async fn upload_dot_file(form: MultipartData) -> Result<DotFile, ApiError> {
     let blobs = super::blob_store()?;
     let (store, actor) = super::caller().await?;
-    let (fields, file) = super::codec::fields_then_file::<DotUploadFields>(form, "file").await?;
+    let (fields, file) =
+        super::plain_upload::fields_then_file::<DotUploadFields>(form, "file").await?;
     let dot = dot_path(&fields.namespace, &fields.name)?;
     let path = Some(fields.path.trim())
         .filter(|path| !path.is_empty())
