@@ -7,7 +7,7 @@ mod support;
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{error_of, header_text, Answered, Backend, TestServer};
+use support::{error_of, from_page, header_text, Answered, Backend, TestServer};
 
 /// The admin's `POST /api/users/update` of `change` for `name`.
 async fn update(server: &TestServer, name: &str, change: Value) -> (StatusCode, Value) {
@@ -218,10 +218,7 @@ async fn a_plain_form_creates_a_user_and_comes_back_with_a_refusal(backend: Back
     let server = TestServer::start(backend).await;
     let page = server.url("/users");
     let post_form = |fields: &'static [(&'static str, &'static str)]| {
-        server
-            .as_admin(server.post("/api/users"))
-            .header("Accept", "text/html,application/xhtml+xml")
-            .header("Referer", &page)
+        from_page(server.as_admin(server.post("/api/users")), &page)
             .form(fields)
             .response()
     };
@@ -269,10 +266,7 @@ async fn a_plain_form_creates_a_user_and_comes_back_with_a_refusal(backend: Back
 async fn a_plain_form_makes_a_key_whose_secret_the_page_shows_once(backend: Backend) {
     let server = TestServer::start(backend).await;
     let page = server.url("/users");
-    let made = server
-        .as_admin(server.post("/api/keys"))
-        .header("Accept", "text/html")
-        .header("Referer", &page)
+    let made = from_page(server.as_admin(server.post("/api/keys")), &page)
         .form(&[("name", "deploy"), ("user", ""), ("plain_form", "true")])
         .response()
         .await;

@@ -7,7 +7,9 @@ mod support;
 use reqwest::header::{ETAG, IF_MATCH, IF_NONE_MATCH, LINK, LOCATION};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
-use support::{each_text, header_text, status_and_json, Answered, Backend, Chinook, TestServer};
+use support::{
+    each_text, from_page, header_text, status_and_json, Answered, Backend, Chinook, TestServer,
+};
 
 /// Chinook's names on each backend.
 struct Names {
@@ -382,10 +384,7 @@ async fn a_plain_row_form_saves_and_deletes_and_sends_the_browser_on(backend: Ba
     let n = names(backend);
     let page = server.url("/tables/chinook/artist/new");
     let post_form = |path: &'static str, fields: Vec<(String, String)>| {
-        server
-            .as_admin(server.post(path))
-            .header("Accept", "text/html,application/xhtml+xml")
-            .header("Referer", &page)
+        from_page(server.as_admin(server.post(path)), &page)
             .form(&fields)
             .response()
     };
@@ -1358,10 +1357,8 @@ async fn a_plain_form_on_a_table_with_a_non_ascii_name_is_sent_to_an_encoded_add
         .unwrap();
     connection.close().await.unwrap();
     let server = serving_sqlite_file("shop", &file).await;
-    let saved = server
-        .as_admin(server.post("/api/tables/save"))
-        .header("Accept", "text/html")
-        .header("Referer", server.url("/tables/shop/b%C3%BCcher/new"))
+    let page = server.url("/tables/shop/b%C3%BCcher/new");
+    let saved = from_page(server.as_admin(server.post("/api/tables/save")), &page)
         .form(&[
             ("db", "shop"),
             ("table", "bücher"),
@@ -1375,9 +1372,7 @@ async fn a_plain_form_on_a_table_with_a_non_ascii_name_is_sent_to_an_encoded_add
         saved.headers()[LOCATION],
         "/tables/shop/b%C3%BCcher/row/1?saved=1"
     );
-    let deleted = server
-        .as_admin(server.post("/api/tables/delete"))
-        .header("Accept", "text/html")
+    let deleted = from_page(server.as_admin(server.post("/api/tables/delete")), &page)
         .form(&[
             ("db", "shop"),
             ("table", "bücher"),

@@ -5,11 +5,13 @@
 //! secret once and clears the cookie with the same answer.
 
 use depot_domain::auth::CreatedKey;
-use http::header::{COOKIE, SET_COOKIE};
-use http::{HeaderMap, HeaderValue};
+use http::header::SET_COOKIE;
+use http::HeaderValue;
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
+
+use super::cookies::{cookie, over_https};
 
 const NEW_KEY: &str = "depot_new_key";
 
@@ -35,26 +37,11 @@ pub fn hand_to_the_page(created: &CreatedKey) {
 /// The key a plain form's post handed to this page, taken: the answer clears the cookie.
 pub fn take_on_the_page() -> Option<CreatedKey> {
     let request = use_context::<http::request::Parts>()?;
-    let value = request
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|header| header.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(NEW_KEY)?.strip_prefix('='))?;
+    let value = cookie(&request.headers, NEW_KEY)?;
     let created = serde_json::from_str(&percent_decode_str(value).decode_utf8().ok()?).ok()?;
     if let Some(response) = use_context::<ResponseOptions>() {
         let cleared = "depot_new_key=; Path=/users; HttpOnly; SameSite=Strict; Max-Age=0";
         response.append_header(SET_COOKIE, HeaderValue::from_static(cleared));
     }
     Some(created)
-}
-
-/// The browser reached Depot over HTTPS (through a proxy that says so): its cookies are
-/// marked `Secure`.
-pub fn over_https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        == Some("https")
 }

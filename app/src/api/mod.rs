@@ -7,6 +7,8 @@ pub mod accounts;
 pub mod artifacts;
 pub mod audit;
 mod codec;
+#[cfg(feature = "ssr")]
+pub mod cookies;
 pub mod docs;
 mod error;
 #[cfg(feature = "ssr")]

@@ -48,12 +48,11 @@ pub fn Confirmation(
         on_cancel.run(());
     };
     let label = question.clone();
+    let action = posts.action.clone();
     view! {
-        <form class="confirm" role="alertdialog" aria-label=label method="post" action=posts.action
+        <form class="confirm" role="alertdialog" aria-label=label method="post" action=action
             on:submit=on_submit on:keydown=on_keydown>
-            {posts.fields.into_iter().map(|(name, value)| view! {
-                <input type="hidden" name=name value=move || value()/>
-            }).collect_view()}
+            {posts.hidden_fields()}
             <p><strong>{question}</strong></p>
             {children.map(|children| children())}
             <button type="submit" class="danger" node_ref=confirm_button>{confirm}</button>
@@ -95,6 +94,14 @@ impl PlainPost {
     ) -> Self {
         self.fields.push((name, Arc::new(value)));
         self
+    }
+
+    /// The arguments as the form's hidden fields.
+    fn hidden_fields(self) -> impl IntoView {
+        self.fields
+            .into_iter()
+            .map(|(name, value)| view! { <input type="hidden" name=name value=move || value()/> })
+            .collect_view()
     }
 }
 
@@ -151,14 +158,13 @@ pub fn ConfirmButton(
         }
     };
     let asked = question.clone();
+    let action = posts.action.clone();
     view! {
         <details class="ask" node_ref=details on:toggle=on_toggle>
             <summary class="danger" node_ref=summary>{move || label.get()}</summary>
-            <form class="confirm" role="alertdialog" aria-label=move || asked.get() method="post" action=posts.action
+            <form class="confirm" role="alertdialog" aria-label=move || asked.get() method="post" action=action
                 on:submit=on_submit on:keydown=on_keydown>
-                {posts.fields.into_iter().map(|(name, value)| view! {
-                    <input type="hidden" name=name value=move || value()/>
-                }).collect_view()}
+                {posts.hidden_fields()}
                 <p><strong>{move || question.get()}</strong></p>
                 <button type="submit" class="danger" node_ref=confirm_button disabled=move || disabled.get()>{confirm}</button>
                 // Without the script the summary puts the question away.

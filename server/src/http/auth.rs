@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use base64::Engine;
 use chrono::Duration;
-use depot_app::api::handover::over_https;
+use depot_app::api::cookies::{cookie, over_https};
 use depot_app::api::ApiError;
 use depot_app::urlencode;
 use depot_domain::auth::secrets::API_KEY_PREFIX;
@@ -158,14 +158,7 @@ pub fn presented(headers: &HeaderMap) -> Presented {
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, token)| token.to_string())
+    cookie(headers, SESSION_COOKIE).map(str::to_string)
 }
 
 /// A session token (not an API key) in `Authorization: Bearer`.
