@@ -40,12 +40,17 @@ ensure_build_tools() {
 # hydrates; nor the crates.io wasm-opt crate, a 12-minute C++ compile.
 BINARYEN_VERSION=132.0.0
 
-ensure_release_tools() {
-  ensure_build_tools
-  if ! command -v npm >/dev/null; then
-    say "installing Node.js and npm (the release build's wasm-opt runs on Node)"
+# Node.js runs the release build's wasm-opt, frontend/bundle-parts.mjs and Playwright.
+ensure_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    say "installing Node.js and npm"
     apt_install nodejs npm
   fi
+}
+
+ensure_release_tools() {
+  ensure_build_tools
+  ensure_node
   local dir="$HOME/.cache/depot/binaryen-$BINARYEN_VERSION"
   if [[ ! -x "$dir/node_modules/.bin/wasm-opt" ]]; then
     say "installing wasm-opt (npm's binaryen $BINARYEN_VERSION)"
@@ -76,10 +81,7 @@ ensure_test_tools() {
     say "installing Debian's nginx for the static-site test"
     apt_install nginx
   fi
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    say "installing Node.js and npm for Playwright"
-    apt_install nodejs npm
-  fi
+  ensure_node
   if [[ ! -d "$REPO_ROOT/end2end/node_modules/@playwright/test" ]] \
      || [[ "$REPO_ROOT/end2end/package-lock.json" -nt "$REPO_ROOT/end2end/node_modules/.package-lock.json" ]]; then
     say "installing the end-to-end test packages"

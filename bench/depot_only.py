@@ -93,7 +93,8 @@ def wasm_per_page_in(pkg):
     """`wasm_per_page` for the built `pkg` folder of a site (`depot serve`'s or the static
     one's). Sizes gzip -9 per file, as each file is fetched (and compressed) on its own, and the
     brotli files `--precompress` wrote (what Depot serves to browsers that accept br), when there
-    are any."""
+    are any. Once frontend/bundle-parts.mjs has run, the manifest names each page's bundle, the
+    one file its parts come in."""
     manifest_path = os.path.join(pkg, "__wasm_split_manifest.json")
     if not os.path.exists(manifest_path):
         return []

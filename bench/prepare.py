@@ -3,7 +3,7 @@
 - `wrk`, Debian's package (apt-get), the load generator;
 - one virtual environment per peer, so sandman2's old pins never meet Datasette's dependencies,
   and one with matplotlib for the chart (the runner itself needs only the standard library);
-- Depot's release build (`cargo leptos build --release --split --precompress`), unless DEPOT_BIN names a binary;
+- Depot's release build (`make release`), unless DEPOT_BIN names a binary;
 - the databases: a copy of Chinook plus a generated 1,000,000-row table.
 """
 
@@ -86,11 +86,10 @@ def depot_binary():
         return os.path.abspath(given)
     env = {**os.environ, "CARGO_TARGET_DIR": TARGET}
     env["PATH"] = os.path.expanduser("~/.cargo/bin") + os.pathsep + env.get("PATH", "")
-    # cargo-leptos, the wasm32 target and wasm-bindgen exactly as `make run` installs them, and
-    # the wasm-opt the release build runs (.ci/tools.sh, ensure_release_tools).
-    say("building Depot (cargo leptos build --release --split --precompress)")
-    subprocess.run(["bash", "-c", "source .ci/tools.sh && ensure_release_tools && "
-                    "cargo leptos build --release --split --precompress"], cwd=ROOT, env=env, check=True)
+    # `make release`: the tools it needs as `make run` installs them, the build, and each page's
+    # WebAssembly parts bundled (frontend/bundle-parts.mjs).
+    say("building Depot (make release)")
+    subprocess.run(["bash", ".ci/release"], cwd=ROOT, env=env, check=True)
     return os.path.join(TARGET, "release", "depot")
 
 

@@ -13,7 +13,13 @@ const { chromium } = require("@playwright/test");
 
 const base = process.argv[2] ?? "http://127.0.0.1:3000";
 const runs = Number(process.argv[3] ?? 5);
-const pages = ["/", "/tables", "/tables/chinook/track", "/entities", "/versioning", "/specs", "/users"];
+// The heaviest page is a dot's: one is made first (an existing one answers an error, and is fine).
+await fetch(`${base}/rpc`, {
+  method: "POST",
+  headers: { "Content-Type": "application/json" },
+  body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "DotmeshRPC.Create", params: { Namespace: "admin", Name: "tti" } }),
+});
+const pages = ["/", "/tables", "/tables/chinook/track", "/entities", "/versioning", "/versioning/admin/tti", "/specs", "/users"];
 const networks = {
   loopback: null,
   "slow 4G": { offline: false, latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 },

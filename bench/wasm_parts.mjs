@@ -4,12 +4,15 @@
 //
 //   node bench/wasm_parts.mjs target/site/pkg
 //
-// Brotli at quality 11 (as `--precompress` writes), Node's own zlib.
+// Brotli at quality 11 (as `--precompress` writes), Node's own zlib. The parts are read from
+// the split manifest as cargo-leptos wrote it (kept as `__wasm_split_parts.json` once
+// frontend/bundle-parts.mjs has bundled them).
 import fs from "node:fs";
 import zlib from "node:zlib";
 
 const pkg = process.argv[2] ?? "target/site/pkg";
-const manifest = JSON.parse(fs.readFileSync(`${pkg}/__wasm_split_manifest.json`, "utf8"));
+const partsFile = [`${pkg}/__wasm_split_parts.json`, `${pkg}/__wasm_split_manifest.json`].find(fs.existsSync);
+const manifest = JSON.parse(fs.readFileSync(partsFile, "utf8"));
 const brotli = (bytes) =>
   zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;

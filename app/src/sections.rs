@@ -1,8 +1,9 @@
 //! The sections' pages as lazy routes. The browser's WebAssembly is split at each of them
-//! (`cargo leptos build --split`): the first page costs the shell plus that page's part, and a
-//! page's code is fetched the first time it is shown. On the server they are plain pages; the
-//! server-rendered HTML may preload the parts (Leptos 0.8.23 adds those links for only about
-//! half the requests on a multi-threaded server), and hydration fetches whatever is missing.
+//! (`cargo leptos build --split`): the first page costs the shell plus that page's parts (in one
+//! bundle, `frontend/bundle-parts.mjs`), and a page's code is fetched the first time it is shown.
+//! On the server they are plain pages; the server-rendered HTML may preload the bundle (Leptos
+//! 0.8.23 adds those links for only about half the requests on a multi-threaded server), and
+//! hydration fetches whatever is missing.
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};

@@ -34,16 +34,24 @@ test.afterAll(() => {
   server?.kill();
 });
 
-for (const address of ["/", "/tables", "/users", "/versioning", "/artifacts", "/no-such-page"]) {
+for (const [address, hasParts] of [["/", false], ["/tables", true], ["/users", true], ["/versioning", true], ["/artifacts", true], ["/no-such-page", false]] as const) {
   test(`the release bundle hydrates ${address}`, async ({ page }) => {
     const failures: string[] = [];
     page.on("pageerror", (error) => failures.push(error.message));
-    const wasm = page.waitForResponse((r) => r.url().endsWith("/pkg/depot.wasm"));
+    const wasm: { path: string; encoding?: string }[] = [];
+    page.on("response", (response) => {
+      const path = new URL(response.url()).pathname;
+      if (path.endsWith(".wasm")) wasm.push({ path, encoding: response.headers()["content-encoding"] });
+    });
     await page.goto(base + address);
-    // Sent compressed, as built.
-    expect((await wasm).headers()["content-encoding"]).toBe("br");
     await hydrated(page);
     await expect(page.locator("h1").first()).toBeVisible();
     expect(failures).toEqual([]);
+    // The main module, and a section page's parts as one bundle (frontend/bundle-parts.mjs),
+    // each sent compressed as built.
+    expect(wasm.map(({ path }) => path.replace(/_view_\w+/, "_view")).sort()).toEqual(
+      hasParts ? [expect.stringMatching(/^\/pkg\/bundle___\w+_view\.\w+\.wasm$/), "/pkg/depot.wasm"] : ["/pkg/depot.wasm"],
+    );
+    expect(wasm.map(({ encoding }) => encoding)).toEqual(wasm.map(() => "br"));
   });
 }

@@ -16,9 +16,13 @@ test("a section's code arrives the first time it is opened", async ({ page }) =>
   const inventoryForm = page.getByRole("form", { name: "Create entity" });
   await hydrated(page);
   await expect(inventoryForm.getByRole("button", { name: "Create" })).toBeVisible();
-  // Hydrating it took the main module and the inventory page's own part.
+  // Hydrating it took the main module and the inventory page's parts, all in one bundle
+  // (frontend/bundle-parts.mjs), not one request each.
   expect(fetched).toContain("/pkg/depot.wasm");
-  expect(fetched.some((path) => path.includes("entities_view"))).toBe(true);
+  expect(fetched.filter((path) => path.includes("/bundle_"))).toEqual([
+    expect.stringMatching(/^\/pkg\/bundle___entities_view_\w+\.\w+\.wasm$/),
+  ]);
+  expect(fetched.filter((path) => /\/(split|chunk)_/.test(path))).toEqual([]);
   expect(fetched.some((path) => path.includes("dots_view"))).toBe(false);
 
   const atFirst = new Set(fetched);
@@ -28,8 +32,11 @@ test("a section's code arrives the first time it is opened", async ({ page }) =>
   const dotForm = page.getByRole("form", { name: "Create dot" });
   await expect(dotForm.getByRole("button", { name: "Create dot" })).toBeEnabled();
   expect(await page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage)).toBe(true);
+  // A later page asks for the parts it lacks, one by one: its bundle would repeat the parts
+  // the inventory page brought.
   const arrived = fetched.filter((path) => !atFirst.has(path));
-  expect(arrived.some((path) => path.includes("dots_view"))).toBe(true);
+  expect(arrived.some((path) => path.includes("split___dots_view"))).toBe(true);
+  expect(arrived.some((path) => path.includes("/bundle_"))).toBe(false);
   expect(arrived).not.toContain("/pkg/depot.wasm");
 
   // The section works: a dot is made, and its own page (another part) opens.
@@ -39,4 +46,18 @@ test("a section's code arrives the first time it is opened", async ({ page }) =>
   await expect(page).toHaveURL(new RegExp(`/versioning/admin/${name}$`));
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`admin/${name}`);
   expect(fetched.some((path) => /(^|_)dot_view/.test(path))).toBe(true);
+});
+
+test("a page whose bundle does not arrive fetches its parts one by one and hydrates", async ({ page }) => {
+  const failures: string[] = [];
+  page.on("pageerror", (error) => failures.push(error.message));
+  await page.route("**/pkg/bundle_*", (route) => route.abort("connectionfailed"));
+  const fetched: string[] = [];
+  page.on("requestfinished", (request) => fetched.push(new URL(request.url()).pathname));
+  await signInAsAdmin(page, "/entities");
+  await hydrated(page);
+  await expect(page.getByRole("form", { name: "Create entity" }).getByRole("button", { name: "Create" })).toBeVisible();
+  expect(fetched.some((path) => path.includes("split___entities_view"))).toBe(true);
+  expect(fetched.some((path) => path.includes("/chunk_"))).toBe(true);
+  expect(failures).toEqual([]);
 });
