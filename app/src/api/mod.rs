@@ -15,6 +15,7 @@ mod error;
 pub mod handover;
 pub mod inventory;
 pub mod overview;
+pub mod page_data;
 pub mod plain_upload;
 #[cfg(feature = "ssr")]
 pub mod request_id;

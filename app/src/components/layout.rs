@@ -11,6 +11,7 @@ use leptos_router::hooks::use_location;
 use super::error_view::{ApiErrorView, ErrorsView};
 use super::AwaitingScript;
 use crate::api::accounts::{current_session, Session};
+use crate::api::page_data::{page_data, PageData};
 use crate::api::{transport, ApiError};
 
 /// The sections in the sidebar: where each lives and its name.
@@ -31,7 +32,7 @@ const WITHOUT_SCRIPT: &str = "<p class=\"awaiting-script\">JavaScript is off: ev
 
 /// Who is signed in, loaded once per page by the layout.
 #[derive(Clone, Copy)]
-pub struct SessionResource(pub Resource<Result<Option<Session>, ApiError>>);
+pub struct SessionResource(pub PageData<Result<Option<Session>, ApiError>>);
 
 pub fn use_session_resource() -> SessionResource {
     expect_context::<SessionResource>()
@@ -39,7 +40,7 @@ pub fn use_session_resource() -> SessionResource {
 
 #[component]
 pub fn Layout() -> impl IntoView {
-    let session = Resource::new(|| (), |_| current_session());
+    let session = page_data(|| (), |_| current_session());
     provide_context(SessionResource(session));
     let location = use_location();
     view! {

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::api::page_data::PageData;
 use crate::api::ApiError;
 use crate::components::error_view::ApiErrorView;
 use crate::pages::not_found::NotFound;
@@ -13,7 +14,7 @@ use crate::pages::not_found::NotFound;
 /// `resource`'s value as `then` shows it, or why it could not be loaded.
 #[component]
 pub fn Loaded<T, V, F>(
-    resource: Resource<Result<T, ApiError>>,
+    resource: PageData<Result<T, ApiError>>,
     then: F,
     /// What stands in its place while it loads.
     #[prop(default = "Loading…")]

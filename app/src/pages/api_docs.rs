@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use serde_json::Value;
 
 use crate::api::docs::load_api_document;
+use crate::api::page_data::page_data;
 use crate::api::transport::api_url;
 use crate::components::loaded::Loaded;
 
@@ -60,7 +61,7 @@ fn resolved(schema: &Value, components: &Value) -> Value {
 
 #[component]
 pub fn ApiDocsPage() -> impl IntoView {
-    let document = Resource::new(|| (), |_| load_api_document());
+    let document = page_data(|| (), |_| load_api_document());
     view! {
         <Title text="API"/>
         <h1>"API"</h1>

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::list_audit;
+use crate::api::page_data::page_data;
 use crate::components::layout::urlencode;
 use crate::components::loaded::Loaded;
 use crate::components::time::LocalTime;
@@ -25,7 +26,7 @@ const PAGE: i64 = 50;
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
-    let entries = Resource::new(
+    let entries = page_data(
         move || query.get(),
         |query| {
             let field = |name: &str| query.get(name).filter(|v| !v.is_empty());

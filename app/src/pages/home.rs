@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::overview::load_overview;
+use crate::api::page_data::page_data;
 use crate::components::layout::SECTIONS;
 use crate::components::loaded::Loaded;
 use crate::components::time::LocalTime;
@@ -53,7 +54,7 @@ fn section_href(title: &str) -> &'static str {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| load_overview());
+    let overview = page_data(|| (), |_| load_overview());
     view! {
         <Title text=""/>
         <h1>"Depot"</h1>

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::page_data::page_data;
 use crate::api::specs::{
     dataset_href, flow_href, list_spec_datasets, list_spec_owners, load_spec_dataset,
     load_spec_revision, RerunSpec, UploadSpec,
@@ -62,7 +63,7 @@ fn refresh_ticks(every: Duration, settled: RwSignal<bool>) -> ReadSignal<u32> {
 #[component]
 pub fn SpecsPage() -> impl IntoView {
     let (uploads, set_uploads) = signal(0u32);
-    let owners = Resource::new(move || uploads.get(), |_| list_spec_owners());
+    let owners = page_data(move || uploads.get(), |_| list_spec_owners());
     view! {
         <Title text="Specs"/>
         <h1>"Specs"</h1>
@@ -162,7 +163,7 @@ fn UploadSpecForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl In
 #[component]
 pub fn SpecOwnerPage() -> impl IntoView {
     let owner = param("owner");
-    let datasets = Resource::new(owner, list_spec_datasets);
+    let datasets = page_data(owner, list_spec_datasets);
     view! {
         <Title text=move || format!("Specs of {}", owner())/>
         <p class="crumbs"><a href="/specs">"Specs"</a> " / " {owner}</p>
@@ -198,7 +199,7 @@ pub fn SpecDatasetPage() -> impl IntoView {
     let rerun = ServerAction::<RerunSpec>::new();
     // A dataset may get a scheduled revision at any time: its page never settles.
     let ticks = refresh_ticks(Duration::from_secs(3), RwSignal::new(false));
-    let dataset = Resource::new(
+    let dataset = page_data(
         move || (owner(), name(), rerun.version().get(), ticks.get()),
         |(owner, dataset, _, _)| load_spec_dataset(owner, dataset),
     );
@@ -283,7 +284,7 @@ pub fn SpecRevisionPage() -> impl IntoView {
     let rerun = ServerAction::<RerunSpec>::new();
     let settled = RwSignal::new(false);
     let ticks = refresh_ticks(Duration::from_secs(2), settled);
-    let revision = Resource::new(
+    let revision = page_data(
         move || (owner(), name(), number(), ticks.get()),
         |(owner, dataset, revision, _)| load_spec_revision(owner, dataset, revision),
     );

@@ -10,6 +10,7 @@ use crate::api::accounts::{
     key_handed_to_this_page, list_keys, list_users, CreateKey, CreateUser, RemoveUser, RevokeKey,
     SetPassword, UpdateUser,
 };
+use crate::api::page_data::page_data;
 use crate::api::ApiError;
 use crate::components::allowed::Allowed;
 use crate::components::confirm::{ConfirmButton, PlainPost};
@@ -57,7 +58,7 @@ fn UsersSection() -> impl IntoView {
         remove: ServerAction::new(),
         set_password: ServerAction::new(),
     };
-    let users = Resource::new(
+    let users = page_data(
         move || {
             (
                 create_user.version().get(),
@@ -249,12 +250,12 @@ fn SetPasswordForm(name: String, action: ServerAction<SetPassword>) -> impl Into
 fn KeysSection() -> impl IntoView {
     let create_key = ServerAction::<CreateKey>::new();
     let revoke_key = ServerAction::<RevokeKey>::new();
-    let keys = Resource::new(
+    let keys = page_data(
         move || (create_key.version().get(), revoke_key.version().get()),
         |_| list_keys(None),
     );
     // A key made by the plain form before or without the script: handed to this page once.
-    let handed_over = Resource::new(
+    let handed_over = page_data(
         || (),
         |_| {
             let handed = key_handed_to_this_page();

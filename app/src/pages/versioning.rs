@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use crate::api::page_data::page_data;
 use crate::api::versioning::{
     commit_changes, dot_diff, dot_file_diff, dot_files, list_dots, load_dot, BranchDot, CommitDot,
     CreateDot, DotOverview, RollbackDot, UploadDotFile,
@@ -35,7 +36,7 @@ fn dot_href(namespace: &str, name: &str) -> String {
 #[component]
 pub fn DotsPage() -> impl IntoView {
     let create = ServerAction::<CreateDot>::new();
-    let dots = Resource::new(move || create.version().get(), |_| list_dots());
+    let dots = page_data(move || create.version().get(), |_| list_dots());
     let (namespace, name) = (NodeRef::<html::Input>::new(), NodeRef::<html::Input>::new());
     let navigate = use_navigate();
     Effect::new(move |_| {
@@ -197,19 +198,19 @@ pub fn DotPage() -> impl IntoView {
             uploads.get(),
         )
     };
-    let overview = Resource::new(
+    let overview = page_data(
         move || (view_state.get(), changes()),
         |(v, _)| load_dot(v.namespace, v.name),
     );
-    let files = Resource::new(
+    let files = page_data(
         move || (view_state.get(), changes()),
         |(v, _)| dot_files(v.namespace, v.name, v.branch, Some(v.at)),
     );
-    let diff = Resource::new(
+    let diff = page_data(
         move || (view_state.get(), changes()),
         |(v, _)| dot_diff(v.namespace, v.name, v.branch, v.from, v.to),
     );
-    let file_diff = Resource::new(
+    let file_diff = page_data(
         move || (view_state.get(), changes()),
         |(v, _)| async move {
             if v.file.is_empty() {
@@ -218,7 +219,7 @@ pub fn DotPage() -> impl IntoView {
             Some(dot_file_diff(v.namespace, v.name, v.branch, v.from, v.to, v.file).await)
         },
     );
-    let selected_changes = Resource::new(
+    let selected_changes = page_data(
         move || (view_state.get(), changes()),
         |(v, _)| async move {
             if v.at.is_empty() {

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::{app_href, artifact_href, scope_badge, version_href};
 use crate::api::artifacts::{load_artifact, ArtifactOverview, ChangeAppVersion};
+use crate::api::page_data::page_data;
 use crate::components::allowed::Allowed;
 use crate::components::confirm::{Confirmation, PlainPost};
 use crate::components::error_view::ApiErrorView;
@@ -33,7 +34,7 @@ pub fn AppPage() -> impl IntoView {
         )
     };
     let change = ServerAction::<ChangeAppVersion>::new();
-    let overview = Resource::new(
+    let overview = page_data(
         move || (key(), change.version().get()),
         |((ns, name, _), _)| load_artifact(ns, name),
     );

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 use super::app::{AppCard, VersionFacts};
 use super::{download_path, human_size, scope_badge, short, version_href};
 use crate::api::artifacts::{load_artifact, ArtifactOverview, ChangeAppVersion};
+use crate::api::page_data::page_data;
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::Loaded;
@@ -26,7 +27,7 @@ pub fn ArtifactPage() -> impl IntoView {
         )
     };
     let change = ServerAction::<ChangeAppVersion>::new();
-    let overview = Resource::new(
+    let overview = page_data(
         move || (key(), change.version().get()),
         |((ns, name), _)| load_artifact(ns, name),
     );

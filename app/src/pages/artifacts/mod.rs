@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::artifacts::{load_namespace, UploadArtifactArchive};
+use crate::api::page_data::page_data;
 use crate::components::allowed::Allowed;
 use crate::components::loaded::Loaded;
 use crate::components::upload::{upload, Destination, TwoStep};
@@ -51,7 +52,7 @@ pub fn ArtifactsPage() -> impl IntoView {
             .unwrap_or_else(|| "default".into())
     };
     let (uploads, set_uploads) = signal(0u32);
-    let overview = Resource::new(
+    let overview = page_data(
         move || (namespace(), uploads.get()),
         |(ns, _)| load_namespace(ns),
     );

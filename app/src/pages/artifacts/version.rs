@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::{app_href, artifact_href, download_path, human_size, scope_badge, unless_empty};
 use crate::api::artifacts::{load_artifact, ArtifactOverview};
+use crate::api::page_data::page_data;
 use crate::components::download::DownloadLink;
 use crate::components::loaded::Loaded;
 use crate::components::time::LocalTime;
@@ -25,7 +26,7 @@ pub fn ArtifactVersionPage() -> impl IntoView {
             p.get("version").unwrap_or_default(),
         )
     };
-    let overview = Resource::new(move || key(), |(ns, name, _)| load_artifact(ns, name));
+    let overview = page_data(move || key(), |(ns, name, _)| load_artifact(ns, name));
     view! {
         <Title text=move || format!("{} {} · Artifacts", key().1, key().2)/>
         <p><a href=move || artifact_href(&key().0, &key().1)>{move || format!("← {} / {}", key().0, key().1)}</a></p>

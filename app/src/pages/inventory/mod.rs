@@ -20,6 +20,7 @@ use crate::components::posts_to;
 use depot_domain::Role;
 
 mod network;
+use crate::api::page_data::page_data;
 use network::{NamesPicture, NetworkPicture};
 
 /// An attribute's value as a person reads it: clusto keeps an IPv4 address (`ip`, an int) as
@@ -47,7 +48,7 @@ fn shown(value: &Value) -> String {
 pub fn InventoryPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.read().get("search");
-    let found = Resource::new(search, search_entities);
+    let found = page_data(search, search_entities);
     let create = ServerAction::<CreateEntity>::new();
     let (driver, name) = (
         NodeRef::<html::Select>::new(),
@@ -121,7 +122,7 @@ pub fn EntityPage() -> impl IntoView {
     let set = ServerAction::<SetAttribute>::new();
     let membership = ServerAction::<ChangeMembership>::new();
     let allocate = ServerAction::<AllocateIp>::new();
-    let detail = Resource::new(
+    let detail = page_data(
         move || {
             (
                 name(),

@@ -5,6 +5,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 use serde_json::Value;
 
 use super::{with_params, TablesNav};
+use crate::api::page_data::page_data;
 use crate::api::tables::{
     list_databases, load_table_page, row_href, table_href, ColumnView, TablePage,
 };
@@ -14,7 +15,7 @@ use depot_domain::Role;
 
 #[component]
 pub fn TablesIndex() -> impl IntoView {
-    let databases = Resource::new(|| (), |_| list_databases());
+    let databases = page_data(|| (), |_| list_databases());
     view! {
         <Title text="Tables"/>
         <h1>"Tables"</h1>
@@ -65,7 +66,7 @@ pub fn TablePageView() -> impl IntoView {
     let location = use_location();
     let db = move || params.read().get("db").unwrap_or_default();
     let table = move || params.read().get("table").unwrap_or_default();
-    let page = Resource::new(
+    let page = page_data(
         move || (db(), table(), location.search.get()),
         |(db, table, search)| {
             // Which columns show is the page's business, not the query's.

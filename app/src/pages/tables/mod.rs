@@ -10,6 +10,7 @@ pub use row::RowEditor;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::api::page_data::page_data;
 use crate::api::tables::{list_databases, table_href};
 use crate::components::loaded::Loaded;
 
@@ -43,7 +44,7 @@ pub(crate) fn with_params(search: &str, changes: &[(&str, Option<String>)]) -> S
 /// until opened. A `<details>`, so it opens before and without the page's script.
 #[component]
 pub fn TablesNav() -> impl IntoView {
-    let databases = Resource::new(|| (), |_| list_databases());
+    let databases = page_data(|| (), |_| list_databases());
     view! {
         <details class="tables-nav">
             <summary>"All tables"</summary>

@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::{Map, Value};
 
 use super::TablesNav;
+use crate::api::page_data::page_data;
 use crate::api::tables::{
     choices as choices_of, get_row, load_row_form, saved_row_href, table_href, ColumnView,
     DeleteRow, RowForm, RowView, SaveRow,
@@ -25,7 +26,7 @@ pub fn RowEditor() -> impl IntoView {
     let db = move || params.read().get("db").unwrap_or_default();
     let table = move || params.read().get("table").unwrap_or_default();
     let key = move || params.read().get("key");
-    let form = Resource::new(
+    let form = page_data(
         move || (db(), table(), key()),
         |(db, table, key)| load_row_form(db, table, key),
     );
