@@ -6,6 +6,7 @@ use depot_domain::Role;
 use leptos::prelude::*;
 
 use super::layout::use_session_resource;
+use super::loaded::{boxed, transition};
 
 /// `children`, once the session is known, if the signed-in user's role includes `role`;
 /// `otherwise` (nothing, unless given) if not.
@@ -16,23 +17,19 @@ pub fn Allowed(
     #[prop(optional, into)] otherwise: ViewFn,
 ) -> impl IntoView {
     let session = use_session_resource().0;
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                let (children, otherwise) = (children.clone(), otherwise.clone());
-                Suspend::new(async move {
-                    let allowed = session
-                        .await
-                        .ok()
-                        .flatten()
-                        .is_some_and(|session| session.role.includes(role));
-                    if allowed {
-                        children().into_any()
-                    } else {
-                        otherwise.run()
-                    }
-                })
-            }}
-        </Transition>
-    }
+    transition(None, move || {
+        let (children, otherwise) = (children.clone(), otherwise.clone());
+        boxed(async move {
+            let allowed = session
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|session| session.role.includes(role));
+            if allowed {
+                children().into_any()
+            } else {
+                otherwise.run()
+            }
+        })
+    })
 }

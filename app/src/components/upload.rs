@@ -116,7 +116,8 @@ pub fn send_with_progress(
 
 /// What a refusal says: `error` of Depot's JSON, an object store's `<Message>`, or the text.
 fn refusal_text(status: u16, body: &str) -> String {
-    let from_json = serde_json::from_str::<serde_json::Value>(body)
+    // Read as bytes, as every answer is (`api::page_data` says why).
+    let from_json = serde_json::from_slice::<serde_json::Value>(body.as_bytes())
         .ok()
         .and_then(|json| json["error"].as_str().map(str::to_string));
     let from_xml = || {
@@ -176,7 +177,8 @@ async fn send_direct(
 ) -> Result<String, String> {
     let route = &steps.route;
     let begun = post_json(&format!("{route}/uploads"), &steps.headers, &steps.begin).await?;
-    let grant: serde_json::Value = serde_json::from_str(&begun).map_err(|e| e.to_string())?;
+    let grant: serde_json::Value =
+        serde_json::from_slice(begun.as_bytes()).map_err(|e| e.to_string())?;
     let (Some(upload), Some(method), Some(url)) = (
         grant["upload"].as_str(),
         grant["method"].as_str(),

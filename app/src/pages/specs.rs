@@ -19,7 +19,7 @@ use crate::api::specs::{
 };
 use crate::components::allowed::Allowed;
 use crate::components::error_view::ApiErrorView;
-use crate::components::loaded::Loaded;
+use crate::components::loaded::{boxed, transition, Loaded};
 use crate::components::posts_to;
 use crate::components::time::LocalTime;
 use crate::urlencode;
@@ -70,24 +70,22 @@ pub fn SpecsPage() -> impl IntoView {
         <p class="lead">"Source specs and their revisions' pipelines. specstore clients use "
             <code>"/source/…"</code> "; the schema specs must follow is at "
             <a href="/source/schema">"/source/schema"</a> "."</p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match owners.await {
-                    Ok(owners) if owners.is_empty() => view! { <p class="empty">"No specs yet: upload one below."</p> }.into_any(),
-                    Ok(owners) => view! {
-                        <table class="data owners">
-                            <thead><tr><th>"Owner"</th><th>"Datasets"</th></tr></thead>
-                            <tbody>
-                                {owners.into_iter().map(|o| view! {
-                                    <tr><td><a href=owner_href(&o.owner)>{o.owner.clone()}</a></td><td class="number">{o.datasets}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        {transition(Some("Loading…"), move || boxed(async move {
+            match owners.await {
+                Ok(owners) if owners.is_empty() => view! { <p class="empty">"No specs yet: upload one below."</p> }.into_any(),
+                Ok(owners) => view! {
+                    <table class="data owners">
+                        <thead><tr><th>"Owner"</th><th>"Datasets"</th></tr></thead>
+                        <tbody>
+                            {owners.into_iter().map(|o| view! {
+                                <tr><td><a href=owner_href(&o.owner)>{o.owner.clone()}</a></td><td class="number">{o.datasets}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+                Err(error) => view! { <ApiErrorView error/> }.into_any(),
+            }
+        }))}
         <UploadSpecForm on_done=move || set_uploads.update(|n| *n += 1)/>
     }
 }
@@ -294,23 +292,21 @@ pub fn SpecRevisionPage() -> impl IntoView {
             " / " <a href=move || dataset_href(&format!("{}/{}", owner(), name()))>{name}</a> " / " {number}</p>
         <h1>{move || format!("{}/{}/{}", owner(), name(), number())}</h1>
         <RerunButton owner name rerun/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match revision.await {
-                    Ok(revision) => {
-                        // A numbered revision that has finished, and was handed to the runner
-                        // if there is one, changes no more (`latest` may move on).
-                        settled.set(
-                            number().parse::<i64>().is_ok()
-                                && revision.state.is_final()
-                                && revision.dispatch.as_ref().is_none_or(|d| d.delivered.is_some()),
-                        );
-                        view! { <RevisionView revision/> }.into_any()
-                    }
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+        {transition(Some("Loading…"), move || boxed(async move {
+            match revision.await {
+                Ok(revision) => {
+                    // A numbered revision that has finished, and was handed to the runner
+                    // if there is one, changes no more (`latest` may move on).
+                    settled.set(
+                        number().parse::<i64>().is_ok()
+                            && revision.state.is_final()
+                            && revision.dispatch.as_ref().is_none_or(|d| d.delivered.is_some()),
+                    );
+                    view! { <RevisionView revision/> }.into_any()
                 }
-            })}
-        </Transition>
+                Err(error) => view! { <ApiErrorView error/> }.into_any(),
+            }
+        }))}
     }
 }
 

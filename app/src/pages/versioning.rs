@@ -18,7 +18,7 @@ use crate::components::allowed::Allowed;
 use crate::components::confirm::{ConfirmButton, PlainPost};
 use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
-use crate::components::loaded::Loaded;
+use crate::components::loaded::{boxed, transition, Loaded};
 use crate::components::time::LocalTime;
 use crate::components::upload::{upload, Destination, TwoStep};
 use crate::components::{human_size, plain_form_refusal, posts_to};
@@ -255,22 +255,18 @@ pub fn DotPage() -> impl IntoView {
         <p><a href="/versioning">"← Versioning"</a></p>
         {failures}
         <Loaded resource=overview then=move |overview| view! { <DotHeader overview view_state/> }/>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let (overview, changed) = (overview.await, selected_changes.await?);
-                let at = view_state.get_untracked().at;
-                let commit = overview.ok()?.commits.into_iter().find(|c| c.id == at)?;
-                Some(view! { <CommitDetail commit changed view_state/> })
-            })}
-        </Transition>
+        {transition(None, move || boxed(async move {
+            let (overview, changed) = (overview.await, selected_changes.await?);
+            let at = view_state.get_untracked().at;
+            let commit = overview.ok()?.commits.into_iter().find(|c| c.id == at)?;
+            Some(view! { <CommitDetail commit changed view_state/> })
+        }))}
         <div class="dot-columns">
             <section class="dot-files" aria-label="Files">
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        let listing = files.await;
-                        view! { <FileList listing view_state/> }
-                    })}
-                </Transition>
+                {transition(Some("Loading…"), move || boxed(async move {
+                    let listing = files.await;
+                    view! { <FileList listing view_state/> }
+                }))}
                 {move || {
                     let v = view_state.get();
                     if v.at.is_empty() {
@@ -284,21 +280,17 @@ pub fn DotPage() -> impl IntoView {
                 }}
             </section>
             <section class="dot-diff" aria-label="Diff">
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        let overview = overview.await;
-                        let changed = diff.await;
-                        view! { <DiffView overview changed view_state/> }
-                    })}
-                </Transition>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        file_diff.await.map(|result| match result {
-                            Ok(text) => view! { <TextDiffView text/> }.into_any(),
-                            Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                        })
-                    })}
-                </Transition>
+                {transition(Some("Loading…"), move || boxed(async move {
+                    let overview = overview.await;
+                    let changed = diff.await;
+                    view! { <DiffView overview changed view_state/> }
+                }))}
+                {transition(None, move || boxed(async move {
+                    file_diff.await.map(|result| match result {
+                        Ok(text) => view! { <TextDiffView text/> }.into_any(),
+                        Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                    })
+                }))}
             </section>
         </div>
     }
