@@ -3,7 +3,7 @@
 // release bundle that only fails once optimised (it did, with Debian's wasm-opt) would pass
 // them all. `.ci/test` builds it (DEPOT_RELEASE_SITE_ROOT); a Depot of its own serves it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, existsSync } from "node:fs";
+import { mkdtempSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -54,4 +54,33 @@ for (const [address, hasParts] of [["/", false], ["/tables", true], ["/users", t
     );
     expect(wasm.map(({ encoding }) => encoding)).toEqual(wasm.map(() => "br"));
   });
+}
+
+// wasm-split keeps all read-only data in the main module when laying it out again overflows
+// the segment (frontend/src/lib.rs, ROOM_FOR_THE_SPLIT): 36 KB brotli more on every page.
+test("the split moves the pages' read-only data out of the main module", () => {
+  const pkg = path.join(siteRoot, "pkg");
+  const parts = readdirSync(pkg).filter((file) => /^(split|chunk)_.*\.wasm$/.test(file));
+  const withData = parts.filter((file) => sectionIds(readFileSync(path.join(pkg, file))).includes(DATA_SECTION));
+  expect(parts.length).toBeGreaterThan(0);
+  expect(withData.length).toBeGreaterThan(parts.length / 4);
+});
+
+const DATA_SECTION = 11;
+
+/** The ids of a WebAssembly module's sections, in order. */
+function sectionIds(wasm: Buffer): number[] {
+  const ids: number[] = [];
+  let at = 8; // magic and version
+  while (at < wasm.length) {
+    ids.push(wasm[at++]);
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = wasm[at++];
+      size += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    at += size;
+  }
+  return ids;
 }
