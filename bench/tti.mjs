@@ -1,8 +1,9 @@
 // Time to interactive of the admin UI's first page: from navigation start until the page is
 // hydrated (the "Loading the page's script" notice is gone, so its buttons work), in a fresh
 // Chromium context each time (nothing cached), for a few pages. Run against a Depot serving a
-// release build of the site, started with --no-auth:
+// release build of the site (`make release`), started with --no-auth and Chinook attached:
 //
+//   LEPTOS_SITE_ROOT=target/site depot serve --no-auth --attach chinook=sqlite://chinook.sqlite
 //   node bench/tti.mjs http://127.0.0.1:3000 [runs]
 //
 // Prints, per page, the median over the runs on loopback and on an emulated slow network
