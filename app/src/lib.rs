@@ -8,6 +8,8 @@ pub mod api;
 pub mod components;
 mod pages;
 mod sections;
+#[cfg(test)]
+mod wasm_size_rules;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

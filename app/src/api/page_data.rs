@@ -5,7 +5,8 @@
 //! answer is read with `from_slice`: serde_json's two readers are different types, so every type
 //! a page shows had its deserializer compiled into the WebAssembly twice. `JsonBytes` reads the
 //! page's JSON as bytes too, so the browser has one reader for both. Every page's data is
-//! loaded through `page_data`; a plain `Resource::new` would bring the second copy back.
+//! loaded through `page_data` (`wasm_size_rules` checks): a plain `Resource::new` would bring
+//! the second copy back.
 
 use std::future::Future;
 
@@ -65,42 +66,5 @@ mod tests {
         let read: Result<Vec<(String, Option<i64>)>, String> = JsonBytes::decode(&json).unwrap();
         assert_eq!(read, value);
         assert!(<JsonBytes as Decoder<Option<i64>>>::decode("{").is_err());
-    }
-
-    /// The second reader comes back with the first resource made the default way.
-    #[test]
-    fn every_page_loads_its_data_through_page_data() {
-        fn sources(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    sources(&path, found);
-                } else if path.extension().is_some_and(|ext| ext == "rs") {
-                    found.push(path);
-                }
-            }
-        }
-        let mut files = Vec::new();
-        sources(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut files,
-        );
-        let default_codec = [
-            "Resource::new(",
-            "Resource::new_blocking(",
-            "ArcResource::new(",
-        ];
-        let offenders: Vec<_> = files
-            .iter()
-            .filter(|path| !path.ends_with("api/page_data.rs"))
-            .filter(|path| {
-                let text = std::fs::read_to_string(path).unwrap();
-                default_codec.iter().any(|call| text.contains(call))
-            })
-            .collect();
-        assert!(
-            offenders.is_empty(),
-            "use api::page_data::page_data in {offenders:?}"
-        );
     }
 }

@@ -2,10 +2,10 @@
 //! while it reloads), its failure as an error box (or, when it does not exist, the not-found
 //! page), else what the page makes of it.
 //!
-//! Every wait on a page goes through `transition`. Leptos' suspense code is generic over the
-//! future it waits for and the closure that makes it, so each place that used `<Transition>`
-//! directly compiled its own copy into the WebAssembly; here the future is boxed, and there is
-//! one copy for every page.
+//! Every `<Transition>` on a page is this one (`transition`). Leptos' suspense code is generic
+//! over the future it waits for and the closure that makes it, so each place that used
+//! `<Transition>` directly compiled its own copy into the WebAssembly; here the future is boxed,
+//! and there is one copy for every page.
 
 use std::future::Future;
 use std::pin::Pin;
