@@ -60,6 +60,17 @@ ensure_release_tools() {
   export PATH="$dir/node_modules/.bin:$PATH"
 }
 
+# `cargo leptos build --split ARGS`, then each page's WebAssembly parts bundled into one file
+# (frontend/bundle-parts.mjs), precompressed when the build is. The bundling belongs to every
+# split build: without it the site works, but a first page fetches its parts one by one. The
+# site goes to $LEPTOS_SITE_ROOT (cargo-leptos' own default, target/site, when unset).
+build_site() {
+  cargo leptos build --split "$@"
+  local precompress=()
+  if [[ " $* " == *" --precompress "* ]]; then precompress=(--precompress); fi
+  node "$REPO_ROOT/frontend/bundle-parts.mjs" "${LEPTOS_SITE_ROOT:-$REPO_ROOT/target/site}/pkg" "${precompress[@]}"
+}
+
 apt_install() {
   if [[ ! -f /var/lib/apt/periodic/depot-updated ]]; then
     apt-get update -qq

@@ -11,8 +11,10 @@ import fs from "node:fs";
 import zlib from "node:zlib";
 
 const pkg = process.argv[2] ?? "target/site/pkg";
-const partsFile = [`${pkg}/__wasm_split_parts.json`, `${pkg}/__wasm_split_manifest.json`].find(fs.existsSync);
-const manifest = JSON.parse(fs.readFileSync(partsFile, "utf8"));
+const splitManifest = JSON.parse(fs.readFileSync(`${pkg}/__wasm_split_manifest.json`, "utf8"));
+// A parts file beside an unbundled manifest is left from an earlier build.
+const bundled = Object.values(splitManifest).every((parts) => parts.every((part) => part.startsWith("bundle_")));
+const manifest = bundled ? JSON.parse(fs.readFileSync(`${pkg}/__wasm_split_parts.json`, "utf8")) : splitManifest;
 const brotli = (bytes) =>
   zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;

@@ -1,4 +1,5 @@
-// One file for each page's WebAssembly parts: run after `cargo leptos build --split`.
+// One file for each page's WebAssembly parts: run after `cargo leptos build --split`
+// (`build_site` in .ci/tools.sh does both).
 //
 //   node frontend/bundle-parts.mjs target/site/pkg [--precompress]
 //
