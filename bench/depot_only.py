@@ -81,8 +81,8 @@ def wasm(binary):
 def wasm_per_page(binary):
     """The WebAssembly a browser needs to hydrate each page when it is the first one opened:
     the main module plus that page's split part and the shared chunks it uses, as listed in
-    cargo-leptos' split manifest (the bundle is cut at each section's routes, `--split`). Pages
-    outside the sections (home, sign-in) need the main module alone."""
+    cargo-leptos' split manifest (the bundle is cut at every page's route, `--split`). Only
+    "not found", which the shell draws, needs the main module alone."""
     files = prepare.wasm_bundle(binary)
     if not files:
         return []
@@ -113,7 +113,7 @@ def wasm_per_page_in(pkg):
                 "gzip_bytes": sum(g for _, g, _ in measured),
                 "brotli_bytes": None if None in brotli else sum(brotli)}
 
-    pages = [page("home, sign-in (main module only)", ["depot"])]
+    pages = [page("the shell alone (main module)", ["depot"])]
     with open(manifest_path) as f:
         manifest = json.load(f)
     for view, parts in sorted(manifest.items()):

@@ -18,8 +18,6 @@ use leptos_router::{path, Lazy, SsrMode};
 
 pub use components::layout::urlencode;
 use components::layout::Layout;
-use pages::home::HomePage;
-use pages::login::LoginPage;
 use pages::not_found::{NotFound, NotFoundPage};
 use sections::*;
 
@@ -71,11 +69,11 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| if page.is_empty() { "Depot".to_string() } else { format!("{page} · Depot") } text=""/>
         <Router>
             <Routes fallback=NotFoundPage>
-                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/login") view={Lazy::<Login>::new()}/>
                 // Async: the page is sent once its data is loaded, so a signed-out visitor gets a real
                 // redirect to the login page and a reader without JavaScript gets the whole page.
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
-                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("") view={Lazy::<Home>::new()}/>
                     <Route path=path!("users") view={Lazy::<Users>::new()}/>
                     <Route path=path!("audit") view={Lazy::<Audit>::new()}/>
                     <Route path=path!("api-docs") view={Lazy::<ApiDocs>::new()}/>

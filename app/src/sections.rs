@@ -1,6 +1,9 @@
-//! The sections' pages as lazy routes. The browser's WebAssembly is split at each of them
-//! (`cargo leptos build --split`): the first page costs the shell plus that page's parts (in one
-//! bundle, `frontend/bundle-parts.mjs`), and a page's code is fetched the first time it is shown.
+//! Every page as a lazy route — the sections' pages, home and sign-in. The browser's WebAssembly
+//! is split at each of them (`cargo leptos build --split`): the main module is the shell (router,
+//! layout, the runtime), the first page costs the shell plus that page's parts (in one bundle,
+//! `frontend/bundle-parts.mjs`), and a page's code is fetched the first time it is shown. Home
+//! and sign-in too: in the shell, their code (the overview, the audit entries it lists, the
+//! static site's sign-in) would weigh on every other first page.
 //! On the server they are plain pages; the server-rendered HTML may preload the bundle (Leptos
 //! 0.8.23 adds those links for only about half the requests on a multi-threaded server), and
 //! hydration fetches whatever is missing.
@@ -10,7 +13,9 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use crate::pages::api_docs::ApiDocsPage;
 use crate::pages::artifacts::{AppPage, ArtifactPage, ArtifactVersionPage, ArtifactsPage};
+use crate::pages::home::HomePage;
 use crate::pages::inventory::{EntityPage, InventoryPage};
+use crate::pages::login::LoginPage;
 use crate::pages::specs::{SpecDatasetPage, SpecOwnerPage, SpecRevisionPage, SpecsPage};
 use crate::pages::tables::{RowEditor, TablePageView, TablesIndex};
 use crate::pages::versioning::{DotPage, DotsPage};
@@ -35,6 +40,8 @@ macro_rules! lazy_pages {
 }
 
 lazy_pages! {
+    Home => HomePage,
+    Login => LoginPage,
     Users => UsersPage,
     Audit => AuditPage,
     ApiDocs => ApiDocsPage,
