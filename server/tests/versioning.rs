@@ -980,6 +980,57 @@ async fn a_commit_shows_its_own_changes(stores: Stores) {
     assert!(made.ends_with('Z') && made.starts_with("20"), "{made}");
 }
 
+/// A dot's page loads all it shows in one answer (`/api/dots/page`): the overview, the files
+/// of the version shown, the diff, the selected commit's changes and the selected file's lines;
+/// a part that cannot be had fails on its own, a dot that does not exist fails the whole.
+async fn a_dot_page_loads_in_one_answer(stores: Stores) {
+    let server = TestServer::start(stores).await;
+    make_dot(&server, "data").await;
+    put(&server, "master", "a.txt", "one").await;
+    let first = commit(&server, "master", "first").await;
+    put(&server, "master", "a.txt", "two").await;
+    let page = |query: String| {
+        let path = format!("/api/dots/page?namespace=admin&name=data&branch=master&{query}");
+        server.as_admin(server.get(&path)).answer()
+    };
+
+    // The working tree, compared with the head: no commit or file selected.
+    let (status, shown) = page("at=&from=&to=&file=".into()).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["overview"]["commits"][0]["id"], first.as_str());
+    assert_eq!(shown["files"]["Ok"][0]["path"], "a.txt", "{shown}");
+    assert_eq!(shown["diff"]["Ok"][0]["Change"], "modified", "{shown}");
+    assert!(
+        shown["commit_changes"].is_null() && shown["file_diff"].is_null(),
+        "{shown}"
+    );
+
+    // A commit and a file selected: their parts come too.
+    let (_, shown) = page(format!("at={first}&from={first}&to=&file=a.txt")).await;
+    assert_eq!(
+        shown["commit_changes"]["Ok"][0]["Change"], "added",
+        "{shown}"
+    );
+    let lines = &shown["file_diff"]["Ok"]["lines"];
+    assert!(lines.as_array().is_some_and(|l| !l.is_empty()), "{shown}");
+
+    // A commit that does not exist: its parts fail, named, and the rest is there.
+    let (status, shown) = page("at=no-such-commit&from=&to=&file=".into()).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["commit_changes"]["Err"]["status"], 404, "{shown}");
+    assert_eq!(shown["overview"]["commits"][0]["id"], first.as_str());
+
+    // A dot that does not exist: 404 for the whole page.
+    let (status, body) =
+        server
+            .as_admin(server.get(
+                "/api/dots/page?namespace=admin&name=nothing&branch=master&at=&from=&to=&file=",
+            ))
+            .answer()
+            .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
 /// A dot page without its script uploads with a plain form (issue 17, point 2): the file goes
 /// in the form's body to `/api/dots/upload`, and the browser is sent back to the page.
 async fn a_page_without_its_script_uploads_a_file_with_a_plain_form(stores: Stores) {
@@ -1066,6 +1117,7 @@ async fn a_page_without_its_script_uploads_a_file_with_a_plain_form(stores: Stor
 on_every_store!(
     a_page_without_its_script_uploads_a_file_with_a_plain_form,
     a_commit_shows_its_own_changes,
+    a_dot_page_loads_in_one_answer,
     a_file_goes_straight_to_the_bucket_through_a_signed_url,
     a_folder_is_imported_into_a_dot_as_one_commit,
     datadots_client_works_unchanged,

@@ -119,6 +119,62 @@ pub async fn dot_file_diff(
     .await?)
 }
 
+/// All a dot's page shows for one view of it (`DotPage`: the branch, the commit `at`, the two
+/// ends of the diff, the file whose lines are compared), in one answer: one request and one
+/// resource per view, instead of one for each of the five parts. Each part but the overview
+/// fails on its own, as the page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DotPageData {
+    pub overview: DotOverview,
+    /// The files of the branch's working tree, or of the commit `at`.
+    pub files: Result<Vec<DotFile>, ApiError>,
+    /// What differs from `from` to `to` ([`dot_diff`]).
+    pub diff: Result<Vec<FileDiff>, ApiError>,
+    /// What the commit `at` changed ([`commit_changes`]); none without a commit.
+    pub commit_changes: Option<Result<Vec<FileDiff>, ApiError>>,
+    /// The line diff of `file` ([`dot_file_diff`]); none without a file.
+    pub file_diff: Option<Result<FileTextDiff, ApiError>>,
+}
+
+/// `GET /api/dots/page?namespace=&name=&branch=&at=&from=&to=&file=`: [`DotPageData`], the
+/// same as the five functions it is made of.
+#[server(prefix = "/api", client = Fetch, endpoint = "dots/page", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+pub async fn dot_page(
+    namespace: String,
+    name: String,
+    branch: String,
+    at: String,
+    from: String,
+    to: String,
+    file: String,
+) -> Result<DotPageData, ApiError> {
+    let overview = load_dot(namespace.clone(), name.clone()).await?;
+    let (ns, dot) = (&namespace, &name);
+    let (files, diff, commit_changes, file_diff) = futures::join!(
+        dot_files(ns.clone(), dot.clone(), branch.clone(), Some(at.clone())),
+        dot_diff(ns.clone(), dot.clone(), branch.clone(), from.clone(), to.clone()),
+        async {
+            if at.is_empty() {
+                return None;
+            }
+            Some(commit_changes(ns.clone(), dot.clone(), at.clone()).await)
+        },
+        async {
+            if file.is_empty() {
+                return None;
+            }
+            Some(dot_file_diff(ns.clone(), dot.clone(), branch.clone(), from.clone(), to.clone(), file.clone()).await)
+        },
+    );
+    Ok(DotPageData {
+        overview,
+        files,
+        diff,
+        commit_changes,
+        file_diff,
+    })
+}
+
 /// Commits a branch's working tree. `metadata` is `name=value` lines.
 #[server(prefix = "/api", client = Fetch, endpoint = "dots/commit", input = JsonOrForm, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn commit_dot(

@@ -10,8 +10,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::page_data::page_data;
 use crate::api::versioning::{
-    commit_changes, dot_diff, dot_file_diff, dot_files, list_dots, load_dot, BranchDot, CommitDot,
-    CreateDot, DotOverview, RollbackDot, UploadDotFile,
+    dot_page, list_dots, BranchDot, CommitDot, CreateDot, DotOverview, RollbackDot, UploadDotFile,
 };
 use crate::api::ApiError;
 use crate::components::allowed::Allowed;
@@ -198,35 +197,10 @@ pub fn DotPage() -> impl IntoView {
             uploads.get(),
         )
     };
-    let overview = page_data(
+    // One answer for all the page shows (`dot_page`): every part changes with the view anyway.
+    let page = page_data(
         move || (view_state.get(), changes()),
-        |(v, _)| load_dot(v.namespace, v.name),
-    );
-    let files = page_data(
-        move || (view_state.get(), changes()),
-        |(v, _)| dot_files(v.namespace, v.name, v.branch, Some(v.at)),
-    );
-    let diff = page_data(
-        move || (view_state.get(), changes()),
-        |(v, _)| dot_diff(v.namespace, v.name, v.branch, v.from, v.to),
-    );
-    let file_diff = page_data(
-        move || (view_state.get(), changes()),
-        |(v, _)| async move {
-            if v.file.is_empty() {
-                return None;
-            }
-            Some(dot_file_diff(v.namespace, v.name, v.branch, v.from, v.to, v.file).await)
-        },
-    );
-    let selected_changes = page_data(
-        move || (view_state.get(), changes()),
-        |(v, _)| async move {
-            if v.at.is_empty() {
-                return None;
-            }
-            Some(commit_changes(v.namespace, v.name, v.at).await)
-        },
+        |(v, _)| dot_page(v.namespace, v.name, v.branch, v.at, v.from, v.to, v.file),
     );
     follow_branch_changes(view_state, branch, rollback);
     let failures = move || {
@@ -242,10 +216,9 @@ pub fn DotPage() -> impl IntoView {
     };
     // Read when a file is sent, never rendered: the overview says how files reach the store.
     let direct_uploads = move || {
-        overview
-            .get_untracked()
+        page.get_untracked()
             .and_then(Result::ok)
-            .is_some_and(|o| o.direct_uploads)
+            .is_some_and(|page| page.overview.direct_uploads)
     };
     view! {
         <Title text=move || {
@@ -254,18 +227,20 @@ pub fn DotPage() -> impl IntoView {
         }/>
         <p><a href="/versioning">"← Versioning"</a></p>
         {failures}
-        <Loaded resource=overview then=move |overview| view! { <DotHeader overview view_state/> }/>
+        <Loaded resource=page then=move |page| view! { <DotHeader overview=page.overview view_state/> }/>
+        // The other parts show nothing when the dot cannot be shown: `Loaded` says why.
         {transition(None, move || boxed(async move {
-            let (overview, changed) = (overview.await, selected_changes.await?);
+            let page = page.await.ok()?;
             let at = view_state.get_untracked().at;
-            let commit = overview.ok()?.commits.into_iter().find(|c| c.id == at)?;
+            let commit = page.overview.commits.into_iter().find(|c| c.id == at)?;
+            let changed = page.commit_changes?;
             Some(view! { <CommitDetail commit changed view_state/> })
         }))}
         <div class="dot-columns">
             <section class="dot-files" aria-label="Files">
                 {transition(Some("Loading…"), move || boxed(async move {
-                    let listing = files.await;
-                    view! { <FileList listing view_state/> }
+                    let listing = page.await.ok()?.files;
+                    Some(view! { <FileList listing view_state/> })
                 }))}
                 {move || {
                     let v = view_state.get();
@@ -281,12 +256,12 @@ pub fn DotPage() -> impl IntoView {
             </section>
             <section class="dot-diff" aria-label="Diff">
                 {transition(Some("Loading…"), move || boxed(async move {
-                    let overview = overview.await;
-                    let changed = diff.await;
-                    view! { <DiffView overview changed view_state/> }
+                    let page = page.await.ok()?;
+                    let (commits, changed) = (page.overview.commits, page.diff);
+                    Some(view! { <DiffView commits changed view_state/> })
                 }))}
                 {transition(None, move || boxed(async move {
-                    file_diff.await.map(|result| match result {
+                    page.await.ok()?.file_diff.map(|result| match result {
                         Ok(text) => view! { <TextDiffView text/> }.into_any(),
                         Err(error) => view! { <ApiErrorView error/> }.into_any(),
                     })
@@ -640,12 +615,11 @@ fn TextDiffView(text: depot_domain::versioning::FileTextDiff) -> impl IntoView {
 /// The files changed between two versions, chosen in a form that keeps them in the URL.
 #[component]
 fn DiffView(
-    overview: Result<DotOverview, ApiError>,
+    commits: Vec<GraphCommit>,
     changed: Result<Vec<depot_domain::versioning::FileDiff>, ApiError>,
     view_state: Memo<DotView>,
 ) -> impl IntoView {
     let v = view_state.get_untracked();
-    let commits = overview.map(|o| o.commits).unwrap_or_default();
     let options = move |selected: &str, empty_label: &str| {
         let mut choices = vec![view! { <option value="" selected=selected.is_empty()>{empty_label.to_string()}</option> }.into_any()];
         for c in commits.iter().rev() {
