@@ -12,15 +12,17 @@ import zlib from "node:zlib";
 
 const pkg = process.argv[2] ?? "target/site/pkg";
 const splitManifest = JSON.parse(fs.readFileSync(`${pkg}/__wasm_split_manifest.json`, "utf8"));
-// A parts file beside an unbundled manifest is left from an earlier build.
-const bundled = Object.values(splitManifest).every((parts) => parts.every((part) => part.startsWith("bundle_")));
+// A parts file beside an unbundled manifest is left from an earlier build. Pages are lazy
+// routes' views; a lazy function (`#[lazy]`) is loaded after its page.
+const isPage = (entry) => /_view_\d+$/.test(entry);
+const bundled = Object.entries(splitManifest).some(([entry, parts]) => isPage(entry) && parts[0]?.startsWith("bundle_"));
 const manifest = bundled ? JSON.parse(fs.readFileSync(`${pkg}/__wasm_split_parts.json`, "utf8")) : splitManifest;
 const brotli = (bytes) =>
   zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;
 
 console.log("page | parts | one by one | as one file");
-for (const [view, parts] of Object.entries(manifest).sort()) {
+for (const [view, parts] of Object.entries(manifest).filter(([entry]) => isPage(entry)).sort()) {
   const files = parts.map((part) => fs.readFileSync(`${pkg}/${part}.wasm`));
   const apart = files.reduce((sum, file) => sum + brotli(file), 0);
   const together = brotli(Buffer.concat(files));

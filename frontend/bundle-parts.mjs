@@ -38,15 +38,19 @@ if (!fs.existsSync(manifestFile)) {
   process.exit(0);
 }
 const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
-const bundled = Object.values(manifest).every((parts) => parts.length === 1 && parts[0].startsWith("bundle_"));
+// A page is a lazy route's view ("__dot_view_874…"). A lazy function (`#[lazy]`, such as
+// components/upload.rs' `upload`) is loaded when first called, after its page, and keeps its
+// parts: only a page's first load comes from a bundle.
+const isPage = (entry) => /_view_\d+$/.test(entry);
+const bundled = Object.entries(manifest).some(([entry, parts]) => isPage(entry) && parts[0]?.startsWith("bundle_"));
 // A second run over the same build starts from the parts, not from its own manifest.
-const pages = bundled ? JSON.parse(fs.readFileSync(partsFile, "utf8")) : manifest;
+const entries = bundled ? JSON.parse(fs.readFileSync(partsFile, "utf8")) : manifest;
 
 const bundles = {};
-const bundleManifest = {};
+const bundleManifest = Object.fromEntries(Object.entries(entries).filter(([entry]) => !isPage(entry)));
 const written = [];
-for (const [page, parts] of Object.entries(pages).sort()) {
-  const files = parts.map((part) => [`${part}.wasm`, fs.readFileSync(at(`${part}.wasm`))]);
+for (const [page, parts] of Object.entries(entries).filter(([entry]) => isPage(entry)).sort()) {
+  const files = parts.map((part) => [`${part}.wasm`, withoutCustomSections(fs.readFileSync(at(`${part}.wasm`)))]);
   const index = Buffer.from(JSON.stringify(files.map(([name, bytes]) => [name, bytes.length])));
   const indexLength = Buffer.alloc(4);
   indexLength.writeUInt32LE(index.length);
@@ -59,6 +63,25 @@ for (const [page, parts] of Object.entries(pages).sort()) {
   bundleManifest[page] = [name];
   // The split loader asks for `split_<page>.wasm` with the page's chunks.
   bundles[`split_${page}.wasm`] = `${name}.wasm`;
+}
+
+/** `wasm` without its custom sections: each part carries the compiler's `producers` and
+ * `target_features` (50 KB in a dot's parts), which the browser does not read. */
+function withoutCustomSections(wasm) {
+  const kept = [wasm.subarray(0, 8)]; // magic and version
+  let at = 8;
+  while (at < wasm.length) {
+    const start = at++;
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = wasm[at++];
+      size += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    at += size;
+    if (wasm[start] !== 0) kept.push(wasm.subarray(start, at));
+  }
+  return Buffer.concat(kept);
 }
 
 // Bundles of earlier builds are never asked for again.
@@ -76,7 +99,7 @@ fs.writeFileSync(
   `${loader.split(marker)[0]}${marker}${script}\nfetchFirstPageFromBundle(${JSON.stringify(bundles)});\n`,
 );
 written.push(path.basename(loaderFile));
-if (!bundled) fs.writeFileSync(partsFile, JSON.stringify(pages, null, 2));
+if (!bundled) fs.writeFileSync(partsFile, JSON.stringify(entries, null, 2));
 fs.writeFileSync(manifestFile, JSON.stringify(bundleManifest, null, 2));
 written.push(path.basename(manifestFile));
 

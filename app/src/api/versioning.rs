@@ -152,7 +152,13 @@ pub async fn dot_page(
     let (ns, dot) = (&namespace, &name);
     let (files, diff, commit_changes, file_diff) = futures::join!(
         dot_files(ns.clone(), dot.clone(), branch.clone(), Some(at.clone())),
-        dot_diff(ns.clone(), dot.clone(), branch.clone(), from.clone(), to.clone()),
+        dot_diff(
+            ns.clone(),
+            dot.clone(),
+            branch.clone(),
+            from.clone(),
+            to.clone()
+        ),
         async {
             if at.is_empty() {
                 return None;
@@ -163,7 +169,17 @@ pub async fn dot_page(
             if file.is_empty() {
                 return None;
             }
-            Some(dot_file_diff(ns.clone(), dot.clone(), branch.clone(), from.clone(), to.clone(), file.clone()).await)
+            Some(
+                dot_file_diff(
+                    ns.clone(),
+                    dot.clone(),
+                    branch.clone(),
+                    from.clone(),
+                    to.clone(),
+                    file.clone(),
+                )
+                .await,
+            )
         },
     );
     Ok(DotPageData {

@@ -57,7 +57,7 @@ impl Destination {
 /// Sends `file` as the body of a request to `to`. `on_progress` gets the fraction sent;
 /// `on_finish` the outcome, with the answer's body, or the server's error text (`error` of a
 /// JSON body, or the plain-text body) when it refused.
-pub fn send_with_progress(
+fn send_with_progress(
     to: Destination,
     file: &web_sys::File,
     on_progress: impl Fn(f64) + 'static,
@@ -142,34 +142,51 @@ pub struct TwoStep {
 }
 
 /// Sends `file` the way Depot's blob store takes it: in two steps where it hands out signed
-/// URLs (`direct`), else in the body of `plain`. `on_finish` gets the last answer's body.
-pub fn upload(
+/// URLs (`direct`), else in the body of `plain`; `progress` is the fraction sent until it ends
+/// (`None` again). The last answer's body, or the refusal's text.
+///
+/// Lazy: this, the two steps' hashing (SHA-256) and the requests are a part of the WebAssembly
+/// of their own, fetched when the first file is sent — a page with an upload form does not
+/// carry them in its first load.
+#[leptos::lazy]
+pub async fn upload(
     direct: bool,
     steps: TwoStep,
     plain: Destination,
     file: web_sys::File,
-    on_progress: impl Fn(f64) + 'static,
-    on_finish: impl Fn(Result<String, String>) + 'static,
-) {
-    if direct {
-        upload_direct(steps, file, on_progress, on_finish);
+    progress: leptos::prelude::WriteSignal<Option<f64>>,
+) -> Result<String, String> {
+    use leptos::prelude::Set;
+    progress.set(Some(0.0));
+    let on_progress = move |fraction| progress.set(Some(fraction));
+    let outcome = if direct {
+        send_direct(steps, file, on_progress).await
     } else {
-        send_with_progress(plain, &file, on_progress, on_finish);
-    }
+        send(plain, &file, on_progress).await
+    };
+    progress.set(None);
+    outcome
 }
 
-/// Sends `file` in two steps; `on_finish` gets the confirmation's body.
-fn upload_direct(
-    steps: TwoStep,
-    file: web_sys::File,
+/// [`send_with_progress`], awaited.
+async fn send(
+    to: Destination,
+    file: &web_sys::File,
     on_progress: impl Fn(f64) + 'static,
-    on_finish: impl Fn(Result<String, String>) + 'static,
-) {
-    leptos::task::spawn_local(async move {
-        on_finish(send_direct(steps, file, on_progress).await);
+) -> Result<String, String> {
+    let (sent, arrived) = futures::channel::oneshot::channel();
+    let sent = std::cell::RefCell::new(Some(sent));
+    send_with_progress(to, file, on_progress, move |outcome| {
+        if let Some(sent) = sent.borrow_mut().take() {
+            let _ = sent.send(outcome);
+        }
     });
+    arrived
+        .await
+        .map_err(|_| "the upload was interrupted".to_string())?
 }
 
+/// Sends `file` in two steps; the confirmation's body.
 async fn send_direct(
     mut steps: TwoStep,
     file: web_sys::File,
@@ -186,24 +203,14 @@ async fn send_direct(
     ) else {
         return Err("Depot did not answer with an upload URL".into());
     };
-    let (sent, arrived) = futures::channel::oneshot::channel();
-    let sent = std::cell::RefCell::new(Some(sent));
-    send_with_progress(
-        Destination::signed(method, url),
-        &file,
-        on_progress,
-        move |outcome| {
-            if let Some(sent) = sent.borrow_mut().take() {
-                let _ = sent.send(outcome);
-            }
-        },
+    // Hashed while the bytes are on their way.
+    let (sent, sha256) = futures::join!(
+        send(Destination::signed(method, url), &file, on_progress),
+        sha256_of(&file)
     );
-    let sha256 = sha256_of(&file).await?;
-    arrived
-        .await
-        .map_err(|_| "the upload was interrupted".to_string())??;
+    sent?;
     steps.confirm["size"] = serde_json::json!(file.size() as i64);
-    steps.confirm["sha256"] = serde_json::json!(sha256);
+    steps.confirm["sha256"] = serde_json::json!(sha256?);
     let confirmation = format!("{route}/uploads/{upload}");
     post_json(&confirmation, &steps.headers, &steps.confirm).await
 }

@@ -443,20 +443,6 @@ fn Upload(
             urlencode(&v.branch),
         );
         set_problem.set(None);
-        set_progress.set(Some(0.0));
-        let on_done = on_done.clone();
-        let on_progress = move |fraction| set_progress.set(Some(fraction));
-        let on_finish = move |outcome: Result<String, String>| {
-            set_progress.set(None);
-            match outcome {
-                Ok(_) => {
-                    path_input.set_value("");
-                    file_input.set_value("");
-                    on_done();
-                }
-                Err(message) => set_problem.set(Some(message)),
-            }
-        };
         let file_path = serde_json::json!({"path": path});
         let encoded: Vec<String> = path.split('/').map(urlencode).collect();
         let plain = Destination::depot("PUT", &format!("{branch}/files/{}", encoded.join("/")));
@@ -466,7 +452,19 @@ fn Upload(
             begin: file_path.clone(),
             confirm: file_path,
         };
-        upload(direct_uploads(), steps, plain, file, on_progress, on_finish);
+        let (direct, on_done) = (direct_uploads(), on_done.clone());
+        // At once: the form waits while the upload's code arrives, too.
+        set_progress.set(Some(0.0));
+        leptos::task::spawn_local(async move {
+            match upload(direct, steps, plain, file, set_progress).await {
+                Ok(_) => {
+                    path_input.set_value("");
+                    file_input.set_value("");
+                    on_done();
+                }
+                Err(message) => set_problem.set(Some(message)),
+            }
+        });
     };
     view! {
         <Allowed role=Role::Writer>

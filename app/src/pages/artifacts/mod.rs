@@ -182,21 +182,7 @@ fn UploadArtifact(
             .into_iter()
             .collect();
         set_outcome.set(None);
-        set_progress.set(Some(0.0));
-        let on_done = on_done.clone();
         let label = format!("{name} {version}");
-        let on_progress = move |fraction| set_progress.set(Some(fraction));
-        let on_finish = move |result: Result<String, String>| {
-            set_progress.set(None);
-            match result {
-                Ok(_) => {
-                    file_input.set_value("");
-                    set_outcome.set(Some(Ok(format!("Added {}", label.trim()))));
-                    on_done();
-                }
-                Err(message) => set_outcome.set(Some(Err(message))),
-            }
-        };
         let plain = headers
             .iter()
             .fold(Destination::depot("POST", &route), |to, (name, value)| {
@@ -208,7 +194,19 @@ fn UploadArtifact(
             begin: serde_json::json!({}),
             confirm: serde_json::json!({}),
         };
-        upload(direct_uploads(), steps, plain, file, on_progress, on_finish);
+        let (direct, on_done) = (direct_uploads(), on_done.clone());
+        // At once: the form waits while the upload's code arrives, too.
+        set_progress.set(Some(0.0));
+        leptos::task::spawn_local(async move {
+            match upload(direct, steps, plain, file, set_progress).await {
+                Ok(_) => {
+                    file_input.set_value("");
+                    set_outcome.set(Some(Ok(format!("Added {}", label.trim()))));
+                    on_done();
+                }
+                Err(message) => set_outcome.set(Some(Err(message))),
+            }
+        });
     };
     view! {
         <Allowed role=Role::Writer>
