@@ -20,7 +20,7 @@ await fetch(`${base}/rpc`, {
   headers: { "Content-Type": "application/json" },
   body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "DotmeshRPC.Create", params: { Namespace: "admin", Name: "tti" } }),
 });
-const pages = ["/", "/tables", "/tables/chinook/track", "/entities", "/versioning", "/versioning/admin/tti", "/specs", "/users"];
+const pages = ["/", "/tables", "/tables/chinook/track", "/tables/chinook/track/row/1", "/entities", "/versioning", "/versioning/admin/tti", "/specs", "/users"];
 const networks = {
   loopback: null,
   "slow 4G": { offline: false, latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 },

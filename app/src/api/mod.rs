@@ -171,6 +171,9 @@ pub fn server_function_docs() -> Vec<ServerFunctionDoc> {
         documented::<versioning::ListDots>("Every dot with its size, commit count and dirty bytes"),
         documented::<versioning::CreateDot>("Create a dot"),
         documented::<versioning::LoadDot>("A dot with its branches and commit graph"),
+        documented::<versioning::DotPage>(
+            "All a dot's page shows for one view: overview, files, diff, a commit's changes, a file's lines",
+        ),
         documented::<versioning::DotFiles>("Files of a branch's working tree or of a commit"),
         documented::<versioning::DotDiff>(
             "Files changed between two commits, or a commit and the working tree",
