@@ -42,16 +42,36 @@ pub async fn create_dot(namespace: String, name: String) -> Result<Volume, ApiEr
 
 #[server(prefix = "/api", client = Fetch, endpoint = "dots/overview", input = GetUrl, output = Json, input_derive = (Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
 pub async fn load_dot(namespace: String, name: String) -> Result<DotOverview, ApiError> {
-    use depot_domain::versioning::service;
     let direct_uploads = super::blob_store()?.takes_direct_uploads();
     let (store, actor) = super::caller().await?;
     let path = dot_path(&namespace, &name)?;
+    overview(&store, &actor, &path, direct_uploads).await
+}
+
+#[cfg(feature = "ssr")]
+async fn overview(
+    store: &depot_domain::Store,
+    actor: &depot_domain::Actor,
+    path: &depot_domain::versioning::DotPath,
+    direct_uploads: bool,
+) -> Result<DotOverview, ApiError> {
+    use depot_domain::versioning::service;
     Ok(DotOverview {
-        volume: service::volume(&store, &actor, &path).await?,
-        branches: service::branches(&store, &actor, &path).await?,
-        commits: service::graph(&store, &actor, &path).await?,
+        volume: service::volume(store, actor, path).await?,
+        branches: service::branches(store, actor, path).await?,
+        commits: service::graph(store, actor, path).await?,
         direct_uploads,
     })
+}
+
+/// The commit `commit` when one is given, else the working tree of `branch`.
+#[cfg(feature = "ssr")]
+fn version<'a>(branch: &'a str, commit: &'a str) -> depot_domain::versioning::files::Version<'a> {
+    use depot_domain::versioning::files::Version;
+    match commit {
+        "" => Version::WorkingTree { branch },
+        commit => Version::Commit(commit),
+    }
 }
 
 /// The files of a branch's working tree, or of a commit when `commit` is given.
@@ -62,14 +82,10 @@ pub async fn dot_files(
     branch: String,
     commit: Option<String>,
 ) -> Result<Vec<DotFile>, ApiError> {
-    use depot_domain::versioning::files::{self, Version};
     let (store, actor) = super::caller().await?;
     let path = dot_path(&namespace, &name)?;
-    let version = match commit.as_deref().filter(|c| !c.is_empty()) {
-        Some(commit) => Version::Commit(commit),
-        None => Version::WorkingTree { branch: &branch },
-    };
-    Ok(files::list(&store, &actor, &path, version).await?)
+    let version = version(&branch, commit.as_deref().unwrap_or_default());
+    Ok(depot_domain::versioning::files::list(&store, &actor, &path, version).await?)
 }
 
 /// Files that differ from `from` to `to` (commit ids; empty `from` is the branch head, empty
@@ -148,46 +164,36 @@ pub async fn dot_page(
     to: String,
     file: String,
 ) -> Result<DotPageData, ApiError> {
-    let overview = load_dot(namespace.clone(), name.clone()).await?;
-    let (ns, dot) = (&namespace, &name);
+    use depot_domain::versioning::{files, service};
+    // One caller and one dot for all five parts: each part's own function would look the
+    // session up again.
+    let blobs = super::blob_store()?;
+    let (store, actor) = super::caller().await?;
+    let path = dot_path(&namespace, &name)?;
+    let (store, actor, path) = (&store, &actor, &path);
+    let overview = overview(store, actor, path, blobs.takes_direct_uploads()).await?;
     let (files, diff, commit_changes, file_diff) = futures::join!(
-        dot_files(ns.clone(), dot.clone(), branch.clone(), Some(at.clone())),
-        dot_diff(
-            ns.clone(),
-            dot.clone(),
-            branch.clone(),
-            from.clone(),
-            to.clone()
-        ),
+        files::list(store, actor, path, version(&branch, &at)),
+        service::diff(store, actor, path, &branch, &from, &to),
         async {
             if at.is_empty() {
                 return None;
             }
-            Some(commit_changes(ns.clone(), dot.clone(), at.clone()).await)
+            Some(service::changes_of(store, actor, path, &at).await)
         },
         async {
             if file.is_empty() {
                 return None;
             }
-            Some(
-                dot_file_diff(
-                    ns.clone(),
-                    dot.clone(),
-                    branch.clone(),
-                    from.clone(),
-                    to.clone(),
-                    file.clone(),
-                )
-                .await,
-            )
+            Some(files::text_diff(store, &blobs, actor, path, &branch, &from, &to, &file).await)
         },
     );
     Ok(DotPageData {
         overview,
-        files,
-        diff,
-        commit_changes,
-        file_diff,
+        files: files.map_err(ApiError::from),
+        diff: diff.map_err(ApiError::from),
+        commit_changes: commit_changes.map(|part| part.map_err(ApiError::from)),
+        file_diff: file_diff.map(|part| part.map_err(ApiError::from)),
     })
 }
 
