@@ -27,6 +27,26 @@ fn pages_wait_through_one_transition() {
     );
 }
 
+/// Rust's float printing (`format!("{:.1}", x)`) and float parsing (`str::parse` into an `f64`)
+/// each bring about 17 KB of code and tables to the page that uses them; the pages count in
+/// whole numbers, and read numbers through serde_json (`pages::tables::row::json_number`).
+/// (serde's error messages keep the printing in the shell, once, for every page.)
+#[test]
+fn pages_print_and_parse_no_floats() {
+    let float_formats = [
+        ":.0}",
+        ":.1}",
+        ":.2}",
+        ":.3}",
+        "parse::<f64>",
+        "parse::<f32>",
+    ];
+    assert_eq!(
+        files_using(&float_formats, "no file may"),
+        Vec::<PathBuf>::new()
+    );
+}
+
 /// The source files, other than `allowed`, that contain any of `patterns`.
 fn files_using(patterns: &[&str], allowed: &str) -> Vec<PathBuf> {
     let mut files = Vec::new();

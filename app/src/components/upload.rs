@@ -6,10 +6,28 @@
 //! confirms them by size and SHA-256. So a Depot that takes small bodies only (a function
 //! behind a URL) still takes large files, and its instances never carry the bytes.
 
+use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use crate::api::transport;
+
+/// An upload's progress bar while `progress` (the fraction sent) is `Some`, with the percentage
+/// in words beside it.
+#[component]
+pub fn UploadProgress(progress: ReadSignal<Option<f64>>) -> impl IntoView {
+    move || {
+        progress.get().map(|fraction| {
+            // Whole percents: formatting a float would bring Rust's float printing into the
+            // page's WebAssembly (see `depot_domain::units::human_size`).
+            let percent = format!("{}", (fraction.clamp(0.0, 1.0) * 100.0) as u32);
+            view! {
+                <progress max="100" value=percent.clone() aria-label="Upload progress"></progress>
+                <span class="progress-text">{format!("{percent}%")}</span>
+            }
+        })
+    }
+}
 
 /// Where an upload is sent.
 pub struct Destination {
@@ -154,9 +172,8 @@ pub async fn upload(
     steps: TwoStep,
     plain: Destination,
     file: web_sys::File,
-    progress: leptos::prelude::WriteSignal<Option<f64>>,
+    progress: WriteSignal<Option<f64>>,
 ) -> Result<String, String> {
-    use leptos::prelude::Set;
     progress.set(Some(0.0));
     let on_progress = move |fraction| progress.set(Some(fraction));
     let outcome = if direct {

@@ -19,7 +19,7 @@ use crate::components::download::DownloadLink;
 use crate::components::error_view::ApiErrorView;
 use crate::components::loaded::{boxed, transition, Loaded};
 use crate::components::time::LocalTime;
-use crate::components::upload::{upload, Destination, TwoStep};
+use crate::components::upload::{upload, Destination, TwoStep, UploadProgress};
 use crate::components::{human_size, plain_form_refusal, posts_to};
 use crate::urlencode;
 use depot_domain::Role;
@@ -478,10 +478,7 @@ fn Upload(
                 <label>"Path in the dot (default: the file's name)" <input type="text" name="path" node_ref=path_input placeholder="data/readings.csv"/></label>
                 <label>"File" <input type="file" name="file" node_ref=file_input required/></label>
                 <button type="submit" disabled=move || progress.get().is_some()>"Upload"</button>
-                {move || progress.get().map(|fraction| view! {
-                    <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
-                    <span class="progress-text">{format!("{:.0}%", fraction * 100.0)}</span>
-                })}
+                <UploadProgress progress/>
                 {move || problem.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}
             </form>
         </Allowed>

@@ -12,7 +12,7 @@ use crate::api::artifacts::{load_namespace, UploadArtifactArchive};
 use crate::api::page_data::page_data;
 use crate::components::allowed::Allowed;
 use crate::components::loaded::Loaded;
-use crate::components::upload::{upload, Destination, TwoStep};
+use crate::components::upload::{upload, Destination, TwoStep, UploadProgress};
 use crate::components::{human_size, plain_form_refusal, posts_to};
 use crate::urlencode;
 use depot_domain::Role;
@@ -219,9 +219,7 @@ fn UploadArtifact(
                 <label>"Version (default: the manifest's Bundle-Version)" <input type="text" name="version" node_ref=version_input placeholder="1.0.0"/></label>
                 <label>"Archive" <input type="file" name="archive" accept=".jar,.zip" node_ref=file_input required/></label>
                 <button type="submit" disabled=move || progress.get().is_some()>"Upload"</button>
-                {move || progress.get().map(|fraction| view! {
-                    <progress max="100" value=format!("{:.0}", fraction * 100.0) aria-label="Upload progress"></progress>
-                })}
+                <UploadProgress progress/>
                 {move || outcome.get().map(|result| match result {
                     Ok(message) => view! { <p class="ok" role="status">{message}</p> }.into_any(),
                     Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),

@@ -7,15 +7,29 @@ use leptos::prelude::*;
 
 use crate::api::inventory::{AddressUse, NameManagerUse, NetworkUse};
 
+/// `used` of `usable` addresses as a percentage with one decimal ("0.4 %"), in whole numbers:
+/// formatting a float would bring Rust's float printing into the page's WebAssembly. `usable`
+/// is a decimal count, which for a whole IPv6 space does not fit even 128 bits.
+fn share_in_use(used: u128, usable: &str) -> String {
+    match usable.parse::<u128>() {
+        Ok(0) => "—".into(),
+        Ok(usable) => {
+            let tenths = (used * 2000 + usable) / (usable * 2);
+            format!("{}.{} %", tenths / 10, tenths % 10)
+        }
+        Err(_) if !usable.is_empty() && usable.bytes().all(|b| b.is_ascii_digit()) => {
+            "0.0 %".into()
+        }
+        Err(_) => "—".into(),
+    }
+}
+
 /// An IP manager's network: how much of it is in use (counted over the whole network), who
 /// holds each address, and a picture of the first 1,024 addresses.
 #[component]
 pub(super) fn NetworkPicture(addresses: Vec<AddressUse>, network: NetworkUse) -> impl IntoView {
     let used = network.allocated.len();
-    let share = match network.usable.parse::<f64>() {
-        Ok(usable) if usable > 0.0 => format!("{:.1} %", used as f64 * 100.0 / usable),
-        _ => "—".into(),
-    };
+    let share = share_in_use(used as u128, &network.usable);
     let summary = format!(
         "{used} of {} addresses of {} in use ({share})",
         network.usable, network.cidr
@@ -170,4 +184,30 @@ fn element(index: usize) -> Option<web_sys::HtmlElement> {
         .get_element_by_id(&format!("ip-cell-{index}"))?
         .dyn_into::<web_sys::HtmlElement>()
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share_in_use;
+
+    #[test]
+    fn the_share_in_use_has_one_decimal_rounded_half_up() {
+        assert_eq!(share_in_use(1, "254"), "0.4 %");
+        assert_eq!(share_in_use(3, "8"), "37.5 %");
+        assert_eq!(share_in_use(1, "2000"), "0.1 %");
+        assert_eq!(share_in_use(254, "254"), "100.0 %");
+        assert_eq!(share_in_use(0, "1024"), "0.0 %");
+    }
+
+    #[test]
+    fn a_network_beyond_128_bits_is_all_but_unused_and_a_bad_count_has_no_share() {
+        assert_eq!(
+            share_in_use(5, "340282366920938463463374607431768211456"),
+            "0.0 %"
+        );
+        assert_eq!(share_in_use(5, "18446744073709551616"), "0.0 %");
+        assert_eq!(share_in_use(1, "0"), "—");
+        assert_eq!(share_in_use(1, ""), "—");
+        assert_eq!(share_in_use(1, "many"), "—");
+    }
 }

@@ -16,7 +16,7 @@ use crate::api::tables::{
 use crate::components::allowed::Allowed;
 use crate::components::confirm::{ConfirmButton, PlainPost};
 use crate::components::error_view::ApiErrorView;
-use crate::components::loaded::Loaded;
+use crate::components::loaded::{boxed, transition, Loaded};
 use crate::components::posts_to;
 use depot_domain::Role;
 
@@ -63,14 +63,49 @@ fn typed(column: &ColumnView, text: &str) -> Value {
             .parse::<i64>()
             .map(Value::from)
             .unwrap_or_else(|_| Value::String(text.into())),
-        "number" => text
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
+        "number" => json_number(text)
             .map(Value::Number)
             .unwrap_or_else(|| Value::String(text.into())),
         _ => Value::String(text.into()),
     }
+}
+
+/// `text` as a JSON number, a float as the column is: any number a number input gives ("-.5",
+/// "007", "1e+3"), and nothing else. Read by serde_json, which the page has anyway: Rust's own
+/// float parser would bring 17 KB of code and tables to the row page (`wasm_size_rules`).
+fn json_number(text: &str) -> Option<serde_json::Number> {
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let exponent_digits = exponent.map(|e| e.strip_prefix(['+', '-']).unwrap_or(e));
+    let well_formed = digits(whole)
+        && digits(fraction)
+        && !(whole.is_empty() && fraction.is_empty())
+        && exponent_digits.is_none_or(|e| !e.is_empty() && digits(e));
+    if !well_formed {
+        return None;
+    }
+    // JSON's grammar: no leading zeros, a digit before the point, none after it optional.
+    let whole = match whole.trim_start_matches('0') {
+        "" => "0",
+        trimmed => trimmed,
+    };
+    let fraction = if fraction.is_empty() {
+        String::new()
+    } else {
+        format!(".{fraction}")
+    };
+    let exponent = exponent.map(|e| format!("e{e}")).unwrap_or_default();
+    let number: serde_json::Number =
+        serde_json::from_str(&format!("{sign}{whole}{fraction}{exponent}")).ok()?;
+    serde_json::Number::from_f64(number.as_f64()?)
 }
 
 /// What the form sends: a new row what was filled in, an edit what changed. The inputs are
@@ -230,12 +265,9 @@ fn RowFields(form: RowForm) -> impl IntoView {
         .collect();
     let save = ServerAction::<SaveRow>::new();
     let delete = ServerAction::<DeleteRow>::new();
-    // When someone else saved the row first (412): the values this form sent, and the row as
-    // it is now, to show side by side.
+    // When someone else saved the row first (412): the values this form sent, to show beside
+    // the row as it is now.
     let (sent, set_sent) = signal(Map::new());
-    let theirs = Action::new(|(db, table, key): &(String, String, String)| {
-        get_row(db.clone(), table.clone(), key.clone())
-    });
     let (db, table) = (shape.database.clone(), shape.resource.clone());
     let key = row.as_ref().map(|r| r.key.clone());
     let etag = row.as_ref().map(|r| r.etag.clone());
@@ -292,33 +324,19 @@ fn RowFields(form: RowForm) -> impl IntoView {
     // hydration) comes back as a refusal in the address, without them.
     let lost_update =
         move || error().is_some_and(|e| e.status == 412) && sent.with(|s| !s.is_empty());
-    Effect::new({
-        let (db, table, key) = (db.clone(), table.clone(), key.clone());
-        move |_| {
-            if let (true, Some(key)) = (lost_update(), key.clone()) {
-                theirs.dispatch((db.clone(), table.clone(), key));
-            }
-        }
-    });
     let conflict = {
         let (db, table, key) = (db.clone(), table.clone(), key.clone());
         let original = original.clone();
-        move || {
-            let Some(Ok(now)) = theirs.value().get() else {
-                return None;
-            };
-            lost_update().then(|| {
-                let request = SaveRow {
-                    db: db.clone(),
-                    table: table.clone(),
-                    key: key.clone(),
-                    values: sent.get(),
-                    etag: Some(now.etag.clone()),
-                    plain_form: false,
-                };
-                view! { <LostUpdate sent=sent.get() was=original.clone() now request save/> }
-            })
-        }
+        transition(None, move || {
+            let theirs = key.clone().filter(|_| lost_update()).map(|key| Theirs {
+                db: db.clone(),
+                table: table.clone(),
+                key,
+                sent: sent.get(),
+                was: original.clone(),
+            });
+            boxed(async move { Some(beside_theirs(theirs?, save).await) })
+        })
     };
     let fields = inputs
         .into_iter()
@@ -415,6 +433,45 @@ fn RowFields(form: RowForm) -> impl IntoView {
     }
 }
 
+/// A row whose save was refused because someone saved it first: what the form sent, and the
+/// row as it was when the form was opened.
+struct Theirs {
+    db: String,
+    table: String,
+    key: String,
+    sent: Map<String, Value>,
+    was: Map<String, Value>,
+}
+
+/// The row as it is now beside what was sent ([`LostUpdate`]), or why it cannot be read.
+///
+/// Lazy: the comparison is only ever shown after a refused save, so its code (and the request
+/// for their row) is a part of the WebAssembly of its own, not in the row page's first load.
+#[leptos::lazy]
+async fn beside_theirs(theirs: Theirs, save: ServerAction<SaveRow>) -> AnyView {
+    let Theirs {
+        db,
+        table,
+        key,
+        sent,
+        was,
+    } = theirs;
+    match get_row(db.clone(), table.clone(), key.clone()).await {
+        Ok(now) => {
+            let request = SaveRow {
+                db,
+                table,
+                key: Some(key),
+                values: sent.clone(),
+                etag: Some(now.etag.clone()),
+                plain_form: false,
+            };
+            view! { <LostUpdate sent was now request save/> }.into_any()
+        }
+        Err(error) => view! { <ApiErrorView error/> }.into_any(),
+    }
+}
+
 /// Someone saved the row after this form was opened: their values beside the ones sent, field
 /// by field, and the two ways on — send these again over theirs (with the row's new ETag), or
 /// take theirs (the form reloaded with the row as it is now).
@@ -469,5 +526,38 @@ fn LostUpdate(
             " "
             <button type="button" class="secondary" on:click=take_theirs>"Take theirs"</button>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_number;
+
+    fn read(text: &str) -> Option<f64> {
+        json_number(text).and_then(|n| n.as_f64())
+    }
+
+    #[test]
+    fn a_number_input_reads_as_the_float_it_shows() {
+        assert_eq!(read("0.99"), Some(0.99));
+        assert_eq!(read("-.5"), Some(-0.5));
+        assert_eq!(read(".25"), Some(0.25));
+        assert_eq!(read("007"), Some(7.0));
+        assert_eq!(read("1e+3"), Some(1000.0));
+        assert_eq!(read("2.5E-1"), Some(0.25));
+        assert_eq!(read("12."), Some(12.0));
+        assert_eq!(read("343719"), Some(343719.0));
+        // Always a float, as the column is: 5 goes as 5.0.
+        assert_eq!(json_number("5").map(|n| n.to_string()), Some("5.0".into()));
+    }
+
+    #[test]
+    fn what_is_not_a_number_stays_text_for_the_server_to_refuse() {
+        for text in [
+            "", ".", "-", "abc", "1.2.3", "1e", "1e+", "--1", "+1", "0x10", "inf", "NaN", " 1",
+            "1e400",
+        ] {
+            assert_eq!(json_number(text), None, "{text:?}");
+        }
     }
 }
