@@ -3,7 +3,7 @@
 // release bundle that only fails once optimised (it did, with Debian's wasm-opt) would pass
 // them all. `.ci/test` builds it (DEPOT_RELEASE_SITE_ROOT); a Depot of its own serves it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -55,6 +55,22 @@ for (const [address, hasParts] of [["/", true], ["/login", true], ["/tables", tr
     expect(wasm.map(({ encoding }) => encoding)).toEqual(wasm.map(() => "br"));
   });
 }
+
+// Issue 17's budget: a first page's WebAssembly — the main module and the page's bundle, as
+// the browser fetches them (brotli) — is at most 300 KB, on every page. A page that outgrows it
+// is named with its size (README, "The first page's WebAssembly", says where the bytes go).
+test("every page's first WebAssembly is at most 300 KB brotli", () => {
+  const pkg = path.join(siteRoot, "pkg");
+  const brotli = (name: string) => statSync(path.join(pkg, `${name}.wasm.br`)).size;
+  const manifest: Record<string, string[]> = JSON.parse(readFileSync(path.join(pkg, "__wasm_split_manifest.json"), "utf8"));
+  // "__dot_view_…" is a page (a lazy route); other entries are lazy functions, loaded later.
+  const pages = Object.entries(manifest).filter(([entry]) => /_view_\d+$/.test(entry));
+  expect(pages.length).toBeGreaterThan(0);
+  const kilobytes = Object.fromEntries(
+    pages.map(([entry, files]) => [entry.replace(/^_+|_view_\d+$/g, ""), Math.ceil((["depot", ...files].map(brotli).reduce((a, b) => a + b)) / 1024)]),
+  );
+  expect(Object.entries(kilobytes).filter(([, size]) => size > 300)).toEqual([]);
+});
 
 // wasm-split keeps all read-only data in the main module when laying it out again overflows
 // the segment (frontend/src/lib.rs, ROOM_FOR_THE_SPLIT): 36 KB brotli more on every page.

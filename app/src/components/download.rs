@@ -27,7 +27,7 @@ pub fn DownloadLink(
         event.prevent_default();
         let target = target.clone();
         leptos::task::spawn_local(async move {
-            set_problem.set(save(&target, &authorization).await.err());
+            set_problem.set(save(target, authorization).await.err());
         });
     };
     view! {
@@ -36,15 +36,20 @@ pub fn DownloadLink(
     }
 }
 
-async fn save(url: &str, authorization: &str) -> Result<(), String> {
+/// Fetches `url` with the session token and saves what comes back.
+///
+/// Lazy: only a page on another site than Depot's has a token to send, so the code is a part
+/// of the WebAssembly of its own, fetched at the first such download.
+#[leptos::lazy]
+async fn save(url: String, authorization: String) -> Result<(), String> {
     use gloo_net::http::Request;
     let failed = |_| "the download failed".to_string();
     let failed_js = |_: wasm_bindgen::JsValue| "the download failed".to_string();
     // No cookie: the redirect may lead to an object store that admits any origin, which a
     // request with credentials may not follow.
-    let answer = Request::get(url)
+    let answer = Request::get(&url)
         .credentials(web_sys::RequestCredentials::Omit)
-        .header("Authorization", authorization)
+        .header("Authorization", &authorization)
         .send()
         .await
         .map_err(failed)?;
