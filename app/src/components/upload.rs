@@ -18,8 +18,7 @@ use crate::api::transport;
 pub fn UploadProgress(progress: ReadSignal<Option<f64>>) -> impl IntoView {
     move || {
         progress.get().map(|fraction| {
-            // Whole percents: formatting a float would bring Rust's float printing into the
-            // page's WebAssembly (see `depot_domain::units::human_size`).
+            // Whole percents, rounded down: 100 only once every byte is sent.
             let percent = format!("{}", (fraction.clamp(0.0, 1.0) * 100.0) as u32);
             view! {
                 <progress max="100" value=percent.clone() aria-label="Upload progress"></progress>

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use crate::api::inventory::{AddressUse, NameManagerUse, NetworkUse};
 
 /// `used` of `usable` addresses as a percentage with one decimal ("0.4 %"), in whole numbers:
-/// formatting a float would bring Rust's float printing into the page's WebAssembly. `usable`
-/// is a decimal count, which for a whole IPv6 space does not fit even 128 bits.
+/// reading the count as a float would bring Rust's float parser to the page (`wasm_size_rules`).
+/// `usable` is a decimal count, which for a whole IPv6 space does not fit even 128 bits.
 fn share_in_use(used: u128, usable: &str) -> String {
     match usable.parse::<u128>() {
         Ok(0) => "—".into(),

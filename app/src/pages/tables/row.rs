@@ -92,7 +92,7 @@ fn json_number(text: &str) -> Option<serde_json::Number> {
     if !well_formed {
         return None;
     }
-    // JSON's grammar: no leading zeros, a digit before the point, none after it optional.
+    // In JSON's grammar: no leading zeros, and a digit before any point.
     let whole = match whole.trim_start_matches('0') {
         "" => "0",
         trimmed => trimmed,
@@ -328,14 +328,17 @@ fn RowFields(form: RowForm) -> impl IntoView {
         let (db, table, key) = (db.clone(), table.clone(), key.clone());
         let original = original.clone();
         transition(None, move || {
-            let theirs = key.clone().filter(|_| lost_update()).map(|key| Theirs {
-                db: db.clone(),
-                table: table.clone(),
-                key,
-                sent: sent.get(),
-                was: original.clone(),
-            });
-            boxed(async move { Some(beside_theirs(theirs?, save).await) })
+            let refused = key
+                .clone()
+                .filter(|_| lost_update())
+                .map(|key| RefusedSave {
+                    db: db.clone(),
+                    table: table.clone(),
+                    key,
+                    sent: sent.get(),
+                    was: original.clone(),
+                });
+            boxed(async move { Some(beside_theirs(refused?, save).await) })
         })
     };
     let fields = inputs
@@ -435,7 +438,7 @@ fn RowFields(form: RowForm) -> impl IntoView {
 
 /// A row whose save was refused because someone saved it first: what the form sent, and the
 /// row as it was when the form was opened.
-struct Theirs {
+struct RefusedSave {
     db: String,
     table: String,
     key: String,
@@ -448,14 +451,14 @@ struct Theirs {
 /// Lazy: the comparison is only ever shown after a refused save, so its code (and the request
 /// for their row) is a part of the WebAssembly of its own, not in the row page's first load.
 #[leptos::lazy]
-async fn beside_theirs(theirs: Theirs, save: ServerAction<SaveRow>) -> AnyView {
-    let Theirs {
+async fn beside_theirs(refused: RefusedSave, save: ServerAction<SaveRow>) -> AnyView {
+    let RefusedSave {
         db,
         table,
         key,
         sent,
         was,
-    } = theirs;
+    } = refused;
     match get_row(db.clone(), table.clone(), key.clone()).await {
         Ok(now) => {
             let request = SaveRow {
